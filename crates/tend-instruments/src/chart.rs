@@ -1,0 +1,272 @@
+//! Server-rendered, accessible charts of a headline score over time.
+//!
+//! The SVG has `role="img"`, a `<title>` and a `<desc>` that summarises the data,
+//! shaded and labelled bands, axis labels, and the "better" direction spelled out.
+//! Colours come from `currentColor` and fill opacity, so the chart follows the
+//! page's text colour in light and dark mode; CSS classes (`band`, `band-<id>`,
+//! `line`, `point`, `axis`) let the page restyle it. No script, no inline style
+//! element, no external resources. Output is deterministic.
+
+use std::fmt::Write as _;
+
+use time::Date;
+
+use crate::model::Instrument;
+
+const W: f64 = 640.0;
+const H: f64 = 280.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 470.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 226.0;
+
+/// Escapes text for HTML and SVG content and attributes.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number with at most two decimals and no trailing zeros (`3.42`, `52`).
+pub(crate) fn fmt_num(v: f64) -> String {
+    let s = format!("{:.2}", v);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    };
+    if s == "-0" { "0".to_owned() } else { s }
+}
+
+fn sorted_points(points: &[(Date, f64)]) -> Vec<(Date, f64)> {
+    let mut pts: Vec<(Date, f64)> = points.iter().copied().filter(|p| p.1.is_finite()).collect();
+    pts.sort_by_key(|p| p.0);
+    pts
+}
+
+fn band_label(instrument: &Instrument, v: f64) -> String {
+    instrument
+        .band_for(v)
+        .map(|b| b.label.clone())
+        .unwrap_or_default()
+}
+
+fn polarity(instrument: &Instrument) -> &'static str {
+    if instrument.higher_is_better {
+        "Higher scores are better."
+    } else {
+        "Lower scores are better."
+    }
+}
+
+fn summary(instrument: &Instrument, pts: &[(Date, f64)]) -> String {
+    let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+        return format!("No {} check-ins yet.", instrument.short_name);
+    };
+    let lo = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let band = band_label(instrument, last.1);
+    let band = if band.is_empty() {
+        String::new()
+    } else {
+        format!(" ({band})")
+    };
+    let count = if pts.len() == 1 {
+        "1 check-in".to_owned()
+    } else {
+        format!("{} check-ins", pts.len())
+    };
+    format!(
+        "{count} from {} to {}. Latest score {}{band} on {}. Lowest {}, highest {}, on a scale of {} to {}. {}",
+        first.0,
+        last.0,
+        fmt_num(last.1),
+        last.0,
+        fmt_num(lo),
+        fmt_num(hi),
+        fmt_num(instrument.score_range().0),
+        fmt_num(instrument.score_range().1),
+        polarity(instrument)
+    )
+}
+
+/// An accessible SVG chart of headline scores over time, with bands shaded.
+pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> String {
+    let pts = sorted_points(points);
+    let (min, max) = instrument.score_range();
+    let span = if max > min { max - min } else { 1.0 };
+    let y = |v: f64| BOTTOM - (v.clamp(min, max) - min) / span * (BOTTOM - TOP);
+    let id = escape(&instrument.id);
+    let title = format!("{} over time", instrument.short_name);
+    let scale_label = instrument
+        .scale(&instrument.headline)
+        .map(|s| s.label.clone())
+        .unwrap_or_default();
+
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{id}" role="img" viewBox="0 0 {W} {H}" aria-labelledby="chart-{id}-title chart-{id}-desc"><title id="chart-{id}-title">{}</title><desc id="chart-{id}-desc">{}</desc>"#,
+        escape(&title),
+        escape(&summary(instrument, &pts))
+    );
+
+    // Bands: each shaded from its lower bound to the next band's lower bound.
+    for (i, band) in instrument.bands.iter().enumerate() {
+        let lower = band.min.max(min);
+        let upper = instrument.bands.get(i + 1).map_or(max, |b| b.min).min(max);
+        if upper <= lower && i + 1 < instrument.bands.len() {
+            continue;
+        }
+        let (top, bottom) = (y(upper), y(lower));
+        let opacity = if i % 2 == 0 { "0.06" } else { "0.14" };
+        let _ = write!(
+            s,
+            r#"<g class="band band-{}"><rect x="{LEFT}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="{opacity}"/><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor" dominant-baseline="middle">{}</text></g>"#,
+            escape(&band.id),
+            RIGHT - LEFT,
+            (bottom - top).max(0.0),
+            RIGHT + 6.0,
+            (top + bottom) / 2.0,
+            escape(&band.label)
+        );
+    }
+
+    // Axes and tick labels.
+    let _ = write!(
+        s,
+        r#"<g class="axis" fill="currentColor" font-size="11"><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{BOTTOM}" stroke="currentColor"/><line x1="{LEFT}" y1="{BOTTOM}" x2="{RIGHT}" y2="{BOTTOM}" stroke="currentColor"/>"#
+    );
+    let mut ticks: Vec<f64> = vec![min, max];
+    ticks.extend(
+        instrument
+            .bands
+            .iter()
+            .map(|b| b.min)
+            .filter(|v| *v > min && *v < max),
+    );
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    for t in ticks {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
+            LEFT - 6.0,
+            y(t),
+            fmt_num(t)
+        );
+    }
+    let axis_title = format!(
+        "{} ({})",
+        scale_label,
+        polarity(instrument).trim_end_matches('.').to_lowercase()
+    );
+    let _ = write!(
+        s,
+        r#"<text x="12" y="{:.1}" text-anchor="middle" transform="rotate(-90 12 {:.1})">{}</text>"#,
+        (TOP + BOTTOM) / 2.0,
+        (TOP + BOTTOM) / 2.0,
+        escape(&axis_title)
+    );
+    let _ = write!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">Date</text>"#,
+        (LEFT + RIGHT) / 2.0,
+        H - 8.0
+    );
+
+    // X positions by calendar days between the first and last check-in.
+    let x_of = |d: Date| -> f64 {
+        match (pts.first(), pts.last()) {
+            (Some(f), Some(l)) if l.0 > f.0 => {
+                let total = (l.0 - f.0).whole_days() as f64;
+                let at = (d - f.0).whole_days() as f64;
+                LEFT + 12.0 + at / total * (RIGHT - LEFT - 24.0)
+            }
+            _ => (LEFT + RIGHT) / 2.0,
+        }
+    };
+    if let (Some(f), Some(l)) = (pts.first(), pts.last()) {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            x_of(f.0),
+            BOTTOM + 16.0,
+            f.0
+        );
+        if l.0 != f.0 {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x_of(l.0),
+                BOTTOM + 16.0,
+                l.0
+            );
+        }
+    }
+    s.push_str("</g>");
+
+    if pts.len() > 1 {
+        let coords: Vec<String> = pts
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x_of(p.0), y(p.1)))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<polyline class="line" points="{}" fill="none" stroke="currentColor" stroke-width="2"/>"#,
+            coords.join(" ")
+        );
+    }
+    for p in &pts {
+        let band = band_label(instrument, p.1);
+        let label = if band.is_empty() {
+            format!("{}: {}", p.0, fmt_num(p.1))
+        } else {
+            format!("{}: {} ({band})", p.0, fmt_num(p.1))
+        };
+        let _ = write!(
+            s,
+            r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="4" fill="currentColor"><title>{}</title></circle>"#,
+            x_of(p.0),
+            y(p.1),
+            escape(&label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The same data as an HTML table (date, score, band), oldest first.
+pub fn render_chart_table(instrument: &Instrument, points: &[(Date, f64)]) -> String {
+    let pts = sorted_points(points);
+    let mut s = format!(
+        r#"<table class="chart-table chart-table-{}"><caption>{} over time. {}</caption><thead><tr><th scope="col">Date</th><th scope="col">Score</th><th scope="col">Band</th></tr></thead><tbody>"#,
+        escape(&instrument.id),
+        escape(&instrument.short_name),
+        escape(polarity(instrument))
+    );
+    if pts.is_empty() {
+        s.push_str(r#"<tr><td colspan="3">No check-ins yet.</td></tr>"#);
+    }
+    for p in &pts {
+        let _ = write!(
+            s,
+            r#"<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td></tr>"#,
+            p.0,
+            p.0,
+            fmt_num(p.1),
+            escape(&band_label(instrument, p.1))
+        );
+    }
+    s.push_str("</tbody></table>");
+    s
+}
