@@ -1,0 +1,213 @@
+//! The `tend` command line. `main.rs` only calls [`run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::helplines::Helplines;
+use crate::store::{self, DatabaseUrl};
+use crate::vault::KdfParams;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tend",
+    version,
+    about = "tend: a self-compassion practice companion for medical students"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the web server (creates the data folder and database on first start).
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate(DbArgs),
+    /// Score one set of questionnaire answers and print JSON, e.g. `tend score phq9 0 1 2 0 0 1 0 0 0`.
+    Score {
+        /// Instrument id, e.g. who5, phq9, scs-sf.
+        instrument: String,
+        /// Response codes in item order; `-` for an unanswered item.
+        #[arg(allow_hyphen_values = true)]
+        answers: Vec<String>,
+    },
+    /// Look for self-critical language and thinking patterns in text read from standard input.
+    Analyze {
+        /// Print one JSON object per item.
+        #[arg(long)]
+        json: bool,
+        /// Treat each input line as its own item.
+        #[arg(long)]
+        lines: bool,
+        /// Evaluate against a labelled CSV file instead of reading standard input.
+        #[arg(long, value_name = "FILE")]
+        eval: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Folder for tend's data (the SQLite database lives here by default).
+    #[arg(long, env = "TEND_DATA_DIR", default_value = "./tend-data")]
+    data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://USER@HOST/DB`; default: SQLite in the data folder.
+    #[arg(long, env = "TEND_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TEND_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Mark cookies Secure (set this when tend is served over HTTPS).
+    #[arg(long, env = "TEND_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// A TOML file of help lines to show instead of the defaults (see docs/content.md).
+    #[arg(long, env = "TEND_HELPLINES")]
+    helplines: Option<PathBuf>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "TEND_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    max_body_bytes: usize,
+    /// Sign-in, sign-up and recovery attempts allowed per client per minute.
+    #[arg(long, env = "TEND_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    auth_attempts_per_minute: u32,
+    /// Argon2id memory cost in KiB (default follows OWASP guidance).
+    #[arg(long, env = "TEND_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024, hide = true)]
+    argon2_memory_kib: u32,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => with_runtime(|| serve(args)),
+        Command::Migrate(args) => with_runtime(|| migrate(args)),
+        Command::Score {
+            instrument,
+            answers,
+        } => score(instrument, answers),
+        Command::Analyze { json, lines, eval } => analyze(json, lines, eval),
+    }
+}
+
+fn with_runtime<F, Fut>(f: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tend: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(f()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tend: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TEND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+fn prepare_data_dir(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
+    let url = DatabaseUrl::resolve(args.database_url.as_deref(), &args.data_dir)?;
+    if matches!(url, DatabaseUrl::Sqlite(_)) {
+        std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "could not create the data folder {}: {e}",
+                args.data_dir.display()
+            )
+        })?;
+    }
+    Ok(url)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging();
+    let helplines = match &args.helplines {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("could not read {}: {e}", path.display()))?;
+            Helplines::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Helplines::defaults().map_err(|e| anyhow::anyhow!("built-in help lines: {e}"))?,
+    };
+    let url = prepare_data_dir(&args.db)?;
+    let config = Config {
+        addr: args.addr,
+        data_dir: args.db.data_dir,
+        database_url: args.db.database_url,
+        secure_cookies: args.secure_cookies,
+        max_body_bytes: args.max_body_bytes,
+        auth_attempts_per_minute: args.auth_attempts_per_minute,
+        helplines,
+        kdf: KdfParams {
+            memory_kib: args.argon2_memory_kib,
+            ..KdfParams::default()
+        },
+        session_ttl_seconds: 14 * 24 * 3600,
+    };
+    let store = store::connect(&url).await?;
+    let server = crate::web::Server::bind(config, store).await?;
+    println!("tend is running at http://{}", server.local_addr());
+    server.run_until_shutdown().await?;
+    Ok(())
+}
+
+async fn migrate(args: DbArgs) -> anyhow::Result<()> {
+    let url = prepare_data_dir(&args)?;
+    let store = store::connect(&url).await?;
+    println!("The {} database is up to date.", store.backend());
+    Ok(())
+}
+
+fn score(instrument: String, answers: Vec<String>) -> ExitCode {
+    let mut words = vec![instrument];
+    words.extend(answers);
+    match score_command(&words) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("tend score: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn analyze(json: bool, lines: bool, eval: Option<PathBuf>) -> ExitCode {
+    match analyze_command(json, lines, eval) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tend analyze: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+// WIRING-PENDING: replaced by the instrument and detector crates once they land.
+fn score_command(_words: &[String]) -> Result<String, String> {
+    Err("scoring is not available in this build".into())
+}
+fn analyze_command(_json: bool, _lines: bool, _eval: Option<PathBuf>) -> Result<(), String> {
+    Err("analysis is not available in this build".into())
+}

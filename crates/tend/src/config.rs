@@ -1,0 +1,41 @@
+//! Settings for `tend serve`, from flags or `TEND_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::domain::helplines::Helplines;
+use crate::vault::KdfParams;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Mark cookies `Secure`; set when tend is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Sign-in, sign-up and recovery attempts per client per minute.
+    pub auth_attempts_per_minute: u32,
+    pub helplines: Helplines,
+    pub kdf: KdfParams,
+    pub session_ttl_seconds: i64,
+}
+
+impl Config {
+    /// Settings for tests and the benchmark: everything default but the data folder.
+    pub fn for_data_dir(data_dir: PathBuf) -> Result<Self, String> {
+        Ok(Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url: None,
+            secure_cookies: false,
+            max_body_bytes: 256 * 1024,
+            auth_attempts_per_minute: 10,
+            helplines: Helplines::defaults()?,
+            kdf: KdfParams::default(),
+            session_ttl_seconds: 14 * 24 * 3600,
+        })
+    }
+}

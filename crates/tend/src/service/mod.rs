@@ -1,0 +1,73 @@
+//! Application services: the use cases of tend, shared by the HTML pages and the
+//! JSON API. They combine the domain, the vault and the store, and take time as
+//! a parameter so they are testable.
+
+mod accounts;
+mod records;
+
+use std::sync::Arc;
+
+pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
+pub use records::{Entry, Kind, Records, Stored};
+
+use crate::domain::Invalid;
+use crate::store::{Store, StoreError};
+use crate::vault::{KdfParams, VaultError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input")]
+    Invalid(Vec<Invalid>),
+    /// The same answer for an unknown handle and a wrong passphrase.
+    #[error("handle or passphrase not recognised")]
+    BadCredentials,
+    #[error("that handle is taken")]
+    HandleTaken,
+    #[error("not found")]
+    NotFound,
+    /// Somebody (another tab, another device) changed the record first.
+    #[error("changed elsewhere")]
+    Stale,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("vault: {0}")]
+    Vault(#[from] VaultError),
+    #[error("background task failed")]
+    Join,
+}
+
+impl From<Invalid> for ServiceError {
+    fn from(e: Invalid) -> Self {
+        Self::Invalid(vec![e])
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Everything the use cases need, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub kdf: KdfParams,
+    /// How long a sign-in lasts, in seconds.
+    pub session_ttl: i64,
+}
+
+impl Services {
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts(self)
+    }
+
+    pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {
+        Records::new(self, who)
+    }
+}
+
+/// Runs CPU-heavy work (Argon2) off the async executor.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ServiceResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ServiceError::Join)
+}

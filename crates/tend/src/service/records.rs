@@ -1,0 +1,243 @@
+use jiff::civil::Date;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::domain::checkin::Checkin;
+use crate::domain::journal::JournalEntry;
+use crate::domain::profile::Profile;
+use crate::store::{RecordFilter, RecordRow};
+use crate::vault;
+
+use super::{ServiceError, ServiceResult, Services, Unlocked};
+
+/// A kind of personal record. Its value is sealed as JSON; `KIND` is stored in
+/// the clear and bound into the ciphertext.
+pub trait Kind: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+}
+
+impl Kind for Checkin {
+    const KIND: &'static str = "checkin";
+}
+impl Kind for JournalEntry {
+    const KIND: &'static str = "journal";
+}
+impl Kind for Profile {
+    const KIND: &'static str = "profile";
+}
+
+/// A record opened for its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    pub id: String,
+    pub day: Option<Date>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub value: T,
+}
+
+/// Shorthand for the record types used across the web layer.
+pub type Entry = Stored<JournalEntry>;
+
+pub struct Records<'a> {
+    services: &'a Services,
+    who: &'a Unlocked,
+}
+
+impl<'a> Records<'a> {
+    pub(super) fn new(services: &'a Services, who: &'a Unlocked) -> Self {
+        Self { services, who }
+    }
+
+    /// Slot records (one per day, one profile) get an id derived from the slot,
+    /// so "save again" replaces the same row and its ciphertext stays bound to it.
+    fn slot_id(&self, kind: &str, slot: &str) -> String {
+        let digest = Sha256::digest(format!("{}\0{kind}\0{slot}", self.who.account_id));
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn seal<T: Kind>(&self, id: &str, value: &T) -> ServiceResult<Vec<u8>> {
+        let json = serde_json::to_vec(value).map_err(|_| vault::VaultError::Malformed)?;
+        Ok(vault::seal_record(
+            &self.who.key,
+            &self.who.account_id,
+            id,
+            T::KIND,
+            &json,
+        )?)
+    }
+
+    fn open<T: Kind>(&self, row: RecordRow) -> ServiceResult<Stored<T>> {
+        let json = vault::open_record(
+            &self.who.key,
+            &self.who.account_id,
+            &row.id,
+            T::KIND,
+            &row.sealed,
+        )?;
+        let value = serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+        Ok(Stored {
+            day: row.day.as_deref().and_then(|d| d.parse().ok()),
+            id: row.id,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+            value,
+        })
+    }
+
+    fn row(
+        &self,
+        id: String,
+        kind: &str,
+        day: Option<Date>,
+        slot: Option<String>,
+        now: i64,
+        sealed: Vec<u8>,
+    ) -> RecordRow {
+        RecordRow {
+            id,
+            account_id: self.who.account_id.clone(),
+            kind: kind.to_owned(),
+            day: day.map(|d| d.to_string()),
+            slot,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            sealed,
+        }
+    }
+
+    /// Saves the record for a slot, replacing what was there.
+    pub async fn put_slot<T: Kind>(
+        &self,
+        slot: &str,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+    ) -> ServiceResult<Stored<T>> {
+        let id = self.slot_id(T::KIND, slot);
+        let sealed = self.seal(&id, &value)?;
+        let row = self.row(id.clone(), T::KIND, day, Some(slot.to_owned()), now, sealed);
+        let version = self.services.store.upsert_record(&row).await?;
+        Ok(Stored {
+            id,
+            day,
+            created_at: now,
+            updated_at: now,
+            version,
+            value,
+        })
+    }
+
+    pub async fn slot<T: Kind>(&self, slot: &str) -> ServiceResult<Option<Stored<T>>> {
+        self.get(&self.slot_id(T::KIND, slot)).await
+    }
+
+    pub async fn create<T: Kind>(
+        &self,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+    ) -> ServiceResult<Stored<T>> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let sealed = self.seal(&id, &value)?;
+        let row = self.row(id.clone(), T::KIND, day, None, now, sealed);
+        self.services.store.insert_record(&row).await?;
+        Ok(Stored {
+            id,
+            day,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            value,
+        })
+    }
+
+    /// A record of this person's; `None` also when it exists but is someone else's.
+    pub async fn get<T: Kind>(&self, id: &str) -> ServiceResult<Option<Stored<T>>> {
+        match self
+            .services
+            .store
+            .record(&self.who.account_id, T::KIND, id)
+            .await?
+        {
+            Some(row) => Ok(Some(self.open(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list<T: Kind>(&self, filter: &RecordFilter) -> ServiceResult<Vec<Stored<T>>> {
+        let rows = self
+            .services
+            .store
+            .records(&self.who.account_id, T::KIND, filter)
+            .await?;
+        rows.into_iter().map(|r| self.open(r)).collect()
+    }
+
+    /// Replaces a record if nobody changed it since `expected_version` was read.
+    pub async fn update<T: Kind>(
+        &self,
+        id: &str,
+        expected_version: i64,
+        value: T,
+        now: i64,
+    ) -> ServiceResult<Stored<T>> {
+        let Some(current) = self
+            .services
+            .store
+            .record(&self.who.account_id, T::KIND, id)
+            .await?
+        else {
+            return Err(ServiceError::NotFound);
+        };
+        let day = current.day.as_deref().and_then(|d| d.parse().ok());
+        let sealed = self.seal(id, &value)?;
+        let mut row = self.row(id.to_owned(), T::KIND, day, current.slot, now, sealed);
+        row.created_at = current.created_at;
+        if !self
+            .services
+            .store
+            .update_record(&row, expected_version)
+            .await?
+        {
+            return Err(ServiceError::Stale);
+        }
+        Ok(Stored {
+            id: id.to_owned(),
+            day,
+            created_at: current.created_at,
+            updated_at: now,
+            version: expected_version + 1,
+            value,
+        })
+    }
+
+    pub async fn delete<T: Kind>(&self, id: &str) -> ServiceResult<bool> {
+        Ok(self
+            .services
+            .store
+            .delete_record(&self.who.account_id, T::KIND, id)
+            .await?)
+    }
+
+    pub async fn count<T: Kind>(&self) -> ServiceResult<i64> {
+        Ok(self
+            .services
+            .store
+            .count_records(&self.who.account_id, T::KIND)
+            .await?)
+    }
+
+    /// The person's profile (time zone), or the defaults before they set one.
+    pub async fn profile(&self) -> ServiceResult<Profile> {
+        Ok(self
+            .slot::<Profile>("profile")
+            .await?
+            .map(|s| s.value)
+            .unwrap_or_default())
+    }
+}

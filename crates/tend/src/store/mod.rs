@@ -1,0 +1,172 @@
+//! Storage: one interface, two implementations (SQLite, the embedded default,
+//! and PostgreSQL for deployments with several tend processes).
+//!
+//! The store only ever sees sealed records and wrapped keys; it knows nothing of
+//! what they contain. Both backends run the same SQL text (see `sql.rs`), so a
+//! behaviour difference can only come from the database itself, and the
+//! conformance tests in `tests/it/store.rs` run against both.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (a taken handle, a duplicate id).
+    #[error("already exists")]
+    Conflict,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub handle: String,
+    pub passphrase_hash: String,
+    pub passphrase_salt: Vec<u8>,
+    pub key_by_passphrase: Vec<u8>,
+    pub recovery_salt: Vec<u8>,
+    pub key_by_recovery: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: Vec<u8>,
+    pub account_id: String,
+    pub wrapped_key: Vec<u8>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A live session with the handle of its account, found in one query.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActiveSession {
+    pub account_id: String,
+    pub handle: String,
+    pub wrapped_key: Vec<u8>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordRow {
+    pub id: String,
+    pub account_id: String,
+    pub kind: String,
+    /// `YYYY-MM-DD`, the person's local day the record belongs to.
+    pub day: Option<String>,
+    /// Set for kinds that allow one record per slot (a day's check-in).
+    pub slot: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub sealed: Vec<u8>,
+}
+
+/// Which records of one kind to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    /// Inclusive bounds on `day`.
+    pub day_from: Option<String>,
+    pub day_to: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/healthz`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn create_account(&self, account: &AccountRow) -> StoreResult<()>;
+    async fn account_by_handle(&self, handle: &str) -> StoreResult<Option<AccountRow>>;
+    async fn account_by_id(&self, id: &str) -> StoreResult<Option<AccountRow>>;
+    /// Replaces the passphrase hash and the wrapped keys (passphrase change, recovery).
+    async fn update_account_keys(&self, account: &AccountRow) -> StoreResult<bool>;
+    /// Deletes the account with every record and session of it, in one transaction.
+    async fn delete_account(&self, id: &str) -> StoreResult<bool>;
+
+    async fn create_session(&self, session: &SessionRow) -> StoreResult<()>;
+    async fn active_session(&self, id_hash: &[u8], now: i64) -> StoreResult<Option<ActiveSession>>;
+    async fn delete_session(&self, id_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of an account except, optionally, one.
+    async fn delete_sessions_of(&self, account_id: &str, keep: Option<&[u8]>) -> StoreResult<u64>;
+    async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64>;
+
+    async fn insert_record(&self, record: &RecordRow) -> StoreResult<()>;
+    /// Inserts, or replaces the record with the same id (used for slot records,
+    /// whose id is derived from their slot). Returns the stored version.
+    async fn upsert_record(&self, record: &RecordRow) -> StoreResult<i64>;
+    /// Replaces a record only if it still has `expected_version`; false otherwise.
+    async fn update_record(&self, record: &RecordRow, expected_version: i64) -> StoreResult<bool>;
+    async fn record(
+        &self,
+        account_id: &str,
+        kind: &str,
+        id: &str,
+    ) -> StoreResult<Option<RecordRow>>;
+    async fn records(
+        &self,
+        account_id: &str,
+        kind: &str,
+        filter: &RecordFilter,
+    ) -> StoreResult<Vec<RecordRow>>;
+    async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> StoreResult<bool>;
+    async fn count_records(&self, account_id: &str, kind: &str) -> StoreResult<i64>;
+}
+
+/// Where the database lives, decided from a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `None` means the default: `tend.db` in the data folder.
+    pub fn resolve(url: Option<&str>, data_dir: &Path) -> Result<Self, StoreError> {
+        match url {
+            None | Some("") => Ok(Self::Sqlite(format!(
+                "sqlite://{}",
+                data_dir.join("tend.db").display()
+            ))),
+            Some(u) if u.starts_with("sqlite:") => Ok(Self::Sqlite(u.to_owned())),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Self::Postgres(u.to_owned()))
+            }
+            Some(_) => Err(StoreError::Config(
+                "the database URL must start with sqlite: or postgres://".into(),
+            )),
+        }
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u).await?),
+        DatabaseUrl::Postgres(u) => Arc::new(PostgresStore::connect(u, None).await?),
+    })
+}
+
+fn map_unique(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(e),
+    }
+}

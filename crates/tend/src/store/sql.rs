@@ -1,0 +1,239 @@
+//! The SQL both backends share. `$1`-style parameters work in SQLite and
+//! PostgreSQL alike, and the column types (TEXT, BIGINT, BLOB/BYTEA) map to the
+//! same Rust types, so one text serves both; the macro instantiates it once per
+//! backend so each is compiled against its own driver.
+
+macro_rules! impl_store {
+    ($store:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_account(&self, a: &$crate::store::AccountRow) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO accounts (id, handle, passphrase_hash, passphrase_salt, key_by_passphrase, \
+                     recovery_salt, key_by_recovery, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&a.id)
+                .bind(&a.handle)
+                .bind(&a.passphrase_hash)
+                .bind(&a.passphrase_salt)
+                .bind(&a.key_by_passphrase)
+                .bind(&a.recovery_salt)
+                .bind(&a.key_by_recovery)
+                .bind(a.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::map_unique)?;
+                Ok(())
+            }
+
+            async fn account_by_handle(&self, handle: &str) -> $crate::store::StoreResult<Option<$crate::store::AccountRow>> {
+                Ok(sqlx::query_as("SELECT * FROM accounts WHERE handle = $1")
+                    .bind(handle)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn account_by_id(&self, id: &str) -> $crate::store::StoreResult<Option<$crate::store::AccountRow>> {
+                Ok(sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn update_account_keys(&self, a: &$crate::store::AccountRow) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE accounts SET passphrase_hash = $2, passphrase_salt = $3, key_by_passphrase = $4, \
+                     recovery_salt = $5, key_by_recovery = $6 WHERE id = $1",
+                )
+                .bind(&a.id)
+                .bind(&a.passphrase_hash)
+                .bind(&a.passphrase_salt)
+                .bind(&a.key_by_passphrase)
+                .bind(&a.recovery_salt)
+                .bind(&a.key_by_recovery)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_account(&self, id: &str) -> $crate::store::StoreResult<bool> {
+                // Explicit deletes rather than trusting ON DELETE CASCADE alone:
+                // "delete means delete" must not depend on a connection pragma.
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM records WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                let done = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn create_session(&self, s: &$crate::store::SessionRow) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&s.id_hash)
+                .bind(&s.account_id)
+                .bind(&s.wrapped_key)
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::map_unique)?;
+                Ok(())
+            }
+
+            async fn active_session(&self, id_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<$crate::store::ActiveSession>> {
+                Ok(sqlx::query_as(
+                    "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at FROM sessions s \
+                     JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn delete_session(&self, id_hash: &[u8]) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_sessions_of(&self, account_id: &str, keep: Option<&[u8]>) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND ($2 IS NULL OR id_hash <> $2)")
+                    .bind(account_id)
+                    .bind(keep)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn purge_expired_sessions(&self, now: i64) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn insert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(&r.slot)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(r.version)
+                .bind(&r.sealed)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::map_unique)?;
+                Ok(())
+            }
+
+            async fn upsert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<i64> {
+                let (version,): (i64,) = sqlx::query_as(
+                    "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
+                     ON CONFLICT (id) DO UPDATE SET day = excluded.day, updated_at = excluded.updated_at, \
+                     version = records.version + 1, sealed = excluded.sealed \
+                     WHERE records.account_id = excluded.account_id AND records.kind = excluded.kind \
+                     RETURNING version",
+                )
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(&r.slot)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(&r.sealed)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::store::map_unique)?
+                // No row back means the id exists under another account or kind.
+                .ok_or($crate::store::StoreError::Conflict)?;
+                Ok(version)
+            }
+
+            async fn update_record(&self, r: &$crate::store::RecordRow, expected_version: i64) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7 \
+                     WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $6",
+                )
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(r.updated_at)
+                .bind(expected_version)
+                .bind(&r.sealed)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<Option<$crate::store::RecordRow>> {
+                Ok(sqlx::query_as("SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3")
+                    .bind(id)
+                    .bind(account_id)
+                    .bind(kind)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn records(&self, account_id: &str, kind: &str, f: &$crate::store::RecordFilter) -> $crate::store::StoreResult<Vec<$crate::store::RecordRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT * FROM records WHERE account_id = $1 AND kind = $2 \
+                     AND ($3 IS NULL OR day >= $3) AND ($4 IS NULL OR day <= $4) \
+                     ORDER BY day DESC, created_at DESC, id DESC LIMIT $5",
+                )
+                .bind(account_id)
+                .bind(kind)
+                .bind(&f.day_from)
+                .bind(&f.day_to)
+                .bind(f.limit.unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM records WHERE id = $1 AND account_id = $2 AND kind = $3")
+                    .bind(id)
+                    .bind(account_id)
+                    .bind(kind)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn count_records(&self, account_id: &str, kind: &str) -> $crate::store::StoreResult<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records WHERE account_id = $1 AND kind = $2")
+                    .bind(account_id)
+                    .bind(kind)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

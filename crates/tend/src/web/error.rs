@@ -1,0 +1,226 @@
+//! One error type per boundary: pages get a kind HTML page, the API gets
+//! `{"error": code, "message": ...}`. Internals are logged, never shown.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde_json::json;
+
+use super::layout;
+use crate::domain::Invalid;
+use crate::service::ServiceError;
+
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    BadRequest(String),
+    /// A missing or wrong anti-forgery token, or a cross-site post.
+    Forbidden,
+    TooLarge(usize),
+    RateLimited(u64),
+    /// Not signed in. `kept` holds text the person had typed into a form that
+    /// arrived after their session ended, shown back so nothing is lost.
+    SignInNeeded {
+        expired: bool,
+        kept: Vec<(String, String)>,
+    },
+    Internal(String),
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => Self::NotFound,
+            ServiceError::Invalid(v) => Self::BadRequest(
+                v.into_iter()
+                    .map(|i| i.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ServiceError::BadCredentials => {
+                Self::BadRequest("Handle or passphrase not recognised.".into())
+            }
+            ServiceError::HandleTaken => Self::BadRequest("That handle is taken.".into()),
+            ServiceError::Stale => {
+                Self::BadRequest("This changed in another tab or device. Please reload.".into())
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, body) = match self {
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                html! {
+                    h1 { "We couldn't find that page" }
+                    p { "It may have been deleted, or the link may be mistyped." }
+                    p { a href="/" { "Go to the start page" } }
+                },
+            ),
+            Self::BadRequest(msg) => (
+                StatusCode::BAD_REQUEST,
+                "Something needs a change",
+                html! { h1 { "Something needs a change" } p { (msg) } p { "Please go back and try again." } },
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "This form expired",
+                html! {
+                    h1 { "This form expired" }
+                    p { "For your safety, tend only accepts forms it has just shown you. Nothing was saved." }
+                    p { "Go back, reload the page, and send it again. Any text you typed is usually still there when you go back." }
+                },
+            ),
+            Self::TooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too long to save",
+                html! {
+                    h1 { "That was too long to save" }
+                    p { "tend accepts up to " (limit / 1024) " KB at a time. Nothing was saved." }
+                    p { "Go back, and split the text into two entries." }
+                },
+            ),
+            Self::RateLimited(secs) => {
+                let mut res = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    layout::bare(
+                        "Please wait a moment",
+                        html! {
+                            h1 { "Please wait a moment" }
+                            p { "There have been many attempts from here. You can try again in " (secs) " seconds." }
+                        },
+                    ),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return res;
+            }
+            Self::SignInNeeded { expired, kept } if kept.is_empty() => {
+                let to = if expired {
+                    "/signin?expired=1"
+                } else {
+                    "/signin"
+                };
+                return Redirect::to(to).into_response();
+            }
+            Self::SignInNeeded { kept, .. } => (
+                StatusCode::UNAUTHORIZED,
+                "Please sign in again",
+                html! {
+                    h1 { "Your sign-in ended before this was saved" }
+                    p { "Nothing was saved, but your words are below. Copy them, then "
+                        a href="/signin" target="_blank" { "sign in in a new tab" } " and paste them back." }
+                    @for (label, text) in &kept {
+                        label { (label)
+                            textarea readonly rows="8" { (text) }
+                        }
+                    }
+                },
+            ),
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    html! {
+                        h1 { "Something went wrong on our side" }
+                        p { "It wasn't anything you did. Please try again in a moment." }
+                    },
+                )
+            }
+        };
+        (status, layout::bare(title, body)).into_response()
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    Status(StatusCode, &'static str, String),
+    Invalid(Vec<Invalid>),
+    RateLimited(u64),
+}
+
+impl ApiError {
+    pub fn not_found() -> Self {
+        Self::Status(StatusCode::NOT_FOUND, "not_found", "No such record.".into())
+    }
+    pub fn unauthorized() -> Self {
+        Self::Status(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sign in first, and send the token as `Authorization: Bearer <token>`.".into(),
+        )
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::Status(StatusCode::BAD_REQUEST, "bad_request", message.into())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => Self::Invalid(v),
+            ServiceError::NotFound => Self::not_found(),
+            ServiceError::BadCredentials => Self::Status(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "Handle or passphrase not recognised.".into(),
+            ),
+            ServiceError::HandleTaken => Self::Status(
+                StatusCode::CONFLICT,
+                "handle_taken",
+                "That handle is taken.".into(),
+            ),
+            ServiceError::Stale => Self::Status(
+                StatusCode::CONFLICT,
+                "stale",
+                "The record changed since you read it; read it again and retry.".into(),
+            ),
+            other => {
+                tracing::error!(error = %other, "api request failed");
+                Self::Status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side.".into(),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Status(status, code, message) => {
+                (status, Json(json!({ "error": code, "message": message }))).into_response()
+            }
+            Self::Invalid(problems) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({
+                    "error": "invalid",
+                    "message": problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "),
+                    "fields": problems.iter().map(|p| json!({"field": p.field, "message": p.message})).collect::<Vec<_>>(),
+                })),
+            )
+                .into_response(),
+            Self::RateLimited(secs) => {
+                let mut res = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "error": "rate_limited", "message": format!("Too many attempts; try again in {secs} seconds.") })),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The page shell and small form helpers shared by every page.
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::domain::Invalid;
+use crate::service::Unlocked;
+
+/// Every page: a skip link, the navigation, the always-visible "Get help now"
+/// link, and a footer that says plainly that tend is not monitored.
+pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · tend" }
+                link rel="stylesheet" href="/static/tend.css";
+                link rel="icon" href="data:,";
+            }
+            body {
+                a class="skip" href="#main" { "Skip to content" }
+                header class="top" {
+                    nav aria-label="Main" {
+                        a class="brand" href="/" { "tend" }
+                        @if who.is_some() {
+                            a href="/today" { "Today" }
+                            a href="/checkin" { "Check-in" }
+                            a href="/journal" { "Journal" }
+                            a href="/account" { "Account" }
+                        } @else {
+                            a href="/signin" { "Sign in" }
+                            a href="/signup" { "Create account" }
+                        }
+                        a class="help-now" href="/help" { "Get help now" }
+                    }
+                }
+                main id="main" tabindex="-1" { (content) }
+                footer {
+                    p { "tend is not monitored: nobody reads what you write here. "
+                        "If you are in danger, call your local emergency number or "
+                        a href="/help" { "see help lines" } "." }
+                    @if let Some(who) = who {
+                        form method="post" action="/signout" class="inline" {
+                            (csrf(who))
+                            button type="submit" class="link" { "Sign out (" (who.handle) ")" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A page without a person (errors, sign-in).
+pub fn bare(title: &str, content: Markup) -> Markup {
+    page(title, None, content)
+}
+
+pub fn csrf(who: &Unlocked) -> Markup {
+    html! { input type="hidden" name="csrf" value=(who.csrf); }
+}
+
+pub fn pre_csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// A summary of problems at the top of a form, linked to the fields, announced
+/// to screen readers when the page loads.
+pub fn error_summary(errors: &[Invalid]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="errors" role="alert" tabindex="-1" id="errors" {
+                h2 { "Please check " @if errors.len() == 1 { "one thing" } @else { (errors.len()) " things" } }
+                ul {
+                    @for e in errors {
+                        li { a href={ "#" (e.field) } { (e.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn field_error(errors: &[Invalid], field: &str) -> Markup {
+    html! {
+        @for e in errors.iter().filter(|e| e.field == field) {
+            p class="field-error" id={ (field) "-error" } { (e.message) }
+        }
+    }
+}
+
+pub fn has_error(errors: &[Invalid], field: &str) -> bool {
+    errors.iter().any(|e| e.field == field)
+}
+
+/// A flash of good news at the top of a page.
+pub fn notice(text: &str) -> Markup {
+    html! { p class="notice" role="status" { (text) } }
+}
+
+/// Text with line breaks kept, safely escaped.
+pub fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for para in text.split("\n\n") {
+            p {
+                @for (i, line) in para.lines().enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+    }
+}

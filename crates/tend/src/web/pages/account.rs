@@ -1,0 +1,210 @@
+//! Account settings: time zone, passphrase, and deleting everything.
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::auth::COMMON_ZONES;
+use crate::domain::Invalid;
+use crate::domain::profile::Profile;
+use crate::service::{ServiceError, Unlocked};
+use crate::web::error::PageError;
+use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
+use crate::web::layout::{self, csrf, error_summary, field_error};
+use crate::web::{AppState, now};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    done: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PassphraseForm {
+    #[serde(default)]
+    current_passphrase: String,
+    #[serde(default)]
+    new_passphrase: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    passphrase: String,
+}
+
+fn account_page(
+    who: &Unlocked,
+    profile: &Profile,
+    errors: &[Invalid],
+    done: Option<&str>,
+) -> Markup {
+    layout::page(
+        "Account",
+        Some(who),
+        html! {
+            h1 { "Your account" }
+            @if let Some(d) = done { (layout::notice(d)) }
+            p { "Signed in as " strong { (who.handle) } "." }
+            (error_summary(errors))
+            section class="card" aria-labelledby="tz-h" {
+                h2 id="tz-h" { "Time zone" }
+                form method="post" action="/account/time-zone" class="stack" {
+                    (csrf(who))
+                    div {
+                        label for="time_zone" { "Time zone" span class="hint" { "Decides when your day starts." } }
+                        input id="time_zone" name="time_zone" type="text" list="zones" value=(profile.time_zone);
+                        datalist id="zones" { @for z in COMMON_ZONES { option value=(z) {} } }
+                        (field_error(errors, "time_zone"))
+                    }
+                    div class="actions" { button type="submit" { "Save time zone" } }
+                }
+            }
+            section class="card" aria-labelledby="pass-h" {
+                h2 id="pass-h" { "Change passphrase" }
+                p class="muted" { "You'll stay signed in here; other devices will be signed out." }
+                form method="post" action="/account/passphrase" class="stack" novalidate {
+                    (csrf(who))
+                    input type="text" name="username" autocomplete="username" value=(who.handle) hidden;
+                    div {
+                        label for="current_passphrase" { "Current passphrase" }
+                        input id="current_passphrase" name="current_passphrase" type="password" autocomplete="current-password" required;
+                        (field_error(errors, "current_passphrase"))
+                    }
+                    div {
+                        label for="new_passphrase" { "New passphrase" span class="hint" { "At least 10 characters." } }
+                        input id="new_passphrase" name="new_passphrase" type="password" autocomplete="new-password" required;
+                        (field_error(errors, "new_passphrase"))
+                    }
+                    div class="actions" { button type="submit" { "Change passphrase" } }
+                }
+            }
+            section class="card" aria-labelledby="del-h" {
+                h2 id="del-h" { "Delete your account" }
+                p { "This removes your account and everything you wrote, for good. Your handle becomes free for anyone." }
+                p { a class="button secondary" href="/account/delete" { "Delete my account…" } }
+            }
+        },
+    )
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Query(q): Query<AccountQuery>,
+) -> Result<Markup, PageError> {
+    let profile = state.services.records(&who).profile().await?;
+    let done = match q.done.as_deref() {
+        Some("tz") => Some("Time zone saved."),
+        Some("passphrase") => Some("Passphrase changed. Other devices have been signed out."),
+        _ => None,
+    };
+    Ok(account_page(&who, &profile, &[], done))
+}
+
+pub async fn time_zone(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<TimeZoneForm>,
+) -> Result<Response, PageError> {
+    let records = state.services.records(&who);
+    match Profile::parse_time_zone(&form.time_zone) {
+        Ok(time_zone) => {
+            records
+                .put_slot("profile", None, Profile { time_zone }, now())
+                .await?;
+            Ok(Redirect::to("/account?done=tz").into_response())
+        }
+        Err(e) => {
+            let profile = records.profile().await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                account_page(&who, &profile, &[e], None),
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn passphrase(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<PassphraseForm>,
+) -> Result<Response, PageError> {
+    match state
+        .services
+        .accounts()
+        .change_passphrase(&who, &form.current_passphrase, &form.new_passphrase)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?done=passphrase").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let profile = state.services.records(&who).profile().await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                account_page(&who, &profile, &errors, None),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn delete_page(who: &Unlocked, errors: &[Invalid]) -> Markup {
+    layout::page(
+        "Delete account",
+        Some(who),
+        html! {
+            h1 { "Delete your account?" }
+            p { "Everything goes: your check-ins, journal and settings. There is no undo, and we keep no copy." }
+            (error_summary(errors))
+            form method="post" action="/account/delete" class="stack" novalidate {
+                (csrf(who))
+                input type="text" name="username" autocomplete="username" value=(who.handle) hidden;
+                div {
+                    label for="passphrase" { "Your passphrase, to confirm" }
+                    input id="passphrase" name="passphrase" type="password" autocomplete="current-password" required;
+                    (field_error(errors, "passphrase"))
+                }
+                div class="actions" {
+                    button type="submit" class="danger" { "Delete everything" }
+                    a href="/account" { "Keep my account" }
+                }
+            }
+        },
+    )
+}
+
+pub async fn confirm_delete(Person(who): Person) -> Markup {
+    delete_page(&who, &[])
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<DeleteForm>,
+) -> Result<Response, PageError> {
+    match state
+        .services
+        .accounts()
+        .delete(&who, &form.passphrase)
+        .await
+    {
+        Ok(()) => {
+            let mut res = Redirect::to("/signin?deleted=1").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
+            );
+            Ok(res)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, delete_page(&who, &errors)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

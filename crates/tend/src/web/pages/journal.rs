@@ -1,0 +1,278 @@
+//! The journal: write, list, read, edit (safely across tabs), delete.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::domain::Invalid;
+use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
+use crate::service::{ServiceError, Unlocked};
+use crate::store::RecordFilter;
+use crate::web::error::PageError;
+use crate::web::extract::{Person, SignedForm};
+use crate::web::layout::{self, csrf, error_summary, field_error};
+use crate::web::{AppState, now};
+
+/// The list shows this many newest entries.
+const LIST_LIMIT: i64 = 100;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    version: String,
+}
+
+fn when(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts)
+        .map(|t| t.strftime("%-d %B %Y").to_string())
+        .unwrap_or_default()
+}
+
+fn editor(
+    who: &Unlocked,
+    action: &str,
+    input: &JournalInput,
+    version: Option<i64>,
+    errors: &[Invalid],
+    note: Option<&str>,
+) -> Markup {
+    html! {
+        (error_summary(errors))
+        @if let Some(n) = note { div class="errors" role="alert" { p { (n) } } }
+        form method="post" action=(action) class="stack" novalidate {
+            (csrf(who))
+            @if let Some(v) = version { input type="hidden" name="version" value=(v); }
+            div {
+                label for="title" { "Title" span class="hint" { "Optional." } }
+                input id="title" name="title" type="text" maxlength=(TITLE_MAX) value=(input.title);
+                (field_error(errors, "title"))
+            }
+            div {
+                label for="body" { "What's on your mind?" }
+                textarea id="body" name="body" rows="12" required { (input.body) }
+                (field_error(errors, "body"))
+                p class="hint" { "Private and encrypted. Up to " (BODY_MAX) " characters." }
+            }
+            div class="actions" { button type="submit" { "Save entry" } a href="/journal" { "Cancel" } }
+        }
+    }
+}
+
+pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let records = state.services.records(&who);
+    let entries = records
+        .list::<JournalEntry>(&RecordFilter {
+            limit: Some(LIST_LIMIT),
+            ..RecordFilter::default()
+        })
+        .await?;
+    let total = records.count::<JournalEntry>().await?;
+    Ok(layout::page(
+        "Journal",
+        Some(&who),
+        html! {
+            h1 { "Journal" }
+            p { a class="button" href="/journal/new" { "Write an entry" } }
+            @if entries.is_empty() {
+                p { "Your entries will appear here. Nobody but you can read them." }
+            } @else {
+                ul class="entries" {
+                    @for e in &entries {
+                        li {
+                            a href={ "/journal/" (e.id) } { (e.value.display_title()) }
+                            br;
+                            span class="muted" { (when(e.created_at)) }
+                        }
+                    }
+                }
+                @if total > LIST_LIMIT {
+                    p class="muted" { "Showing your " (LIST_LIMIT) " newest entries of " (total) ". All of them are in your export." }
+                }
+            }
+        },
+    ))
+}
+
+pub async fn new_form(Person(who): Person) -> Markup {
+    layout::page(
+        "New entry",
+        Some(&who),
+        html! { h1 { "New entry" } (editor(&who, "/journal/new", &JournalInput::default(), None, &[], None)) },
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<JournalInput>,
+) -> Result<Response, PageError> {
+    let entry = match form.validate() {
+        Ok(e) => e,
+        Err(errors) => {
+            let page = layout::page(
+                "New entry",
+                Some(&who),
+                html! { h1 { "New entry" } (editor(&who, "/journal/new", &form, None, &errors, None)) },
+            );
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let today = super::today_for(&state, &who).await?;
+    let saved = state
+        .services
+        .records(&who)
+        .create(Some(today), entry, now())
+        .await?;
+    Ok(Redirect::to(&format!("/journal/{}", saved.id)).into_response())
+}
+
+async fn load(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<crate::service::Entry, PageError> {
+    state
+        .services
+        .records(who)
+        .get::<JournalEntry>(id)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let e = load(&state, &who, &id).await?;
+    Ok(layout::page(
+        &e.value.display_title(),
+        Some(&who),
+        html! {
+            article {
+                h1 { (e.value.display_title()) }
+                p class="muted" { (when(e.created_at))
+                    @if e.updated_at != e.created_at { " · edited " (when(e.updated_at)) } }
+                (layout::paragraphs(&e.value.body))
+            }
+            p class="actions" {
+                a class="button" href={ "/journal/" (e.id) "/edit" } { "Edit" }
+                a class="button secondary" href={ "/journal/" (e.id) "/delete" } { "Delete" }
+                a href="/journal" { "Back to journal" }
+            }
+        },
+    ))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let e = load(&state, &who, &id).await?;
+    let input = JournalInput {
+        title: e.value.title.clone(),
+        body: e.value.body.clone(),
+    };
+    let action = format!("/journal/{}/edit", e.id);
+    Ok(layout::page(
+        "Edit entry",
+        Some(&who),
+        html! { h1 { "Edit entry" } (editor(&who, &action, &input, Some(e.version), &[], None)) },
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<EditForm>,
+) -> Result<Response, PageError> {
+    let input = JournalInput {
+        title: form.title.clone(),
+        body: form.body.clone(),
+    };
+    let action = format!("/journal/{id}/edit");
+    let version: i64 = form.version.trim().parse().unwrap_or(0);
+    let entry = match input.validate() {
+        Ok(e) => e,
+        Err(errors) => {
+            let page = layout::page(
+                "Edit entry",
+                Some(&who),
+                html! { h1 { "Edit entry" } (editor(&who, &action, &input, Some(version), &errors, None)) },
+            );
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match state
+        .services
+        .records(&who)
+        .update(&id, version, entry, now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/journal/{id}")).into_response()),
+        Err(ServiceError::Stale) => {
+            // Someone saved this entry in another tab. Keep the person's words and
+            // let them choose: saving again replaces the other version.
+            let current = load(&state, &who, &id).await?;
+            let note = "This entry was changed in another tab or device after you opened it. Your words are below, \
+                        unchanged. Saving now will replace the other version.";
+            let page = layout::page(
+                "Edit entry",
+                Some(&who),
+                html! {
+                    h1 { "Edit entry" }
+                    (editor(&who, &action, &input, Some(current.version), &[], Some(note)))
+                    details { summary { "See the other version" } (layout::paragraphs(&current.value.body)) }
+                },
+            );
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let e = load(&state, &who, &id).await?;
+    Ok(layout::page(
+        "Delete entry",
+        Some(&who),
+        html! {
+            h1 { "Delete “" (e.value.display_title()) "”?" }
+            p { "It will be gone for good; there is no undo." }
+            form method="post" action={ "/journal/" (e.id) "/delete" } class="actions" {
+                (csrf(&who))
+                button type="submit" class="danger" { "Delete entry" }
+                a href={ "/journal/" (e.id) } { "Keep it" }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Empty {}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, .. }: SignedForm<Empty>,
+) -> Result<Response, PageError> {
+    if !state
+        .services
+        .records(&who)
+        .delete::<JournalEntry>(&id)
+        .await?
+    {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to("/journal").into_response())
+}

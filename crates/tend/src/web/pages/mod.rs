@@ -1,0 +1,109 @@
+//! Server-rendered pages. Every page works without JavaScript.
+
+mod account;
+mod auth;
+mod checkin;
+mod help;
+mod journal;
+mod today;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+
+use super::AppState;
+use super::error::PageError;
+use super::extract::MaybePerson;
+use super::layout;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/tend.css", get(stylesheet))
+        .route("/static/tz.js", get(tz_script))
+        .route("/help", get(help::page))
+        .route("/signup", get(auth::signup_form).post(auth::signup))
+        .route("/welcome", post(auth::welcome))
+        .route("/signin", get(auth::signin_form).post(auth::signin))
+        .route("/signout", post(auth::signout))
+        .route("/recover", get(auth::recover_form).post(auth::recover))
+        .route("/today", get(today::page))
+        .route("/checkin", get(checkin::form).post(checkin::save))
+        .route("/journal", get(journal::list))
+        .route("/journal/new", get(journal::new_form).post(journal::create))
+        .route("/journal/{id}", get(journal::show))
+        .route(
+            "/journal/{id}/edit",
+            get(journal::edit_form).post(journal::update),
+        )
+        .route(
+            "/journal/{id}/delete",
+            get(journal::confirm_delete).post(journal::delete),
+        )
+        .route("/account", get(account::page))
+        .route("/account/time-zone", post(account::time_zone))
+        .route("/account/passphrase", post(account::passphrase))
+        .route(
+            "/account/delete",
+            get(account::confirm_delete).post(account::delete),
+        )
+}
+
+async fn home(MaybePerson(who): MaybePerson) -> Response {
+    if who.is_some() {
+        return Redirect::to("/today").into_response();
+    }
+    layout::bare(
+        "Welcome",
+        html! {
+            h1 { "A kinder place to land" }
+            p { "tend is a private companion for medical students: a two-minute daily check-in, "
+                "a journal, and practices for answering your inner critic the way you'd answer a friend." }
+            ul {
+                li { "No e-mail, no real name: just a handle and a passphrase." }
+                li { "What you write is encrypted with a key only your passphrase opens. Not even the people running this server can read it." }
+                li { "No streaks, no red badges. Every day you show up counts; days you don't, don't count against you." }
+            }
+            p class="actions" {
+                a class="button" href="/signup" { "Create an anonymous account" }
+                a class="button secondary" href="/signin" { "Sign in" }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../../static/tend.css"),
+    )
+}
+
+async fn tz_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../../static/tz.js"),
+    )
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+/// Current time zone of a signed-in person, from their sealed profile.
+pub(super) async fn today_for(
+    state: &AppState,
+    who: &crate::service::Unlocked,
+) -> Result<jiff::civil::Date, PageError> {
+    let profile = state.services.records(who).profile().await?;
+    Ok(jiff::Timestamp::now().to_zoned(profile.tz()).date())
+}

@@ -1,0 +1,109 @@
+//! Today: the hub. Today's check-in (or its form), recent entries, and a gentle
+//! summary of the week that counts showing up, never absence.
+
+use axum::extract::{Query, State};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{checkin, today_for};
+use crate::domain::checkin::{Checkin, CheckinInput, Meals};
+use crate::domain::journal::JournalEntry;
+use crate::domain::summary::{summarise_week, window_start};
+use crate::store::RecordFilter;
+use crate::web::AppState;
+use crate::web::error::PageError;
+use crate::web::extract::Person;
+use crate::web::layout;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TodayQuery {
+    saved: Option<String>,
+    welcome: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Query(q): Query<TodayQuery>,
+) -> Result<Markup, PageError> {
+    let today = today_for(&state, &who).await?;
+    let records = state.services.records(&who);
+    let week = records
+        .list::<Checkin>(&RecordFilter {
+            day_from: Some(window_start(today).to_string()),
+            day_to: Some(today.to_string()),
+            limit: Some(7),
+        })
+        .await?;
+    let entries = records
+        .list::<JournalEntry>(&RecordFilter {
+            limit: Some(3),
+            ..RecordFilter::default()
+        })
+        .await?;
+    let days: Vec<_> = week
+        .iter()
+        .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
+        .collect();
+    let summary = summarise_week(today, &days);
+    let todays = week.iter().find(|s| s.day == Some(today)).map(|s| &s.value);
+
+    Ok(layout::page(
+        "Today",
+        Some(&who),
+        html! {
+            @if q.welcome.is_some() { (layout::notice("Welcome to tend. This is your Today page: start wherever feels right.")) }
+            @if q.saved.as_deref() == Some("checkin") { (layout::notice("Check-in saved. Thank you for checking in with yourself.")) }
+            h1 { "Today, " (today.strftime("%A %-d %B")) }
+            section aria-labelledby="checkin-h" class="card" {
+                h2 id="checkin-h" { "Check-in" }
+                @if let Some(c) = todays {
+                    dl class="summary" {
+                        dt { "Mood" } dd { (c.mood) " of 5" }
+                        dt { "Energy" } dd { (c.energy) " of 5" }
+                        dt { "Sleep" } dd { (c.sleep_hours) " hours" }
+                        dt { "Movement" } dd { (c.movement_minutes) " minutes" }
+                        dt { "Meals" } dd { @match c.meals { Meals::Eaten => "Regular meals", Meals::Skipped => "Skipped some" } }
+                        @if !c.joy.is_empty() { dt { "Joyful thing" } dd { (c.joy) } }
+                    }
+                    p { a href="/checkin" { "Change today's check-in" } }
+                } @else {
+                    p class="muted" { "How are you, right now? Thirty seconds is enough." }
+                    (checkin::form_fields(&who, &CheckinInput::default(), &[], false))
+                }
+            }
+            section aria-labelledby="week-h" class="card" {
+                h2 id="week-h" { "Your week" }
+                @if summary.days_checked_in == 0 {
+                    p { "Your week will take shape here as you check in. Any day is a good day to start." }
+                } @else {
+                    dl class="summary" {
+                        dt { "Days you checked in" } dd { (summary.days_checked_in) }
+                        @if let Some(s) = summary.average_sleep {
+                            dt { "Average sleep on those days" } dd { (format!("{s:.1}")) " hours" }
+                        }
+                        @if let Some(m) = summary.average_mood {
+                            dt { "Average mood" } dd { (format!("{m:.1}")) " of 5" }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="journal-h" class="card" {
+                h2 id="journal-h" { "Journal" }
+                @if entries.is_empty() {
+                    p { "Nothing written yet. A line or two is plenty." }
+                } @else {
+                    ul class="entries" {
+                        @for e in &entries {
+                            li { a href={ "/journal/" (e.id) } { (e.value.display_title()) } }
+                        }
+                    }
+                }
+                p class="actions" {
+                    a class="button" href="/journal/new" { "Write an entry" }
+                    a href="/journal" { "All entries" }
+                }
+            }
+        },
+    ))
+}
