@@ -1,0 +1,97 @@
+//! Accessible SVG charts and their tables.
+
+use tend_instruments::{render_chart_svg, render_chart_table};
+use time::macros::date;
+
+use crate::instrument;
+
+fn points() -> Vec<(time::Date, f64)> {
+    vec![
+        (date!(2025 - 02 - 14), 60.0),
+        (date!(2025 - 01 - 01), 28.0),
+        (date!(2025 - 01 - 15), 48.0),
+    ]
+}
+
+#[test]
+fn svg_is_accessible_and_summarises_the_data() {
+    let svg = render_chart_svg(&instrument("who5"), &points());
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains(r#"role="img""#));
+    assert!(svg.contains(r#"<title id="chart-who5-title">WHO-5 over time</title>"#));
+    assert!(svg.contains(
+        "<desc id=\"chart-who5-desc\">3 check-ins from 2025-01-01 to 2025-02-14. Latest score 60 (Good well-being) on 2025-02-14. Lowest 28, highest 60, on a scale of 0 to 100. Higher scores are better.</desc>"
+    ));
+    assert!(svg.contains("currentColor"));
+    assert!(!svg.to_lowercase().contains("<script"));
+    assert!(!svg.contains("style="));
+    assert!(svg.ends_with("</svg>"));
+    // Every band shaded and labelled.
+    for band in ["very-low", "low", "good"] {
+        assert!(
+            svg.contains(&format!("class=\"band band-{band}\"")),
+            "{band}"
+        );
+    }
+    assert!(svg.contains(">Very low well-being</text>"));
+    assert!(svg.contains(">Date</text>"));
+    assert!(svg.contains("(higher scores are better)"));
+    // One marker per point, each with its own title, in date order.
+    assert_eq!(svg.matches("<circle").count(), 3);
+    let first = svg.find("2025-01-01: 28 (Very low well-being)").unwrap();
+    let last = svg.find("2025-02-14: 60 (Good well-being)").unwrap();
+    assert!(first < last);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = render_chart_svg(&instrument("phq9"), &points());
+    let b = render_chart_svg(&instrument("phq9"), &points());
+    assert_eq!(a, b);
+    assert_eq!(
+        render_chart_table(&instrument("phq9"), &points()),
+        render_chart_table(&instrument("phq9"), &points())
+    );
+}
+
+#[test]
+fn text_is_escaped() {
+    let mut ins = instrument("who5");
+    ins.short_name = "<b>\"WHO\" & 'co'".into();
+    ins.bands[0].label = "<script>alert(1)</script>".into();
+    let svg = render_chart_svg(&ins, &points());
+    assert!(!svg.contains("<b>"));
+    assert!(!svg.contains("<script>"));
+    assert!(svg.contains("&lt;b&gt;&quot;WHO&quot; &amp; &#39;co&#39;"));
+    let table = render_chart_table(&ins, &points());
+    assert!(!table.contains("<script>"));
+    assert!(table.contains("&lt;script&gt;"));
+}
+
+#[test]
+fn table_has_the_same_data() {
+    let table = render_chart_table(&instrument("who5"), &points());
+    assert!(table.starts_with("<table class=\"chart-table chart-table-who5\"><caption>WHO-5 over time. Higher scores are better.</caption>"));
+    assert_eq!(table.matches("<tr>").count(), 4);
+    assert!(table.contains(r#"<tr><th scope="row"><time datetime="2025-01-01">2025-01-01</time></th><td>28</td><td>Very low well-being</td></tr>"#));
+}
+
+#[test]
+fn empty_and_single_point_charts_render() {
+    let svg = render_chart_svg(&instrument("scs-sf"), &[]);
+    assert!(svg.contains("No SCS-SF check-ins yet."));
+    assert_eq!(svg.matches("<circle").count(), 0);
+    assert!(render_chart_table(&instrument("scs-sf"), &[]).contains("No check-ins yet."));
+    let svg = render_chart_svg(
+        &instrument("scs-sf"),
+        &[(date!(2025 - 01 - 01), 41.0 / 12.0)],
+    );
+    assert!(svg.contains(
+        "1 check-in from 2025-01-01 to 2025-01-01. Latest score 3.42 (Moderate self-compassion)"
+    ));
+    assert!(!svg.contains("<polyline"));
+    // PSS-4 has no bands: still a chart, no band labels.
+    let svg = render_chart_svg(&instrument("pss4"), &[(date!(2025 - 01 - 01), 8.0)]);
+    assert!(!svg.contains("class=\"band"));
+    assert!(svg.contains("Lower scores are better."));
+}
