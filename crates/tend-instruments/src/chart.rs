@@ -13,11 +13,11 @@ use time::Date;
 
 use crate::model::Instrument;
 
-const W: f64 = 640.0;
+const W: f64 = 720.0;
 const H: f64 = 280.0;
 const LEFT: f64 = 52.0;
 const RIGHT: f64 = 470.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 28.0;
 const BOTTOM: f64 = 226.0;
 
 /// Escapes text for HTML and SVG content and attributes.
@@ -107,10 +107,6 @@ pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> Stri
     let y = |v: f64| BOTTOM - (v.clamp(min, max) - min) / span * (BOTTOM - TOP);
     let id = escape(&instrument.id);
     let title = format!("{} over time", instrument.short_name);
-    let scale_label = instrument
-        .scale(&instrument.headline)
-        .map(|s| s.label.clone())
-        .unwrap_or_default();
 
     let mut s = String::new();
     let _ = write!(
@@ -165,17 +161,14 @@ pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> Stri
             fmt_num(t)
         );
     }
-    let axis_title = format!(
-        "{} ({})",
-        scale_label,
-        polarity(instrument).trim_end_matches('.').to_lowercase()
-    );
+    let axis_title = format!("{} score", instrument.short_name);
     let _ = write!(
         s,
-        r#"<text x="12" y="{:.1}" text-anchor="middle" transform="rotate(-90 12 {:.1})">{}</text>"#,
+        r#"<text x="12" y="{:.1}" text-anchor="middle" transform="rotate(-90 12 {:.1})">{}</text><text class="polarity" x="{LEFT}" y="14">{}</text>"#,
         (TOP + BOTTOM) / 2.0,
         (TOP + BOTTOM) / 2.0,
-        escape(&axis_title)
+        escape(&axis_title),
+        polarity(instrument)
     );
     let _ = write!(
         s,

@@ -35,7 +35,8 @@ fn svg_is_accessible_and_summarises_the_data() {
     }
     assert!(svg.contains(">Very low well-being</text>"));
     assert!(svg.contains(">Date</text>"));
-    assert!(svg.contains("(higher scores are better)"));
+    assert!(svg.contains(">Higher scores are better.</text>"));
+    assert!(svg.contains(">WHO-5 score</text>"));
     // One marker per point, each with its own title, in date order.
     assert_eq!(svg.matches("<circle").count(), 3);
     let first = svg.find("2025-01-01: 28 (Very low well-being)").unwrap();

@@ -120,3 +120,25 @@ fn score_result_serialises_to_exactly_the_documented_shape() {
         r#"{"instrument":"phq9","score":null,"band":null,"subscales":{"phq8":null},"flags":[]}"#
     );
 }
+
+#[test]
+fn the_doc_covers_every_instrument_and_flag() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/instruments.md"),
+    )
+    .unwrap();
+    for ins in catalog().instruments() {
+        assert!(
+            doc.contains(&format!("### `{}`", ins.id)),
+            "{} not documented",
+            ins.id
+        );
+        for flag in &ins.flags {
+            assert!(
+                doc.contains(&format!("| `{}` |", flag.name)),
+                "{} not in the flag table",
+                flag.name
+            );
+        }
+    }
+}
