@@ -1,0 +1,68 @@
+//! Development binary for tend-detector (the shipped CLI is `tend analyze`).
+//!
+//! * `tend-detector analyze [--json] [--lines] [--eval FILE]` — same as `tend analyze`.
+//! * `tend-detector bench [FILE]` — throughput on one core (sentences per second).
+//! * `tend-detector trace` — which rules fire on each line of standard input.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use tend_detector::Detector;
+use tend_detector::cli::{AnalyzeArgs, run_analyze, run_bench};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match args.first().map(String::as_str) {
+        Some("analyze") => {
+            let mut a = AnalyzeArgs {
+                json: false,
+                lines: false,
+                eval: None,
+            };
+            let mut it = args.iter().skip(1);
+            while let Some(x) = it.next() {
+                match x.as_str() {
+                    "--json" => a.json = true,
+                    "--lines" => a.lines = true,
+                    "--eval" => a.eval = it.next().map(Into::into),
+                    other => {
+                        eprintln!("unknown argument {other}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            run_analyze(&a, &mut stdin.lock(), &mut out)
+        }
+        Some("bench") => run_bench(args.get(1).map(std::path::Path::new), &mut out),
+        Some("trace") => {
+            let d = Detector::new();
+            for line in stdin.lock().lines().map_while(Result::ok) {
+                let _ = writeln!(out, "> {line}");
+                for (l, k, w, s) in d.trace(&line) {
+                    let _ = writeln!(out, "   rules.txt:{l:<4} {k:<22} {w:.2}  {s}");
+                }
+                let a = d.analyze(&line);
+                let _ = writeln!(
+                    out,
+                    "   => distorted={} score={} self_critical={} patterns={:?}",
+                    a.distorted,
+                    a.score,
+                    a.self_critical,
+                    a.patterns.iter().map(|f| (f.pattern.id(), f.confidence)).collect::<Vec<_>>()
+                );
+            }
+            Ok(())
+        }
+        _ => Err("usage: tend-detector analyze [--json] [--lines] [--eval FILE] | bench [FILE] | trace".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Self-harm and suicide language.
+//!
+//! Policy (see docs/detector.md): tuned for recall on a student's own
+//! writing. First-person phrases ("I want to die", "kill myself", "better off
+//! without me") always match. Bare terms ("suicidal", "suicide", "overdose",
+//! "self-harm") match unless the sentence reads as a clinical description of
+//! someone else ("patient with suicidal ideation was admitted") and says
+//! nothing that ties the term to the writer ("I've been having suicidal
+//! thoughts" always matches).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::detector::truncate_to_boundary;
+use crate::text;
+
+/// Which kind of phrase matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskKind {
+    /// A first-person phrase about dying, suicide or self-harm.
+    FirstPerson,
+    /// A suicide or self-harm term, not clearly clinical talk about someone else.
+    Term,
+}
+
+/// A match of risk language: show crisis help at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskMatch {
+    pub kind: RiskKind,
+    /// Byte span in the original text.
+    pub start: usize,
+    pub end: usize,
+    pub explanation: String,
+}
+
+const AP: &str = "[’'‘]?";
+
+static FIRST_PERSON: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let p = [
+        r"\b(kill|killing|hurt|hurting|harm|harming|cut|cutting|burn|burning|end|ending|off|offing|hang|hanging|starve|starving|poison|poisoning|drown|drowning|shoot|shooting)\s+myself\b",
+        r"\bend(ing)?\s+(it\s+all|my\s+(own\s+)?life|everything|things)\b",
+        r"\btake\s+my\s+(own\s+)?life\b",
+        r"\b(i|i\s*AP\s*m|i\s+am|i\s+just|i\s+really|i\s+kind\s+of|i\s+sometimes|part\s+of\s+me)\s+(\w+\s+)?(want|wanna|wish|wished|need)\s+(to\s+)?(die|be\s+dead|disappear\s+(forever|for\s+good)|not\s+(exist|be\s+alive|wake\s+up|be\s+here))\b",
+        r"\bwish\s+i\s+(was|were|could\s+be)\s+dead\b",
+        r"\bwish\s+i\s+(had\s+never\s+been\s+born|could\s+(just\s+)?(die|disappear|not\s+wake\s+up|fall\s+asleep\s+and\s+not))\b",
+        r"\bbetter\s+off\s+(dead|without\s+me|if\s+i\s+(was|were)n?\s*AP\s*t?\s*(here|around|alive|gone|dead))\b",
+        r"\b(no|nothing)\s+(reason|point)?\s*(left\s+)?to\s+live\s*(for)?\b",
+        r"\bnothing\s+(left\s+)?to\s+live\s+for\b",
+        r"\b(life|living|my\s+life)\s+(is\s*n?\s*AP\s*t?|isn\s*AP\s*t|is\s+not)\s+(worth|worth\s+living)\b",
+        r"\bnot\s+worth\s+living\b",
+        r"\bdon\s*AP\s*t\s+want\s+to\s+(be\s+alive|live|exist|be\s+here\s+any\s*more|wake\s+up|go\s+on)\b",
+        r"\bdo\s+not\s+want\s+to\s+(be\s+alive|live|exist|be\s+here\s+any\s*more|wake\s+up|go\s+on)\b",
+        r"\bcan\s*AP\s*(no)?t\s+(go\s+on|do\s+this\s+any\s*more|keep\s+going|take\s+it\s+any\s*more)\b",
+        r"\bcannot\s+(go\s+on|do\s+this\s+any\s*more|keep\s+going|take\s+it\s+any\s*more)\b",
+        r"\b(i\s*AP\s*ve|i\s+have|i)\s+(been\s+)?(thinking|thought)\s+(about|of)\s+(suicide|killing\s+myself|ending\s+it|dying|not\s+being\s+here|taking\s+my\s+life|overdos\w*|jumping)\b",
+        r"\b(i\s*AP\s*m|i\s+am|i\s+feel|i\s*AP\s*ve\s+been|i\s+have\s+been|i\s+was|been|feeling|felt|get|getting)\s+(so\s+|really\s+|pretty\s+|kind\s+of\s+|a\s+bit\s+|quite\s+|very\s+)?(suicidal)\b",
+        r"\b(my|having|have|had|been\s+having|get|getting)\s+(own\s+)?(suicidal\s+(thoughts|feelings|ideation|urges|plans?)|thoughts\s+of\s+(suicide|self[\s-]?harm|killing\s+myself|dying|ending\s+it|hurting\s+myself))\b",
+        r"\b(my|i\s+have\s+a|i\s*AP\s*ve\s+got\s+a|made\s+a)\s+(suicide\s+)?plan\s+to\s+(die|kill|end)\b",
+        r"\b(jump|jumping|step|stepping)\s+(off|in\s+front\s+of)\s+(a|the)\s+(bridge|roof|building|train|bus|car|platform|tracks|ledge)\b",
+        r"\b(i|i\s*AP\s*ll|i\s+will|i\s+could|i\s+might|i\s+want\s+to)\s+(take|swallow)\s+(all\s+)?(my|the|those|these)\s+(pills|tablets|meds|medication)\b",
+        r"\b(i|i\s*AP\s*ve|i\s+have)\s+(been\s+)?(self[\s-]?harm\w*|relaps\w+\s+(on|into)\s+self[\s-]?harm|cutting\s+again)\b",
+        r"\bsay\s+goodbye\s+(to\s+everyone|forever)\b",
+        r"\bno\s+one\s+would\s+(miss|notice|care)\s+(if|when)\s+i\b",
+        r"\bdisappear\s+forever\b",
+        r"\b(suicide|dying|killing\s+myself|ending\s+it|ending\s+my\s+life)\s+(has\s+|keeps\s+|kept\s+)?(crossed|cross|crosses|crossing|is\s+on|was\s+on|been\s+on)\s+my\s+mind\b",
+    ]
+    .join("|")
+    .replace("AP", AP);
+    Regex::new(&format!("(?i){p}")).ok()
+});
+
+static TERM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(suicid\w*|self[\s-]?harm\w*|overdos\w*|kill(ed|ing|s)?\s+(him|her|them)sel(f|ves)|want(s|ed)?\s+to\s+die|end(ed|s)?\s+(his|her|their)\s+life|took\s+(his|her|their)\s+(own\s+)?life)\b",
+    )
+    .ok()
+});
+
+static CLINICAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(patients?|pts?|admitted|admission|admit|presented|presenting|presents|history|hx|h/o|denies|denied|deny|screen(ed|ing)?|assess(ed|ment)?|ideation|psych\w*|consult\w*|ward|ed|a&e|er|cssrs|c-ssrs|phq|risk\s+assessment|protocol|lecture|case|rates?|epidemiology|prevalence|guidelines?|study|studies|block|exam|question|mcq|osce|management|overdosed\s+on|poisoning|tox\w*|paracetamol|acetaminophen|sectioned|hold|5150|sitter|observation|obs|referral|referred)\b",
+    )
+    .ok()
+});
+
+/// Words that tie a bare term to the writer even in a clinical sentence
+/// ("my own suicidal thoughts on the psych block").
+static FIRST_PERSON_TIE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(my\s+own|myself|about\s+me|crossed\s+my\s+mind|on\s+my\s+mind|in\s+my\s+head)\b").ok()
+});
+
+/// Find risk language in `text` (the first match, in text order).
+pub fn risk_language(text: &str) -> Option<RiskMatch> {
+    let text = truncate_to_boundary(text, crate::detector::MAX_INPUT_BYTES);
+    let (Some(fp), Some(term), Some(clin), Some(fpw_tie)) = (
+        FIRST_PERSON.as_ref(),
+        TERM.as_ref(),
+        CLINICAL.as_ref(),
+        FIRST_PERSON_TIE.as_ref(),
+    ) else {
+        return None;
+    };
+    for (s, e) in text::sentences(text) {
+        let sent = &text[s..e];
+        if let Some(m) = fp.find(sent) {
+            return Some(RiskMatch {
+                kind: RiskKind::FirstPerson,
+                start: s + m.start(),
+                end: s + m.end(),
+                explanation: "These words sound like thoughts of dying or of hurting yourself. \
+                              You don't have to carry this alone: help is available right now."
+                    .to_string(),
+            });
+        }
+        if let Some(m) = term.find(sent) {
+            // Clinical or study talk stays quiet; anything else errs towards
+            // help. First-person ties were already caught by FIRST_PERSON.
+            if clin.is_match(sent) && !fpw_tie.is_match(sent) {
+                continue;
+            }
+            return Some(RiskMatch {
+                kind: RiskKind::Term,
+                start: s + m.start(),
+                end: s + m.end(),
+                explanation: "This mentions suicide or self-harm. If any of this is about you, \
+                              help is available right now."
+                    .to_string(),
+            });
+        }
+    }
+    None
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fires_on_first_person_risk() {
+        for t in [
+            "I want to die.",
+            "Honestly I just want to disappear forever",
+            "everyone would be better off without me",
+            "I've been having suicidal thoughts again since the exam",
+            "I don't want to wake up tomorrow",
+            "i keep thinking about killing myself",
+            "There's no reason to live anymore",
+            "I'm so suicidal tonight",
+            "I can't go on like this",
+            "I wish I was dead",
+            "Thinking about suicide a lot lately.",
+        ] {
+            assert!(risk_language(t).is_some(), "missed: {t}");
+        }
+    }
+
+    #[test]
+    fn quiet_on_clinical_talk_and_ordinary_text() {
+        for t in [
+            "Patient with suicidal ideation was admitted overnight.",
+            "I admitted a patient with suicidal ideation and did the risk assessment.",
+            "Pt denies SI/HI, no history of self-harm.",
+            "We had a lecture on suicide prevention in psychiatry.",
+            "The paracetamol overdose in bay 3 needs NAC.",
+            "This exam is killing me but I will get through it.",
+            "I'm dying to see the results.",
+        ] {
+            assert!(risk_language(t).is_none(), "false alarm: {t}");
+        }
+    }
+
+    #[test]
+    fn compiled_patterns_are_valid() {
+        assert!(FIRST_PERSON.is_some() && TERM.is_some() && CLINICAL.is_some() && FIRST_PERSON_TIE.is_some());
+    }
+
+    #[test]
+    fn span_points_at_the_words() {
+        let t = "Long day. Sometimes I think they'd be better off without me.";
+        let m = risk_language(t).unwrap();
+        assert_eq!(&t[m.start..m.end], "better off without me");
+    }
+}
