@@ -182,7 +182,7 @@ async fn migrate(args: DbArgs) -> anyhow::Result<()> {
 fn score(instrument: String, answers: Vec<String>) -> ExitCode {
     let mut words = vec![instrument];
     words.extend(answers);
-    match score_command(&words) {
+    match tend_instruments::run_score_command(&words) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
@@ -205,9 +205,6 @@ fn analyze(json: bool, lines: bool, eval: Option<PathBuf>) -> ExitCode {
 }
 
 // WIRING-PENDING: replaced by the instrument and detector crates once they land.
-fn score_command(_words: &[String]) -> Result<String, String> {
-    Err("scoring is not available in this build".into())
-}
 fn analyze_command(_json: bool, _lines: bool, _eval: Option<PathBuf>) -> Result<(), String> {
     Err("analysis is not available in this build".into())
 }

@@ -1,0 +1,200 @@
+use std::sync::Arc;
+
+use reqwest::redirect::Policy;
+use tend::config::Config;
+use tend::store::{PostgresStore, SqliteStore, Store};
+use tend::vault::KdfParams;
+use tend::web::Server;
+
+/// Argon2 at its cheapest: the tests check behaviour, not cost.
+pub const FAST_KDF: KdfParams = KdfParams {
+    memory_kib: 64,
+    iterations: 1,
+};
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of the chosen kind, fresh for one test.
+pub struct TestDb {
+    pub store: Arc<dyn Store>,
+    pub dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+                let store = SqliteStore::connect(&url).await.unwrap();
+                Some(Self {
+                    store: Arc::new(store),
+                    dir,
+                    pg_schema: None,
+                })
+            }
+            Backend::Postgres => {
+                let url = postgres_url()?;
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let store = PostgresStore::connect(&url, Some(&schema)).await.unwrap();
+                Some(Self {
+                    store: Arc::new(store),
+                    dir,
+                    pg_schema: Some((url, schema)),
+                })
+            }
+        }
+    }
+
+    pub fn sqlite_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("tend.db")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.pg_schema.take() {
+            // Best effort: a leftover schema only costs disk space on a test server.
+            std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    let _ = rt.block_on(PostgresStore::drop_schema(&url, &schema));
+                }
+            });
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, if configured. CI sets
+/// `TEND_REQUIRE_POSTGRES=1` so a missing server fails instead of skipping.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEND_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("TEND_REQUIRE_POSTGRES").is_err(),
+                "TEND_REQUIRE_POSTGRES is set but TEND_TEST_POSTGRES_URL is not"
+            );
+            eprintln!(
+                "note: TEND_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test"
+            );
+            None
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        let mut config = Config::for_data_dir(db.dir.path().to_path_buf()).unwrap();
+        config.kdf = FAST_KDF;
+        config.auth_attempts_per_minute = 1000;
+        tweak(&mut config);
+        let server = Server::bind(config, db.store.clone()).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let server = tokio::spawn(async move {
+            let _ = server.run(std::future::pending()).await;
+        });
+        Some(Self { base, db, server })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Signs up through the API and returns (token, recovery code).
+    pub async fn api_account(&self, handle: &str, passphrase: &str) -> (String, String) {
+        let res = self
+            .api()
+            .post(self.url("/api/v1/accounts"))
+            .json(&serde_json::json!({ "handle": handle, "passphrase": passphrase, "time_zone": "UTC" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "sign-up failed");
+        let v: serde_json::Value = res.json().await.unwrap();
+        (
+            v["token"].as_str().unwrap().to_owned(),
+            v["recovery_code"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+/// The value of the first `name="csrf"` field on a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a csrf field") + marker.len();
+    let end = html[start..].find('"').unwrap();
+    html[start..start + end].to_owned()
+}
+
+/// Signs up through the pages, as a person would, and returns the recovery code.
+pub async fn sign_up_in_browser(
+    app: &TestApp,
+    b: &reqwest::Client,
+    handle: &str,
+    passphrase: &str,
+) -> String {
+    let page = b
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("handle", handle),
+            ("passphrase", passphrase),
+            ("time_zone", "America/Chicago"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let marker = "class=\"recovery-code\" aria-label=\"Recovery code\">";
+    let start = html.find(marker).expect("recovery code shown") + marker.len();
+    html[start..start + 29].to_owned()
+}

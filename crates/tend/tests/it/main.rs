@@ -1,0 +1,8 @@
+//! One integration-test binary (linking is the slow part on a 2-core machine).
+//! Everything here runs against a real server on a real port, with a real
+//! SQLite file, and against PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+mod http_api;
+mod http_pages;
+mod store;
