@@ -266,7 +266,12 @@ mod tests {
     }
 
     fn ids(text: &str) -> Vec<&'static str> {
-        det().analyze(text).patterns.iter().map(|f| f.pattern.id()).collect()
+        det()
+            .analyze(text)
+            .patterns
+            .iter()
+            .map(|f| f.pattern.id())
+            .collect()
     }
 
     #[test]
@@ -285,7 +290,11 @@ mod tests {
         let t = "I missed the murmur again. I'm such an idiot.";
         let a = det().analyze(t);
         assert!(a.distorted && a.self_critical, "{a:?}");
-        let f = a.patterns.iter().find(|f| f.pattern == Pattern::Labeling).unwrap();
+        let f = a
+            .patterns
+            .iter()
+            .find(|f| f.pattern == Pattern::Labeling)
+            .unwrap();
         assert_eq!(&t[f.start..f.end], "I'm such an idiot");
         assert!(f.explanation.contains("labeling"));
         assert_eq!(a.sentences.len(), 2);

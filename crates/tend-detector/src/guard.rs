@@ -101,7 +101,7 @@ static P: LazyLock<Option<Patterns>> = LazyLock::new(|| {
         .ok()?,
         capitalised_pair: Regex::new(r"\b[A-Z][a-z'’\-]+\s+[A-Z][a-z'’\-]{1,}\b").ok()?,
         name_comma_age: Regex::new(
-            r"\b[A-Z][a-z'’\-]+(\s+[A-Z][a-z'’\-]+)?\s*(,\s*(a|an|aged)?\s*|\(\s*)\d{1,3}\b",
+            r"\b[A-Z][a-z'’\-]+(\s+[A-Z][a-z'’\-]+)?\s*(,\s*(a|an|aged)?\s*|\(\s*)\d{1,3}(\b|[MFmf]\b)",
         )
         .ok()?,
         age: Regex::new(
@@ -123,25 +123,131 @@ static P: LazyLock<Option<Patterns>> = LazyLock::new(|| {
             r"(?i)\b(room|rm|bed|bay|cubicle|cube|bed\s*space|side\s*room|isolation\s+room|resus|pod|stretcher|trolley|ward)\s*(no\.?|number|#)?\s*[A-Z]?\d{1,4}[A-Z]?\b",
         )
         .ok()?,
-        phone: Regex::new(r"(\+\d{1,3}[\s\-]?)?\(?\b\d{3,5}\)?[\s\-]\d{3,4}[\s\-]\d{3,4}\b").ok()?,
+        phone: Regex::new(r"(\+\d{1,3}[\s\-]?)?\(?\b\d{2,5}\)?[\s\-]?\d{3,4}[\s\-]?\d{3,4}\b").ok()?,
         email: Regex::new(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+\b").ok()?,
     })
 });
 
 /// Words that start with a capital but are not names.
 const NOT_NAMES: &[&str] = &[
-    "I", "The", "A", "An", "My", "Our", "His", "Her", "Their", "This", "That", "Today", "Yesterday",
-    "Tomorrow", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December", "Dr", "Doctor", "Professor", "Prof", "Nurse", "Sister",
-    "Step", "Block", "Ward", "Room", "Bed", "Bay", "Patient", "Pt", "ICU", "ED", "OSCE", "He",
-    "She", "They", "We", "It", "Mr", "Mrs", "Ms", "Miss", "When", "After", "Before", "Then",
-    "And", "But", "So", "If", "On", "In", "At", "Emergency", "Department", "Internal",
-    "Medicine", "Surgery", "Paediatrics", "Pediatrics", "Psychiatry", "Cardiology", "Neurology",
-    "General", "Hospital", "Clinic", "Grand", "Rounds", "Morning", "Evening", "Night", "Also",
-    "Still", "Just", "Only", "Every", "Everyone", "Nobody", "Not", "No", "Yes", "One", "Two",
-    "Year", "Med", "Medical", "School", "Anatomy", "Pharmacology", "Physiology", "Pathology",
-    "Christmas", "Easter", "Eid", "Diwali", "God", "English", "Spanish", "Mom", "Dad", "Mum",
+    "I",
+    "The",
+    "A",
+    "An",
+    "My",
+    "Our",
+    "His",
+    "Her",
+    "Their",
+    "This",
+    "That",
+    "Today",
+    "Yesterday",
+    "Tomorrow",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Dr",
+    "Doctor",
+    "Professor",
+    "Prof",
+    "Nurse",
+    "Sister",
+    "Step",
+    "Block",
+    "Ward",
+    "Room",
+    "Bed",
+    "Bay",
+    "Patient",
+    "Pt",
+    "ICU",
+    "ED",
+    "OSCE",
+    "He",
+    "She",
+    "They",
+    "We",
+    "It",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "When",
+    "After",
+    "Before",
+    "Then",
+    "And",
+    "But",
+    "So",
+    "If",
+    "On",
+    "In",
+    "At",
+    "Emergency",
+    "Department",
+    "Internal",
+    "Medicine",
+    "Surgery",
+    "Paediatrics",
+    "Pediatrics",
+    "Psychiatry",
+    "Cardiology",
+    "Neurology",
+    "General",
+    "Hospital",
+    "Clinic",
+    "Grand",
+    "Rounds",
+    "Morning",
+    "Evening",
+    "Night",
+    "Also",
+    "Still",
+    "Just",
+    "Only",
+    "Every",
+    "Everyone",
+    "Nobody",
+    "Not",
+    "No",
+    "Yes",
+    "One",
+    "Two",
+    "Year",
+    "Med",
+    "Medical",
+    "School",
+    "Anatomy",
+    "Pharmacology",
+    "Physiology",
+    "Pathology",
+    "Christmas",
+    "Easter",
+    "Eid",
+    "Diwali",
+    "God",
+    "English",
+    "Spanish",
+    "Mom",
+    "Dad",
+    "Mum",
 ];
 
 fn looks_like_name(s: &str) -> bool {
@@ -183,7 +289,12 @@ pub fn patient_identifiers(text: &str) -> Vec<PhiWarning> {
             names.push((m.start(), m.end(), true));
         }
         for m in p.called_name.find_iter(sent) {
-            let tail = m.as_str().split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+            let tail = m
+                .as_str()
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ");
             if looks_like_name(&tail) {
                 names.push((m.start(), m.end(), true));
             }
@@ -201,16 +312,33 @@ pub fn patient_identifiers(text: &str) -> Vec<PhiWarning> {
                 comma_age.push((m.start(), m.end()));
             }
         }
-        let ages: Vec<(usize, usize)> = p.age.find_iter(sent).map(|m| (m.start(), m.end())).collect();
+        let ages: Vec<(usize, usize)> = p
+            .age
+            .find_iter(sent)
+            .map(|m| (m.start(), m.end()))
+            .collect();
         if let Some(&(as_, ae)) = ages.first() {
             if let Some(&(ns, ne, _)) = names.first() {
-                push(PhiKind::NameWithAge, s + ns.min(as_), s + ne.max(ae), &mut out);
+                push(
+                    PhiKind::NameWithAge,
+                    s + ns.min(as_),
+                    s + ne.max(ae),
+                    &mut out,
+                );
             } else if let Some(&(cs, ce)) = comma_age.first() {
-                push(PhiKind::NameWithAge, s + cs.min(as_), s + ce.max(ae), &mut out);
+                push(
+                    PhiKind::NameWithAge,
+                    s + cs.min(as_),
+                    s + ce.max(ae),
+                    &mut out,
+                );
             }
         } else if let Some(&(cs, ce)) = comma_age.first() {
             // "Jane Doe, 45," — a name directly followed by a bare number
-            if names.iter().any(|&(ns, _, _)| ns == cs) || comma_age_is_age(&sent[cs..ce]) {
+            let named = names.iter().find(|&&(ns, ne, _)| ns <= cs && cs < ne);
+            if let Some(&(ns, _, _)) = named {
+                push(PhiKind::NameWithAge, s + ns, s + ce, &mut out);
+            } else if comma_age_is_age(&sent[cs..ce]) {
                 push(PhiKind::NameWithAge, s + cs, s + ce, &mut out);
             }
         }
@@ -251,12 +379,14 @@ pub fn patient_identifiers(text: &str) -> Vec<PhiWarning> {
         }
         for m in p.room_bed.find_iter(sent) {
             let after = sent[m.end()..].trim_start().to_ascii_lowercase();
-            let time_like = ["am", "pm", "hour", "hours", "hrs", "min", "minutes", "o'clock", ":", "h "]
-                .iter()
-                .any(|w| after.starts_with(w));
+            let time_like = [
+                "am", "pm", "hour", "hours", "hrs", "min", "minutes", "o'clock", ":", "h ",
+            ]
+            .iter()
+            .any(|w| after.starts_with(w));
             let before = sent[..m.start()].to_ascii_lowercase();
-            let went_to_bed = m.as_str().to_ascii_lowercase().starts_with("bed")
-                && (before.ends_with("to ") || before.ends_with("in "));
+            let went_to_bed =
+                m.as_str().to_ascii_lowercase().starts_with("bed") && before.ends_with("to ");
             if !time_like && !went_to_bed {
                 push(PhiKind::RoomAndBed, s + m.start(), s + m.end(), &mut out);
             }
@@ -276,7 +406,10 @@ fn comma_age_is_age(s: &str) -> bool {
         .rsplit(|c: char| !c.is_ascii_digit())
         .find(|x| !x.is_empty())
         .and_then(|x| x.parse().ok());
-    let two_words = s.split([',', '(']).next().is_some_and(|n| n.split_whitespace().count() == 2);
+    let two_words = s
+        .split([',', '('])
+        .next()
+        .is_some_and(|n| n.split_whitespace().count() == 2);
     two_words && n.is_some_and(|n| (1..=110).contains(&n))
 }
 
@@ -298,8 +431,14 @@ mod tests {
     fn warns_on_identifiers() {
         assert!(kinds("Mr. Patel, 67, in bed 4 coded today").contains(&"name-with-age"));
         assert!(kinds("Mr. Patel, 67, in bed 4 coded today").contains(&"room-and-bed"));
-        assert_eq!(kinds("DOB 03/04/1956, she was so scared"), vec!["date-of-birth"]);
-        assert_eq!(kinds("MRN 00482913 had the wrong label"), vec!["record-number"]);
+        assert_eq!(
+            kinds("DOB 03/04/1956, she was so scared"),
+            vec!["date-of-birth"]
+        );
+        assert_eq!(
+            kinds("MRN 00482913 had the wrong label"),
+            vec!["record-number"]
+        );
         assert!(kinds("Sarah Jenkins, a 45-year-old teacher, cried").contains(&"name-with-age"));
         assert!(kinds("room 12, bed 3 was my patient").contains(&"room-and-bed"));
     }
@@ -313,7 +452,11 @@ mod tests {
             "My exam is on Friday and I haven't finished cardiology.",
             "I studied for 3 hours in Room A of the library.",
         ] {
-            assert!(patient_identifiers(t).is_empty(), "{t}: {:?}", patient_identifiers(t));
+            assert!(
+                patient_identifiers(t).is_empty(),
+                "{t}: {:?}",
+                patient_identifiers(t)
+            );
         }
     }
 

@@ -225,9 +225,10 @@ pub fn map_label(label: &str) -> Result<Option<Pattern>, String> {
         }
         "mindreading" => Pattern::MindReading,
         "fortunetelling" => Pattern::FortuneTelling,
-        "catastrophizing" | "catastrophising" | "magnification" | "magnificationandminimization" => {
-            Pattern::Catastrophizing
-        }
+        "catastrophizing"
+        | "catastrophising"
+        | "magnification"
+        | "magnificationandminimization" => Pattern::Catastrophizing,
         "emotionalreasoning" => Pattern::EmotionalReasoning,
         "shouldstatements" | "shouldstatement" => Pattern::ShouldStatements,
         "labeling" | "labelling" | "mislabeling" => Pattern::Labeling,
@@ -272,13 +273,34 @@ mod tests {
     fn maps_public_label_names() {
         assert_eq!(map_label("Labelling").unwrap(), Some(Pattern::Labeling));
         assert_eq!(map_label("Labeling").unwrap(), Some(Pattern::Labeling));
-        assert_eq!(map_label("Magnification").unwrap(), Some(Pattern::Catastrophizing));
-        assert_eq!(map_label("All-or-Nothing Thinking").unwrap(), Some(Pattern::AllOrNothing));
-        assert_eq!(map_label("All-or-nothing thinking").unwrap(), Some(Pattern::AllOrNothing));
-        assert_eq!(map_label("Mental filter").unwrap(), Some(Pattern::MentalFilter));
-        assert_eq!(map_label("Fortune-telling").unwrap(), Some(Pattern::FortuneTelling));
-        assert_eq!(map_label("Personalization").unwrap(), Some(Pattern::Personalizing));
-        assert_eq!(map_label("Overgeneralization").unwrap(), Some(Pattern::Overgeneralizing));
+        assert_eq!(
+            map_label("Magnification").unwrap(),
+            Some(Pattern::Catastrophizing)
+        );
+        assert_eq!(
+            map_label("All-or-Nothing Thinking").unwrap(),
+            Some(Pattern::AllOrNothing)
+        );
+        assert_eq!(
+            map_label("All-or-nothing thinking").unwrap(),
+            Some(Pattern::AllOrNothing)
+        );
+        assert_eq!(
+            map_label("Mental filter").unwrap(),
+            Some(Pattern::MentalFilter)
+        );
+        assert_eq!(
+            map_label("Fortune-telling").unwrap(),
+            Some(Pattern::FortuneTelling)
+        );
+        assert_eq!(
+            map_label("Personalization").unwrap(),
+            Some(Pattern::Personalizing)
+        );
+        assert_eq!(
+            map_label("Overgeneralization").unwrap(),
+            Some(Pattern::Overgeneralizing)
+        );
         assert_eq!(map_label("No Distortion").unwrap(), None);
         assert_eq!(map_label("").unwrap(), None);
         assert!(map_label("Telepathy").is_err());

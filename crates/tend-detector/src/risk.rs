@@ -89,7 +89,10 @@ static CLINICAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// Words that tie a bare term to the writer even in a clinical sentence
 /// ("my own suicidal thoughts on the psych block").
 static FIRST_PERSON_TIE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(my\s+own|myself|about\s+me|crossed\s+my\s+mind|on\s+my\s+mind|in\s+my\s+head)\b").ok()
+    Regex::new(
+        r"(?i)\b(my\s+own|myself|about\s+me|crossed\s+my\s+mind|on\s+my\s+mind|in\s+my\s+head)\b",
+    )
+    .ok()
 });
 
 /// Find risk language in `text` (the first match, in text order).
@@ -134,7 +137,6 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
     None
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,7 +177,12 @@ mod tests {
 
     #[test]
     fn compiled_patterns_are_valid() {
-        assert!(FIRST_PERSON.is_some() && TERM.is_some() && CLINICAL.is_some() && FIRST_PERSON_TIE.is_some());
+        assert!(
+            FIRST_PERSON.is_some()
+                && TERM.is_some()
+                && CLINICAL.is_some()
+                && FIRST_PERSON_TIE.is_some()
+        );
     }
 
     #[test]

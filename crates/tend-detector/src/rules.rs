@@ -105,7 +105,8 @@ impl RuleSet {
                 "kind" => RuleKind::Kind,
                 "reason" => RuleKind::Reason,
                 id => RuleKind::Pattern(
-                    Pattern::from_id(id).ok_or_else(|| format!("line {line_no}: unknown kind {id}"))?,
+                    Pattern::from_id(id)
+                        .ok_or_else(|| format!("line {line_no}: unknown kind {id}"))?,
                 ),
             };
             let weight: f32 = head_parts
@@ -129,7 +130,15 @@ impl RuleSet {
             }
             let required = elems
                 .iter()
-                .filter(|e| matches!(e, Elem::Alts { optional: false, .. } | Elem::Any))
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Elem::Alts {
+                            optional: false,
+                            ..
+                        } | Elem::Any
+                    )
+                })
                 .count();
             if required < elems.len().min(2) {
                 return Err(format!(
@@ -181,19 +190,16 @@ impl RuleSet {
     pub fn hits(&self, toks: &[Token], out: &mut Vec<Hit>) {
         for ti in 0..toks.len() {
             let indexed = self.index.get(toks[ti].norm.as_str());
-            let candidates = indexed
-                .into_iter()
-                .flatten()
-                .chain(self.unindexed.iter());
+            let candidates = indexed.into_iter().flatten().chain(self.unindexed.iter());
             for &ri in candidates {
-                if let Some(end) = self.match_from(&self.rules[ri].elems, toks, 0, ti) {
-                    if end > ti {
-                        out.push(Hit {
-                            rule: ri,
-                            first: ti,
-                            last: end - 1,
-                        });
-                    }
+                if let Some(end) = self.match_from(&self.rules[ri].elems, toks, 0, ti)
+                    && end > ti
+                {
+                    out.push(Hit {
+                        rule: ri,
+                        first: ti,
+                        last: end - 1,
+                    });
                 }
             }
         }
@@ -213,12 +219,11 @@ impl RuleSet {
         };
         match elem {
             Elem::Alts { atoms, optional } => {
-                if let Some(t) = toks.get(ti) {
-                    if atoms.iter().any(|a| self.atom_matches(a, &t.norm)) {
-                        if let Some(e) = self.match_from(elems, toks, ei + 1, ti + 1) {
-                            return Some(e);
-                        }
-                    }
+                if let Some(t) = toks.get(ti)
+                    && atoms.iter().any(|a| self.atom_matches(a, &t.norm))
+                    && let Some(e) = self.match_from(elems, toks, ei + 1, ti + 1)
+                {
+                    return Some(e);
                 }
                 if *optional {
                     self.match_from(elems, toks, ei + 1, ti)
@@ -295,9 +300,15 @@ mod tests {
         rs.hits(&toks, &mut hits);
         assert_eq!(hits.len(), 2);
         let h = hits[0];
-        assert_eq!(&t[toks[h.first].start..toks[h.last].end], "I'm such an idiot");
+        assert_eq!(
+            &t[toks[h.first].start..toks[h.last].end],
+            "I'm such an idiot"
+        );
         let h = hits[1];
-        assert_eq!(&t[toks[h.first].start..toks[h.last].end], "they probably all think I'm");
+        assert_eq!(
+            &t[toks[h.first].start..toks[h.last].end],
+            "they probably all think I'm"
+        );
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub(crate) fn sentences(text: &str) -> Vec<(usize, usize)> {
             '!' | '?' | '…' => true,
             '.' => {
                 let next = iter.peek().map(|&(_, n)| n);
-                let next_ok = next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '”' || n == ')');
+                let next_ok =
+                    next.is_none_or(|n| n.is_whitespace() || n == '"' || n == '”' || n == ')');
                 let prev_word = previous_word(&text[start..i]);
                 let abbrev = ABBREVIATIONS.contains(&prev_word.to_ascii_lowercase().as_str())
                     || (prev_word.len() == 1 && prev_word.chars().all(|c| c.is_ascii_alphabetic()));
@@ -56,8 +57,10 @@ pub(crate) fn sentences(text: &str) -> Vec<(usize, usize)> {
 fn previous_word(s: &str) -> &str {
     let trimmed = s.trim_end();
     let from = trimmed
-        .rfind(|c: char| c.is_whitespace() || c == '(')
-        .map(|p| p + 1)
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c == '(')
+        .map(|(p, c)| p + c.len_utf8())
         .unwrap_or(0);
     &trimmed[from..]
 }
@@ -105,8 +108,23 @@ pub(crate) fn tokens(text: &str, start: usize, end: usize) -> Vec<Token> {
 }
 
 const S_IS: &[&str] = &[
-    "he", "she", "it", "that", "there", "what", "who", "everyone", "everybody", "nobody",
-    "someone", "somebody", "this", "here", "where", "how", "life",
+    "he",
+    "she",
+    "it",
+    "that",
+    "there",
+    "what",
+    "who",
+    "everyone",
+    "everybody",
+    "nobody",
+    "someone",
+    "somebody",
+    "this",
+    "here",
+    "where",
+    "how",
+    "life",
 ];
 
 fn push_word(word: &str, start: usize, end: usize, out: &mut Vec<Token>) {
@@ -212,16 +230,42 @@ mod tests {
         let s: Vec<&str> = sentences(t).into_iter().map(|(a, b)| &t[a..b]).collect();
         assert_eq!(
             s,
-            vec!["Mr. Smith was kind.", "I froze on rounds!", "Why?", "Dr. Lee said 3.5 was fine"]
+            vec![
+                "Mr. Smith was kind.",
+                "I froze on rounds!",
+                "Why?",
+                "Dr. Lee said 3.5 was fine"
+            ]
         );
     }
 
     #[test]
+    fn multibyte_whitespace_and_punctuation_do_not_panic() {
+        let t = "I am nice\u{a0}person. Ok\u{2003}.\u{3000}é. ‘Really’?… «non»!";
+        for (a, b) in sentences(t) {
+            let _ = tokens(t, a, b);
+        }
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        for (a, b) in sentences(&all) {
+            let _ = tokens(&all, a, b);
+        }
+    }
+
+    #[test]
     fn expands_contractions() {
-        assert_eq!(norms("I’m such an idiot"), vec!["i", "am", "such", "an", "idiot"]);
-        assert_eq!(norms("I won't pass, can't"), vec!["i", "will", "not", "pass", "can", "not"]);
+        assert_eq!(
+            norms("I’m such an idiot"),
+            vec!["i", "am", "such", "an", "idiot"]
+        );
+        assert_eq!(
+            norms("I won't pass, can't"),
+            vec!["i", "will", "not", "pass", "can", "not"]
+        );
         assert_eq!(norms("im dumb"), vec!["i", "am", "dumb"]);
-        assert_eq!(norms("it's the attending's fault"), vec!["it", "is", "the", "attending", "fault"]);
+        assert_eq!(
+            norms("it's the attending's fault"),
+            vec!["it", "is", "the", "attending", "fault"]
+        );
         assert_eq!(norms("67-year-old"), vec!["67", "year", "old"]);
     }
 

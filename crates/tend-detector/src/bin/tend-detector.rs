@@ -51,12 +51,18 @@ fn main() -> ExitCode {
                     a.distorted,
                     a.score,
                     a.self_critical,
-                    a.patterns.iter().map(|f| (f.pattern.id(), f.confidence)).collect::<Vec<_>>()
+                    a.patterns
+                        .iter()
+                        .map(|f| (f.pattern.id(), f.confidence))
+                        .collect::<Vec<_>>()
                 );
             }
             Ok(())
         }
-        _ => Err("usage: tend-detector analyze [--json] [--lines] [--eval FILE] | bench [FILE] | trace".to_string()),
+        _ => Err(
+            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] | bench [FILE] | trace"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

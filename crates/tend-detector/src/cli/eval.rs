@@ -132,10 +132,13 @@ fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| format!("row {line}: {e}"))?;
-        let split = col("split").map(|_| get(&rec, "split")).filter(|s| !s.is_empty());
+        let split = col("split")
+            .map(|_| get(&rec, "split"))
+            .filter(|s| !s.is_empty());
         let item = match format {
             Format::TherapistQa => {
-                let dom = map_label(&get(&rec, "dominant distortion")).map_err(|e| format!("row {line}: {e}"))?;
+                let dom = map_label(&get(&rec, "dominant distortion"))
+                    .map_err(|e| format!("row {line}: {e}"))?;
                 let sec = map_label(&get(&rec, "secondary distortion (optional)"))
                     .map_err(|e| format!("row {line}: {e}"))?;
                 Item {
@@ -235,7 +238,8 @@ fn section(format: Format, items: &[(&Item, &Prediction)]) -> Section {
 
 /// Evaluate the detector on a labelled CSV file and print the report.
 pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), String> {
-    let data = std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let data =
+        std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
     let (format, items) = read_items(&data)?;
     if items.is_empty() {
         return Err(format!("{} has no labelled rows", path.display()));
@@ -250,7 +254,8 @@ pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stri
                 distorted: a.distorted,
                 self_critical: a.self_critical,
                 patterns: a.patterns.iter().map(|f| f.pattern).collect(),
-                phi: format == Format::PatientIdentifiers && !patient_identifiers(&i.text).is_empty(),
+                phi: format == Format::PatientIdentifiers
+                    && !patient_identifiers(&i.text).is_empty(),
                 sentences: a.sentences.len(),
             }
         })
@@ -259,7 +264,8 @@ pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stri
     let sentences: usize = preds.iter().map(|p| p.sentences).sum();
     let pairs: Vec<(&Item, &Prediction)> = items.iter().zip(preds.iter()).collect();
     let mut splits = BTreeMap::new();
-    let names: std::collections::BTreeSet<&str> = items.iter().filter_map(|i| i.split.as_deref()).collect();
+    let names: std::collections::BTreeSet<&str> =
+        items.iter().filter_map(|i| i.split.as_deref()).collect();
     for name in names {
         let sub: Vec<(&Item, &Prediction)> = pairs
             .iter()
@@ -295,7 +301,11 @@ fn write_section(out: &mut dyn Write, title: &str, s: &Section) -> std::io::Resu
     writeln!(out, "{title} ({} items)", s.n)?;
     let bin = |out: &mut dyn Write, name: &str, r: &BinaryReport| -> std::io::Result<()> {
         let c = r.confusion;
-        writeln!(out, "  {name}: tp {} fp {} tn {} fn {}", c.tp, c.fp, c.tn, c.fn_)?;
+        writeln!(
+            out,
+            "  {name}: tp {} fp {} tn {} fn {}",
+            c.tp, c.fp, c.tn, c.fn_
+        )?;
         writeln!(out, "    precision          {}", r.precision)?;
         writeln!(out, "    recall             {}", r.recall)?;
         writeln!(out, "    F1                 {}", r.f1)?;
@@ -333,7 +343,11 @@ fn write_section(out: &mut dyn Write, title: &str, s: &Section) -> std::io::Resu
 
 fn write_human(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
     writeln!(out, "evaluation of {} (format: {:?})", r.file, r.format)?;
-    writeln!(out, "95% intervals: bootstrap, {} resamples, fixed seed", super::metrics::BOOTSTRAP_ROUNDS)?;
+    writeln!(
+        out,
+        "95% intervals: bootstrap, {} resamples, fixed seed",
+        super::metrics::BOOTSTRAP_ROUNDS
+    )?;
     write_section(out, "all", &r.all)?;
     for (name, s) in &r.splits {
         write_section(out, &format!("split {name}"), s)?;
@@ -348,19 +362,24 @@ fn write_human(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
 
 /// Texts of a CSV with a text column (any supported format), or the lines of a plain file.
 pub(crate) fn load_texts(path: &Path) -> Result<Vec<String>, String> {
-    let data = std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let data =
+        std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
     match read_items(&data) {
         Ok((_, items)) => Ok(items.into_iter().map(|i| i.text).collect()),
         Err(_) => {
             let s = String::from_utf8(data).map_err(|_| "file is not UTF-8".to_string())?;
-            Ok(s.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect())
+            Ok(s.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect())
         }
     }
 }
 
 /// Texts of the project's own sentences (embedded).
 pub(crate) fn own_sentence_texts() -> Result<Vec<String>, String> {
-    read_items(OWN_SENTENCES.as_bytes()).map(|(_, items)| items.into_iter().map(|i| i.text).collect())
+    read_items(OWN_SENTENCES.as_bytes())
+        .map(|(_, items)| items.into_iter().map(|i| i.text).collect())
 }
 
 #[cfg(test)]
@@ -372,7 +391,10 @@ mod tests {
         let tqa = "Id_Number,Patient Question,Distorted part,Dominant Distortion,Secondary Distortion (Optional)\n1,\"I am a failure, I always mess up\",x,Labeling,Overgeneralization\n2,What is the dose?,,No Distortion,\n";
         let (f, items) = read_items(tqa.as_bytes()).unwrap();
         assert_eq!(f, Format::TherapistQa);
-        assert_eq!(items[0].patterns, vec![Pattern::Labeling, Pattern::Overgeneralizing]);
+        assert_eq!(
+            items[0].patterns,
+            vec![Pattern::Labeling, Pattern::Overgeneralizing]
+        );
         assert_eq!(items[1].distorted, Some(false));
         let syn = "text,label\nI'm useless with tools,Labelling\n";
         let (f, items) = read_items(syn.as_bytes()).unwrap();

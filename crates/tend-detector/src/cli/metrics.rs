@@ -40,15 +40,28 @@ impl Confusion {
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
     pub fn balanced_accuracy(&self) -> f64 {
         (self.recall() + self.specificity()) / 2.0
     }
     pub fn mcc(&self) -> f64 {
-        let (tp, fp, tn, fn_) = (self.tp as f64, self.fp as f64, self.tn as f64, self.fn_ as f64);
+        let (tp, fp, tn, fn_) = (
+            self.tp as f64,
+            self.fp as f64,
+            self.tn as f64,
+            self.fn_ as f64,
+        );
         let d = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
-        if d == 0.0 { 0.0 } else { (tp * tn - fp * fn_) / d }
+        if d == 0.0 {
+            0.0
+        } else {
+            (tp * tn - fp * fn_) / d
+        }
     }
 }
 
@@ -62,7 +75,11 @@ pub struct Estimate {
 
 impl std::fmt::Display for Estimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.3} [{:.3}, {:.3}]", self.value, self.ci_low, self.ci_high)
+        write!(
+            f,
+            "{:.3} [{:.3}, {:.3}]",
+            self.value, self.ci_low, self.ci_high
+        )
     }
 }
 
@@ -90,7 +107,11 @@ pub const BOOTSTRAP_ROUNDS: usize = 1000;
 pub fn bootstrap<T: Clone>(items: &[T], stat: impl Fn(&[T]) -> f64) -> Estimate {
     let value = stat(items);
     if items.is_empty() {
-        return Estimate { value, ci_low: value, ci_high: value };
+        return Estimate {
+            value,
+            ci_low: value,
+            ci_high: value,
+        };
     }
     let mut rng = Rng::new(0x7e4d_2025);
     let mut vals = Vec::with_capacity(BOOTSTRAP_ROUNDS);
@@ -104,7 +125,11 @@ pub fn bootstrap<T: Clone>(items: &[T], stat: impl Fn(&[T]) -> f64) -> Estimate 
     }
     vals.sort_by(|a, b| a.total_cmp(b));
     let q = |p: f64| vals[((p * (vals.len() - 1) as f64).round() as usize).min(vals.len() - 1)];
-    Estimate { value, ci_low: q(0.025), ci_high: q(0.975) }
+    Estimate {
+        value,
+        ci_low: q(0.025),
+        ci_high: q(0.975),
+    }
 }
 
 /// Binary metrics with intervals.
@@ -183,8 +208,21 @@ pub fn per_class(items: &[TypeItem]) -> BTreeMap<String, ClassScore> {
         let pr = predicted.get(class).copied().unwrap_or(0);
         let precision = if pr == 0 { 0.0 } else { t / pr as f64 };
         let recall = if s == 0 { 0.0 } else { t / s as f64 };
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-        out.insert(class.clone(), ClassScore { support: s, predicted: pr, precision, recall, f1 });
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        out.insert(
+            class.clone(),
+            ClassScore {
+                support: s,
+                predicted: pr,
+                precision,
+                recall,
+                f1,
+            },
+        );
     }
     out
 }
@@ -224,9 +262,18 @@ mod tests {
     #[test]
     fn secondary_label_counts_as_right() {
         let items = vec![
-            TypeItem { gold: vec!["a".into(), "b".into()], pred: Some("b".into()) },
-            TypeItem { gold: vec!["a".into()], pred: Some("a".into()) },
-            TypeItem { gold: vec!["c".into()], pred: None },
+            TypeItem {
+                gold: vec!["a".into(), "b".into()],
+                pred: Some("b".into()),
+            },
+            TypeItem {
+                gold: vec!["a".into()],
+                pred: Some("a".into()),
+            },
+            TypeItem {
+                gold: vec!["c".into()],
+                pred: None,
+            },
         ];
         let pc = per_class(&items);
         assert_eq!(pc["b"].f1, 1.0);

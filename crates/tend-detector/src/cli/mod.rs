@@ -61,7 +61,9 @@ pub fn run_analyze(
         if buf.ends_with(b"\n") {
             v.pop();
         }
-        v.into_iter().map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect()
+        v.into_iter()
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .collect()
     } else {
         vec![buf.as_slice()]
     };
@@ -214,7 +216,14 @@ pub fn run_bench(file: Option<&Path>, out: &mut dyn Write) -> Result<(), String>
     }
     let secs_extra = t.elapsed().as_secs_f64();
     let w = |e: std::io::Error| e.to_string();
-    writeln!(out, "detector load: {:.2} ms ({} rules); risk+guard patterns compile: {:.2} ms", load.as_secs_f64() * 1e3, detector.rule_count(), lazy.as_secs_f64() * 1e3).map_err(w)?;
+    writeln!(
+        out,
+        "detector load: {:.2} ms ({} rules); risk+guard patterns compile: {:.2} ms",
+        load.as_secs_f64() * 1e3,
+        detector.rule_count(),
+        lazy.as_secs_f64() * 1e3
+    )
+    .map_err(w)?;
     writeln!(
         out,
         "analyze: {n} texts ({:.1} bytes avg) in {secs:.3} s on one thread = {:.0} texts/s",
@@ -283,7 +292,10 @@ mod tests {
 
     #[test]
     fn human_summary_reads_well() {
-        let (r, out) = run(&AnalyzeArgs::default(), "Everyone else is smarter than me.".as_bytes());
+        let (r, out) = run(
+            &AnalyzeArgs::default(),
+            "Everyone else is smarter than me.".as_bytes(),
+        );
         assert!(r.is_ok());
         assert!(out.contains("comparing"), "{out}");
         assert!(out.contains("try:"), "{out}");

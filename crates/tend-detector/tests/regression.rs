@@ -1,0 +1,114 @@
+//! Regression tests on the project's own labelled data, and smoke tests of
+//! the evaluation command on the public data sets when they are present.
+
+use std::path::PathBuf;
+
+use tend_detector::cli::{AnalyzeArgs, run_analyze};
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/datasets/thinking-patterns` relative to the repository root.
+fn shared_data(file: &str) -> Option<PathBuf> {
+    let p = manifest()
+        .join("../../../shared/datasets/thinking-patterns")
+        .join(file);
+    if p.is_file() {
+        Some(p)
+    } else {
+        println!(
+            "SKIPPED: {} not found (the public data sets live in ../shared relative to the repository root)",
+            p.display()
+        );
+        None
+    }
+}
+
+fn eval_json(path: PathBuf) -> serde_json::Value {
+    let args = AnalyzeArgs {
+        json: true,
+        lines: false,
+        eval: Some(path),
+    };
+    let mut out = Vec::new();
+    run_analyze(&args, &mut std::io::empty(), &mut out).expect("eval runs");
+    serde_json::from_slice(&out).expect("eval prints JSON")
+}
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().expect("number")
+}
+
+#[test]
+fn own_sentences_self_critical_f1_at_least_0_90() {
+    let r = eval_json(manifest().join("data/medstudent-sentences.csv"));
+    assert!(f(&r["all"]["n"]) >= 300.0);
+    let all = f(&r["all"]["self_critical"]["f1"]["value"]);
+    let heldout = f(&r["splits"]["heldout"]["self_critical"]["f1"]["value"]);
+    let dev = f(&r["splits"]["dev"]["self_critical"]["f1"]["value"]);
+    println!("self-critical F1: all {all:.3}, dev {dev:.3}, held-out {heldout:.3}");
+    assert!(all >= 0.90, "self-critical F1 {all}");
+    // The held-out third was never used to write or adjust rules.
+    assert!(heldout >= 0.85, "held-out self-critical F1 {heldout}");
+    // Hard negatives must stay quiet: specificity of the distorted flag.
+    let spec = f(&r["all"]["distorted"]["specificity"]["value"]);
+    assert!(spec >= 0.85, "specificity {spec}");
+}
+
+#[test]
+fn patient_identifier_guard_recall_at_least_0_95() {
+    let r = eval_json(manifest().join("data/patient-identifiers.csv"));
+    let g = &r["all"]["patient_identifier_guard"];
+    let recall = f(&g["recall"]["value"]);
+    let spec = f(&g["specificity"]["value"]);
+    println!("guard: recall {recall:.3}, specificity {spec:.3}");
+    assert!(recall >= 0.95, "guard recall {recall}");
+    assert!(spec >= 0.90, "guard specificity {spec}");
+}
+
+#[test]
+fn therapist_qa_dev_eval_runs() {
+    let Some(p) = shared_data("therapistqa-dev.csv") else {
+        return;
+    };
+    let r = eval_json(p);
+    let d = &r["all"]["distorted"];
+    println!(
+        "Therapist QA dev: F1 {:.3}, specificity {:.3}, weighted type F1 {:.3}",
+        f(&d["f1"]["value"]),
+        f(&d["specificity"]["value"]),
+        f(&r["all"]["patterns"]["weighted_f1"]["value"])
+    );
+    assert_eq!(f(&r["all"]["n"]), 352.0);
+    for k in ["precision", "recall", "f1", "specificity"] {
+        let v = f(&d[k]["value"]);
+        assert!((0.0..=1.0).contains(&v));
+        assert!(f(&d[k]["ci_low"]) <= v && v <= f(&d[k]["ci_high"]));
+    }
+}
+
+#[test]
+fn synthetic_eval_runs() {
+    let Some(p) = shared_data("synthetic-babacan2025.csv") else {
+        return;
+    };
+    let r = eval_json(p);
+    let recall = f(&r["all"]["distorted"]["recall"]["value"]);
+    println!(
+        "synthetic: recall {recall:.3}, weighted type F1 {:.3}",
+        f(&r["all"]["patterns"]["weighted_f1"]["value"])
+    );
+    assert!(recall > 0.5);
+}
+
+#[test]
+fn detector_loads_fast_enough_to_build_per_request() {
+    // Not a benchmark: a generous bound that catches an accidental slow path.
+    let t = std::time::Instant::now();
+    let d = tend_detector::Detector::new();
+    let _ = tend_detector::risk_language("x");
+    let _ = tend_detector::patient_identifiers("x");
+    assert!(d.rule_count() > 100);
+    assert!(t.elapsed().as_secs() < 5);
+}
