@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod domain;
 pub mod service;
 pub mod store;

@@ -195,16 +195,14 @@ fn score(instrument: String, answers: Vec<String>) -> ExitCode {
 }
 
 fn analyze(json: bool, lines: bool, eval: Option<PathBuf>) -> ExitCode {
-    match analyze_command(json, lines, eval) {
+    let args = tend_detector::cli::AnalyzeArgs { json, lines, eval };
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    match tend_detector::cli::run_analyze(&args, &mut stdin, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("tend analyze: {message}");
             ExitCode::from(2)
         }
     }
-}
-
-// WIRING-PENDING: replaced by the instrument and detector crates once they land.
-fn analyze_command(_json: bool, _lines: bool, _eval: Option<PathBuf>) -> Result<(), String> {
-    Err("analysis is not available in this build".into())
 }

@@ -8,6 +8,16 @@ pub mod journal;
 pub mod profile;
 pub mod summary;
 
+// Feature domains (issues 3 and 6).
+pub mod critic;
+pub mod goals;
+pub mod gratitude;
+pub mod practice;
+pub mod questionnaire;
+pub mod review;
+pub mod selfcare;
+pub mod support;
+
 /// A problem with what a person entered, in words meant for them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

@@ -22,18 +22,25 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
             body {
                 a class="skip" href="#main" { "Skip to content" }
                 header class="top" {
-                    nav aria-label="Main" {
+                    div class="bar" {
                         a class="brand" href="/" { "tend" }
+                        // Both are on every page, signed in or not, one click away.
+                        a class="hard-moment" href="/hard-moment" { "Hard moment" }
+                        a class="help-now" href="/help" { "Get help now" }
+                    }
+                    nav aria-label="Main" {
                         @if who.is_some() {
                             a href="/today" { "Today" }
-                            a href="/checkin" { "Check-in" }
+                            a href="/critic/new" { "Notice a thought" }
+                            a href="/practices" { "Practise" }
                             a href="/journal" { "Journal" }
+                            a href="/learn" { "Learn" }
                             a href="/account" { "Account" }
                         } @else {
+                            a href="/learn" { "Learn" }
                             a href="/signin" { "Sign in" }
                             a href="/signup" { "Create account" }
                         }
-                        a class="help-now" href="/help" { "Get help now" }
                     }
                 }
                 main id="main" tabindex="-1" { (content) }

@@ -19,7 +19,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use tend_detector::Detector;
+use tend_instruments::Catalog;
+
 use crate::config::Config;
+use crate::content::Content;
 use crate::domain::helplines::Helplines;
 use crate::service::Services;
 use crate::store::Store;
@@ -31,6 +35,12 @@ pub use ratelimit::RateLimiter;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// tend's own articles, practices, guides and prompts.
+    pub content: Arc<Content>,
+    /// The validated questionnaires.
+    pub catalog: Arc<Catalog>,
+    /// The thinking-pattern, risk-language and patient-identifier detector.
+    pub detector: Arc<Detector>,
     pub helplines: Arc<Helplines>,
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
@@ -38,8 +48,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: &Config, store: Arc<dyn Store>) -> Self {
-        Self {
+    /// Loads and checks the built-in content and questionnaires; a broken file
+    /// stops start-up with a message naming it.
+    pub fn new(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let content = Content::embedded().map_err(|e| anyhow::anyhow!("content: {e}"))?;
+        let catalog = Catalog::embedded().map_err(|e| anyhow::anyhow!("questionnaires: {e}"))?;
+        Ok(Self {
             services: Services {
                 store,
                 kdf: config.kdf,
@@ -49,7 +63,10 @@ impl AppState {
             secure_cookies: config.secure_cookies,
             max_body_bytes: config.max_body_bytes,
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_attempts_per_minute)),
-        }
+            content: Arc::new(content),
+            catalog: Arc::new(catalog),
+            detector: Arc::new(Detector::new()),
+        })
     }
 }
 
@@ -57,7 +74,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(pages::api_routes()))
         .route("/api/openapi.json", get(api::openapi))
         .route("/healthz", get(healthz))
         .fallback(pages::not_found)
@@ -87,7 +104,7 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", config.addr))?;
-        let app = router(AppState::new(&config, store.clone()));
+        let app = router(AppState::new(&config, store.clone())?);
         Ok(Self {
             listener,
             app,

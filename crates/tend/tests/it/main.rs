@@ -6,3 +6,9 @@ mod helpers;
 mod http_api;
 mod http_pages;
 mod store;
+
+// Feature tests (issues 3 and 6).
+mod critic;
+mod goals;
+mod practices;
+mod questionnaires;

@@ -7,6 +7,20 @@ mod help;
 mod journal;
 mod today;
 
+// Feature modules: each owns its routes, merged below.
+mod critic;
+mod debrief;
+mod goals;
+mod gratitude;
+mod hard_moment;
+mod kindness;
+mod learn;
+mod practices;
+mod questionnaires;
+mod review;
+mod selfcare;
+mod support;
+
 use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,6 +63,23 @@ pub fn routes() -> Router<AppState> {
             "/account/delete",
             get(account::confirm_delete).post(account::delete),
         )
+        .merge(questionnaires::routes())
+        .merge(critic::routes())
+        .merge(kindness::routes())
+        .merge(debrief::routes())
+        .merge(practices::routes())
+        .merge(hard_moment::routes())
+        .merge(learn::routes())
+        .merge(gratitude::routes())
+        .merge(goals::routes())
+        .merge(selfcare::routes())
+        .merge(support::routes())
+        .merge(review::routes())
+}
+
+/// JSON API routes contributed by feature modules, nested under `/api/v1`.
+pub fn api_routes() -> Router<AppState> {
+    Router::new().merge(questionnaires::api_routes())
 }
 
 async fn home(MaybePerson(who): MaybePerson) -> Response {

@@ -1,0 +1,1 @@
+//! Noticed thoughts, reframes, letters and debriefs.

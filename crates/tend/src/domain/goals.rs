@@ -1,0 +1,1 @@
+//! Weekly goals and the hours a week really has.

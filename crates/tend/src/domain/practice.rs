@@ -1,0 +1,1 @@
+//! Finished mindfulness practices.

@@ -1,0 +1,1 @@
+//! Questionnaire responses as personal records (issue 3).

@@ -1,0 +1,1 @@
+//! The weekly review and its reflection.

@@ -1,0 +1,1 @@
+//! Trends over daily check-ins.

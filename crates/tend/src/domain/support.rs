@@ -1,0 +1,1 @@
+//! The person's own list of people to reach.

@@ -1,0 +1,9 @@
+//! Step 4: the mistake debrief.
+
+use axum::Router;
+
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

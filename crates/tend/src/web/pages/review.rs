@@ -1,0 +1,9 @@
+//! Step 9: the weekly review.
+
+use axum::Router;
+
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
