@@ -14,7 +14,7 @@ impl Handle {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let h = input.trim().to_lowercase();
         let len = h.chars().count();
-        if len < Self::MIN || len > Self::MAX {
+        if !(Self::MIN..=Self::MAX).contains(&len) {
             return Err(Invalid::new(
                 "handle",
                 format!(

@@ -78,14 +78,12 @@ fn cross_site(parts: &Parts) -> bool {
     if parts.method == Method::GET || parts.method == Method::HEAD {
         return false;
     }
-    if let Some(site) = parts
+    let site = parts
         .headers
         .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-    {
-        if site == "cross-site" {
-            return true;
-        }
+        .and_then(|v| v.to_str().ok());
+    if site == Some("cross-site") {
+        return true;
     }
     match (
         parts

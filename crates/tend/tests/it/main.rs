@@ -2,6 +2,9 @@
 //! Everything here runs against a real server on a real port, with a real
 //! SQLite file, and against PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
 
+// Tests may unwrap: a panic is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 mod http_api;
 mod http_pages;

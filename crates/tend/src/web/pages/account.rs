@@ -72,7 +72,7 @@ fn account_page(
                 p class="muted" { "You'll stay signed in here; other devices will be signed out." }
                 form method="post" action="/account/passphrase" class="stack" novalidate {
                     (csrf(who))
-                    input type="text" name="username" autocomplete="username" value=(who.handle) hidden;
+                    input type="text" name="username" autocomplete="username" aria-label="Handle" value=(who.handle) hidden;
                     div {
                         label for="current_passphrase" { "Current passphrase" }
                         input id="current_passphrase" name="current_passphrase" type="password" autocomplete="current-password" required;
@@ -165,7 +165,7 @@ fn delete_page(who: &Unlocked, errors: &[Invalid]) -> Markup {
             (error_summary(errors))
             form method="post" action="/account/delete" class="stack" novalidate {
                 (csrf(who))
-                input type="text" name="username" autocomplete="username" value=(who.handle) hidden;
+                input type="text" name="username" autocomplete="username" aria-label="Handle" value=(who.handle) hidden;
                 div {
                     label for="passphrase" { "Your passphrase, to confirm" }
                     input id="passphrase" name="passphrase" type="password" autocomplete="current-password" required;

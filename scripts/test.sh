@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust tests (SQLite always, and
+# PostgreSQL when TEND_TEST_POSTGRES_URL is set), then the browser tests in
+# Debian's Chromium. Run from anywhere: `scripts/test.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== cargo test (SQLite${TEND_TEST_POSTGRES_URL:+ and PostgreSQL})"
+cargo test --workspace --quiet
+
+echo "== browser tests"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Chromium is missing: install Debian's package with 'apt-get install -y chromium'." >&2
+  exit 1
+fi
+if [ ! -d e2e/node_modules/playwright-core ]; then
+  (cd e2e && npm ci --no-audit --no-fund)
+fi
+cargo build --quiet --bin tend
+(cd e2e && node --test --test-concurrency=1 tests/)
