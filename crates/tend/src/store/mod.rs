@@ -6,6 +6,7 @@
 //! behaviour difference can only come from the database itself, and the
 //! conformance tests in `tests/it/store.rs` run against both.
 
+mod community;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -15,6 +16,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use community::{
+    CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
+    ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -88,7 +93,7 @@ pub struct RecordFilter {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;

@@ -55,4 +55,5 @@ impl PostgresStore {
     }
 }
 
+super::community::impl_community!(PostgresStore, sqlx::Postgres);
 impl_store!(PostgresStore, "postgres");

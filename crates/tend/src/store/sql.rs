@@ -71,6 +71,11 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM records WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                // Peer support: memberships go (their posts stay, as "a former member"),
+                // and so do server roles and the calendar link.
+                sqlx::query("DELETE FROM memberships WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM server_roles WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM calendar_feeds WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 let done = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(done.rows_affected() == 1)

@@ -34,4 +34,5 @@ impl SqliteStore {
     }
 }
 
+super::community::impl_community!(SqliteStore, sqlx::Sqlite);
 impl_store!(SqliteStore, "sqlite");

@@ -1,0 +1,548 @@
+//! Storage for peer support: circles, memberships, invites, meetings, threads,
+//! replies, reports and the moderation log. Unlike personal records this is
+//! shared content, readable by a circle's members, so it is stored in the clear;
+//! the web layer decides who may see what. One SQL text serves both backends.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CircleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub guidelines: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: String,
+    pub circle_id: String,
+    pub account_id: String,
+    pub role: String,
+    pub pseudonym: String,
+    pub joined_at: i64,
+    pub suspended_until: Option<i64>,
+}
+
+/// A circle in someone's list, with their role in it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MyCircleRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub role: String,
+    pub pseudonym: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InviteRow {
+    pub code: String,
+    pub circle_id: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Why an invite code did not let someone in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Joined,
+    AlreadyMember,
+    Unknown,
+    Expired,
+    UsedUp,
+    Revoked,
+    /// The pseudonym drawn is taken in this circle; draw another and retry.
+    PseudonymTaken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MeetingRow {
+    pub id: String,
+    pub circle_id: String,
+    pub title: String,
+    pub starts_local: String,
+    pub time_zone: String,
+    pub weekly: i64,
+    pub duration_minutes: i64,
+    pub video_link: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+/// A meeting with the name of its circle, for the calendar feed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeedMeetingRow {
+    pub id: String,
+    pub circle_name: String,
+    pub title: String,
+    pub starts_local: String,
+    pub time_zone: String,
+    pub weekly: i64,
+    pub duration_minutes: i64,
+    pub video_link: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThreadRow {
+    pub id: String,
+    pub circle_id: String,
+    pub author_id: String,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub urgent: i64,
+    pub locked: i64,
+    pub reply_count: i64,
+    pub created_at: i64,
+    pub last_activity: i64,
+}
+
+/// A thread with its author as the circle sees them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThreadView {
+    pub id: String,
+    pub circle_id: String,
+    pub author_id: String,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub urgent: i64,
+    pub locked: i64,
+    pub reply_count: i64,
+    pub created_at: i64,
+    pub last_activity: i64,
+    /// `None` once the author has left or deleted their account.
+    pub author_name: Option<String>,
+    pub author_account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReplyRow {
+    pub id: String,
+    pub thread_id: String,
+    pub circle_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub status: String,
+    pub urgent: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReplyView {
+    pub seq: i64,
+    pub id: String,
+    pub thread_id: String,
+    pub circle_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub status: String,
+    pub urgent: i64,
+    pub created_at: i64,
+    pub author_name: Option<String>,
+    pub author_account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: String,
+    pub circle_id: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub reporter_id: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ModLogRow {
+    pub id: String,
+    pub circle_id: String,
+    pub actor: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+#[async_trait]
+pub trait CommunityStore: Send + Sync {
+    async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool>;
+    async fn grant_server_role(&self, account_id: &str, role: &str) -> StoreResult<()>;
+    async fn revoke_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool>;
+
+    /// Creates a circle with its first member (the facilitator) in one transaction.
+    async fn create_circle(&self, circle: &CircleRow, first: &MembershipRow) -> StoreResult<()>;
+    async fn circle(&self, id: &str) -> StoreResult<Option<CircleRow>>;
+    async fn circles_of(&self, account_id: &str) -> StoreResult<Vec<MyCircleRow>>;
+
+    async fn membership(
+        &self,
+        circle_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Option<MembershipRow>>;
+    async fn membership_by_id(&self, id: &str) -> StoreResult<Option<MembershipRow>>;
+    /// Adds a member directly (the command line, the Learn discussions).
+    async fn add_member(&self, m: &MembershipRow) -> StoreResult<()>;
+    async fn set_member_role(&self, circle_id: &str, account_id: &str, role: &str)
+    -> StoreResult<bool>;
+    async fn suspend_member(&self, member_id: &str, until: Option<i64>) -> StoreResult<bool>;
+    async fn leave_circle(&self, circle_id: &str, account_id: &str) -> StoreResult<bool>;
+
+    async fn create_invite(&self, invite: &InviteRow) -> StoreResult<()>;
+    async fn invites(&self, circle_id: &str) -> StoreResult<Vec<InviteRow>>;
+    async fn revoke_invite(&self, circle_id: &str, code: &str, now: i64) -> StoreResult<bool>;
+    /// Uses one invite and adds the member, all or nothing.
+    async fn join_with_invite(
+        &self,
+        code: &str,
+        member: &MembershipRow,
+        now: i64,
+    ) -> StoreResult<(JoinOutcome, Option<String>)>;
+
+    async fn create_meeting(&self, m: &MeetingRow) -> StoreResult<()>;
+    async fn meetings(&self, circle_id: &str) -> StoreResult<Vec<MeetingRow>>;
+    async fn delete_meeting(&self, circle_id: &str, id: &str) -> StoreResult<bool>;
+    async fn meetings_for_account(&self, account_id: &str) -> StoreResult<Vec<FeedMeetingRow>>;
+
+    async fn create_thread(&self, t: &ThreadRow) -> StoreResult<()>;
+    /// Creates the thread unless one with this id exists (Learn discussions).
+    async fn ensure_thread(&self, t: &ThreadRow) -> StoreResult<()>;
+    async fn thread(&self, circle_id: &str, id: &str) -> StoreResult<Option<ThreadView>>;
+    /// Newest activity first. Held, hidden and removed threads are left out
+    /// except the viewer's own (`viewer`), or all of them for moderators.
+    async fn threads(
+        &self,
+        circle_id: &str,
+        viewer: &str,
+        moderator: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<ThreadView>>;
+    async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
+    async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool) -> StoreResult<bool>;
+
+    /// Adds a reply and bumps its thread; returns the reply's position.
+    async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64>;
+    async fn reply(&self, circle_id: &str, id: &str) -> StoreResult<Option<ReplyView>>;
+    /// Replies after position `after`, oldest first.
+    async fn replies(&self, thread_id: &str, after: i64, limit: i64) -> StoreResult<Vec<ReplyView>>;
+    async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
+
+    async fn create_report(&self, r: &ReportRow) -> StoreResult<()>;
+    async fn open_reports(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReportRow>>;
+    async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64) -> StoreResult<u64>;
+    /// Threads and replies waiting for a moderator, urgent first.
+    async fn held_threads(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ThreadView>>;
+    async fn held_replies(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReplyView>>;
+
+    async fn log_action(&self, entry: &ModLogRow) -> StoreResult<()>;
+    async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
+
+    /// Replaces the account's calendar link (the old one stops working).
+    async fn set_calendar_feed(&self, account_id: &str, token_hash: &str, now: i64) -> StoreResult<()>;
+    async fn delete_calendar_feed(&self, account_id: &str) -> StoreResult<bool>;
+    async fn has_calendar_feed(&self, account_id: &str) -> StoreResult<bool>;
+    async fn calendar_feed_account(&self, token_hash: &str) -> StoreResult<Option<String>>;
+}
+
+pub const THREAD_VIEW: &str = "SELECT t.*, m.pseudonym AS author_name, m.account_id AS author_account \
+     FROM threads t LEFT JOIN memberships m ON m.id = t.author_id";
+pub const REPLY_VIEW: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account \
+     FROM replies r LEFT JOIN memberships m ON m.id = r.author_id";
+
+/// Implements [`CommunityStore`] for a backend. Invoked next to `impl_store!`
+/// inside the backend's module, so it can reach the private pool.
+macro_rules! impl_community {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+        use $crate::store::StoreResult;
+        use $crate::store::community::*;
+
+        async fn insert_member<'e, E>(exec: E, m: &MembershipRow) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            sqlx::query(
+                "INSERT INTO memberships (id, circle_id, account_id, role, pseudonym, joined_at, suspended_until) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&m.id)
+            .bind(&m.circle_id)
+            .bind(&m.account_id)
+            .bind(&m.role)
+            .bind(&m.pseudonym)
+            .bind(m.joined_at)
+            .bind(m.suspended_until)
+            .execute(exec)
+            .await
+            .map_err($crate::store::map_unique)?;
+            Ok(())
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::CommunityStore for $store {
+            async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool> {
+                let n: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM server_roles WHERE account_id = $1 AND role = $2")
+                    .bind(account_id).bind(role).fetch_optional(&self.pool).await?;
+                Ok(n.is_some())
+            }
+            async fn grant_server_role(&self, account_id: &str, role: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO server_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(account_id).bind(role).execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn revoke_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool> {
+                let d = sqlx::query("DELETE FROM server_roles WHERE account_id = $1 AND role = $2")
+                    .bind(account_id).bind(role).execute(&self.pool).await?;
+                Ok(d.rows_affected() > 0)
+            }
+
+            async fn create_circle(&self, c: &CircleRow, first: &MembershipRow) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO circles (id, name, description, guidelines, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&c.id).bind(&c.name).bind(&c.description).bind(&c.guidelines).bind(c.created_at)
+                    .execute(&mut *tx).await.map_err($crate::store::map_unique)?;
+                insert_member(&mut *tx, first).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            async fn circle(&self, id: &str) -> StoreResult<Option<CircleRow>> {
+                Ok(sqlx::query_as("SELECT * FROM circles WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+            }
+            async fn circles_of(&self, account_id: &str) -> StoreResult<Vec<MyCircleRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT c.id, c.name, c.description, m.role, m.pseudonym FROM memberships m \
+                     JOIN circles c ON c.id = m.circle_id WHERE m.account_id = $1 AND c.id <> 'learn' ORDER BY c.name",
+                ).bind(account_id).fetch_all(&self.pool).await?)
+            }
+
+            async fn membership(&self, circle_id: &str, account_id: &str) -> StoreResult<Option<MembershipRow>> {
+                Ok(sqlx::query_as("SELECT * FROM memberships WHERE circle_id = $1 AND account_id = $2")
+                    .bind(circle_id).bind(account_id).fetch_optional(&self.pool).await?)
+            }
+            async fn membership_by_id(&self, id: &str) -> StoreResult<Option<MembershipRow>> {
+                Ok(sqlx::query_as("SELECT * FROM memberships WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+            }
+            async fn add_member(&self, m: &MembershipRow) -> StoreResult<()> {
+                insert_member(&self.pool, m).await
+            }
+            async fn set_member_role(&self, circle_id: &str, account_id: &str, role: &str) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE memberships SET role = $3 WHERE circle_id = $1 AND account_id = $2")
+                    .bind(circle_id).bind(account_id).bind(role).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn suspend_member(&self, member_id: &str, until: Option<i64>) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE memberships SET suspended_until = $2 WHERE id = $1")
+                    .bind(member_id).bind(until).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn leave_circle(&self, circle_id: &str, account_id: &str) -> StoreResult<bool> {
+                let d = sqlx::query("DELETE FROM memberships WHERE circle_id = $1 AND account_id = $2")
+                    .bind(circle_id).bind(account_id).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+
+            async fn create_invite(&self, i: &InviteRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO invites (code, circle_id, created_at, expires_at, max_uses, uses, revoked_at) \
+                             VALUES ($1, $2, $3, $4, $5, 0, NULL)")
+                    .bind(&i.code).bind(&i.circle_id).bind(i.created_at).bind(i.expires_at).bind(i.max_uses)
+                    .execute(&self.pool).await.map_err($crate::store::map_unique)?;
+                Ok(())
+            }
+            async fn invites(&self, circle_id: &str) -> StoreResult<Vec<InviteRow>> {
+                Ok(sqlx::query_as("SELECT * FROM invites WHERE circle_id = $1 ORDER BY created_at DESC LIMIT 100")
+                    .bind(circle_id).fetch_all(&self.pool).await?)
+            }
+            async fn revoke_invite(&self, circle_id: &str, code: &str, now: i64) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE invites SET revoked_at = $3 WHERE circle_id = $1 AND code = $2 AND revoked_at IS NULL")
+                    .bind(circle_id).bind(code).bind(now).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn join_with_invite(&self, code: &str, member: &MembershipRow, now: i64) -> StoreResult<(JoinOutcome, Option<String>)> {
+                let mut tx = self.pool.begin().await?;
+                let invite: Option<InviteRow> = sqlx::query_as("SELECT * FROM invites WHERE code = $1")
+                    .bind(code).fetch_optional(&mut *tx).await?;
+                let Some(invite) = invite else { return Ok((JoinOutcome::Unknown, None)) };
+                let circle = Some(invite.circle_id.clone());
+                let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM memberships WHERE circle_id = $1 AND account_id = $2")
+                    .bind(&invite.circle_id).bind(&member.account_id).fetch_optional(&mut *tx).await?;
+                if existing.is_some() { return Ok((JoinOutcome::AlreadyMember, circle)) }
+                if invite.revoked_at.is_some() { return Ok((JoinOutcome::Revoked, circle)) }
+                if invite.expires_at.is_some_and(|e| e <= now) { return Ok((JoinOutcome::Expired, circle)) }
+                // The guarded update makes two people racing for the last use safe.
+                let used = sqlx::query("UPDATE invites SET uses = uses + 1 WHERE code = $1 AND (max_uses IS NULL OR uses < max_uses)")
+                    .bind(code).execute(&mut *tx).await?;
+                if used.rows_affected() != 1 { return Ok((JoinOutcome::UsedUp, circle)) }
+                let m = MembershipRow { circle_id: invite.circle_id.clone(), ..member.clone() };
+                match insert_member(&mut *tx, &m).await {
+                    Ok(()) => {}
+                    Err($crate::store::StoreError::Conflict) => return Ok((JoinOutcome::PseudonymTaken, circle)),
+                    Err(e) => return Err(e),
+                }
+                tx.commit().await?;
+                Ok((JoinOutcome::Joined, circle))
+            }
+
+            async fn create_meeting(&self, m: &MeetingRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO meetings (id, circle_id, title, starts_local, time_zone, weekly, duration_minutes, video_link, note, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                    .bind(&m.id).bind(&m.circle_id).bind(&m.title).bind(&m.starts_local).bind(&m.time_zone)
+                    .bind(m.weekly).bind(m.duration_minutes).bind(&m.video_link).bind(&m.note).bind(m.created_at)
+                    .execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn meetings(&self, circle_id: &str) -> StoreResult<Vec<MeetingRow>> {
+                Ok(sqlx::query_as("SELECT * FROM meetings WHERE circle_id = $1 ORDER BY starts_local LIMIT 50")
+                    .bind(circle_id).fetch_all(&self.pool).await?)
+            }
+            async fn delete_meeting(&self, circle_id: &str, id: &str) -> StoreResult<bool> {
+                let d = sqlx::query("DELETE FROM meetings WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn meetings_for_account(&self, account_id: &str) -> StoreResult<Vec<FeedMeetingRow>> {
+                Ok(sqlx::query_as(
+                    "SELECT g.id, c.name AS circle_name, g.title, g.starts_local, g.time_zone, g.weekly, g.duration_minutes, \
+                     g.video_link, g.note FROM meetings g JOIN circles c ON c.id = g.circle_id \
+                     JOIN memberships m ON m.circle_id = g.circle_id WHERE m.account_id = $1 ORDER BY g.starts_local LIMIT 200",
+                ).bind(account_id).fetch_all(&self.pool).await?)
+            }
+
+            async fn create_thread(&self, t: &ThreadRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO threads (id, circle_id, author_id, title, body, status, urgent, locked, reply_count, created_at, last_activity) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)")
+                    .bind(&t.id).bind(&t.circle_id).bind(&t.author_id).bind(&t.title).bind(&t.body)
+                    .bind(&t.status).bind(t.urgent).bind(t.locked).bind(t.created_at)
+                    .execute(&self.pool).await.map_err($crate::store::map_unique)?;
+                Ok(())
+            }
+            async fn ensure_thread(&self, t: &ThreadRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO threads (id, circle_id, author_id, title, body, status, urgent, locked, reply_count, created_at, last_activity) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) ON CONFLICT (id) DO NOTHING")
+                    .bind(&t.id).bind(&t.circle_id).bind(&t.author_id).bind(&t.title).bind(&t.body)
+                    .bind(&t.status).bind(t.urgent).bind(t.locked).bind(t.created_at)
+                    .execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn thread(&self, circle_id: &str, id: &str) -> StoreResult<Option<ThreadView>> {
+                Ok(sqlx::query_as(&format!("{THREAD_VIEW} WHERE t.circle_id = $1 AND t.id = $2"))
+                    .bind(circle_id).bind(id).fetch_optional(&self.pool).await?)
+            }
+            async fn threads(&self, circle_id: &str, viewer: &str, moderator: bool, limit: i64) -> StoreResult<Vec<ThreadView>> {
+                Ok(sqlx::query_as(&format!(
+                    "{THREAD_VIEW} WHERE t.circle_id = $1 AND (t.status = 'visible' OR t.author_id = $2 OR ($3 = 1 AND t.status <> 'deleted')) \
+                     ORDER BY t.last_activity DESC, t.id LIMIT $4"))
+                    .bind(circle_id).bind(viewer).bind(i64::from(moderator)).bind(limit).fetch_all(&self.pool).await?)
+            }
+            async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE threads SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE threads SET locked = $3 WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).bind(i64::from(locked)).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+
+            async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let (seq,): (i64,) = sqlx::query_as(
+                    "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq")
+                    .bind(&r.id).bind(&r.thread_id).bind(&r.circle_id).bind(&r.author_id).bind(&r.body)
+                    .bind(&r.status).bind(r.urgent).bind(r.created_at)
+                    .fetch_one(&mut *tx).await.map_err($crate::store::map_unique)?;
+                sqlx::query("UPDATE threads SET reply_count = reply_count + 1, last_activity = $2 WHERE id = $1")
+                    .bind(&r.thread_id).bind(r.created_at).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(seq)
+            }
+            async fn reply(&self, circle_id: &str, id: &str) -> StoreResult<Option<ReplyView>> {
+                Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.circle_id = $1 AND r.id = $2"))
+                    .bind(circle_id).bind(id).fetch_optional(&self.pool).await?)
+            }
+            async fn replies(&self, thread_id: &str, after: i64, limit: i64) -> StoreResult<Vec<ReplyView>> {
+                Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"))
+                    .bind(thread_id).bind(after).bind(limit).fetch_all(&self.pool).await?)
+            }
+            async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE replies SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+
+            async fn create_report(&self, r: &ReportRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO reports (id, circle_id, target_kind, target_id, reporter_id, reason, created_at, resolved_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)")
+                    .bind(&r.id).bind(&r.circle_id).bind(&r.target_kind).bind(&r.target_id).bind(&r.reporter_id)
+                    .bind(&r.reason).bind(r.created_at).execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn open_reports(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReportRow>> {
+                Ok(sqlx::query_as("SELECT * FROM reports WHERE circle_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT $2")
+                    .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
+            }
+            async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64) -> StoreResult<u64> {
+                let d = sqlx::query("UPDATE reports SET resolved_at = $3 WHERE circle_id = $1 AND target_id = $2 AND resolved_at IS NULL")
+                    .bind(circle_id).bind(target_id).bind(now).execute(&self.pool).await?;
+                Ok(d.rows_affected())
+            }
+            async fn held_threads(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ThreadView>> {
+                Ok(sqlx::query_as(&format!("{THREAD_VIEW} WHERE t.circle_id = $1 AND t.status = 'held' ORDER BY t.urgent DESC, t.created_at LIMIT $2"))
+                    .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
+            }
+            async fn held_replies(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReplyView>> {
+                Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.circle_id = $1 AND r.status = 'held' ORDER BY r.urgent DESC, r.seq LIMIT $2"))
+                    .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
+            }
+
+            async fn log_action(&self, e: &ModLogRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&e.id).bind(&e.circle_id).bind(&e.actor).bind(&e.action).bind(&e.target_kind)
+                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
+                Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 ORDER BY created_at DESC, id LIMIT $2")
+                    .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
+            }
+
+            async fn set_calendar_feed(&self, account_id: &str, token_hash: &str, now: i64) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM calendar_feeds WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO calendar_feeds (token_hash, account_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash).bind(account_id).bind(now).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            async fn delete_calendar_feed(&self, account_id: &str) -> StoreResult<bool> {
+                let d = sqlx::query("DELETE FROM calendar_feeds WHERE account_id = $1").bind(account_id).execute(&self.pool).await?;
+                Ok(d.rows_affected() > 0)
+            }
+            async fn has_calendar_feed(&self, account_id: &str) -> StoreResult<bool> {
+                let r: Option<(String,)> = sqlx::query_as("SELECT token_hash FROM calendar_feeds WHERE account_id = $1")
+                    .bind(account_id).fetch_optional(&self.pool).await?;
+                Ok(r.is_some())
+            }
+            async fn calendar_feed_account(&self, token_hash: &str) -> StoreResult<Option<String>> {
+                let r: Option<(String,)> = sqlx::query_as("SELECT account_id FROM calendar_feeds WHERE token_hash = $1")
+                    .bind(token_hash).fetch_optional(&self.pool).await?;
+                Ok(r.map(|(a,)| a))
+            }
+        }
+    };
+    };
+}
+
+pub(crate) use impl_community;
