@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod checkin;
+pub mod circles;
 pub mod helplines;
 pub mod journal;
 pub mod profile;
