@@ -36,6 +36,11 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         answers: Vec<String>,
     },
+    /// Server administration: roles for peer-support circles.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Look for self-critical language and thinking patterns in text read from standard input.
     Analyze {
         /// Print one JSON object per item.
@@ -48,6 +53,29 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         eval: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminAction {
+    /// Grant a role. Without --circle: `admin` (every circle, all moderation) or
+    /// `facilitator` (may start circles). With --circle: `facilitator`,
+    /// `moderator` or `member` in that circle (adding the person if needed).
+    GrantRole(RoleArgs),
+    /// Take a role away (with --circle, a circle role goes back to `member`).
+    RevokeRole(RoleArgs),
+}
+
+#[derive(Debug, Args)]
+struct RoleArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The person's handle.
+    handle: String,
+    /// admin, facilitator, moderator or member.
+    role: String,
+    /// A circle id (from the circle's address, /circles/ID), or `learn` for the Learn replies.
+    #[arg(long)]
+    circle: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +122,7 @@ pub fn run() -> ExitCode {
             answers,
         } => score(instrument, answers),
         Command::Analyze { json, lines, eval } => analyze(json, lines, eval),
+        Command::Admin { action } => with_runtime(|| admin(action)),
     }
 }
 
@@ -177,6 +206,84 @@ async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     let store = store::connect(&url).await?;
     println!("The {} database is up to date.", store.backend());
     Ok(())
+}
+
+async fn admin(action: AdminAction) -> anyhow::Result<()> {
+    use crate::domain::circles::{Role, SERVER_ADMIN, SERVER_FACILITATOR};
+    let (grant, args) = match action {
+        AdminAction::GrantRole(a) => (true, a),
+        AdminAction::RevokeRole(a) => (false, a),
+    };
+    let url = prepare_data_dir(&args.db)?;
+    let store = store::connect(&url).await?;
+    let handle = args.handle.trim().to_lowercase();
+    let account = store
+        .account_by_handle(&handle)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account has the handle {handle}"))?;
+    let role = args.role.trim().to_lowercase();
+    match args.circle.as_deref() {
+        None => {
+            if role != SERVER_ADMIN && role != SERVER_FACILITATOR {
+                anyhow::bail!("without --circle the role must be admin or facilitator");
+            }
+            if grant {
+                store.grant_server_role(&account.id, &role).await?;
+                println!("{handle} is now a server {role}.");
+            } else if store.revoke_server_role(&account.id, &role).await? {
+                println!("{handle} is no longer a server {role}.");
+            } else {
+                println!("{handle} was not a server {role}; nothing changed.");
+            }
+        }
+        Some(circle) => {
+            let Some(r) = Role::parse(&role) else {
+                anyhow::bail!("in a circle the role must be facilitator, moderator or member");
+            };
+            if store.circle(circle).await?.is_none() {
+                anyhow::bail!("there is no circle with the id {circle}");
+            }
+            let target = if grant { r } else { Role::Member };
+            if store.membership(circle, &account.id).await?.is_some() {
+                store.set_member_role(circle, &account.id, target.as_str()).await?;
+            } else if grant {
+                add_to_circle(store.as_ref(), circle, &account.id, target).await?;
+            } else {
+                println!("{handle} is not in that circle; nothing changed.");
+                return Ok(());
+            }
+            println!("{handle} is now {} in circle {circle}.", target.as_str());
+        }
+    }
+    Ok(())
+}
+
+/// Adds someone to a circle under a fresh pseudonym, drawing again on a clash.
+async fn add_to_circle(
+    store: &dyn store::Store,
+    circle: &str,
+    account_id: &str,
+    role: crate::domain::circles::Role,
+) -> anyhow::Result<()> {
+    use rand::RngCore;
+    for _ in 0..10 {
+        let mut r = rand::rngs::OsRng;
+        let m = store::MembershipRow {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            circle_id: circle.to_owned(),
+            account_id: account_id.to_owned(),
+            role: role.as_str().to_owned(),
+            pseudonym: crate::domain::circles::pseudonym(r.next_u32(), r.next_u32(), r.next_u32()),
+            joined_at: jiff::Timestamp::now().as_second(),
+            suspended_until: None,
+        };
+        match store.add_member(&m).await {
+            Ok(()) => return Ok(()),
+            Err(store::StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    anyhow::bail!("could not find a free pseudonym; try again")
 }
 
 fn score(instrument: String, answers: Vec<String>) -> ExitCode {

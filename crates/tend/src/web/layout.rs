@@ -34,6 +34,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                             a href="/critic/new" { "Notice a thought" }
                             a href="/practices" { "Practise" }
                             a href="/journal" { "Journal" }
+                            a href="/circles" { "Circles" }
                             a href="/learn" { "Learn" }
                             a href="/account" { "Account" }
                         } @else {

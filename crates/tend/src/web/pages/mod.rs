@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod checkin;
+mod circles;
 mod help;
 mod journal;
 mod today;
@@ -75,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .merge(selfcare::routes())
         .merge(support::routes())
         .merge(review::routes())
+        .merge(circles::routes())
 }
 
 /// JSON API routes contributed by feature modules, nested under `/api/v1`.

@@ -1,0 +1,338 @@
+//! Meetings, shown in each member's own time zone, and a private calendar feed.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use sha2::{Digest, Sha256};
+
+use super::{Access, access, circle_nav, internal, new_id, viewer_tz};
+use crate::domain::Invalid;
+use crate::domain::circles::{MeetingInput, Schedule};
+use crate::service::Unlocked;
+use crate::store::{FeedMeetingRow, MeetingRow};
+use crate::web::error::PageError;
+use crate::web::extract::{Person, SignedForm, random_token};
+use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
+use crate::web::{AppState, now};
+
+/// How far ahead the calendar feed lists weekly meetings.
+const FEED_WEEKS: usize = 26;
+
+fn schedule(m: &MeetingRow) -> Option<Schedule> {
+    Schedule::parse(&m.starts_local, &m.time_zone, m.weekly == 1, m.duration_minutes)
+}
+
+/// "Monday 3 November, 19:00 (your time)" for the next `n` occurrences.
+fn local_times(m: &MeetingRow, tz: &jiff::tz::TimeZone, n: usize) -> Vec<String> {
+    schedule(m)
+        .map(|s| {
+            s.upcoming(jiff::Timestamp::now(), n)
+                .into_iter()
+                .map(|z| z.with_time_zone(tz.clone()).strftime("%A %-d %B, %H:%M").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One line per meeting for the circle's home page.
+pub(crate) fn upcoming_lines(meetings: &[MeetingRow], tz: &jiff::tz::TimeZone, n: usize) -> Vec<String> {
+    meetings
+        .iter()
+        .filter_map(|m| local_times(m, tz, n).into_iter().next().map(|t| format!("{}: {t}", m.title)))
+        .collect()
+}
+
+fn meeting_form(who: &Unlocked, cid: &str, input: &MeetingInput, errors: &[Invalid]) -> Markup {
+    let field = |name: &'static str, label: &str, hint: &str, value: &str, kind: &str| {
+        html! {
+            div {
+                label for=(name) { (label) @if !hint.is_empty() { span class="hint" { (hint) } } }
+                input id=(name) name=(name) type=(kind) value=(value)
+                    aria-invalid=[has_error(errors, name).then_some("true")];
+                (field_error(errors, name))
+            }
+        }
+    };
+    html! {
+        h2 { "Schedule a meeting" }
+        (error_summary(errors))
+        form method="post" action={ "/circles/" (cid) "/meetings" } class="stack" novalidate {
+            (csrf(who))
+            (field("title", "Title", "", &input.title, "text"))
+            (field("date", "Date", "The first date, like 2026-03-14.", &input.date, "date"))
+            (field("time", "Start time", "In the meeting's time zone, like 19:30.", &input.time, "time"))
+            (field("time_zone", "Meeting time zone", "Like Europe/London or America/Chicago. Members see it in their own.", &input.time_zone, "text"))
+            fieldset {
+                legend { "How often" }
+                div class="choice" {
+                    label { input type="radio" name="repeat" value="once" checked[input.repeat != "weekly"]; "Once" }
+                    label { input type="radio" name="repeat" value="weekly" checked[input.repeat == "weekly"]; "Every week" }
+                }
+                (field_error(errors, "repeat"))
+            }
+            (field("duration", "Length in minutes", "", &input.duration, "text"))
+            (field("link", "Video-call link", "Optional. Shown as text for members to copy.", &input.link, "text"))
+            div {
+                label for="note" { "Note" span class="hint" { "Optional." } }
+                textarea id="note" name="note" rows="3" { (input.note) }
+                (field_error(errors, "note"))
+            }
+            div class="actions" { button type="submit" { "Save meeting" } }
+        }
+    }
+}
+
+async fn render(
+    state: &AppState,
+    who: &Unlocked,
+    a: &Access,
+    input: &MeetingInput,
+    errors: &[Invalid],
+) -> Result<Markup, PageError> {
+    let cid = &a.circle.id;
+    let tz = viewer_tz(state, who).await?;
+    let list = state.services.store.meetings(cid).await.map_err(internal)?;
+    let zone_name = tz.iana_name().unwrap_or("UTC").to_owned();
+    Ok(layout::page(
+        "Meetings",
+        Some(who),
+        html! {
+            h1 { "Meetings · " (a.circle.name) }
+            (circle_nav(a))
+            p { "Times are shown in your time zone, " strong { (zone_name) } ". "
+                a href="/account" { "Change it in your account" } "." }
+            @if list.is_empty() { p { "No meetings are scheduled yet." } }
+            ul class="entries meetings" {
+                @for m in &list {
+                    @let times = local_times(m, &tz, 3);
+                    li {
+                        h2 { (m.title) }
+                        p class="muted" {
+                            @if m.weekly == 1 { "Every week, " } @else { "Once, " }
+                            (m.starts_local.replace('T', " at ")) " " (m.time_zone) " time · " (m.duration_minutes) " minutes"
+                        }
+                        @if times.is_empty() { p { "This meeting has taken place." } }
+                        @else {
+                            p { "Your time:" }
+                            ul class="meeting-times" { @for t in &times { li { (t) } } }
+                        }
+                        @if !m.video_link.is_empty() { p { "Video call: " code { (m.video_link) } } }
+                        @if !m.note.is_empty() { (layout::paragraphs(&m.note)) }
+                        @if a.facilitates() {
+                            form method="post" action={ "/circles/" (cid) "/meetings/" (m.id) "/delete" } class="inline" {
+                                (csrf(who))
+                                button type="submit" class="link" { "Cancel this meeting" }
+                            }
+                        }
+                    }
+                }
+            }
+            p { a href="/circles/calendar" { "Add your circles' meetings to your calendar app" } }
+            @if a.facilitates() { (meeting_form(who, cid, input, errors)) }
+        },
+    ))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(cid): Path<String>,
+) -> Result<Markup, PageError> {
+    if cid == super::LEARN {
+        return Err(PageError::NotFound);
+    }
+    let a = access(&state, &who, &cid).await?;
+    let input = MeetingInput {
+        time_zone: viewer_tz(&state, &who).await?.iana_name().unwrap_or("UTC").to_owned(),
+        duration: "60".into(),
+        repeat: "weekly".into(),
+        ..MeetingInput::default()
+    };
+    render(&state, &who, &a, &input, &[]).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(cid): Path<String>,
+    SignedForm { who, form }: SignedForm<MeetingInput>,
+) -> Result<Response, PageError> {
+    if cid == super::LEARN {
+        return Err(PageError::NotFound);
+    }
+    let a = access(&state, &who, &cid).await?;
+    if !a.facilitates() {
+        return Err(PageError::NotFound);
+    }
+    let d = match form.validate() {
+        Ok(d) => d,
+        Err(errors) => {
+            let page = render(&state, &who, &a, &form, &errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let m = MeetingRow {
+        id: new_id(),
+        circle_id: cid.clone(),
+        title: d.title,
+        starts_local: d.start.strftime("%Y-%m-%dT%H:%M").to_string(),
+        time_zone: d.time_zone,
+        weekly: i64::from(d.weekly),
+        duration_minutes: d.duration_minutes,
+        video_link: d.link,
+        note: d.note,
+        created_at: now(),
+    };
+    state.services.store.create_meeting(&m).await.map_err(internal)?;
+    Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((cid, mid)): Path<(String, String)>,
+    SignedForm { who, .. }: SignedForm<super::Empty>,
+) -> Result<Response, PageError> {
+    let a = access(&state, &who, &cid).await?;
+    if !a.facilitates() || !state.services.store.delete_meeting(&cid, &mid).await.map_err(internal)? {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn calendar_body(who: &Unlocked, has: bool, fresh: Option<&str>) -> Markup {
+    html! {
+        h1 { "Meetings in your calendar app" }
+        p { "A private link your calendar app can subscribe to. It lists the meetings of every circle you're in, "
+            "in the right time for wherever you are. Anyone with the link can see those meeting times, so keep it to yourself." }
+        @if let Some(url) = fresh {
+            div class="card" role="status" {
+                p { strong { "Your new calendar link:" } }
+                p { code class="feed-url" { (url) } }
+                p { "Copy it now: for your privacy tend keeps only a fingerprint of it and can't show it again." }
+            }
+        }
+        form method="post" action="/circles/calendar" class="actions" {
+            (csrf(who))
+            button type="submit" { @if has { "Make a new link (the old one stops working)" } @else { "Make a calendar link" } }
+        }
+        @if has {
+            form method="post" action="/circles/calendar/revoke" class="actions" {
+                (csrf(who))
+                button type="submit" class="secondary" { "Turn the link off" }
+            }
+        }
+        p { a href="/circles" { "Back to circles" } }
+    }
+}
+
+pub async fn calendar_page(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let has = state.services.store.has_calendar_feed(&who.account_id).await.map_err(internal)?;
+    Ok(layout::page("Calendar link", Some(&who), calendar_body(&who, has, None)))
+}
+
+pub async fn calendar_new(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    SignedForm { who, .. }: SignedForm<super::Empty>,
+) -> Result<Markup, PageError> {
+    let token = random_token();
+    state
+        .services
+        .store
+        .set_calendar_feed(&who.account_id, &token_hash(&token), now())
+        .await
+        .map_err(internal)?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let url = format!("http://{host}/calendar/{token}.ics");
+    Ok(layout::page("Calendar link", Some(&who), calendar_body(&who, true, Some(&url))))
+}
+
+pub async fn calendar_revoke(
+    State(state): State<AppState>,
+    SignedForm { who, .. }: SignedForm<super::Empty>,
+) -> Result<Response, PageError> {
+    state.services.store.delete_calendar_feed(&who.account_id).await.map_err(internal)?;
+    Ok(Redirect::to("/circles/calendar").into_response())
+}
+
+/// Escapes text for an iCalendar property value (RFC 5545 §3.3.11).
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace("\r\n", "\\n").replace('\n', "\\n")
+}
+
+fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
+    let stamp = now_ts.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tend//circles//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:tend circles\r\n");
+    for m in meetings {
+        let Some(s) = Schedule::parse(&m.starts_local, &m.time_zone, m.weekly == 1, m.duration_minutes) else {
+            continue;
+        };
+        // Each occurrence as its own event in UTC: correct across daylight-saving
+        // changes in any calendar app, with no time-zone tables to ship.
+        for z in s.upcoming(now_ts, if m.weekly == 1 { FEED_WEEKS } else { 1 }) {
+            let start = z.timestamp();
+            let end = jiff::Timestamp::from_second(start.as_second() + m.duration_minutes * 60).unwrap_or(start);
+            let mut desc = String::new();
+            if !m.video_link.is_empty() {
+                desc.push_str(&format!("Video call: {}\n", m.video_link));
+            }
+            desc.push_str(&m.note);
+            out.push_str("BEGIN:VEVENT\r\n");
+            out.push_str(&format!("UID:{}-{}@tend\r\n", m.id, start.as_second()));
+            out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
+            out.push_str(&format!("DTSTART:{}\r\n", start.strftime("%Y%m%dT%H%M%SZ")));
+            out.push_str(&format!("DTEND:{}\r\n", end.strftime("%Y%m%dT%H%M%SZ")));
+            out.push_str(&format!("SUMMARY:{}\r\n", ics_text(&format!("{} ({})", m.title, m.circle_name))));
+            if !desc.is_empty() {
+                out.push_str(&format!("DESCRIPTION:{}\r\n", ics_text(desc.trim_end())));
+            }
+            out.push_str("END:VEVENT\r\n");
+        }
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+/// The feed itself: no session, the secret in the URL is the key.
+pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+    let token = token.strip_suffix(".ics").unwrap_or(&token);
+    let store = &state.services.store;
+    let Some(account) = store.calendar_feed_account(&token_hash(token)).await.map_err(internal)? else {
+        return Err(PageError::NotFound);
+    };
+    let meetings = store.meetings_for_account(&account).await.map_err(internal)?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        ics(&meetings, jiff::Timestamp::now()),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_escapes_text_and_lists_occurrences_in_utc() {
+        let m = FeedMeetingRow {
+            id: "m1".into(),
+            circle_name: "Night shift".into(),
+            title: "Check-in; all welcome".into(),
+            starts_local: "2030-01-07T19:00".into(),
+            time_zone: "Europe/London".into(),
+            weekly: 1,
+            duration_minutes: 60,
+            video_link: "https://meet.example/x".into(),
+            note: "Bring tea, or not".into(),
+        };
+        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap());
+        assert!(out.contains("SUMMARY:Check-in\\; all welcome (Night shift)\r\n"));
+        assert!(out.contains("DTSTART:20300107T190000Z\r\n"));
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), FEED_WEEKS);
+        assert!(out.contains("Bring tea\\, or not"));
+    }
+}

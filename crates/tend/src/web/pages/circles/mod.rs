@@ -1,0 +1,679 @@
+//! Peer support (issue 5): circles with pseudonymous members, invites,
+//! threads and replies (live over server-sent events), moderation, meetings in
+//! every member's own time zone with a calendar feed, and the moderated
+//! discussions under Learn articles.
+//!
+//! Authorisation rule for every route: anything a person may not see answers
+//! with the same 404 as something that does not exist, so nothing leaks.
+
+mod learn;
+mod meetings;
+mod moderation;
+mod threads;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use rand::RngCore;
+use serde::Deserialize;
+
+use crate::domain::Invalid;
+use crate::domain::circles::{
+    self, CircleInput, InviteInput, Role, SERVER_ADMIN, SERVER_FACILITATOR,
+};
+use crate::service::Unlocked;
+use crate::store::{CircleRow, InviteRow, JoinOutcome, MembershipRow};
+use crate::web::error::PageError;
+use crate::web::extract::{Person, SignedForm};
+use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
+use crate::web::{AppState, RateLimiter, now};
+
+/// The built-in circle that holds the Learn discussions.
+pub(crate) const LEARN: &str = "learn";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/circles.js", get(script))
+        .route("/circles", get(list))
+        .route("/circles/new", get(new_form).post(create))
+        .route("/circles/join", get(join_form).post(join))
+        .route("/circles/join/{code}", get(join_link))
+        .route("/circles/calendar", get(meetings::calendar_page).post(meetings::calendar_new))
+        .route("/circles/calendar/revoke", post(meetings::calendar_revoke))
+        .route("/calendar/{token}", get(meetings::feed))
+        .route("/circles/{id}", get(home))
+        .route("/circles/{id}/leave", get(leave_form).post(leave))
+        .route("/circles/{id}/invites", get(invites).post(invite_create))
+        .route("/circles/{id}/invites/revoke", post(invite_revoke))
+        .route("/circles/{id}/meetings", get(meetings::page).post(meetings::create))
+        .route("/circles/{id}/meetings/{mid}/delete", post(meetings::delete))
+        .route("/circles/{id}/threads", post(threads::create))
+        .route("/circles/{id}/threads/{tid}", get(threads::show))
+        .route("/circles/{id}/threads/{tid}/replies", post(threads::reply))
+        .route("/circles/{id}/threads/{tid}/events", get(threads::events))
+        .route("/circles/{id}/threads/{tid}/delete", post(threads::delete_own))
+        .route("/circles/{id}/report", get(threads::report_form).post(threads::report))
+        .route("/circles/{id}/moderation", get(moderation::queue).post(moderation::act))
+        .route("/circles/{id}/log", get(moderation::log))
+        .route("/learn/{slug}/replies", get(learn::page).post(learn::reply))
+}
+
+/// Limits per person per minute; each message says what to do.
+pub(crate) struct Limits {
+    pub threads: RateLimiter,
+    pub replies: RateLimiter,
+    pub reports: RateLimiter,
+    pub joins: RateLimiter,
+}
+
+pub(crate) static LIMITS: LazyLock<Limits> = LazyLock::new(|| Limits {
+    threads: RateLimiter::per_minute(5),
+    replies: RateLimiter::per_minute(20),
+    reports: RateLimiter::per_minute(10),
+    joins: RateLimiter::per_minute(10),
+});
+
+/// A kind 429 page that keeps the person's words.
+pub(crate) fn slow_down(who: &Unlocked, what: &str, secs: u64, kept: &str) -> Response {
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        layout::page(
+            "Please wait a moment",
+            Some(who),
+            html! {
+                h1 { "Please wait a moment" }
+                p { "You've " (what) " several times in the last minute. To keep circles calm, please wait "
+                    (secs) " seconds, then send it again. Nothing was lost." }
+                @if !kept.is_empty() {
+                    label for="kept" { "Your words, to copy" }
+                    textarea id="kept" readonly rows="6" { (kept) }
+                }
+            },
+        ),
+    )
+        .into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// What one person may do in one circle.
+pub(crate) struct Access {
+    pub circle: CircleRow,
+    pub me: Option<MembershipRow>,
+    pub admin: bool,
+}
+
+impl Access {
+    pub fn role(&self) -> Option<Role> {
+        self.me.as_ref().and_then(|m| Role::parse(&m.role))
+    }
+    pub fn facilitates(&self) -> bool {
+        self.admin || self.role() == Some(Role::Facilitator)
+    }
+    pub fn moderates(&self) -> bool {
+        self.admin || self.role() == Some(Role::Moderator)
+    }
+    pub fn reads_log(&self) -> bool {
+        self.facilitates() || self.moderates()
+    }
+    /// The suspension end, if this member may not post right now.
+    pub fn suspended_until(&self, at: i64) -> Option<i64> {
+        self.me
+            .as_ref()
+            .and_then(|m| m.suspended_until)
+            .filter(|u| *u > at)
+    }
+    pub fn member_id(&self) -> &str {
+        self.me.as_ref().map_or("", |m| m.id.as_str())
+    }
+    /// The name an action is logged under.
+    pub fn actor(&self) -> String {
+        match &self.me {
+            Some(m) => format!("{} ({})", m.pseudonym, m.role),
+            None => "a server admin".into(),
+        }
+    }
+}
+
+/// Loads a circle for a signed-in person. Members and server admins get in;
+/// everyone else, and every unknown id, gets the same 404. The Learn circle is
+/// reachable here only by its moderators (for the queue and the log).
+pub(crate) async fn access(state: &AppState, who: &Unlocked, id: &str) -> Result<Access, PageError> {
+    let store = &state.services.store;
+    let Some(circle) = store.circle(id).await.map_err(internal)? else {
+        return Err(PageError::NotFound);
+    };
+    let me = store.membership(id, &who.account_id).await.map_err(internal)?;
+    let admin = store
+        .has_server_role(&who.account_id, SERVER_ADMIN)
+        .await
+        .map_err(internal)?;
+    if me.is_none() && !admin {
+        return Err(PageError::NotFound);
+    }
+    Ok(Access { circle, me, admin })
+}
+
+pub(crate) fn internal(e: crate::store::StoreError) -> PageError {
+    PageError::Internal(e.to_string())
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+pub(crate) fn random_pseudonym() -> String {
+    let mut r = rand::rngs::OsRng;
+    circles::pseudonym(r.next_u32(), r.next_u32(), r.next_u32())
+}
+
+/// Date and time for a person, in their zone.
+pub(crate) fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_second(ts)
+        .map(|t| t.to_zoned(tz.clone()).strftime("%-d %b %Y, %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) async fn viewer_tz(state: &AppState, who: &Unlocked) -> Result<jiff::tz::TimeZone, PageError> {
+    Ok(state.services.records(who).profile().await?.tz())
+}
+
+/// The circle's own navigation, showing only what this person may open.
+pub(crate) fn circle_nav(a: &Access) -> Markup {
+    let id = &a.circle.id;
+    html! {
+        nav class="circle-nav" aria-label="Circle" {
+            @if id != LEARN {
+                a href={ "/circles/" (id) } { "Threads" }
+                a href={ "/circles/" (id) "/meetings" } { "Meetings" }
+            }
+            @if a.facilitates() && id != LEARN { a href={ "/circles/" (id) "/invites" } { "Invites" } }
+            @if a.moderates() { a href={ "/circles/" (id) "/moderation" } { "Moderation" } }
+            @if a.reads_log() { a href={ "/circles/" (id) "/log" } { "Moderation log" } }
+        }
+    }
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../../static/circles.js"),
+    )
+}
+
+async fn may_create(state: &AppState, who: &Unlocked) -> Result<bool, PageError> {
+    let s = &state.services.store;
+    Ok(s.has_server_role(&who.account_id, SERVER_ADMIN).await.map_err(internal)?
+        || s.has_server_role(&who.account_id, SERVER_FACILITATOR)
+            .await
+            .map_err(internal)?)
+}
+
+async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let mine = state
+        .services
+        .store
+        .circles_of(&who.account_id)
+        .await
+        .map_err(internal)?;
+    let creator = may_create(&state, &who).await?;
+    Ok(layout::page(
+        "Circles",
+        Some(&who),
+        html! {
+            h1 { "Circles" }
+            p { "Circles are small peer-support groups. Inside a circle you appear under a pseudonym, never your handle. "
+                "What you write in a circle is seen by its members; your journal and check-ins never are." }
+            @if mine.is_empty() {
+                p { "You're not in a circle yet. If someone gave you an invite code, enter it below." }
+            } @else {
+                ul class="entries" {
+                    @for c in &mine {
+                        li {
+                            a href={ "/circles/" (c.id) } { (c.name) }
+                            br;
+                            span class="muted" { "You are " (c.pseudonym) " here"
+                                @if let Some(r) = Role::parse(&c.role) { @if r != Role::Member { " · " (r.label()) } } }
+                        }
+                    }
+                }
+            }
+            (join_box(&who, "", &[]))
+            p class="actions" {
+                a href="/circles/calendar" { "Meetings in your calendar app" }
+                @if creator { a class="button secondary" href="/circles/new" { "Start a circle" } }
+            }
+        },
+    ))
+}
+
+fn join_box(who: &Unlocked, code: &str, errors: &[Invalid]) -> Markup {
+    html! {
+        section aria-labelledby="join-h" {
+            h2 id="join-h" { "Join with a code" }
+            (error_summary(errors))
+            form method="post" action="/circles/join" class="stack" novalidate {
+                (csrf(who))
+                div {
+                    label for="code" { "Invite code" }
+                    input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters"
+                        value=(code) aria-invalid=[has_error(errors, "code").then_some("true")];
+                    (field_error(errors, "code"))
+                }
+                div class="actions" { button type="submit" { "Join circle" } }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn join_form(Person(who): Person) -> Markup {
+    layout::page("Join a circle", Some(&who), html! { h1 { "Join a circle" } (join_box(&who, "", &[])) })
+}
+
+async fn join_link(Person(who): Person, Path(code): Path<String>) -> Markup {
+    let code = circles::normalise_code(&code);
+    layout::page(
+        "Join a circle",
+        Some(&who),
+        html! {
+            h1 { "Join a circle" }
+            p { "You were invited to a circle. You'll appear there under a pseudonym; your handle stays private." }
+            (join_box(&who, &code, &[]))
+        },
+    )
+}
+
+async fn join(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<JoinForm>,
+) -> Result<Response, PageError> {
+    let code = circles::normalise_code(&form.code);
+    if let Err(secs) = LIMITS.joins.check(&who.account_id) {
+        return Ok(slow_down(&who, "tried a code", secs, ""));
+    }
+    let problem = |msg: &str| {
+        let errors = vec![Invalid::new("code", msg)];
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout::page("Join a circle", Some(&who), html! { h1 { "Join a circle" } (join_box(&who, &code, &errors)) }),
+        )
+            .into_response()
+    };
+    if code.is_empty() {
+        return Ok(problem("Enter the invite code you were given."));
+    }
+    // A pseudonym can clash with one already in the circle; draw again.
+    for _ in 0..5 {
+        let m = MembershipRow {
+            id: new_id(),
+            circle_id: String::new(),
+            account_id: who.account_id.clone(),
+            role: Role::Member.as_str().into(),
+            pseudonym: random_pseudonym(),
+            joined_at: now(),
+            suspended_until: None,
+        };
+        let (outcome, circle) = state
+            .services
+            .store
+            .join_with_invite(&code, &m, now())
+            .await
+            .map_err(internal)?;
+        let to = circle.map(|c| format!("/circles/{c}?joined=1")).unwrap_or_default();
+        return Ok(match outcome {
+            JoinOutcome::Joined | JoinOutcome::AlreadyMember => Redirect::to(&to).into_response(),
+            JoinOutcome::PseudonymTaken => continue,
+            JoinOutcome::Unknown => problem("We don't recognise that code. Check it with the person who shared it."),
+            JoinOutcome::Revoked => problem("That invite was withdrawn. Ask the facilitator for a new one."),
+            JoinOutcome::Expired => problem("That invite has expired. Ask the facilitator for a new one."),
+            JoinOutcome::UsedUp => problem("That invite has been used as many times as it allows. Ask the facilitator for a new one."),
+        });
+    }
+    Err(PageError::Internal("could not draw a free pseudonym".into()))
+}
+
+fn circle_editor(who: &Unlocked, input: &CircleInput, errors: &[Invalid]) -> Markup {
+    html! {
+        (error_summary(errors))
+        form method="post" action="/circles/new" class="stack" novalidate {
+            (csrf(who))
+            div {
+                label for="name" { "Name" }
+                input id="name" name="name" type="text" maxlength=(circles::NAME_MAX) value=(input.name)
+                    aria-invalid=[has_error(errors, "name").then_some("true")];
+                (field_error(errors, "name"))
+            }
+            div {
+                label for="description" { "What the circle is for" span class="hint" { "Optional." } }
+                textarea id="description" name="description" rows="3" { (input.description) }
+                (field_error(errors, "description"))
+            }
+            div {
+                label for="guidelines" { "Guidelines" span class="hint" { "Shown to every member. Optional." } }
+                textarea id="guidelines" name="guidelines" rows="6" { (input.guidelines) }
+                (field_error(errors, "guidelines"))
+            }
+            div class="actions" { button type="submit" { "Create circle" } a href="/circles" { "Cancel" } }
+        }
+    }
+}
+
+async fn new_form(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    if !may_create(&state, &who).await? {
+        return Err(PageError::NotFound);
+    }
+    let input = CircleInput {
+        guidelines: "Be kind. Speak from your own experience. What is shared here stays here. \
+                     No medical advice or diagnosis. If you are in danger, use Get help now."
+            .into(),
+        ..CircleInput::default()
+    };
+    Ok(layout::page("Start a circle", Some(&who), html! { h1 { "Start a circle" } (circle_editor(&who, &input, &[])) }))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<CircleInput>,
+) -> Result<Response, PageError> {
+    if !may_create(&state, &who).await? {
+        return Err(PageError::NotFound);
+    }
+    let draft = match form.validate() {
+        Ok(d) => d,
+        Err(errors) => {
+            let page = layout::page("Start a circle", Some(&who), html! { h1 { "Start a circle" } (circle_editor(&who, &form, &errors)) });
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let at = now();
+    let circle = CircleRow {
+        id: new_id(),
+        name: draft.name,
+        description: draft.description,
+        guidelines: draft.guidelines,
+        created_at: at,
+    };
+    let first = MembershipRow {
+        id: new_id(),
+        circle_id: circle.id.clone(),
+        account_id: who.account_id.clone(),
+        role: Role::Facilitator.as_str().into(),
+        pseudonym: random_pseudonym(),
+        joined_at: at,
+        suspended_until: None,
+    };
+    state.services.store.create_circle(&circle, &first).await.map_err(internal)?;
+    Ok(Redirect::to(&format!("/circles/{}/invites", circle.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    #[serde(default)]
+    joined: Option<String>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HomeQuery>,
+) -> Result<Markup, PageError> {
+    if id == LEARN {
+        return Err(PageError::NotFound);
+    }
+    let a = access(&state, &who, &id).await?;
+    let tz = viewer_tz(&state, &who).await?;
+    let store = &state.services.store;
+    let list = store
+        .threads(&id, a.member_id(), a.moderates(), 100)
+        .await
+        .map_err(internal)?;
+    let meetings = store.meetings(&id).await.map_err(internal)?;
+    let upcoming = meetings::upcoming_lines(&meetings, &tz, 1);
+    let at = now();
+    Ok(layout::page(
+        &a.circle.name,
+        Some(&who),
+        html! {
+            @if q.joined.is_some() { (layout::notice("Welcome. You're in.")) }
+            h1 { (a.circle.name) }
+            (circle_nav(&a))
+            @if !a.circle.description.is_empty() { (layout::paragraphs(&a.circle.description)) }
+            @if let Some(m) = &a.me {
+                p class="muted" { "Here you are " strong { (m.pseudonym) } ". Nobody in the circle sees your handle." }
+            }
+            @if !a.circle.guidelines.is_empty() {
+                details class="card" { summary { "Circle guidelines" } (layout::paragraphs(&a.circle.guidelines)) }
+            }
+            @if !upcoming.is_empty() {
+                section aria-labelledby="next-h" {
+                    h2 id="next-h" { "Next meetings" }
+                    ul { @for line in &upcoming { li { (line) } } }
+                }
+            }
+            section aria-labelledby="threads-h" {
+                h2 id="threads-h" { "Threads" }
+                @if list.is_empty() {
+                    p { "No threads yet. You could start one: a question, a hard day, a small win." }
+                } @else {
+                    ul class="entries" {
+                        @for t in &list {
+                            li {
+                                a href={ "/circles/" (id) "/threads/" (t.id) } { (t.title) }
+                                br;
+                                span class="muted" {
+                                    (t.author_name.as_deref().unwrap_or("a former member")) " · "
+                                    (t.reply_count) @if t.reply_count == 1 { " reply" } @else { " replies" }
+                                    " · " (when(t.last_activity, &tz))
+                                    @if t.locked == 1 { " · locked" }
+                                    @match circles::Status::parse(&t.status) {
+                                        circles::Status::Held => { " · waiting for a moderator" }
+                                        circles::Status::Hidden => { " · hidden" }
+                                        circles::Status::Removed => { " · removed" }
+                                        _ => {}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if a.me.is_some() {
+                @if let Some(until) = a.suspended_until(at) {
+                    p class="notice" { "You can read here, and post again from " (when(until, &tz)) "." }
+                } @else {
+                    (threads::new_thread_form(&who, &id, &circles::ThreadInput::default(), &[]))
+                }
+                p { a href={ "/circles/" (id) "/leave" } { "Leave this circle" } }
+            }
+        },
+    ))
+}
+
+async fn leave_form(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let a = access(&state, &who, &id).await?;
+    if a.me.is_none() || id == LEARN {
+        return Err(PageError::NotFound);
+    }
+    Ok(layout::page(
+        "Leave circle",
+        Some(&who),
+        html! {
+            h1 { "Leave “" (a.circle.name) "”?" }
+            p { "You can leave at any time. What you posted stays, shown as written by “a former member”. "
+                "To rejoin you'd need a new invite, and you'd get a new pseudonym." }
+            form method="post" action={ "/circles/" (id) "/leave" } class="actions" {
+                (csrf(&who))
+                button type="submit" class="danger" { "Leave circle" }
+                a href={ "/circles/" (id) } { "Stay" }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Empty {}
+
+async fn leave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, .. }: SignedForm<Empty>,
+) -> Result<Response, PageError> {
+    if id == LEARN
+        || !state
+            .services
+            .store
+            .leave_circle(&id, &who.account_id)
+            .await
+            .map_err(internal)?
+    {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to("/circles").into_response())
+}
+
+fn invite_page(
+    who: &Unlocked,
+    a: &Access,
+    list: &[InviteRow],
+    input: &InviteInput,
+    errors: &[Invalid],
+    tz: &jiff::tz::TimeZone,
+) -> Markup {
+    let id = &a.circle.id;
+    let at = now();
+    html! {
+        h1 { "Invites for " (a.circle.name) }
+        (circle_nav(a))
+        p { "Share a code, or its link, with someone you'd like to join. Codes can expire, be limited in uses, and be withdrawn." }
+        (error_summary(errors))
+        form method="post" action={ "/circles/" (id) "/invites" } class="stack" novalidate {
+            (csrf(who))
+            div {
+                label for="days" { "Expires after (days)" span class="hint" { "Leave empty for no expiry." } }
+                input id="days" name="days" type="text" inputmode="numeric" value=(input.days)
+                    aria-invalid=[has_error(errors, "days").then_some("true")];
+                (field_error(errors, "days"))
+            }
+            div {
+                label for="uses" { "How many people can use it" span class="hint" { "Leave empty for no limit." } }
+                input id="uses" name="uses" type="text" inputmode="numeric" value=(input.uses)
+                    aria-invalid=[has_error(errors, "uses").then_some("true")];
+                (field_error(errors, "uses"))
+            }
+            div class="actions" { button type="submit" { "Make an invite" } }
+        }
+        @if !list.is_empty() {
+            h2 { "Invites" }
+            ul class="entries" {
+                @for i in list {
+                    li {
+                        strong class="invite-code" { (i.code) }
+                        br;
+                        span class="muted" { "Link: /circles/join/" (i.code) }
+                        br;
+                        span {
+                            @if i.revoked_at.is_some() { "Withdrawn" }
+                            @else if i.expires_at.is_some_and(|e| e <= at) { "Expired" }
+                            @else if i.max_uses.is_some_and(|m| i.uses >= m) { "Used up" }
+                            @else { "Active" }
+                            " · used " (i.uses) @if let Some(m) = i.max_uses { " of " (m) } " times"
+                            @if let Some(e) = i.expires_at { " · expires " (when(e, tz)) }
+                        }
+                        @if i.revoked_at.is_none() {
+                            form method="post" action={ "/circles/" (id) "/invites/revoke" } class="inline" {
+                                (csrf(who))
+                                input type="hidden" name="code" value=(i.code);
+                                " " button type="submit" class="link" aria-label={ "Withdraw invite " (i.code) } { "Withdraw" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn invites(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let a = access(&state, &who, &id).await?;
+    if !a.facilitates() || id == LEARN {
+        return Err(PageError::NotFound);
+    }
+    let list = state.services.store.invites(&id).await.map_err(internal)?;
+    let tz = viewer_tz(&state, &who).await?;
+    Ok(layout::page("Invites", Some(&who), invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz)))
+}
+
+async fn invite_create(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<InviteInput>,
+) -> Result<Response, PageError> {
+    let a = access(&state, &who, &id).await?;
+    if !a.facilitates() || id == LEARN {
+        return Err(PageError::NotFound);
+    }
+    let draft = match form.validate() {
+        Ok(d) => d,
+        Err(errors) => {
+            let list = state.services.store.invites(&id).await.map_err(internal)?;
+            let tz = viewer_tz(&state, &who).await?;
+            let page = layout::page("Invites", Some(&who), invite_page(&who, &a, &list, &form, &errors, &tz));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let at = now();
+    let mut bytes = [0u8; circles::CODE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let invite = InviteRow {
+        code: circles::code_from(&bytes),
+        circle_id: id.clone(),
+        created_at: at,
+        expires_at: draft.valid_seconds.map(|s| at + s),
+        max_uses: draft.max_uses,
+        uses: 0,
+        revoked_at: None,
+    };
+    state.services.store.create_invite(&invite).await.map_err(internal)?;
+    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
+}
+
+async fn invite_revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<JoinForm>,
+) -> Result<Response, PageError> {
+    let a = access(&state, &who, &id).await?;
+    if !a.facilitates() || id == LEARN {
+        return Err(PageError::NotFound);
+    }
+    let code = circles::normalise_code(&form.code);
+    if !state.services.store.revoke_invite(&id, &code, now()).await.map_err(internal)? {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
+}
