@@ -245,7 +245,9 @@ async fn admin(action: AdminAction) -> anyhow::Result<()> {
             }
             let target = if grant { r } else { Role::Member };
             if store.membership(circle, &account.id).await?.is_some() {
-                store.set_member_role(circle, &account.id, target.as_str()).await?;
+                store
+                    .set_member_role(circle, &account.id, target.as_str())
+                    .await?;
             } else if grant {
                 add_to_circle(store.as_ref(), circle, &account.id, target).await?;
             } else {

@@ -113,7 +113,8 @@ pub struct CircleDraft {
 impl CircleInput {
     pub fn validate(&self) -> Result<CircleDraft, Vec<Invalid>> {
         let mut errors = Vec::new();
-        let mut take = |r: Result<String, Invalid>| r.map_err(|e| errors.push(e)).unwrap_or_default();
+        let mut take =
+            |r: Result<String, Invalid>| r.map_err(|e| errors.push(e)).unwrap_or_default();
         let name = take(bounded_text("name", "The name", &self.name, NAME_MAX, true));
         let description = take(bounded_text(
             "description",
@@ -350,19 +351,23 @@ impl MeetingInput {
             .map_err(|e| errors.push(e))
             .ok();
         match (title, date, time, weekly, duration, link, note) {
-            (Some(title), Ok(d), Ok(t), Some(weekly), Some(duration_minutes), Some(link), Some(note))
-                if errors.is_empty() =>
-            {
-                Ok(MeetingDraft {
-                    title,
-                    start: d.to_datetime(t),
-                    time_zone: zone.to_owned(),
-                    weekly,
-                    duration_minutes,
-                    link,
-                    note,
-                })
-            }
+            (
+                Some(title),
+                Ok(d),
+                Ok(t),
+                Some(weekly),
+                Some(duration_minutes),
+                Some(link),
+                Some(note),
+            ) if errors.is_empty() => Ok(MeetingDraft {
+                title,
+                start: d.to_datetime(t),
+                time_zone: zone.to_owned(),
+                weekly,
+                duration_minutes,
+                link,
+                note,
+            }),
             _ => Err(errors),
         }
     }
@@ -389,7 +394,10 @@ impl Schedule {
     }
 
     fn occurrence(&self, week: i64) -> Option<Zoned> {
-        let dt = self.start.checked_add(Span::new().days(week.checked_mul(7)?)).ok()?;
+        let dt = self
+            .start
+            .checked_add(Span::new().days(week.checked_mul(7)?))
+            .ok()?;
         self.tz.to_zoned(dt).ok()
     }
 
@@ -439,7 +447,10 @@ mod tests {
         // and after UK DST ended (25 Oct) too.
         let london = TimeZone::get("Europe/London").unwrap();
         assert_eq!(
-            next[0].with_time_zone(london.clone()).strftime("%H:%M").to_string(),
+            next[0]
+                .with_time_zone(london.clone())
+                .strftime("%H:%M")
+                .to_string(),
             "23:00"
         );
         // Far in the future: still 19:00 local.
@@ -452,7 +463,10 @@ mod tests {
     fn one_off_meetings_disappear_once_over() {
         let s = Schedule::parse("2026-01-10T10:00", "UTC", false, 30).unwrap();
         assert_eq!(s.upcoming("2026-01-10T10:20Z".parse().unwrap(), 3).len(), 1);
-        assert!(s.upcoming("2026-01-10T10:31Z".parse().unwrap(), 3).is_empty());
+        assert!(
+            s.upcoming("2026-01-10T10:31Z".parse().unwrap(), 3)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -469,7 +483,10 @@ mod tests {
         };
         let e = bad.validate().unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["title", "date", "time", "time_zone", "repeat", "duration"]);
+        assert_eq!(
+            fields,
+            ["title", "date", "time", "time_zone", "repeat", "duration"]
+        );
     }
 
     #[test]
@@ -478,10 +495,25 @@ mod tests {
         let c = code_from(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 255]);
         assert_eq!(c.len(), CODE_LEN);
         assert!(pseudonym(3, 4, 5).starts_with("Bright Sparrow"));
-        assert!(InviteInput { days: "0".into(), uses: "x".into() }.validate().is_err());
+        assert!(
+            InviteInput {
+                days: "0".into(),
+                uses: "x".into()
+            }
+            .validate()
+            .is_err()
+        );
         assert_eq!(
-            InviteInput { days: "2".into(), uses: String::new() }.validate().unwrap(),
-            InviteDraft { valid_seconds: Some(172_800), max_uses: None }
+            InviteInput {
+                days: "2".into(),
+                uses: String::new()
+            }
+            .validate()
+            .unwrap(),
+            InviteDraft {
+                valid_seconds: Some(172_800),
+                max_uses: None
+            }
         );
     }
 }

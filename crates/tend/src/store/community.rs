@@ -193,8 +193,12 @@ pub trait CommunityStore: Send + Sync {
     async fn membership_by_id(&self, id: &str) -> StoreResult<Option<MembershipRow>>;
     /// Adds a member directly (the command line, the Learn discussions).
     async fn add_member(&self, m: &MembershipRow) -> StoreResult<()>;
-    async fn set_member_role(&self, circle_id: &str, account_id: &str, role: &str)
-    -> StoreResult<bool>;
+    async fn set_member_role(
+        &self,
+        circle_id: &str,
+        account_id: &str,
+        role: &str,
+    ) -> StoreResult<bool>;
     async fn suspend_member(&self, member_id: &str, until: Option<i64>) -> StoreResult<bool>;
     async fn leave_circle(&self, circle_id: &str, account_id: &str) -> StoreResult<bool>;
 
@@ -227,19 +231,23 @@ pub trait CommunityStore: Send + Sync {
         moderator: bool,
         limit: i64,
     ) -> StoreResult<Vec<ThreadView>>;
-    async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
-    async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool) -> StoreResult<bool>;
+    async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str)
+    -> StoreResult<bool>;
+    async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool)
+    -> StoreResult<bool>;
 
     /// Adds a reply and bumps its thread; returns the reply's position.
     async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64>;
     async fn reply(&self, circle_id: &str, id: &str) -> StoreResult<Option<ReplyView>>;
     /// Replies after position `after`, oldest first.
-    async fn replies(&self, thread_id: &str, after: i64, limit: i64) -> StoreResult<Vec<ReplyView>>;
+    async fn replies(&self, thread_id: &str, after: i64, limit: i64)
+    -> StoreResult<Vec<ReplyView>>;
     async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
 
     async fn create_report(&self, r: &ReportRow) -> StoreResult<()>;
     async fn open_reports(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReportRow>>;
-    async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64) -> StoreResult<u64>;
+    async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64)
+    -> StoreResult<u64>;
     /// Threads and replies waiting for a moderator, urgent first.
     async fn held_threads(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ThreadView>>;
     async fn held_replies(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReplyView>>;
@@ -248,7 +256,12 @@ pub trait CommunityStore: Send + Sync {
     async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
 
     /// Replaces the account's calendar link (the old one stops working).
-    async fn set_calendar_feed(&self, account_id: &str, token_hash: &str, now: i64) -> StoreResult<()>;
+    async fn set_calendar_feed(
+        &self,
+        account_id: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<()>;
     async fn delete_calendar_feed(&self, account_id: &str) -> StoreResult<bool>;
     async fn has_calendar_feed(&self, account_id: &str) -> StoreResult<bool>;
     async fn calendar_feed_account(&self, token_hash: &str) -> StoreResult<Option<String>>;
@@ -291,7 +304,7 @@ macro_rules! impl_community {
         #[async_trait::async_trait]
         impl $crate::store::CommunityStore for $store {
             async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool> {
-                let n: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM server_roles WHERE account_id = $1 AND role = $2")
+                let n: Option<(String,)> = sqlx::query_as("SELECT role FROM server_roles WHERE account_id = $1 AND role = $2")
                     .bind(account_id).bind(role).fetch_optional(&self.pool).await?;
                 Ok(n.is_some())
             }

@@ -10,6 +10,9 @@ mod http_api;
 mod http_pages;
 mod store;
 
+// Peer support (issue 5).
+mod circles;
+
 // Feature tests (issues 3 and 6).
 mod critic;
 mod goals;

@@ -59,14 +59,28 @@ async fn render(
 ) -> Result<Markup, PageError> {
     let store = &state.services.store;
     let tz = viewer_tz(state, who).await?;
-    let me = store.membership(LEARN, &who.account_id).await.map_err(internal)?;
-    let moderator = me.as_ref().is_some_and(|m| m.role == Role::Moderator.as_str())
-        || store.has_server_role(&who.account_id, SERVER_ADMIN).await.map_err(internal)?;
+    let me = store
+        .membership(LEARN, &who.account_id)
+        .await
+        .map_err(internal)?;
+    let moderator = me
+        .as_ref()
+        .is_some_and(|m| m.role == Role::Moderator.as_str())
+        || store
+            .has_server_role(&who.account_id, SERVER_ADMIN)
+            .await
+            .map_err(internal)?;
     let my_id = me.as_ref().map(|m| m.id.clone()).unwrap_or_default();
-    let replies = store.replies(&thread_id(slug), 0, REPLY_LIMIT).await.map_err(internal)?;
+    let replies = store
+        .replies(&thread_id(slug), 0, REPLY_LIMIT)
+        .await
+        .map_err(internal)?;
     let shown: Vec<_> = replies
         .iter()
-        .filter(|r| Status::parse(&r.status) == Status::Visible || (r.author_id == my_id && Status::parse(&r.status) == Status::Held))
+        .filter(|r| {
+            Status::parse(&r.status) == Status::Visible
+                || (r.author_id == my_id && Status::parse(&r.status) == Status::Held)
+        })
         .collect();
     Ok(layout::page(
         &format!("Replies: {title}"),
@@ -126,7 +140,11 @@ pub async fn page(
 async fn learn_member(state: &AppState, who: &Unlocked) -> Result<MembershipRow, PageError> {
     let store = &state.services.store;
     for _ in 0..5 {
-        if let Some(m) = store.membership(LEARN, &who.account_id).await.map_err(internal)? {
+        if let Some(m) = store
+            .membership(LEARN, &who.account_id)
+            .await
+            .map_err(internal)?
+        {
             return Ok(m);
         }
         let m = MembershipRow {
@@ -145,7 +163,9 @@ async fn learn_member(state: &AppState, who: &Unlocked) -> Result<MembershipRow,
             Err(e) => return Err(internal(e)),
         }
     }
-    Err(PageError::Internal("could not draw a free pseudonym".into()))
+    Err(PageError::Internal(
+        "could not draw a free pseudonym".into(),
+    ))
 }
 
 pub async fn reply(
@@ -164,7 +184,16 @@ pub async fn reply(
     let me = learn_member(&state, &who).await?;
     let at = now();
     if me.suspended_until.is_some_and(|u| u > at) {
-        let e = Invalid::new("body", format!("A moderator paused your replies until {}.", when(me.suspended_until.unwrap_or(at), &viewer_tz(&state, &who).await?)));
+        let e = Invalid::new(
+            "body",
+            format!(
+                "A moderator paused your replies until {}.",
+                when(
+                    me.suspended_until.unwrap_or(at),
+                    &viewer_tz(&state, &who).await?
+                )
+            ),
+        );
         let page = render(&state, &who, &slug, &title, &form.body, &[e], None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -196,7 +225,9 @@ pub async fn reply(
         circle_id: LEARN.into(),
         author_id: me.id,
         body,
-        status: if held { Status::Held } else { Status::Visible }.as_str().into(),
+        status: if held { Status::Held } else { Status::Visible }
+            .as_str()
+            .into(),
         urgent: i64::from(urgent),
         created_at: at,
     };

@@ -20,7 +20,12 @@ use crate::web::{AppState, now};
 const FEED_WEEKS: usize = 26;
 
 fn schedule(m: &MeetingRow) -> Option<Schedule> {
-    Schedule::parse(&m.starts_local, &m.time_zone, m.weekly == 1, m.duration_minutes)
+    Schedule::parse(
+        &m.starts_local,
+        &m.time_zone,
+        m.weekly == 1,
+        m.duration_minutes,
+    )
 }
 
 /// "Monday 3 November, 19:00 (your time)" for the next `n` occurrences.
@@ -29,17 +34,30 @@ fn local_times(m: &MeetingRow, tz: &jiff::tz::TimeZone, n: usize) -> Vec<String>
         .map(|s| {
             s.upcoming(jiff::Timestamp::now(), n)
                 .into_iter()
-                .map(|z| z.with_time_zone(tz.clone()).strftime("%A %-d %B, %H:%M").to_string())
+                .map(|z| {
+                    z.with_time_zone(tz.clone())
+                        .strftime("%A %-d %B, %H:%M")
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// One line per meeting for the circle's home page.
-pub(crate) fn upcoming_lines(meetings: &[MeetingRow], tz: &jiff::tz::TimeZone, n: usize) -> Vec<String> {
+pub(crate) fn upcoming_lines(
+    meetings: &[MeetingRow],
+    tz: &jiff::tz::TimeZone,
+    n: usize,
+) -> Vec<String> {
     meetings
         .iter()
-        .filter_map(|m| local_times(m, tz, n).into_iter().next().map(|t| format!("{}: {t}", m.title)))
+        .filter_map(|m| {
+            local_times(m, tz, n)
+                .into_iter()
+                .next()
+                .map(|t| format!("{}: {t}", m.title))
+        })
         .collect()
 }
 
@@ -144,7 +162,11 @@ pub async fn page(
     }
     let a = access(&state, &who, &cid).await?;
     let input = MeetingInput {
-        time_zone: viewer_tz(&state, &who).await?.iana_name().unwrap_or("UTC").to_owned(),
+        time_zone: viewer_tz(&state, &who)
+            .await?
+            .iana_name()
+            .unwrap_or("UTC")
+            .to_owned(),
         duration: "60".into(),
         repeat: "weekly".into(),
         ..MeetingInput::default()
@@ -183,7 +205,12 @@ pub async fn create(
         note: d.note,
         created_at: now(),
     };
-    state.services.store.create_meeting(&m).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .create_meeting(&m)
+        .await
+        .map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
 }
 
@@ -193,14 +220,24 @@ pub async fn delete(
     SignedForm { who, .. }: SignedForm<super::Empty>,
 ) -> Result<Response, PageError> {
     let a = access(&state, &who, &cid).await?;
-    if !a.facilitates() || !state.services.store.delete_meeting(&cid, &mid).await.map_err(internal)? {
+    if !a.facilitates()
+        || !state
+            .services
+            .store
+            .delete_meeting(&cid, &mid)
+            .await
+            .map_err(internal)?
+    {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn calendar_body(who: &Unlocked, has: bool, fresh: Option<&str>) -> Markup {
@@ -229,9 +266,21 @@ fn calendar_body(who: &Unlocked, has: bool, fresh: Option<&str>) -> Markup {
     }
 }
 
-pub async fn calendar_page(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
-    let has = state.services.store.has_calendar_feed(&who.account_id).await.map_err(internal)?;
-    Ok(layout::page("Calendar link", Some(&who), calendar_body(&who, has, None)))
+pub async fn calendar_page(
+    State(state): State<AppState>,
+    Person(who): Person,
+) -> Result<Markup, PageError> {
+    let has = state
+        .services
+        .store
+        .has_calendar_feed(&who.account_id)
+        .await
+        .map_err(internal)?;
+    Ok(layout::page(
+        "Calendar link",
+        Some(&who),
+        calendar_body(&who, has, None),
+    ))
 }
 
 pub async fn calendar_new(
@@ -246,36 +295,60 @@ pub async fn calendar_new(
         .set_calendar_feed(&who.account_id, &token_hash(&token), now())
         .await
         .map_err(internal)?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
     let url = format!("http://{host}/calendar/{token}.ics");
-    Ok(layout::page("Calendar link", Some(&who), calendar_body(&who, true, Some(&url))))
+    Ok(layout::page(
+        "Calendar link",
+        Some(&who),
+        calendar_body(&who, true, Some(&url)),
+    ))
 }
 
 pub async fn calendar_revoke(
     State(state): State<AppState>,
     SignedForm { who, .. }: SignedForm<super::Empty>,
 ) -> Result<Response, PageError> {
-    state.services.store.delete_calendar_feed(&who.account_id).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .delete_calendar_feed(&who.account_id)
+        .await
+        .map_err(internal)?;
     Ok(Redirect::to("/circles/calendar").into_response())
 }
 
 /// Escapes text for an iCalendar property value (RFC 5545 §3.3.11).
 fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace("\r\n", "\\n").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace("\r\n", "\\n")
+        .replace('\n', "\\n")
 }
 
 fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
     let stamp = now_ts.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tend//circles//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:tend circles\r\n");
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tend//circles//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:tend circles\r\n",
+    );
     for m in meetings {
-        let Some(s) = Schedule::parse(&m.starts_local, &m.time_zone, m.weekly == 1, m.duration_minutes) else {
+        let Some(s) = Schedule::parse(
+            &m.starts_local,
+            &m.time_zone,
+            m.weekly == 1,
+            m.duration_minutes,
+        ) else {
             continue;
         };
         // Each occurrence as its own event in UTC: correct across daylight-saving
         // changes in any calendar app, with no time-zone tables to ship.
         for z in s.upcoming(now_ts, if m.weekly == 1 { FEED_WEEKS } else { 1 }) {
             let start = z.timestamp();
-            let end = jiff::Timestamp::from_second(start.as_second() + m.duration_minutes * 60).unwrap_or(start);
+            let end = jiff::Timestamp::from_second(start.as_second() + m.duration_minutes * 60)
+                .unwrap_or(start);
             let mut desc = String::new();
             if !m.video_link.is_empty() {
                 desc.push_str(&format!("Video call: {}\n", m.video_link));
@@ -286,7 +359,10 @@ fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
             out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
             out.push_str(&format!("DTSTART:{}\r\n", start.strftime("%Y%m%dT%H%M%SZ")));
             out.push_str(&format!("DTEND:{}\r\n", end.strftime("%Y%m%dT%H%M%SZ")));
-            out.push_str(&format!("SUMMARY:{}\r\n", ics_text(&format!("{} ({})", m.title, m.circle_name))));
+            out.push_str(&format!(
+                "SUMMARY:{}\r\n",
+                ics_text(&format!("{} ({})", m.title, m.circle_name))
+            ));
             if !desc.is_empty() {
                 out.push_str(&format!("DESCRIPTION:{}\r\n", ics_text(desc.trim_end())));
             }
@@ -298,13 +374,23 @@ fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
 }
 
 /// The feed itself: no session, the secret in the URL is the key.
-pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+pub async fn feed(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
     let token = token.strip_suffix(".ics").unwrap_or(&token);
     let store = &state.services.store;
-    let Some(account) = store.calendar_feed_account(&token_hash(token)).await.map_err(internal)? else {
+    let Some(account) = store
+        .calendar_feed_account(&token_hash(token))
+        .await
+        .map_err(internal)?
+    else {
         return Err(PageError::NotFound);
     };
-    let meetings = store.meetings_for_account(&account).await.map_err(internal)?;
+    let meetings = store
+        .meetings_for_account(&account)
+        .await
+        .map_err(internal)?;
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         ics(&meetings, jiff::Timestamp::now()),

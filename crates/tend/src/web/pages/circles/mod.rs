@@ -43,22 +43,40 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/new", get(new_form).post(create))
         .route("/circles/join", get(join_form).post(join))
         .route("/circles/join/{code}", get(join_link))
-        .route("/circles/calendar", get(meetings::calendar_page).post(meetings::calendar_new))
+        .route(
+            "/circles/calendar",
+            get(meetings::calendar_page).post(meetings::calendar_new),
+        )
         .route("/circles/calendar/revoke", post(meetings::calendar_revoke))
         .route("/calendar/{token}", get(meetings::feed))
         .route("/circles/{id}", get(home))
         .route("/circles/{id}/leave", get(leave_form).post(leave))
         .route("/circles/{id}/invites", get(invites).post(invite_create))
         .route("/circles/{id}/invites/revoke", post(invite_revoke))
-        .route("/circles/{id}/meetings", get(meetings::page).post(meetings::create))
-        .route("/circles/{id}/meetings/{mid}/delete", post(meetings::delete))
+        .route(
+            "/circles/{id}/meetings",
+            get(meetings::page).post(meetings::create),
+        )
+        .route(
+            "/circles/{id}/meetings/{mid}/delete",
+            post(meetings::delete),
+        )
         .route("/circles/{id}/threads", post(threads::create))
         .route("/circles/{id}/threads/{tid}", get(threads::show))
         .route("/circles/{id}/threads/{tid}/replies", post(threads::reply))
         .route("/circles/{id}/threads/{tid}/events", get(threads::events))
-        .route("/circles/{id}/threads/{tid}/delete", post(threads::delete_own))
-        .route("/circles/{id}/report", get(threads::report_form).post(threads::report))
-        .route("/circles/{id}/moderation", get(moderation::queue).post(moderation::act))
+        .route(
+            "/circles/{id}/threads/{tid}/delete",
+            post(threads::delete_own),
+        )
+        .route(
+            "/circles/{id}/report",
+            get(threads::report_form).post(threads::report),
+        )
+        .route(
+            "/circles/{id}/moderation",
+            get(moderation::queue).post(moderation::act),
+        )
         .route("/circles/{id}/log", get(moderation::log))
         .route("/learn/{slug}/replies", get(learn::page).post(learn::reply))
 }
@@ -145,12 +163,19 @@ impl Access {
 /// Loads a circle for a signed-in person. Members and server admins get in;
 /// everyone else, and every unknown id, gets the same 404. The Learn circle is
 /// reachable here only by its moderators (for the queue and the log).
-pub(crate) async fn access(state: &AppState, who: &Unlocked, id: &str) -> Result<Access, PageError> {
+pub(crate) async fn access(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<Access, PageError> {
     let store = &state.services.store;
     let Some(circle) = store.circle(id).await.map_err(internal)? else {
         return Err(PageError::NotFound);
     };
-    let me = store.membership(id, &who.account_id).await.map_err(internal)?;
+    let me = store
+        .membership(id, &who.account_id)
+        .await
+        .map_err(internal)?;
     let admin = store
         .has_server_role(&who.account_id, SERVER_ADMIN)
         .await
@@ -177,11 +202,18 @@ pub(crate) fn random_pseudonym() -> String {
 /// Date and time for a person, in their zone.
 pub(crate) fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_second(ts)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%-d %b %Y, %H:%M").to_string())
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%-d %b %Y, %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
-pub(crate) async fn viewer_tz(state: &AppState, who: &Unlocked) -> Result<jiff::tz::TimeZone, PageError> {
+pub(crate) async fn viewer_tz(
+    state: &AppState,
+    who: &Unlocked,
+) -> Result<jiff::tz::TimeZone, PageError> {
     Ok(state.services.records(who).profile().await?.tz())
 }
 
@@ -213,7 +245,9 @@ async fn script() -> impl IntoResponse {
 
 async fn may_create(state: &AppState, who: &Unlocked) -> Result<bool, PageError> {
     let s = &state.services.store;
-    Ok(s.has_server_role(&who.account_id, SERVER_ADMIN).await.map_err(internal)?
+    Ok(s.has_server_role(&who.account_id, SERVER_ADMIN)
+        .await
+        .map_err(internal)?
         || s.has_server_role(&who.account_id, SERVER_FACILITATOR)
             .await
             .map_err(internal)?)
@@ -283,7 +317,11 @@ pub struct JoinForm {
 }
 
 async fn join_form(Person(who): Person) -> Markup {
-    layout::page("Join a circle", Some(&who), html! { h1 { "Join a circle" } (join_box(&who, "", &[])) })
+    layout::page(
+        "Join a circle",
+        Some(&who),
+        html! { h1 { "Join a circle" } (join_box(&who, "", &[])) },
+    )
 }
 
 async fn join_link(Person(who): Person, Path(code): Path<String>) -> Markup {
@@ -311,7 +349,11 @@ async fn join(
         let errors = vec![Invalid::new("code", msg)];
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            layout::page("Join a circle", Some(&who), html! { h1 { "Join a circle" } (join_box(&who, &code, &errors)) }),
+            layout::page(
+                "Join a circle",
+                Some(&who),
+                html! { h1 { "Join a circle" } (join_box(&who, &code, &errors)) },
+            ),
         )
             .into_response()
     };
@@ -335,17 +377,29 @@ async fn join(
             .join_with_invite(&code, &m, now())
             .await
             .map_err(internal)?;
-        let to = circle.map(|c| format!("/circles/{c}?joined=1")).unwrap_or_default();
+        let to = circle
+            .map(|c| format!("/circles/{c}?joined=1"))
+            .unwrap_or_default();
         return Ok(match outcome {
             JoinOutcome::Joined | JoinOutcome::AlreadyMember => Redirect::to(&to).into_response(),
             JoinOutcome::PseudonymTaken => continue,
-            JoinOutcome::Unknown => problem("We don't recognise that code. Check it with the person who shared it."),
-            JoinOutcome::Revoked => problem("That invite was withdrawn. Ask the facilitator for a new one."),
-            JoinOutcome::Expired => problem("That invite has expired. Ask the facilitator for a new one."),
-            JoinOutcome::UsedUp => problem("That invite has been used as many times as it allows. Ask the facilitator for a new one."),
+            JoinOutcome::Unknown => {
+                problem("We don't recognise that code. Check it with the person who shared it.")
+            }
+            JoinOutcome::Revoked => {
+                problem("That invite was withdrawn. Ask the facilitator for a new one.")
+            }
+            JoinOutcome::Expired => {
+                problem("That invite has expired. Ask the facilitator for a new one.")
+            }
+            JoinOutcome::UsedUp => problem(
+                "That invite has been used as many times as it allows. Ask the facilitator for a new one.",
+            ),
         });
     }
-    Err(PageError::Internal("could not draw a free pseudonym".into()))
+    Err(PageError::Internal(
+        "could not draw a free pseudonym".into(),
+    ))
 }
 
 fn circle_editor(who: &Unlocked, input: &CircleInput, errors: &[Invalid]) -> Markup {
@@ -384,7 +438,11 @@ async fn new_form(State(state): State<AppState>, Person(who): Person) -> Result<
             .into(),
         ..CircleInput::default()
     };
-    Ok(layout::page("Start a circle", Some(&who), html! { h1 { "Start a circle" } (circle_editor(&who, &input, &[])) }))
+    Ok(layout::page(
+        "Start a circle",
+        Some(&who),
+        html! { h1 { "Start a circle" } (circle_editor(&who, &input, &[])) },
+    ))
 }
 
 async fn create(
@@ -397,7 +455,11 @@ async fn create(
     let draft = match form.validate() {
         Ok(d) => d,
         Err(errors) => {
-            let page = layout::page("Start a circle", Some(&who), html! { h1 { "Start a circle" } (circle_editor(&who, &form, &errors)) });
+            let page = layout::page(
+                "Start a circle",
+                Some(&who),
+                html! { h1 { "Start a circle" } (circle_editor(&who, &form, &errors)) },
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -418,7 +480,12 @@ async fn create(
         joined_at: at,
         suspended_until: None,
     };
-    state.services.store.create_circle(&circle, &first).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .create_circle(&circle, &first)
+        .await
+        .map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{}/invites", circle.id)).into_response())
 }
 
@@ -625,7 +692,11 @@ async fn invites(
     }
     let list = state.services.store.invites(&id).await.map_err(internal)?;
     let tz = viewer_tz(&state, &who).await?;
-    Ok(layout::page("Invites", Some(&who), invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz)))
+    Ok(layout::page(
+        "Invites",
+        Some(&who),
+        invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz),
+    ))
 }
 
 async fn invite_create(
@@ -642,7 +713,11 @@ async fn invite_create(
         Err(errors) => {
             let list = state.services.store.invites(&id).await.map_err(internal)?;
             let tz = viewer_tz(&state, &who).await?;
-            let page = layout::page("Invites", Some(&who), invite_page(&who, &a, &list, &form, &errors, &tz));
+            let page = layout::page(
+                "Invites",
+                Some(&who),
+                invite_page(&who, &a, &list, &form, &errors, &tz),
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -658,7 +733,12 @@ async fn invite_create(
         uses: 0,
         revoked_at: None,
     };
-    state.services.store.create_invite(&invite).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .create_invite(&invite)
+        .await
+        .map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
 }
 
@@ -672,7 +752,13 @@ async fn invite_revoke(
         return Err(PageError::NotFound);
     }
     let code = circles::normalise_code(&form.code);
-    if !state.services.store.revoke_invite(&id, &code, now()).await.map_err(internal)? {
+    if !state
+        .services
+        .store
+        .revoke_invite(&id, &code, now())
+        .await
+        .map_err(internal)?
+    {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())

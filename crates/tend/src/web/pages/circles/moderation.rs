@@ -78,9 +78,18 @@ async fn render_queue(
     let store = &state.services.store;
     let cid = &a.circle.id;
     let tz = viewer_tz(state, who).await?;
-    let threads = store.held_threads(cid, QUEUE_LIMIT).await.map_err(internal)?;
-    let replies = store.held_replies(cid, QUEUE_LIMIT).await.map_err(internal)?;
-    let reports = store.open_reports(cid, QUEUE_LIMIT).await.map_err(internal)?;
+    let threads = store
+        .held_threads(cid, QUEUE_LIMIT)
+        .await
+        .map_err(internal)?;
+    let replies = store
+        .held_replies(cid, QUEUE_LIMIT)
+        .await
+        .map_err(internal)?;
+    let reports = store
+        .open_reports(cid, QUEUE_LIMIT)
+        .await
+        .map_err(internal)?;
     // The reported text, fetched per report (the queue is short by nature).
     let mut reported = Vec::with_capacity(reports.len());
     for r in &reports {
@@ -96,7 +105,8 @@ async fn render_queue(
         };
         reported.push((r, text, author, status));
     }
-    let urgent = threads.iter().filter(|t| t.urgent == 1).count() + replies.iter().filter(|r| r.urgent == 1).count();
+    let urgent = threads.iter().filter(|t| t.urgent == 1).count()
+        + replies.iter().filter(|r| r.urgent == 1).count();
     let learn = cid == super::LEARN;
     Ok(layout::page(
         "Moderation",
@@ -181,22 +191,38 @@ pub async fn act(
     // The target must be in this circle.
     let (author_id, thread_id) = match form.target_kind.as_str() {
         "thread" => {
-            let t = store.thread(&cid, &form.target_id).await.map_err(internal)?.ok_or(PageError::NotFound)?;
+            let t = store
+                .thread(&cid, &form.target_id)
+                .await
+                .map_err(internal)?
+                .ok_or(PageError::NotFound)?;
             (t.author_id, t.id)
         }
         "reply" => {
-            let r = store.reply(&cid, &form.target_id).await.map_err(internal)?.ok_or(PageError::NotFound)?;
+            let r = store
+                .reply(&cid, &form.target_id)
+                .await
+                .map_err(internal)?
+                .ok_or(PageError::NotFound)?;
             (r.author_id, r.thread_id)
         }
         _ => return Err(PageError::NotFound),
     };
     let mut errors = Vec::new();
-    let reason = circles::reason(&form.reason).map_err(|e| errors.push(e)).ok();
+    let reason = circles::reason(&form.reason)
+        .map_err(|e| errors.push(e))
+        .ok();
     let days = if form.action == "suspend" {
         match form.days.trim().parse::<i64>() {
             Ok(d) if (1..=circles::SUSPEND_DAYS_MAX).contains(&d) => Some(d),
             _ => {
-                errors.push(Invalid::new("days", format!("Enter the days of suspension, from 1 to {}.", circles::SUSPEND_DAYS_MAX)));
+                errors.push(Invalid::new(
+                    "days",
+                    format!(
+                        "Enter the days of suspension, from 1 to {}.",
+                        circles::SUSPEND_DAYS_MAX
+                    ),
+                ));
                 None
             }
         }
@@ -205,10 +231,16 @@ pub async fn act(
     };
     let valid_action = matches!(
         (form.action.as_str(), form.target_kind.as_str()),
-        ("approve" | "hide" | "remove" | "suspend" | "unsuspend" | "dismiss", _) | ("lock" | "unlock", "thread")
+        (
+            "approve" | "hide" | "remove" | "suspend" | "unsuspend" | "dismiss",
+            _
+        ) | ("lock" | "unlock", "thread")
     );
     if !valid_action {
-        errors.push(Invalid::new("action", "Choose one of the actions in the list."));
+        errors.push(Invalid::new(
+            "action",
+            "Choose one of the actions in the list.",
+        ));
     }
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         let page = render_queue(&state, &who, &a, &errors, None).await?;
@@ -242,18 +274,36 @@ pub async fn act(
             ("removed", kind, id.to_owned())
         }
         "lock" => {
-            store.set_thread_locked(&cid, id, true).await.map_err(internal)?;
+            store
+                .set_thread_locked(&cid, id, true)
+                .await
+                .map_err(internal)?;
             ("locked", kind, id.to_owned())
         }
         "unlock" => {
-            store.set_thread_locked(&cid, id, false).await.map_err(internal)?;
+            store
+                .set_thread_locked(&cid, id, false)
+                .await
+                .map_err(internal)?;
             ("unlocked", kind, id.to_owned())
         }
         "suspend" | "unsuspend" => {
             let until = days.map(|d| at + d * 86_400);
-            let name = store.membership_by_id(&author_id).await.map_err(internal)?.map(|m| m.pseudonym);
-            if name.is_none() || !store.suspend_member(&author_id, until).await.map_err(internal)? {
-                let errors = [Invalid::new("action", "The author has left the circle, so there is nobody to suspend.")];
+            let name = store
+                .membership_by_id(&author_id)
+                .await
+                .map_err(internal)?
+                .map(|m| m.pseudonym);
+            if name.is_none()
+                || !store
+                    .suspend_member(&author_id, until)
+                    .await
+                    .map_err(internal)?
+            {
+                let errors = [Invalid::new(
+                    "action",
+                    "The author has left the circle, so there is nobody to suspend.",
+                )];
                 let page = render_queue(&state, &who, &a, &errors, None).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
@@ -272,12 +322,18 @@ pub async fn act(
                 created_at: at,
             };
             store.log_action(&entry).await.map_err(internal)?;
-            store.resolve_reports(&cid, id, at).await.map_err(internal)?;
+            store
+                .resolve_reports(&cid, id, at)
+                .await
+                .map_err(internal)?;
             return Ok(Redirect::to(&format!("/circles/{cid}/moderation")).into_response());
         }
         _ => ("dismissed the reports on", kind, id.to_owned()),
     };
-    store.resolve_reports(&cid, id, at).await.map_err(internal)?;
+    store
+        .resolve_reports(&cid, id, at)
+        .await
+        .map_err(internal)?;
     let entry = ModLogRow {
         id: new_id(),
         circle_id: cid.clone(),
@@ -302,7 +358,12 @@ pub async fn log(
         return Err(PageError::NotFound);
     }
     let tz = viewer_tz(&state, &who).await?;
-    let entries = state.services.store.moderation_log(&cid, LOG_LIMIT).await.map_err(internal)?;
+    let entries = state
+        .services
+        .store
+        .moderation_log(&cid, LOG_LIMIT)
+        .await
+        .map_err(internal)?;
     Ok(layout::page(
         "Moderation log",
         Some(&who),

@@ -37,7 +37,9 @@ pub(crate) fn announce(thread_id: &str) {
 
 /// True when the text should wait for a moderator and show its author help.
 pub(crate) fn risky(texts: &[&str]) -> bool {
-    texts.iter().any(|t| tend_detector::risk_language(t).is_some())
+    texts
+        .iter()
+        .any(|t| tend_detector::risk_language(t).is_some())
 }
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
@@ -63,7 +65,12 @@ pub(crate) fn held_with_help(state: &AppState) -> Markup {
     }
 }
 
-pub(crate) fn new_thread_form(who: &Unlocked, circle: &str, input: &ThreadInput, errors: &[Invalid]) -> Markup {
+pub(crate) fn new_thread_form(
+    who: &Unlocked,
+    circle: &str,
+    input: &ThreadInput,
+    errors: &[Invalid],
+) -> Markup {
     html! {
         section aria-labelledby="new-h" {
             h2 id="new-h" { "Start a thread" }
@@ -183,11 +190,19 @@ async fn render(
     };
     let at = now();
     let closed_reason = match status {
-        Status::Removed => Some("This thread was removed by a moderator, so it can't take new replies."),
-        Status::Deleted => Some("This thread was deleted by its author, so it can't take new replies."),
-        Status::Hidden => Some("This thread is hidden by a moderator for now, so it can't take new replies."),
+        Status::Removed => {
+            Some("This thread was removed by a moderator, so it can't take new replies.")
+        }
+        Status::Deleted => {
+            Some("This thread was deleted by its author, so it can't take new replies.")
+        }
+        Status::Hidden => {
+            Some("This thread is hidden by a moderator for now, so it can't take new replies.")
+        }
         Status::Held => Some("Replies open once a moderator has looked at this thread."),
-        Status::Visible if t.locked == 1 => Some("This thread is locked: you can read it, but it can't take new replies."),
+        Status::Visible if t.locked == 1 => {
+            Some("This thread is locked: you can read it, but it can't take new replies.")
+        }
         Status::Visible => None,
     };
     let action = format!("/circles/{cid}/threads/{}/replies", t.id);
@@ -238,8 +253,16 @@ async fn render(
             @if a.me.is_some() {
                 @if let Some(reason) = closed_reason {
                     p class="notice" { (reason) }
+                    @if reply_box.note.is_some() && !reply_box.body.trim().is_empty() {
+                        label for="kept" { "Your words, to copy" }
+                        textarea id="kept" readonly rows="4" { (reply_box.body) }
+                    }
                 } @else if let Some(until) = a.suspended_until(at) {
                     p class="notice" { "You can read here, and reply again from " (when(until, &tz)) "." }
+                    @if reply_box.note.is_some() && !reply_box.body.trim().is_empty() {
+                        label for="kept" { "Your words, to copy" }
+                        textarea id="kept" readonly rows="4" { (reply_box.body) }
+                    }
                 } @else {
                     (error_summary(reply_box.errors))
                     form method="post" action=(action) class="stack" novalidate {
@@ -275,7 +298,19 @@ pub async fn show(
     }
     let a = access(&state, &who, &id).await?;
     let t = load_thread(&state, &a, &tid).await?;
-    render(&state, &who, &a, &t, ReplyBox { body: "", errors: &[], note: None }, q.held.is_some()).await
+    render(
+        &state,
+        &who,
+        &a,
+        &t,
+        ReplyBox {
+            body: "",
+            errors: &[],
+            note: None,
+        },
+        q.held.is_some(),
+    )
+    .await
 }
 
 pub async fn create(
@@ -303,7 +338,10 @@ pub async fn create(
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
     if a.suspended_until(at).is_some() {
-        return invalid(vec![Invalid::new("body", "You can't post in this circle right now; a moderator paused posting for you for a while.")]);
+        return invalid(vec![Invalid::new(
+            "body",
+            "You can't post in this circle right now; a moderator paused posting for you for a while.",
+        )]);
     }
     let (title, body) = match form.validate() {
         Ok(v) => v,
@@ -319,14 +357,21 @@ pub async fn create(
         author_id: me.id,
         title,
         body,
-        status: if held { Status::Held } else { Status::Visible }.as_str().into(),
+        status: if held { Status::Held } else { Status::Visible }
+            .as_str()
+            .into(),
         urgent: i64::from(held),
         locked: 0,
         reply_count: 0,
         created_at: at,
         last_activity: at,
     };
-    state.services.store.create_thread(&t).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .create_thread(&t)
+        .await
+        .map_err(internal)?;
     let suffix = if held { "?held=risk#held" } else { "" };
     Ok(Redirect::to(&format!("/circles/{id}/threads/{}{suffix}", t.id)).into_response())
 }
@@ -353,11 +398,21 @@ pub async fn reply(
     let at = now();
     let status = Status::parse(&t.status);
     let refused = match status {
-        Status::Removed => Some("This thread was removed by a moderator, so it can't take new replies. Your words are below if you'd like to keep them."),
-        Status::Deleted => Some("This thread was deleted by its author, so it can't take new replies. Your words are below if you'd like to keep them."),
-        Status::Hidden | Status::Held => Some("This thread can't take replies right now. Your words are below if you'd like to keep them."),
-        Status::Visible if t.locked == 1 => Some("This thread was locked, so it can't take new replies. Your words are below if you'd like to keep them."),
-        Status::Visible if a.suspended_until(at).is_some() => Some("A moderator paused posting for you for a while. Your words are below if you'd like to keep them."),
+        Status::Removed => Some(
+            "This thread was removed by a moderator, so it can't take new replies. Your words are below if you'd like to keep them.",
+        ),
+        Status::Deleted => Some(
+            "This thread was deleted by its author, so it can't take new replies. Your words are below if you'd like to keep them.",
+        ),
+        Status::Hidden | Status::Held => Some(
+            "This thread can't take replies right now. Your words are below if you'd like to keep them.",
+        ),
+        Status::Visible if t.locked == 1 => Some(
+            "This thread was locked, so it can't take new replies. Your words are below if you'd like to keep them.",
+        ),
+        Status::Visible if a.suspended_until(at).is_some() => Some(
+            "A moderator paused posting for you for a while. Your words are below if you'd like to keep them.",
+        ),
         Status::Visible => None,
     };
     let errors;
@@ -376,11 +431,18 @@ pub async fn reply(
                     circle_id: id.clone(),
                     author_id: me.id,
                     body,
-                    status: if held { Status::Held } else { Status::Visible }.as_str().into(),
+                    status: if held { Status::Held } else { Status::Visible }
+                        .as_str()
+                        .into(),
                     urgent: i64::from(held),
                     created_at: at,
                 };
-                state.services.store.create_reply(&r).await.map_err(internal)?;
+                state
+                    .services
+                    .store
+                    .create_reply(&r)
+                    .await
+                    .map_err(internal)?;
                 if !held {
                     announce(&t.id);
                 }
@@ -398,7 +460,19 @@ pub async fn reply(
         }
     };
     // A refusal keeps the person's words in the box so nothing is lost.
-    let page = render(&state, &who, &a, &t, ReplyBox { body: &form.body, errors: errs, note }, false).await?;
+    let page = render(
+        &state,
+        &who,
+        &a,
+        &t,
+        ReplyBox {
+            body: &form.body,
+            errors: errs,
+            note,
+        },
+        false,
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
@@ -437,12 +511,22 @@ pub async fn events(
     tokio::spawn(async move {
         loop {
             // Someone who left, or was never let back in, stops receiving.
-            let still_in = store.membership(&id, &account).await.ok().flatten().is_some()
-                || store.has_server_role(&account, circles::SERVER_ADMIN).await.unwrap_or(false);
+            let still_in = store
+                .membership(&id, &account)
+                .await
+                .ok()
+                .flatten()
+                .is_some()
+                || store
+                    .has_server_role(&account, circles::SERVER_ADMIN)
+                    .await
+                    .unwrap_or(false);
             if !still_in {
                 break;
             }
-            let Ok(rows) = store.replies(&thread_id, cursor, 50).await else { break };
+            let Ok(rows) = store.replies(&thread_id, cursor, 50).await else {
+                break;
+            };
             for r in rows {
                 cursor = r.seq;
                 if Status::parse(&r.status) != Status::Visible {
@@ -455,7 +539,10 @@ pub async fn events(
                     "body": r.body,
                     "mine": r.author_account.as_deref() == Some(account.as_str()),
                 });
-                let ev = Event::default().event("reply").id(r.seq.to_string()).data(data.to_string());
+                let ev = Event::default()
+                    .event("reply")
+                    .id(r.seq.to_string())
+                    .data(data.to_string());
                 if tx.send(Ok(ev)).await.is_err() {
                     return;
                 }
@@ -468,7 +555,9 @@ pub async fn events(
         }
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 async fn wait_for(rx: &mut broadcast::Receiver<String>, thread_id: &str) {
@@ -520,7 +609,12 @@ pub struct ReportForm {
 }
 
 /// The visible text a report is about, if this member may report it.
-async fn report_target(state: &AppState, a: &Access, kind: &str, id: &str) -> Result<String, PageError> {
+async fn report_target(
+    state: &AppState,
+    a: &Access,
+    kind: &str,
+    id: &str,
+) -> Result<String, PageError> {
     let store = &state.services.store;
     let text = match kind {
         "thread" => store
@@ -540,7 +634,15 @@ async fn report_target(state: &AppState, a: &Access, kind: &str, id: &str) -> Re
     text.ok_or(PageError::NotFound)
 }
 
-fn report_page(who: &Unlocked, a: &Access, kind: &str, id: &str, excerpt: &str, reason: &str, errors: &[Invalid]) -> Markup {
+fn report_page(
+    who: &Unlocked,
+    a: &Access,
+    kind: &str,
+    id: &str,
+    excerpt: &str,
+    reason: &str,
+    errors: &[Invalid],
+) -> Markup {
     let short: String = excerpt.chars().take(200).collect();
     html! {
         h1 { "Report this " (if kind == "thread" { "thread" } else { "reply" }) }
@@ -572,7 +674,11 @@ pub async fn report_form(
         return Err(PageError::NotFound);
     }
     let excerpt = report_target(&state, &a, &q.kind, &q.id).await?;
-    Ok(layout::page("Report", Some(&who), report_page(&who, &a, &q.kind, &q.id, &excerpt, "", &[])))
+    Ok(layout::page(
+        "Report",
+        Some(&who),
+        report_page(&who, &a, &q.kind, &q.id, &excerpt, "", &[]),
+    ))
 }
 
 pub async fn report(
@@ -591,7 +697,11 @@ pub async fn report(
     let reason = match circles::reason(&form.reason) {
         Ok(r) => r,
         Err(e) => {
-            let page = layout::page("Report", Some(&who), report_page(&who, &a, &form.kind, &form.id, &excerpt, &form.reason, &[e]));
+            let page = layout::page(
+                "Report",
+                Some(&who),
+                report_page(&who, &a, &form.kind, &form.id, &excerpt, &form.reason, &[e]),
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -608,7 +718,12 @@ pub async fn report(
         created_at: now(),
         resolved_at: None,
     };
-    state.services.store.create_report(&r).await.map_err(internal)?;
+    state
+        .services
+        .store
+        .create_report(&r)
+        .await
+        .map_err(internal)?;
     Ok(layout::page(
         "Report sent",
         Some(&who),

@@ -1,0 +1,1074 @@
+//! Peer support over real HTTP: the authorisation matrix on both backends, bad
+//! input, risk holds, moderation, meetings across time zones, the calendar
+//! feed, live replies, and the Learn discussions.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, TestApp, csrf_of, sign_up_in_browser};
+
+const PASS: &str = "kettle maple orbit";
+
+struct Person {
+    b: reqwest::Client,
+    csrf: String,
+    account: String,
+}
+
+async fn text(b: &reqwest::Client, url: String) -> String {
+    b.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+async fn person(app: &TestApp, handle: &str) -> Person {
+    let b = app.browser();
+    sign_up_in_browser(app, &b, handle, PASS).await;
+    let csrf = csrf_of(&text(&b, app.url("/circles")).await);
+    let account = app
+        .db
+        .store
+        .account_by_handle(&handle.to_lowercase())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    Person { b, csrf, account }
+}
+
+impl Person {
+    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut f: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        f.extend_from_slice(form);
+        self.b.post(app.url(path)).form(&f).send().await.unwrap()
+    }
+    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        self.b.get(app.url(path)).send().await.unwrap()
+    }
+    async fn page(&self, app: &TestApp, path: &str) -> String {
+        self.get(app, path).await.text().await.unwrap()
+    }
+}
+
+/// The page's main content (the footer names the signed-in person to themselves).
+fn main_of(page: &str) -> &str {
+    let start = page.find("<main").unwrap();
+    &page[start..page.find("</main>").unwrap()]
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Starts a circle as `fac` (who must be a server facilitator) and returns its id.
+async fn start_circle(app: &TestApp, fac: &Person, name: &str) -> String {
+    let res = fac
+        .post(
+            app,
+            "/circles/new",
+            &[
+                ("name", name),
+                ("description", "Third-years"),
+                ("guidelines", "Be kind."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let loc = location(&res);
+    loc.trim_start_matches("/circles/")
+        .trim_end_matches("/invites")
+        .to_owned()
+}
+
+async fn invite(app: &TestApp, fac: &Person, circle: &str, days: &str, uses: &str) -> String {
+    let before = fac.page(app, &format!("/circles/{circle}/invites")).await;
+    let res = fac
+        .post(
+            app,
+            &format!("/circles/{circle}/invites"),
+            &[("days", days), ("uses", uses)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = fac.page(app, &format!("/circles/{circle}/invites")).await;
+    codes(&page)
+        .into_iter()
+        .find(|c| !before.contains(c.as_str()))
+        .unwrap()
+}
+
+fn codes(page: &str) -> Vec<String> {
+    page.split("class=\"invite-code\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_owned())
+        .collect()
+}
+
+async fn join(app: &TestApp, p: &Person, code: &str) -> reqwest::Response {
+    p.post(app, "/circles/join", &[("code", code)]).await
+}
+
+/// The id in `/circles/C/threads/ID...`.
+fn thread_of(loc: &str) -> String {
+    let rest = loc.split("/threads/").nth(1).unwrap();
+    rest.split(['?', '#', '/']).next().unwrap().to_owned()
+}
+
+struct World {
+    anon: reqwest::Client,
+    people: HashMap<&'static str, Person>,
+    a: String,
+    thread: String,
+    reply: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let store = &app.db.store;
+    let fac = person(app, "fac_one").await;
+    store
+        .grant_server_role(&fac.account, "facilitator")
+        .await
+        .unwrap();
+    let a = start_circle(app, &fac, "Night shift").await;
+    let b = start_circle(app, &fac, "Other circle").await;
+    let code_a = invite(app, &fac, &a, "", "").await;
+    let code_b = invite(app, &fac, &b, "", "").await;
+    let member = person(app, "member_one").await;
+    assert_eq!(
+        join(app, &member, &code_a).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let moderator = person(app, "mod_one").await;
+    assert_eq!(
+        join(app, &moderator, &code_a).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        store
+            .set_member_role(&a, &moderator.account, "moderator")
+            .await
+            .unwrap()
+    );
+    let other = person(app, "other_one").await;
+    assert_eq!(
+        join(app, &other, &code_b).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // The facilitator of A is only a member of B, to keep roles per circle.
+    let nonmember = person(app, "outsider").await;
+    let admin = person(app, "admin_one").await;
+    store
+        .grant_server_role(&admin.account, "admin")
+        .await
+        .unwrap();
+
+    let res = member
+        .post(
+            app,
+            &format!("/circles/{a}/threads"),
+            &[
+                ("title", "Rough week"),
+                ("body", "Surgery rotation is a lot."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let thread = thread_of(&location(&res));
+    let res = moderator
+        .post(
+            app,
+            &format!("/circles/{a}/threads/{thread}/replies"),
+            &[("body", "Same here, you're not alone.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let reply = location(&res).split("#r-").nth(1).unwrap().to_owned();
+
+    let mut people = HashMap::new();
+    people.insert("nonmember", nonmember);
+    people.insert("other", other);
+    people.insert("member", member);
+    people.insert("facilitator", fac);
+    people.insert("moderator", moderator);
+    people.insert("admin", admin);
+    World {
+        anon: app.browser(),
+        people,
+        a,
+        thread,
+        reply,
+    }
+}
+
+const WHO: [&str; 7] = [
+    "anonymous",
+    "nonmember",
+    "other",
+    "member",
+    "facilitator",
+    "moderator",
+    "admin",
+];
+
+async fn authorisation_matrix(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, r) = (w.a.clone(), w.thread.clone(), w.reply.clone());
+    let members = ["member", "facilitator", "moderator"];
+    let readers = ["member", "facilitator", "moderator", "admin"];
+    let everyone = [
+        "nonmember",
+        "other",
+        "member",
+        "facilitator",
+        "moderator",
+        "admin",
+    ];
+    let meeting = [
+        ("title", "Weekly check-in"),
+        ("date", "2030-01-07"),
+        ("time", "19:00"),
+        ("time_zone", "Europe/London"),
+        ("repeat", "weekly"),
+        ("duration", "60"),
+    ];
+    // (method, path, form, who may)
+    let cases: Vec<(&str, String, Vec<(&str, &str)>, Vec<&str>)> = vec![
+        ("GET", format!("/circles/{a}"), vec![], readers.to_vec()),
+        (
+            "GET",
+            format!("/circles/{a}/threads/{t}"),
+            vec![],
+            readers.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/threads/{t}/events"),
+            vec![],
+            readers.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/meetings"),
+            vec![],
+            readers.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/invites"),
+            vec![],
+            vec!["facilitator", "admin"],
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/moderation"),
+            vec![],
+            vec!["moderator", "admin"],
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/log"),
+            vec![],
+            vec!["facilitator", "moderator", "admin"],
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/report?kind=reply&id={r}"),
+            vec![],
+            members.to_vec(),
+        ),
+        (
+            "GET",
+            format!("/circles/{a}/leave"),
+            vec![],
+            members.to_vec(),
+        ),
+        (
+            "GET",
+            "/circles/new".into(),
+            vec![],
+            vec!["facilitator", "admin"],
+        ),
+        ("GET", "/circles".into(), vec![], everyone.to_vec()),
+        ("GET", "/circles/calendar".into(), vec![], everyone.to_vec()),
+        (
+            "GET",
+            "/learn/seek-support/replies".into(),
+            vec![],
+            everyone.to_vec(),
+        ),
+        ("GET", "/circles/learn".into(), vec![], vec![]),
+        (
+            "GET",
+            "/circles/learn/moderation".into(),
+            vec![],
+            vec!["admin"],
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/threads"),
+            vec![("title", "Hello"), ("body", "First post")],
+            members.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/threads/{t}/replies"),
+            vec![("body", "A kind reply")],
+            members.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/report"),
+            vec![("kind", "reply"), ("id", &r), ("reason", "Unkind")],
+            members.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/invites"),
+            vec![("days", "3")],
+            vec!["facilitator", "admin"],
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/meetings"),
+            meeting.to_vec(),
+            vec!["facilitator", "admin"],
+        ),
+        (
+            "POST",
+            format!("/circles/{a}/moderation"),
+            vec![
+                ("target_kind", "thread"),
+                ("target_id", &t),
+                ("action", "dismiss"),
+                ("reason", "Checked"),
+            ],
+            vec!["moderator", "admin"],
+        ),
+    ];
+    for (method, path, form, allowed) in &cases {
+        for who in WHO {
+            let res = if who == "anonymous" {
+                let req = if *method == "GET" {
+                    w.anon.get(app.url(path))
+                } else {
+                    w.anon.post(app.url(path)).form(form)
+                };
+                req.send().await.unwrap()
+            } else {
+                let p = &w.people[who];
+                if *method == "GET" {
+                    p.get(&app, path).await
+                } else {
+                    p.post(&app, path, form).await
+                }
+            };
+            let status = res.status();
+            if who == "anonymous" {
+                // Anonymous people are asked to sign in, whatever the address.
+                assert!(
+                    status == StatusCode::SEE_OTHER || status == StatusCode::UNAUTHORIZED,
+                    "{method} {path} as anonymous: {status}"
+                );
+                if status == StatusCode::SEE_OTHER {
+                    assert!(location(&res).starts_with("/signin"), "{method} {path}");
+                }
+            } else if allowed.contains(&who) {
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+                    "{method} {path} as {who} should be allowed, got {status}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{method} {path} as {who} should be refused"
+                );
+            }
+        }
+    }
+    // A refusal looks exactly like a missing circle or thread.
+    let outsider = &w.people["nonmember"];
+    for (real, fake) in [
+        (format!("/circles/{a}"), "/circles/nope".to_owned()),
+        (
+            format!("/circles/{a}/threads/{t}"),
+            format!("/circles/nope/threads/{t}"),
+        ),
+        (format!("/circles/{a}/log"), "/circles/nope/log".to_owned()),
+    ] {
+        let x = outsider.get(&app, &real).await;
+        let y = outsider.get(&app, &fake).await;
+        assert_eq!(x.status(), y.status());
+        assert_eq!(x.text().await.unwrap(), y.text().await.unwrap(), "{real}");
+    }
+    // A member of A asking for an unknown thread, and for one in circle B, sees the same 404.
+    let m = &w.people["member"];
+    assert_eq!(
+        m.get(&app, &format!("/circles/{a}/threads/unknown"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn authorisation_matrix_on_sqlite() {
+    authorisation_matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn authorisation_matrix_on_postgres() {
+    authorisation_matrix(Backend::Postgres).await;
+}
+
+async fn bad_input(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (w.a.clone(), w.thread.clone());
+    let fac = &w.people["facilitator"];
+    let m = &w.people["member"];
+    let newcomer = person(&app, "newcomer").await;
+    let late = person(&app, "latecomer").await;
+
+    // Codes: unknown, used up, withdrawn, expired. Each a clear 422, nobody let in.
+    let res = join(&app, &newcomer, "NOPE-NOPE-23").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("recognise that code"));
+    let once = invite(&app, fac, &a, "", "1").await;
+    assert_eq!(
+        join(&app, &newcomer, &once.to_lowercase()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let res = join(&app, &late, &once).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("used as many times as it allows")
+    );
+    let withdrawn = invite(&app, fac, &a, "", "").await;
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/invites/revoke"),
+            &[("code", &withdrawn)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = join(&app, &late, &withdrawn).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("withdrawn"));
+    app.db
+        .store
+        .create_invite(&tend::store::InviteRow {
+            code: "EXPIRED234".into(),
+            circle_id: a.clone(),
+            created_at: 0,
+            expires_at: Some(1),
+            max_uses: None,
+            uses: 0,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let res = join(&app, &late, "expired-234").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("expired"));
+    assert!(
+        app.db
+            .store
+            .membership(&a, &late.account)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/invites"),
+            &[("days", "0"), ("uses", "many")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("whole number of days") && page.contains("whole number of uses"));
+
+    // Over-long and empty posts: the words come back, nothing saved.
+    let long = "x".repeat(5_001);
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads"),
+            &[("title", "Long"), ("body", &long)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("the most it can hold is 5000")
+    );
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "   ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let before = app.db.store.replies(&t, 0, 1000).await.unwrap().len();
+
+    // A locked thread takes no replies; the person's words are kept.
+    let modr = &w.people["moderator"];
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "thread"),
+                ("target_id", &t),
+                ("action", "lock"),
+                ("reason", "Cooling off"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "KEEPME-1 one more thing")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("locked") && page.contains("KEEPME-1"));
+    // Removed: also refused.
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "thread"),
+                ("target_id", &t),
+                ("action", "remove"),
+                ("reason", "Off topic"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "hello?")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("removed by a moderator"));
+    assert_eq!(
+        app.db.store.replies(&t, 0, 1000).await.unwrap().len(),
+        before
+    );
+
+    // A moderation action needs a reason and a known action.
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "thread"),
+                ("target_id", &t),
+                ("action", "explode"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A meeting in an unknown time zone, and other problems, all at once.
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/meetings"),
+            &[
+                ("title", "Check-in"),
+                ("date", "someday"),
+                ("time", "7pm"),
+                ("time_zone", "Mars/Olympus_Mons"),
+                ("repeat", "weekly"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("know that time zone")
+            && page.contains("2026-03-14")
+            && page.contains("19:30")
+    );
+    assert!(app.db.store.meetings(&a).await.unwrap().is_empty());
+
+    // A form without its anti-forgery token is refused.
+    let res =
+        m.b.post(app.url(&format!("/circles/{a}/threads")))
+            .form(&[("title", "x"), ("body", "y")])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Rate limit on replies, with a clear message that keeps the words.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads"),
+            &[("title", "Busy"), ("body", "Many replies")],
+        )
+        .await;
+    let busy = thread_of(&location(&res));
+    let mut last = StatusCode::OK;
+    for i in 0..21 {
+        let res = m
+            .post(
+                &app,
+                &format!("/circles/{a}/threads/{busy}/replies"),
+                &[("body", &format!("reply {i} RATEWORDS"))],
+            )
+            .await;
+        last = res.status();
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            let page = res.text().await.unwrap();
+            assert!(page.contains("Please wait") && page.contains("RATEWORDS"));
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_on_sqlite() {
+    bad_input(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_on_postgres() {
+    bad_input(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn risk_language_is_held_with_help_and_urgent_for_moderators_on_sqlite() {
+    risk_language_is_held_with_help_and_urgent_for_moderators(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn risk_language_is_held_with_help_and_urgent_for_moderators_on_postgres() {
+    risk_language_is_held_with_help_and_urgent_for_moderators(Backend::Postgres).await;
+}
+
+async fn risk_language_is_held_with_help_and_urgent_for_moderators(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let m = &w.people["member"];
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "Honestly I want to kill myself after today.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = location(&res);
+    assert!(to.contains("held=risk"));
+    let page = m.page(&app, &to).await;
+    assert!(page.contains("Thank you for sharing this") && page.contains("988"));
+    assert!(
+        page.contains("You haven&#39;t done anything wrong")
+            || page.contains("You haven't done anything wrong")
+    );
+    assert!(page.contains("only you can see this for now"));
+    // Others don't see it; the moderator sees it, urgent.
+    let fac_view = w.people["facilitator"]
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(!fac_view.contains("kill myself"));
+    let queue = w.people["moderator"]
+        .page(&app, &format!("/circles/{a}/moderation"))
+        .await;
+    assert!(queue.contains("Urgent") && queue.contains("kill myself"));
+    // A new thread with risk words is held too.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads"),
+            &[
+                ("title", "Done"),
+                ("body", "I don't want to be alive anymore."),
+            ],
+        )
+        .await;
+    assert!(location(&res).contains("held=risk"));
+    let home = w.people["facilitator"]
+        .page(&app, &format!("/circles/{a}"))
+        .await;
+    assert!(!home.contains("Done</a>"));
+}
+
+#[tokio::test]
+async fn a_reported_reply_is_hidden_and_the_log_shows_it_on_sqlite() {
+    a_reported_reply_is_hidden_and_the_log_shows_it(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_reported_reply_is_hidden_and_the_log_shows_it_on_postgres() {
+    a_reported_reply_is_hidden_and_the_log_shows_it(Backend::Postgres).await;
+}
+
+async fn a_reported_reply_is_hidden_and_the_log_shows_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, r) = (&w.a, &w.thread, &w.reply);
+    let m = &w.people["member"];
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/report"),
+            &[("kind", "reply"), ("id", r), ("reason", "Felt dismissive")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let modr = &w.people["moderator"];
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(queue.contains("Felt dismissive"));
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "reply"),
+                ("target_id", r),
+                ("action", "hide"),
+                ("reason", "Not in the spirit of the circle"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let view = m.page(&app, &format!("/circles/{a}/threads/{t}")).await;
+    assert!(!view.contains("you&#39;re not alone") && !view.contains("you're not alone"));
+    let log = w.people["facilitator"]
+        .page(&app, &format!("/circles/{a}/log"))
+        .await;
+    assert!(log.contains("hid") && log.contains("Not in the spirit of the circle"));
+    assert!(
+        !modr
+            .page(&app, &format!("/circles/{a}/moderation"))
+            .await
+            .contains("Felt dismissive")
+    );
+    // Restore brings it back; suspend stops the author posting for a while.
+    modr.post(
+        &app,
+        &format!("/circles/{a}/moderation"),
+        &[
+            ("target_kind", "reply"),
+            ("target_id", r),
+            ("action", "approve"),
+            ("reason", "On reflection, fine"),
+        ],
+    )
+    .await;
+    assert!(
+        m.page(&app, &format!("/circles/{a}/threads/{t}"))
+            .await
+            .contains("not alone")
+    );
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "thread"),
+                ("target_id", t),
+                ("action", "suspend"),
+                ("reason", "Cool-down"),
+                ("days", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "Can I still post?")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("paused posting"));
+    assert!(
+        w.people["facilitator"]
+            .page(&app, &format!("/circles/{a}/log"))
+            .await
+            .contains("suspended for 2 days")
+    );
+}
+
+#[tokio::test]
+async fn leaving_and_deleting_an_account_leave_a_former_member_on_sqlite() {
+    leaving_and_deleting_an_account_leave_a_former_member(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn leaving_and_deleting_an_account_leave_a_former_member_on_postgres() {
+    leaving_and_deleting_an_account_leave_a_former_member(Backend::Postgres).await;
+}
+
+async fn leaving_and_deleting_an_account_leave_a_former_member(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let m = &w.people["member"];
+    let home = m.page(&app, &format!("/circles/{a}")).await;
+    assert!(
+        !main_of(&home).contains("member_one"),
+        "the handle never shows in a circle"
+    );
+    let res = m.post(&app, &format!("/circles/{a}/leave"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        m.get(&app, &format!("/circles/{a}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let view = w.people["moderator"]
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(view.contains("a former member") && view.contains("Surgery rotation is a lot."));
+    // Deleting an account removes its memberships.
+    let modr = &w.people["moderator"];
+    assert!(app.db.store.delete_account(&modr.account).await.unwrap());
+    let view = w.people["facilitator"]
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(view.matches("a former member").count() >= 2);
+}
+
+#[tokio::test]
+async fn meetings_show_in_each_members_time_zone_and_reach_the_calendar_feed_on_sqlite() {
+    meetings_show_in_each_members_time_zone_and_reach_the_calendar_feed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn meetings_show_in_each_members_time_zone_and_reach_the_calendar_feed_on_postgres() {
+    meetings_show_in_each_members_time_zone_and_reach_the_calendar_feed(Backend::Postgres).await;
+}
+
+async fn meetings_show_in_each_members_time_zone_and_reach_the_calendar_feed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = &w.a;
+    let fac = &w.people["facilitator"];
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/meetings"),
+            &[
+                ("title", "Sunday circle"),
+                ("date", "2030-03-03"),
+                ("time", "18:00"),
+                ("time_zone", "Europe/London"),
+                ("repeat", "weekly"),
+                ("duration", "60"),
+                ("link", "https://meet.example/abc"),
+                ("note", "Camera optional"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Test people live in America/Chicago (set at sign-up): 18:00 London is
+    // 12:00 in Chicago in early March 2030, before either side changes clocks.
+    let page = w.people["member"]
+        .page(&app, &format!("/circles/{a}/meetings"))
+        .await;
+    assert!(
+        page.contains("America/Chicago"),
+        "times are labelled with the viewer's zone"
+    );
+    assert!(page.contains("Sunday 3 March, 12:00"), "{page}");
+    // US clocks change on 10 March, UK clocks on 31 March: 13:00 in between.
+    assert!(page.contains("Sunday 10 March, 13:00"));
+    assert!(
+        page.contains("https://meet.example/abc") && !page.contains("href=\"https://meet.example")
+    );
+
+    let m = &w.people["member"];
+    let res = m.post(&app, "/circles/calendar", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let start = page.find("/calendar/").unwrap();
+    let path = &page[start..start + page[start..].find('<').unwrap()];
+    let feed = app.api().get(app.url(path)).send().await.unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = feed.text().await.unwrap();
+    assert!(
+        ics.contains("SUMMARY:Sunday circle (Night shift)")
+            && ics.contains("DTSTART:20300303T180000Z")
+    );
+    // Revoked: the old link stops working.
+    m.post(&app, "/circles/calendar/revoke", &[]).await;
+    assert_eq!(
+        app.api().get(app.url(path)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn replies_reach_other_viewers_live() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let watcher = &w.people["facilitator"];
+    let page = watcher
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    let start = page.find("data-events=\"").unwrap() + "data-events=\"".len();
+    let events = page[start..start + page[start..].find('"').unwrap()].replace("&amp;", "&");
+    let mut stream = watcher.get(&app, &events).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let m = &w.people["member"];
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "LIVEMARKER <b>bold?</b>")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut seen = String::new();
+    let got = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("LIVEMARKER") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(got, Ok(true), "the reply reached the other viewer: {seen}");
+    assert!(seen.contains("event: reply"));
+    // The thread page never renders posted markup.
+    let page = watcher
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(page.contains("LIVEMARKER &lt;b&gt;bold?&lt;/b&gt;"));
+}
+
+#[tokio::test]
+async fn learn_replies_are_pre_moderated_and_pseudonymous_on_sqlite() {
+    learn_replies_are_pre_moderated_and_pseudonymous(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn learn_replies_are_pre_moderated_and_pseudonymous_on_postgres() {
+    learn_replies_are_pre_moderated_and_pseudonymous(Backend::Postgres).await;
+}
+
+async fn learn_replies_are_pre_moderated_and_pseudonymous(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let reader = &w.people["nonmember"];
+    assert_eq!(
+        reader
+            .get(&app, "/learn/no-such-article/replies")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = reader
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", "This helped me ask for help. LEARNMARK")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mine = reader.page(&app, &location(&res)).await;
+    assert!(mine.contains("LEARNMARK") && mine.contains("once a moderator has read it"));
+    assert!(!main_of(&mine).contains("outsider"));
+    let other = w.people["member"]
+        .page(&app, "/learn/seek-support/replies")
+        .await;
+    assert!(!other.contains("LEARNMARK"));
+    let admin = &w.people["admin"];
+    let queue = admin.page(&app, "/circles/learn/moderation").await;
+    assert!(queue.contains("LEARNMARK"));
+    let id = app.db.store.held_replies("learn", 10).await.unwrap()[0]
+        .id
+        .clone();
+    let res = admin
+        .post(
+            &app,
+            "/circles/learn/moderation",
+            &[
+                ("target_kind", "reply"),
+                ("target_id", &id),
+                ("action", "approve"),
+                ("reason", "Kind and on topic"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        w.people["member"]
+            .page(&app, "/learn/seek-support/replies")
+            .await
+            .contains("LEARNMARK")
+    );
+    let res = reader
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", &"y".repeat(5_001))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = reader
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", "I keep thinking about ending my life.")],
+        )
+        .await;
+    let page = reader.page(&app, &location(&res)).await;
+    assert!(page.contains("Thank you for sharing this") && page.contains("988"));
+}
