@@ -200,6 +200,9 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
+/// One row of the matrix: method, path, form, and who may.
+type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
 const WHO: [&str; 7] = [
     "anonymous",
     "nonmember",
@@ -235,7 +238,7 @@ async fn authorisation_matrix(backend: Backend) {
         ("duration", "60"),
     ];
     // (method, path, form, who may)
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("GET", format!("/circles/{a}"), vec![], readers.to_vec()),
         (
             "GET",
