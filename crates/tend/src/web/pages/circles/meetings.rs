@@ -299,7 +299,13 @@ pub async fn calendar_new(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let url = format!("http://{host}/calendar/{token}.ics");
+    // Deployments that mark cookies Secure are served over HTTPS.
+    let scheme = if state.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{host}/calendar/{token}.ics");
     Ok(layout::page(
         "Calendar link",
         Some(&who),

@@ -31,7 +31,9 @@ fn action_form(who: &Unlocked, a: &Access, kind: &str, id: &str, label: &str) ->
             div {
                 label for={ "action-" (fid) } { "Action for " (label) }
                 select id={ "action-" (fid) } name="action" {
-                    option value="approve" { "Approve or restore (show to the circle)" }
+                    // No default: a slip of the thumb must not approve a held post.
+                    option value="" { "Choose…" }
+                    option value="approve" { "Approve / restore" }
                     option value="hide" { "Hide" }
                     option value="remove" { "Remove" }
                     @if kind == "thread" {
@@ -39,8 +41,8 @@ fn action_form(who: &Unlocked, a: &Access, kind: &str, id: &str, label: &str) ->
                         option value="unlock" { "Unlock thread" }
                     }
                     option value="suspend" { "Suspend the author" }
-                    option value="unsuspend" { "End the author's suspension" }
-                    option value="dismiss" { "Dismiss reports, change nothing" }
+                    option value="unsuspend" { "End a suspension" }
+                    option value="dismiss" { "Dismiss the reports" }
                 }
             }
             div {
