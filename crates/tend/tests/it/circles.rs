@@ -1075,3 +1075,114 @@ async fn learn_replies_are_pre_moderated_and_pseudonymous(backend: Backend) {
     let page = reader.page(&app, &location(&res)).await;
     assert!(page.contains("Thank you for sharing this") && page.contains("988"));
 }
+
+/// Actions that destroy something: everyone but the owner gets the same 404,
+/// and nothing changes; then the owner's request works.
+async fn destructive_actions_belong_to_their_owners(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, r) = (w.a.clone(), w.thread.clone(), w.reply.clone());
+    let store = &app.db.store;
+    store
+        .create_meeting(&tend::store::MeetingRow {
+            id: "meet1".into(),
+            circle_id: a.clone(),
+            title: "Weekly".into(),
+            starts_local: "2030-01-07T19:00".into(),
+            time_zone: "UTC".into(),
+            weekly: 1,
+            duration_minutes: 60,
+            video_link: String::new(),
+            note: String::new(),
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    let code = invite(&app, &w.people["facilitator"], &a, "", "").await;
+    // (path, owner): the reply was written by the moderator, the thread by the member.
+    let cases = [
+        (
+            format!("/circles/{a}/replies/{r}/delete"),
+            vec!["moderator"],
+        ),
+        (
+            format!("/circles/{a}/meetings/meet1/delete"),
+            vec!["facilitator", "admin"],
+        ),
+        (
+            format!("/circles/{a}/invites/revoke"),
+            vec!["facilitator", "admin"],
+        ),
+        (format!("/circles/{a}/threads/{t}/delete"), vec!["member"]),
+    ];
+    for (path, owners) in &cases {
+        for who in [
+            "nonmember",
+            "other",
+            "member",
+            "facilitator",
+            "moderator",
+            "admin",
+        ] {
+            if owners.contains(&who) {
+                continue;
+            }
+            let res = w.people[who]
+                .post(&app, path, &[("code", code.as_str())])
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "POST {path} as {who}");
+        }
+        let res = w.people[owners[0]]
+            .post(&app, path, &[("code", code.as_str())])
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "POST {path} as {}",
+            owners[0]
+        );
+    }
+    assert!(store.meetings(&a).await.unwrap().is_empty());
+    let thread = w.people["facilitator"]
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(thread.contains("deleted by its author") && !thread.contains("Surgery rotation"));
+    assert!(!thread.contains("not alone"));
+    // Leaving: only for members; the admin, not a member, gets a 404.
+    assert_eq!(
+        w.people["admin"]
+            .post(&app, &format!("/circles/{a}/leave"), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        w.people["other"]
+            .post(&app, &format!("/circles/{a}/leave"), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // A calendar link that was never made is a 404 like any other.
+    assert_eq!(
+        app.api()
+            .get(app.url("/calendar/not-a-token.ics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn destructive_actions_belong_to_their_owners_on_sqlite() {
+    destructive_actions_belong_to_their_owners(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn destructive_actions_belong_to_their_owners_on_postgres() {
+    destructive_actions_belong_to_their_owners(Backend::Postgres).await;
+}

@@ -70,6 +70,10 @@ pub fn routes() -> Router<AppState> {
             post(threads::delete_own),
         )
         .route(
+            "/circles/{id}/replies/{rid}/delete",
+            post(threads::delete_reply),
+        )
+        .route(
             "/circles/{id}/report",
             get(threads::report_form).post(threads::report),
         )

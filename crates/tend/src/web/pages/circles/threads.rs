@@ -126,7 +126,7 @@ fn author(name: Option<&str>) -> &str {
     name.unwrap_or("a former member")
 }
 
-fn reply_item(a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone) -> Markup {
+fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone) -> Markup {
     let status = Status::parse(&r.status);
     let mine = is_author(a, &r.author_id);
     let show_body = match status {
@@ -151,6 +151,12 @@ fn reply_item(a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone) -> Markup {
             @else if status == Status::Removed { p class="muted" { "This reply was removed by a moderator." } }
             @if status == Status::Visible && !mine && a.me.is_some() && cid != super::LEARN {
                 p class="post-actions" { a href={ "/circles/" (cid) "/report?kind=reply&id=" (r.id) } { "Report" span class="visually-hidden" { " this reply" } } }
+            }
+            @if mine && status != Status::Removed {
+                form method="post" action={ "/circles/" (cid) "/replies/" (r.id) "/delete" } class="post-actions" {
+                    (csrf(who))
+                    button type="submit" class="link" { "Delete my reply" }
+                }
             }
         }
     }
@@ -243,7 +249,7 @@ async fn render(
                 h2 id="replies-h" { "Replies" }
                 ol id="replies" class="replies" data-events={ "/circles/" (cid) "/threads/" (t.id) "/events?after=" (last_seq) }
                     data-circle=(cid) {
-                    @for r in replies.iter().filter(|r| Status::parse(&r.status) != Status::Deleted) { (reply_item(a, r, &tz)) }
+                    @for r in replies.iter().filter(|r| Status::parse(&r.status) != Status::Deleted) { (reply_item(who, a, r, &tz)) }
                 }
                 p id="live" class="visually-hidden" aria-live="polite" {}
                 p class="muted" { a href={ "/circles/" (cid) "/threads/" (t.id) } { "Check for new replies" }
@@ -588,6 +594,29 @@ pub async fn delete_own(
         .await
         .map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{id}")).into_response())
+}
+
+/// Authors may take their own reply down; it disappears for everyone.
+pub async fn delete_reply(
+    State(state): State<AppState>,
+    Path((id, rid)): Path<(String, String)>,
+    SignedForm { who, .. }: SignedForm<super::Empty>,
+) -> Result<Response, PageError> {
+    let a = access(&state, &who, &id).await?;
+    let store = &state.services.store;
+    let r = store
+        .reply(&id, &rid)
+        .await
+        .map_err(internal)?
+        .ok_or(PageError::NotFound)?;
+    if !is_author(&a, &r.author_id) || id == super::LEARN {
+        return Err(PageError::NotFound);
+    }
+    store
+        .set_reply_status(&id, &rid, Status::Deleted.as_str())
+        .await
+        .map_err(internal)?;
+    Ok(Redirect::to(&format!("/circles/{id}/threads/{}", r.thread_id)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
