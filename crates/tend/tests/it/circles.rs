@@ -1186,3 +1186,179 @@ async fn destructive_actions_belong_to_their_owners_on_sqlite() {
 async fn destructive_actions_belong_to_their_owners_on_postgres() {
     destructive_actions_belong_to_their_owners(Backend::Postgres).await;
 }
+
+/// A load check, not run by default (`cargo test --test it busy_thread -- --ignored --nocapture`):
+/// 200 readers reloading a busy thread and 200 live viewers, while 20 members
+/// reply every 4 seconds each. Prints requests per second, p99 latency, and how
+/// long a reply takes to reach the live viewers.
+async fn busy_thread(backend: Backend, label: &str) {
+    use std::sync::Arc;
+    use std::time::Instant;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let app = Arc::new(app);
+    let w = world(&app).await;
+    let (a, t) = (w.a.clone(), w.thread.clone());
+    let fac = &w.people["facilitator"];
+    let code = invite(&app, fac, &a, "", "").await;
+    let mut writers = Vec::new();
+    for i in 0..20 {
+        let p = person(&app, &format!("writer_{i}")).await;
+        join(&app, &p, &code).await;
+        writers.push(p);
+    }
+    let mut readers = Vec::new();
+    for i in 0..20 {
+        let p = person(&app, &format!("reader_{i}")).await;
+        join(&app, &p, &code).await;
+        readers.push(p.b);
+    }
+    // A thread with history: 300 replies.
+    for i in 0..300 {
+        store_reply(&app, &a, &t, &w.people["moderator"], i).await;
+    }
+    let secs = 10u64;
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let thread_url = app.url(&format!("/circles/{a}/threads/{t}"));
+    let last = app.db.store.replies(&t, 0, 1000).await.unwrap().last().unwrap().seq;
+    let events_url = app.url(&format!("/circles/{a}/threads/{t}/events?after={last}"));
+    // Live viewers: record when each marker arrives.
+    let arrivals = Arc::new(tokio::sync::Mutex::new(Vec::<(String, Instant)>::new()));
+    let mut viewers = Vec::new();
+    for i in 0..200 {
+        let b = readers[i % readers.len()].clone();
+        let url = events_url.clone();
+        let arrivals = arrivals.clone();
+        viewers.push(tokio::spawn(async move {
+            let Ok(mut res) = b.get(url).send().await else {
+                return;
+            };
+            while let Ok(Ok(Some(chunk))) =
+                tokio::time::timeout(Duration::from_secs(secs + 3), res.chunk()).await
+            {
+                let s = String::from_utf8_lossy(&chunk).to_string();
+                for m in s.split("LOADMARK-").skip(1) {
+                    let id: String = m.chars().take_while(char::is_ascii_digit).collect();
+                    arrivals.lock().await.push((id, Instant::now()));
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let b = readers[i % readers.len()].clone();
+        let url = thread_url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let ok = b
+                    .get(&url)
+                    .send()
+                    .await
+                    .map(|r| r.status() == StatusCode::OK)
+                    .unwrap_or(false);
+                assert!(ok);
+                lat.push(t0.elapsed());
+            }
+            lat
+        }));
+    }
+    let sent = Arc::new(tokio::sync::Mutex::new(Vec::<(String, Instant)>::new()));
+    let mut writer_tasks = Vec::new();
+    for (i, p) in writers.into_iter().enumerate() {
+        let app = app.clone();
+        let sent = sent.clone();
+        let path = format!("/circles/{a}/threads/{t}/replies");
+        writer_tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200 * i as u64)).await;
+            let mut n = 0;
+            while Instant::now() + Duration::from_secs(2) < deadline {
+                let id = format!("{i}{n:03}");
+                let res = p
+                    .post(&app, &path, &[("body", &format!("Reply LOADMARK-{id} x"))])
+                    .await;
+                assert_eq!(res.status(), StatusCode::SEE_OTHER);
+                sent.lock().await.push((id, Instant::now()));
+                n += 1;
+                tokio::time::sleep(Duration::from_secs(4)).await;
+            }
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    for t in writer_tasks {
+        t.await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for v in &viewers {
+        v.abort();
+    }
+    lat.sort();
+    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    let sent = sent.lock().await.clone();
+    let arrivals = arrivals.lock().await.clone();
+    let mut fan: Vec<Duration> = Vec::new();
+    for (id, at) in &arrivals {
+        if let Some((_, s)) = sent.iter().find(|(x, _)| x == id) {
+            fan.push(at.saturating_duration_since(*s));
+        }
+    }
+    fan.sort();
+    let expected = sent.len() * 200;
+    let f = |q: f64| {
+        fan.get(((fan.len() as f64 * q) as usize).min(fan.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "| {label} | {:.0} | {:?} | {:?} | {} | {}/{} | {:?} | {:?} | {:?} |",
+        lat.len() as f64 / secs as f64,
+        p(0.5),
+        p(0.99),
+        sent.len(),
+        fan.len(),
+        expected,
+        f(0.5),
+        f(0.99),
+        fan.last().copied().unwrap_or_default(),
+    );
+}
+
+async fn store_reply(app: &TestApp, circle: &str, thread: &str, author: &Person, i: usize) {
+    let m = app
+        .db
+        .store
+        .membership(circle, &author.account)
+        .await
+        .unwrap()
+        .unwrap();
+    app.db
+        .store
+        .create_reply(&tend::store::ReplyRow {
+            id: format!("seed{i}"),
+            thread_id: thread.into(),
+            circle_id: circle.into(),
+            author_id: m.id,
+            body: format!("Seeded reply number {i}, a few sentences long to look like a real one. It was a long day."),
+            status: "visible".into(),
+            urgent: 0,
+            created_at: 1_700_000_000 + i as i64,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a load check; run on purpose"]
+async fn busy_thread_load() {
+    println!(
+        "| backend | reads/s | p50 | p99 | replies | deliveries | fan-out p50 | fan-out p99 | fan-out max |"
+    );
+    busy_thread(Backend::Sqlite, "SQLite").await;
+    busy_thread(Backend::Postgres, "PostgreSQL").await;
+}
