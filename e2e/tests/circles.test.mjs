@@ -188,3 +188,25 @@ test('a moderator hides a reported reply, and the log shows it', async () => {
   await checkA11y(fac, 'moderation log');
   await screenshot(fac, 'circles-log');
 });
+
+test('a reader leaves a reply under a Learn article; it waits for a moderator', async () => {
+  const { member } = s;
+  await member.goto(`${tend.base}/learn/seek-support/replies`);
+  await checkA11y(member, 'Learn replies');
+  const words = `Asking for help on my surgery rotation changed everything. ${Date.now()}`;
+  await member.getByLabel('Leave a reply').fill(words);
+  await member.getByRole('button', { name: 'Send reply' }).click();
+  await member.getByText('will appear once a moderator has read it').waitFor();
+  assert.match(await member.locator('ol.replies').innerText(), /only you can see this until a moderator has read it/);
+  assert.ok(!(await member.locator('main').innerText()).includes(s.memberWho.handle));
+  await checkA11y(member, 'Learn reply waiting');
+
+  // Leaving the circle: old posts stay, as "a former member".
+  await member.goto(`${tend.base}/circles/${s.circle}`);
+  await member.getByRole('link', { name: 'Leave this circle' }).click();
+  await checkA11y(member, 'leave circle');
+  await member.getByRole('button', { name: 'Leave circle' }).click();
+  await member.waitForURL(/\/circles$/);
+  await s.fac.goto(s.thread);
+  assert.match(await s.fac.locator('main').innerText(), /a former member/);
+});
