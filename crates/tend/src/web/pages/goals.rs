@@ -393,7 +393,9 @@ pub async fn create(
     if v.goals.len() >= MAX_GOALS_PER_WEEK {
         result = Err(vec![Invalid::new(
             "title",
-            format!("This week already has {MAX_GOALS_PER_WEEK} goals, the most tend keeps for one week."),
+            format!(
+                "This week already has {MAX_GOALS_PER_WEEK} goals, the most tend keeps for one week."
+            ),
         )]);
     }
     match result {
@@ -442,7 +444,9 @@ fn edit_page(
     errors: &[Invalid],
     note: Option<&str>,
 ) -> Markup {
-    let back = goal_week(g).map(week_url).unwrap_or_else(|| "/goals".into());
+    let back = goal_week(g)
+        .map(week_url)
+        .unwrap_or_else(|| "/goals".into());
     layout::page(
         "Edit goal",
         Some(who),
@@ -531,7 +535,9 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let g = load_goal(&state, &who, &id).await?;
     state.services.records(&who).delete::<Goal>(&id).await?;
-    let to = goal_week(&g).map(week_url).unwrap_or_else(|| "/goals?".into());
+    let to = goal_week(&g)
+        .map(week_url)
+        .unwrap_or_else(|| "/goals?".into());
     Ok(Redirect::to(&format!("{to}&saved=deleted")).into_response())
 }
 

@@ -94,8 +94,14 @@ fn chart(c: &Chart<'_>, days: &[Date], values: &[(Date, f32)]) -> Markup {
     let bar = (slot * 0.7).max(1.0);
     let plot = H - TOP - BOTTOM;
     let y = |v: f32| TOP + plot * (1.0 - (v / c.max).clamp(0.0, 1.0));
-    let first = days.first().map(|d| d.strftime("%-d %b").to_string()).unwrap_or_default();
-    let last = days.last().map(|d| d.strftime("%-d %b").to_string()).unwrap_or_default();
+    let first = days
+        .first()
+        .map(|d| d.strftime("%-d %b").to_string())
+        .unwrap_or_default();
+    let last = days
+        .last()
+        .map(|d| d.strftime("%-d %b").to_string())
+        .unwrap_or_default();
     html! {
         figure class="chart" {
             svg id=(c.id) class={ "chart " (c.class) } viewBox={ "0 0 " (W) " " (H) } role="img"
@@ -226,12 +232,12 @@ fn render(v: &View<'_>) -> Markup {
     let moods = series(mood);
     let movement = series(|c| f32::from(c.movement_minutes));
     let only = |s: &[(Date, f32)]| s.iter().map(|(_, v)| *v).collect::<Vec<_>>();
-    let movement_max = movement
-        .iter()
-        .map(|(_, v)| *v)
-        .fold(60.0_f32, f32::max);
+    let movement_max = movement.iter().map(|(_, v)| *v).fold(60.0_f32, f32::max);
     let need = v.settings.sleep_need;
-    let meals_days = shown.iter().filter(|(_, c)| c.meals == Meals::Eaten).count();
+    let meals_days = shown
+        .iter()
+        .filter(|(_, c)| c.meals == Meals::Eaten)
+        .count();
     let debt = sleep_debt(&shown, need);
     let by_movement = compare(&v.checkins, moved, mood);
     let by_meals = compare(&v.checkins, ate_regular_meals, mood);
