@@ -358,9 +358,10 @@ impl GoalInput {
         )
         .map_err(|e| errors.push(e))
         .ok();
-        if let Some(h) = hours_est {
-            if h + others_hours > HOURS_IN_WEEK {
-                errors.push(Invalid::new(
+        if let Some(h) = hours_est
+            && h + others_hours > HOURS_IN_WEEK
+        {
+            errors.push(Invalid::new(
                     "hours",
                     format!(
                         "With this goal the week's goals would need {} hours, more than the 168 a whole week has. \
@@ -368,7 +369,6 @@ impl GoalInput {
                         hours(h + others_hours)
                     ),
                 ));
-            }
         }
         match (title, hours_est, good_enough) {
             (Some(title), Some(hours), Some(good_enough)) if errors.is_empty() => Ok(Goal {

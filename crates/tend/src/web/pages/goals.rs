@@ -194,9 +194,9 @@ fn fit_section(c: &Commitments, goals: &[Stored<Goal>], f: &Fit) -> Markup {
             dt { "Goals planned" } dd { (hours(f.planned)) }
         }
         p class="muted" {
-            "Fixed: " (hours(c.sleep_per_night)) " h sleep and " (hours(c.meals_per_day)) " h meals a night and day, "
-            (hours(c.rotations_per_week)) " h rotations or classes, " (hours(c.call_per_week)) " h call, "
-            (hours(c.commute_per_day)) " h commute a day. "
+            "Fixed: sleep " (hours(c.sleep_per_night)) " h a night, meals " (hours(c.meals_per_day)) " h and commute "
+            (hours(c.commute_per_day)) " h a day, rotations or classes " (hours(c.rotations_per_week)) " h and call "
+            (hours(c.call_per_week)) " h a week. "
             a href="/goals/commitments" { "Change your fixed hours" }
         }
         @if f.fits() {
@@ -302,7 +302,11 @@ fn render(v: &View<'_>) -> Markup {
                 @if v.goals.is_empty() {
                     p { "No goals for this week yet. One or two is plenty." }
                 } @else {
-                    p { (done) " of " (total) " done. " span class="muted" { "Good enough counts as done." } }
+                    @if done == 0 {
+                        p { "When a goal reaches good enough, tick it: that counts as done." }
+                    } @else {
+                        p { (done) " of " (total) " done. " span class="muted" { "Good enough counts as done." } }
+                    }
                     ul class="goals" {
                         @for g in &v.goals {
                             li class="card goal" {
@@ -328,7 +332,7 @@ fn render(v: &View<'_>) -> Markup {
                     div class="actions" { button type="submit" { "Add goal" } }
                 }
             }
-            p { a href="/learn" { "Why realistic expectations help" } }
+            p { a href="/learn/realistic-expectations" { "Read: realistic expectations" } }
         },
     )
 }

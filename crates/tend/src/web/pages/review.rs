@@ -190,6 +190,7 @@ fn render(v: &View<'_>) -> Markup {
                     }
                 }
             }
+            p { a href="/learn/check-in-and-reflect" { "Read: checking in and reflecting" } }
         }))
     }
 }

@@ -333,7 +333,7 @@ fn render(v: &View<'_>) -> Markup {
                     summary { "The same numbers as a table" }
                     table {
                         caption { "Your check-ins, last " (v.days) " days" }
-                        thead { tr { th scope="col" { "Day" } th scope="col" { "Sleep (hours)" } th scope="col" { "Mood (of 5)" } th scope="col" { "Movement (minutes)" } th scope="col" { "Meals" } } }
+                        thead { tr { th scope="col" { "Day" } th scope="col" { "Sleep (h)" } th scope="col" { "Mood (1–5)" } th scope="col" { "Moved (min)" } th scope="col" { "Meals" } } }
                         tbody {
                             @for (d, c) in shown.iter().rev() {
                                 tr {
@@ -348,7 +348,7 @@ fn render(v: &View<'_>) -> Markup {
                     }
                 }
             }
-            p { a href="/checkin" { "Today's check-in" } " · " a href="/review" { "Weekly review" } " · " a href="/goals" { "Goals" } }
+            p { a href="/checkin" { "Today's check-in" } " · " a href="/review" { "Weekly review" } " · " a href="/goals" { "Goals" } " · " a href="/learn/self-care" { "Read: self-care" } }
         },
     )
 }

@@ -165,7 +165,7 @@ fn render(
                         }
                     }
                 }
-                p { a href="/help" { "All help lines, with notes" } }
+                p { a href="/help" { "All help lines, with notes" } " · " a href="/learn/seek-support" { "Read: seeking support" } }
             }
             section class="card" aria-labelledby="circles-h" {
                 h2 id="circles-h" { "Peer circles" span class="badge" { "Coming soon" } }
