@@ -8,6 +8,32 @@ use tend::service::{Services, Unlocked};
 
 use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of};
 
+/// Runs a test on SQLite, and on PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::helpers::Backend;
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    the_week_adds_up_and_a_plan_that_does_not_fit_gets_a_gentle_suggestion,
+    bad_goal_input_is_explained_and_nothing_is_saved,
+    another_persons_goals_and_people_are_not_found,
+    the_support_list_adds_edits_and_removes_people,
+    self_care_shows_trends_sleep_debt_and_honest_comparisons,
+    the_weekly_review_gathers_the_week_and_keeps_a_reflection
+);
+
 const PASS: &str = "kettle maple orbit";
 
 /// A signed-in browser for a new person (time zone UTC), and that person
@@ -94,9 +120,10 @@ fn week_of(d: Date) -> String {
     format!("{:04}-W{:02}", w.year(), w.week())
 }
 
-#[tokio::test]
-async fn the_week_adds_up_and_a_plan_that_does_not_fit_gets_a_gentle_suggestion() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn the_week_adds_up_and_a_plan_that_does_not_fit_gets_a_gentle_suggestion(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (b, _) = person(&app, "planner").await;
     let (status, html) = get(&b, app.url("/goals")).await;
     assert_eq!(status, StatusCode::OK);
@@ -214,9 +241,10 @@ async fn the_week_adds_up_and_a_plan_that_does_not_fit_gets_a_gentle_suggestion(
     );
 }
 
-#[tokio::test]
-async fn bad_goal_input_is_explained_and_nothing_is_saved() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn bad_goal_input_is_explained_and_nothing_is_saved(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (b, who) = person(&app, "careful").await;
     let (_, html) = get(&b, app.url("/goals")).await;
     let csrf = csrf_of(&html);
@@ -348,9 +376,10 @@ async fn bad_goal_input_is_explained_and_nothing_is_saved() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn another_persons_goals_and_people_are_not_found() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn another_persons_goals_and_people_are_not_found(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (owner, _) = person(&app, "owner").await;
     let (other, _) = person(&app, "other").await;
     let (_, html) = get(&owner, app.url("/goals")).await;
@@ -438,9 +467,10 @@ async fn another_persons_goals_and_people_are_not_found() {
     assert!(get(&owner, app.url("/support")).await.1.contains("Ana"));
 }
 
-#[tokio::test]
-async fn the_support_list_adds_edits_and_removes_people() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn the_support_list_adds_edits_and_removes_people(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (b, _) = person(&app, "connected").await;
     let (status, html) = get(&b, app.url("/support")).await;
     assert_eq!(status, StatusCode::OK);
@@ -566,9 +596,10 @@ fn checkin(mood: u8, sleep: f32, movement: u16, meals: Meals) -> Checkin {
     }
 }
 
-#[tokio::test]
-async fn self_care_shows_trends_sleep_debt_and_honest_comparisons() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn self_care_shows_trends_sleep_debt_and_honest_comparisons(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (b, who) = person(&app, "rested").await;
     let (_, html) = get(&b, app.url("/selfcare")).await;
     assert!(html.contains("Your trends will take shape here"));
@@ -664,9 +695,10 @@ async fn self_care_shows_trends_sleep_debt_and_honest_comparisons() {
     );
 }
 
-#[tokio::test]
-async fn the_weekly_review_gathers_the_week_and_keeps_a_reflection() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn the_weekly_review_gathers_the_week_and_keeps_a_reflection(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let (b, who) = person(&app, "reflective").await;
     let today = today();
     let week = week_of(today);
@@ -790,5 +822,75 @@ async fn pages_need_sign_in() {
         let res = b.get(app.url(url)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{url}");
         assert_eq!(res.headers()["location"], "/signin", "{url}");
+    }
+}
+
+/// A person with a year of data: every page reads only what it shows, so it
+/// stays fast. Prints the timings (debug build, over real HTTP, median of 5).
+#[tokio::test]
+async fn pages_stay_fast_with_a_year_of_data() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (b, who) = person(&app, "busy_year").await;
+    let svc = services(&app);
+    let records = svc.records(&who);
+    let today = today();
+    for back in 0..365i64 {
+        let day = today.saturating_sub(jiff::Span::new().days(back));
+        let c = checkin(3, 7.0, (back % 40) as u16, Meals::Eaten);
+        records
+            .put_slot(&day.to_string(), Some(day), c, now())
+            .await
+            .unwrap();
+        if back % 7 == 0 {
+            let monday = tend::domain::goals::IsoWeek::of(day).monday();
+            for g in 0..4 {
+                let goal = tend::domain::goals::Goal {
+                    title: format!("goal {g}"),
+                    hours: 3.0,
+                    good_enough: "some".into(),
+                    state: tend::domain::goals::GoalState::GoodEnough,
+                };
+                records.create(Some(monday), goal, now()).await.unwrap();
+            }
+            let r = tend::domain::review::Reflection {
+                prompt: String::new(),
+                text: "a week".into(),
+            };
+            records
+                .put_slot(&week_of(day), Some(monday), r, now())
+                .await
+                .unwrap();
+        }
+    }
+    for i in 0..30 {
+        let p = tend::domain::support::SupportPerson {
+            name: format!("friend {i}"),
+            reach: "text".into(),
+            note: String::new(),
+        };
+        records.create(None, p, now()).await.unwrap();
+    }
+    let old_week = week_of(today.saturating_sub(jiff::Span::new().days(200)));
+    for url in [
+        "/goals".to_owned(),
+        "/selfcare?days=30".to_owned(),
+        "/support".to_owned(),
+        "/review".to_owned(),
+        format!("/review/{old_week}"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            let (status, _) = get(&b, app.url(&url)).await;
+            times.push(start.elapsed());
+            assert_eq!(status, StatusCode::OK, "{url}");
+        }
+        times.sort();
+        eprintln!("{url}: median {:?}", times[2]);
+        assert!(
+            times[2] < std::time::Duration::from_millis(100),
+            "{url} took {:?}",
+            times[2]
+        );
     }
 }
