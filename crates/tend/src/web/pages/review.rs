@@ -70,6 +70,7 @@ fn review_url(week: IsoWeek) -> String {
 
 struct View<'a> {
     who: &'a Unlocked,
+    tz: jiff::tz::TimeZone,
     week: IsoWeek,
     current: IsoWeek,
     checkins: WeekCheckins,
@@ -82,9 +83,10 @@ struct View<'a> {
     notice: Option<&'static str>,
 }
 
-fn when(ts: i64) -> String {
+/// A moment as a date in the person's own time zone.
+fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_second(ts)
-        .map(|t| t.strftime("%-d %B %Y").to_string())
+        .map(|t| t.to_zoned(tz.clone()).strftime("%-d %B %Y").to_string())
         .unwrap_or_default()
 }
 
@@ -123,7 +125,7 @@ fn goals_section(goals: &[Stored<Goal>], week: IsoWeek) -> Markup {
                     li { (g.value.title) " · " (hours(g.value.hours)) " h · " strong { (g.value.state.label()) } }
                 }
             }
-            p { a href={ "/goals?week=" (week) } { "Goals for this week" } }
+            p { a href={ "/goals?week=" (week) } { "Open these goals" } }
         }
     }
 }
@@ -167,7 +169,7 @@ fn render(v: &View<'_>) -> Markup {
                     div class="reflection" {
                         @if !r.value.prompt.is_empty() { p class="muted" { (r.value.prompt) } }
                         (layout::paragraphs(&r.value.text))
-                        p class="muted" { "Saved " (when(r.updated_at)) "." }
+                        p class="muted" { "Saved " (when(r.updated_at, &v.tz)) "." }
                     }
                 }
                 (error_summary(&v.errors))
@@ -200,7 +202,8 @@ async fn view<'a>(
     who: &'a Unlocked,
     week: IsoWeek,
 ) -> Result<View<'a>, PageError> {
-    let current = IsoWeek::of(today_for(state, who).await?);
+    let tz = state.services.records(who).profile().await?.tz();
+    let current = IsoWeek::of(jiff::Timestamp::now().to_zoned(tz.clone()).date());
     // Weeks still to come have nothing to review yet.
     if week > current {
         return Err(PageError::NotFound);
@@ -233,6 +236,7 @@ async fn view<'a>(
     };
     Ok(View {
         who,
+        tz,
         week,
         current,
         checkins: summarise(&checkins),
@@ -279,9 +283,12 @@ pub async fn save(
     SignedForm { who, form }: SignedForm<ReflectionInput>,
 ) -> Result<Response, PageError> {
     let week = IsoWeek::parse(&week).ok_or(PageError::NotFound)?;
-    let mut v = view(&state, &who, week).await?;
     match form.validate() {
         Ok(r) => {
+            let current = IsoWeek::of(today_for(&state, &who).await?);
+            if week > current {
+                return Err(PageError::NotFound);
+            }
             state
                 .services
                 .records(&who)
@@ -290,6 +297,7 @@ pub async fn save(
             Ok(Redirect::to(&format!("{}?saved=1#reflection-h", review_url(week))).into_response())
         }
         Err(errors) => {
+            let mut v = view(&state, &who, week).await?;
             v.input = form;
             v.errors = errors;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&v)).into_response())
