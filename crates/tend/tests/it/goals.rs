@@ -794,6 +794,17 @@ async fn the_weekly_review_gathers_the_week_and_keeps_a_reflection(backend: Back
         get(&b, app.url("/review/last-week")).await.0,
         StatusCode::NOT_FOUND
     );
+    let (status, _, _) = post(
+        &b,
+        app.url(&format!("/review/{}", week_of(next))),
+        &[("csrf", &csrf), ("text", "too early")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no reflection for a week to come"
+    );
 
     // Reflections are sealed: not in the database file in the clear.
     let bytes = std::fs::read(app.db.sqlite_file()).unwrap_or_default();
