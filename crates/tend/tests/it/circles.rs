@@ -1221,7 +1221,15 @@ async fn busy_thread(backend: Backend, label: &str) {
     let secs = 10u64;
     let deadline = Instant::now() + Duration::from_secs(secs);
     let thread_url = app.url(&format!("/circles/{a}/threads/{t}"));
-    let last = app.db.store.replies(&t, 0, 1000).await.unwrap().last().unwrap().seq;
+    let last = app
+        .db
+        .store
+        .replies(&t, 0, 1000)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .seq;
     let events_url = app.url(&format!("/circles/{a}/threads/{t}/events?after={last}"));
     // Live viewers: record when each marker arrives.
     let arrivals = Arc::new(tokio::sync::Mutex::new(Vec::<(String, Instant)>::new()));
