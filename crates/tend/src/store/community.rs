@@ -382,19 +382,34 @@ macro_rules! impl_community {
             }
             async fn join_with_invite(&self, code: &str, member: &MembershipRow, now: i64) -> StoreResult<(JoinOutcome, Option<String>)> {
                 let mut tx = self.pool.begin().await?;
+                // Write first: in SQLite a transaction that reads and then writes
+                // can fail at once when another writer got in between; taking the
+                // write lock first makes it wait its turn instead. The guard also
+                // makes two people racing for the last use safe.
+                let used: Option<(String,)> = sqlx::query_as(
+                    "UPDATE invites SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
+                     AND (expires_at IS NULL OR expires_at > $2) AND (max_uses IS NULL OR uses < max_uses) \
+                     RETURNING circle_id",
+                )
+                .bind(code).bind(now).fetch_optional(&mut *tx).await?;
                 let invite: Option<InviteRow> = sqlx::query_as("SELECT * FROM invites WHERE code = $1")
                     .bind(code).fetch_optional(&mut *tx).await?;
                 let Some(invite) = invite else { return Ok((JoinOutcome::Unknown, None)) };
                 let circle = Some(invite.circle_id.clone());
+                // Returning early drops the transaction, which undoes the use.
                 let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM memberships WHERE circle_id = $1 AND account_id = $2")
                     .bind(&invite.circle_id).bind(&member.account_id).fetch_optional(&mut *tx).await?;
                 if existing.is_some() { return Ok((JoinOutcome::AlreadyMember, circle)) }
-                if invite.revoked_at.is_some() { return Ok((JoinOutcome::Revoked, circle)) }
-                if invite.expires_at.is_some_and(|e| e <= now) { return Ok((JoinOutcome::Expired, circle)) }
-                // The guarded update makes two people racing for the last use safe.
-                let used = sqlx::query("UPDATE invites SET uses = uses + 1 WHERE code = $1 AND (max_uses IS NULL OR uses < max_uses)")
-                    .bind(code).execute(&mut *tx).await?;
-                if used.rows_affected() != 1 { return Ok((JoinOutcome::UsedUp, circle)) }
+                if used.is_none() {
+                    let outcome = if invite.revoked_at.is_some() {
+                        JoinOutcome::Revoked
+                    } else if invite.expires_at.is_some_and(|e| e <= now) {
+                        JoinOutcome::Expired
+                    } else {
+                        JoinOutcome::UsedUp
+                    };
+                    return Ok((outcome, circle));
+                }
                 let m = MembershipRow { circle_id: invite.circle_id.clone(), ..member.clone() };
                 match insert_member(&mut *tx, &m).await {
                     Ok(()) => {}

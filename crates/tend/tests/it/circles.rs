@@ -1370,3 +1370,65 @@ async fn busy_thread_load() {
     busy_thread(Backend::Sqlite, "SQLite").await;
     busy_thread(Backend::Postgres, "PostgreSQL").await;
 }
+
+/// Five people race for a code with three uses: exactly three get in, the
+/// others are told it's used up, and nobody sees an error.
+async fn the_last_uses_of_a_code_are_shared_fairly(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let fac = person(&app, "racefac").await;
+    app.db
+        .store
+        .grant_server_role(&fac.account, "facilitator")
+        .await
+        .unwrap();
+    let circle = start_circle(&app, &fac, "Race").await;
+    let code = invite(&app, &fac, &circle, "", "3").await;
+    let mut people = Vec::new();
+    for i in 0..5 {
+        people.push(person(&app, &format!("racer_{i}")).await);
+    }
+    let results = futures_join(&app, &people, &code).await;
+    let joined = results
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    let refused = results
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!((joined, refused), (3, 2), "{results:?}");
+    let page = fac.page(&app, &format!("/circles/{circle}/invites")).await;
+    assert!(page.contains("used 3 of 3 times"));
+}
+
+async fn futures_join(app: &TestApp, people: &[Person], code: &str) -> Vec<StatusCode> {
+    let mut handles = Vec::new();
+    for p in people {
+        let b = p.b.clone();
+        let url = app.url("/circles/join");
+        let form = vec![
+            ("csrf".to_owned(), p.csrf.clone()),
+            ("code".to_owned(), code.to_owned()),
+        ];
+        handles.push(tokio::spawn(async move {
+            b.post(url).form(&form).send().await.unwrap().status()
+        }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_last_uses_of_a_code_are_shared_fairly_on_sqlite() {
+    the_last_uses_of_a_code_are_shared_fairly(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_last_uses_of_a_code_are_shared_fairly_on_postgres() {
+    the_last_uses_of_a_code_are_shared_fairly(Backend::Postgres).await;
+}
