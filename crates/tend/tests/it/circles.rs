@@ -1432,3 +1432,41 @@ async fn the_last_uses_of_a_code_are_shared_fairly_on_sqlite() {
 async fn the_last_uses_of_a_code_are_shared_fairly_on_postgres() {
     the_last_uses_of_a_code_are_shared_fairly(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn long_threads_page_on_and_only_the_last_page_is_live() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    for i in 0..205 {
+        store_reply(&app, a, t, &w.people["facilitator"], i).await;
+    }
+    let m = &w.people["member"];
+    let first = m.page(&app, &format!("/circles/{a}/threads/{t}")).await;
+    assert_eq!(first.matches("class=\"reply\"").count(), 200);
+    assert!(!first.contains("data-events"));
+    let start = first.find("?after=").unwrap();
+    let next = &first[start..start + first[start..].find('"').unwrap()];
+    let second = m
+        .page(&app, &format!("/circles/{a}/threads/{t}{next}"))
+        .await;
+    assert_eq!(second.matches("class=\"reply\"").count(), 6);
+    assert!(second.contains("data-events") && second.contains("Seeded reply number 204"));
+    assert!(second.contains("Back to the first replies"));
+    // Nonsense paging falls back to the start instead of failing.
+    let res = m
+        .get(&app, &format!("/circles/{a}/threads/{t}?after=banana"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // A reply in a long thread lands on the page that shows it.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "PAGEMARK")],
+        )
+        .await;
+    let to = location(&res);
+    assert!(to.contains("?after="), "{to}");
+    assert!(m.page(&app, &to).await.contains("PAGEMARK"));
+}

@@ -22,8 +22,8 @@ use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
-/// The most replies a thread page shows at once.
-const REPLY_PAGE: i64 = 500;
+/// The most replies a thread page shows at once; longer threads page on.
+const REPLY_PAGE: i64 = 200;
 
 /// Wakes live viewers of a thread in this process as soon as a reply is saved.
 /// Other processes' viewers notice within `POLL` through the database.
@@ -176,15 +176,19 @@ async fn render(
     t: &ThreadView,
     reply_box: ReplyBox<'_>,
     held: bool,
+    after: i64,
 ) -> Result<Markup, PageError> {
     let tz = viewer_tz(state, who).await?;
-    let replies = state
+    let mut replies = state
         .services
         .store
-        .replies(&t.id, 0, REPLY_PAGE)
+        .replies(&t.id, after, REPLY_PAGE + 1)
         .await
         .map_err(internal)?;
-    let last_seq = replies.last().map_or(0, |r| r.seq);
+    // One extra row says whether there is a newer page.
+    let more = replies.len() as i64 > REPLY_PAGE;
+    replies.truncate(REPLY_PAGE as usize);
+    let last_seq = replies.last().map_or(after, |r| r.seq);
     let cid = &a.circle.id;
     let status = Status::parse(&t.status);
     let mine = is_author(a, &t.author_id);
@@ -247,11 +251,19 @@ async fn render(
             }
             section aria-labelledby="replies-h" {
                 h2 id="replies-h" { "Replies" }
-                ol id="replies" class="replies" data-events={ "/circles/" (cid) "/threads/" (t.id) "/events?after=" (last_seq) }
+                @if after > 0 {
+                    p { a href={ "/circles/" (cid) "/threads/" (t.id) } { "Back to the first replies" } }
+                }
+                // Live updates only where the newest replies are on the page.
+                ol id="replies" class="replies"
+                    data-events=[(!more).then(|| format!("/circles/{cid}/threads/{}/events?after={last_seq}", t.id))]
                     data-circle=(cid) {
                     @for r in replies.iter().filter(|r| Status::parse(&r.status) != Status::Deleted) { (reply_item(who, a, r, &tz)) }
                 }
                 p id="live" class="visually-hidden" aria-live="polite" {}
+                @if more {
+                    p { a class="button secondary" href={ "/circles/" (cid) "/threads/" (t.id) "?after=" (last_seq) } { "Newer replies" } }
+                }
                 p class="muted" { a href={ "/circles/" (cid) "/threads/" (t.id) } { "Check for new replies" }
                     " (new replies also appear here by themselves)" }
             }
@@ -291,6 +303,9 @@ async fn render(
 pub struct ShowQuery {
     #[serde(default)]
     held: Option<String>,
+    /// Show replies after this position (paging); anything unreadable means the start.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 pub async fn show(
@@ -315,6 +330,11 @@ pub async fn show(
             note: None,
         },
         q.held.is_some(),
+        q.after
+            .as_deref()
+            .and_then(|a| a.parse::<i64>().ok())
+            .unwrap_or(0)
+            .max(0),
     )
     .await
 }
@@ -443,19 +463,26 @@ pub async fn reply(
                     urgent: i64::from(held),
                     created_at: at,
                 };
-                state
+                let seq = state
                     .services
                     .store
                     .create_reply(&r)
                     .await
                     .map_err(internal)?;
+                // In a long thread, land on the page that shows the new reply.
+                let page: String = if t.reply_count + 1 > REPLY_PAGE {
+                    format!("?after={}", seq - 1)
+                } else {
+                    String::new()
+                };
                 if !held {
                     announce(&t.id);
                 }
                 let to = if held {
-                    format!("/circles/{id}/threads/{}?held=risk#held", t.id)
+                    let page = page.replace('?', "&");
+                    format!("/circles/{id}/threads/{}?held=risk{page}#held", t.id)
                 } else {
-                    format!("/circles/{id}/threads/{}#r-{}", t.id, r.id)
+                    format!("/circles/{id}/threads/{}{page}#r-{}", t.id, r.id)
                 };
                 return Ok(Redirect::to(&to).into_response());
             }
@@ -477,6 +504,7 @@ pub async fn reply(
             note,
         },
         false,
+        0,
     )
     .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
