@@ -85,6 +85,16 @@ test('a member in another time zone joins by code and sees the meeting in their 
   await screenshot(member, 'circles-meetings');
   s.member = member;
 
+  // The meetings, in any calendar app, from a private link.
+  await member.getByRole('link', { name: 'Add your circles\' meetings to your calendar app' }).click();
+  await member.getByRole('button', { name: 'Make a calendar link' }).click();
+  const feedUrl = (await member.locator('.feed-url').textContent()).trim();
+  assert.match(feedUrl, /\/calendar\/[A-Za-z0-9_-]+\.ics$/);
+  await checkA11y(member, 'calendar link');
+  const feed = await (await fetch(feedUrl)).text();
+  assert.match(feed, /SUMMARY:Sunday check-in \(Third-year night shift\)/);
+  assert.match(feed, /DTSTART:20300107T000000Z/);
+
   // A used-up or mistyped code gets a clear message.
   const stranger = await newPage(browser);
   await signUp(stranger, tend.base);
