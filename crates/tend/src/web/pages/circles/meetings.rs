@@ -44,6 +44,29 @@ fn local_times(m: &MeetingRow, tz: &jiff::tz::TimeZone, n: usize) -> Vec<String>
         .unwrap_or_default()
 }
 
+/// "Every Sunday at 19:00, America/New_York time, from 6 January 2030 · 60 minutes".
+fn describe(m: &MeetingRow) -> String {
+    let Ok(start) = m.starts_local.parse::<jiff::civil::DateTime>() else {
+        return String::new();
+    };
+    let zone = &m.time_zone;
+    let length = m.duration_minutes;
+    if m.weekly == 1 {
+        format!(
+            "Every {} at {}, {zone} time, from {} · {length} minutes",
+            start.strftime("%A"),
+            start.strftime("%H:%M"),
+            start.strftime("%-d %B %Y"),
+        )
+    } else {
+        format!(
+            "{} at {}, {zone} time · {length} minutes",
+            start.strftime("%A %-d %B %Y"),
+            start.strftime("%H:%M"),
+        )
+    }
+}
+
 /// One line per meeting for the circle's home page.
 pub(crate) fn upcoming_lines(
     meetings: &[MeetingRow],
@@ -126,10 +149,7 @@ async fn render(
                     @let times = local_times(m, &tz, 3);
                     li {
                         h2 { (m.title) }
-                        p class="muted" {
-                            @if m.weekly == 1 { "Every week, " } @else { "Once, " }
-                            (m.starts_local.replace('T', " at ")) " " (m.time_zone) " time · " (m.duration_minutes) " minutes"
-                        }
+                        p class="muted" { (describe(m)) }
                         @if times.is_empty() { p { "This meeting has taken place." } }
                         @else {
                             p { "Your time:" }
