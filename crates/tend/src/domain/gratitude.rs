@@ -106,7 +106,9 @@ mod tests {
         assert_eq!(g.things, vec!["warm tea"]);
         let e = input("", " ", "").validate().unwrap_err();
         assert_eq!(e[0].field, "good1");
-        let e = input("ok", &"x".repeat(THING_MAX + 1), "").validate().unwrap_err();
+        let e = input("ok", &"x".repeat(THING_MAX + 1), "")
+            .validate()
+            .unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].field, "good2");
     }

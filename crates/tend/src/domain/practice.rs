@@ -174,7 +174,10 @@ mod tests {
         let month = totals(&logs, window_start(today, 30), today);
         assert_eq!(month.minutes, 26);
         assert_eq!(month.days, 3);
-        assert_eq!(totals(&[], window_start(today, 7), today), Totals::default());
+        assert_eq!(
+            totals(&[], window_start(today, 7), today),
+            Totals::default()
+        );
     }
 
     #[test]
@@ -185,7 +188,11 @@ mod tests {
         let logs = [(today, "a"), (date(2026, 3, 1), "c")];
         assert_eq!(pick_suggestion(&slugs, &logs, today), Some(1));
         // all done: the one done longest ago.
-        let logs = [(today, "a"), (date(2026, 3, 1), "c"), (date(2026, 3, 5), "b")];
+        let logs = [
+            (today, "a"),
+            (date(2026, 3, 1), "c"),
+            (date(2026, 3, 5), "b"),
+        ];
         assert_eq!(pick_suggestion(&slugs, &logs, today), Some(2));
         // nothing done: a rotation, different on different days.
         let picks: std::collections::HashSet<_> = (1..=3)

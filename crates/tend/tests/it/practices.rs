@@ -43,10 +43,13 @@ async fn a_finished_practice_logs_its_minutes_and_shows_them_back() {
         "loving-kindness",
         "rain",
     ] {
-        assert!(list.contains(&format!("/practices/{slug}")), "{slug} listed");
+        assert!(
+            list.contains(&format!("/practices/{slug}")),
+            "{slug} listed"
+        );
     }
     // A suggestion is offered, worded as an option.
-    assert!(list.contains("class=\"notice\""));
+    assert!(list.contains("class=\"suggestion\""));
 
     let (status, page) = get(&b, app.url("/practices/breathing-space")).await;
     assert_eq!(status, StatusCode::OK);
@@ -61,7 +64,9 @@ async fn a_finished_practice_logs_its_minutes_and_shows_them_back() {
     let (status, started) = get(&b, app.url("/practices/breathing-space?length=5")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(started.contains("Started: 5 minutes"));
-    assert!(started.contains("id=\"minutes\" name=\"minutes\" type=\"text\" inputmode=\"numeric\" value=\"5\""));
+    assert!(started.contains(
+        "id=\"minutes\" name=\"minutes\" type=\"text\" inputmode=\"numeric\" value=\"5\""
+    ));
 
     let res = b
         .post(app.url("/practices/breathing-space/finish"))
@@ -127,7 +132,10 @@ async fn bad_minutes_lengths_and_slugs_are_refused_kindly() {
         assert!(html.contains(&format!("value=\"{bad}\"")));
     }
     let (_, list) = get(&b, app.url("/practices")).await;
-    assert!(list.contains("Your minutes will add up here"), "nothing saved");
+    assert!(
+        list.contains("Your minutes will add up here"),
+        "nothing saved"
+    );
 
     // A length the practice doesn't offer.
     let (status, html) = get(&b, app.url("/practices/body-scan?length=7")).await;
@@ -247,7 +255,12 @@ async fn gratitude_saves_edits_and_reminds() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("One small thing is plenty"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("One small thing is plenty")
+    );
     let long = "y".repeat(1001);
     let res = b
         .post(app.url("/gratitude"))
@@ -320,7 +333,10 @@ async fn gratitude_saves_edits_and_reminds() {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = res.text().await.unwrap();
     assert!(html.contains("STALE-TAB-5555") && html.contains("another tab"));
-    assert!(html.contains("GOOD-FRIEND-3321"), "the other version is shown");
+    assert!(
+        html.contains("GOOD-FRIEND-3321"),
+        "the other version is shown"
+    );
 
     // Remind me shows one of the saved things.
     let (status, r) = get(&b, app.url("/gratitude/remind")).await;
@@ -342,7 +358,10 @@ async fn others_cannot_see_or_remind_from_my_notes() {
     let (_, page) = get(&a, app.url("/gratitude")).await;
     let res = a
         .post(app.url("/gratitude"))
-        .form(&[("csrf", csrf_of(&page).as_str()), ("good1", "ALICE-ONLY-8080")])
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("good1", "ALICE-ONLY-8080"),
+        ])
         .send()
         .await
         .unwrap();

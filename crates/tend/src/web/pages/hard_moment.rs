@@ -42,13 +42,6 @@ pub async fn page(State(state): State<AppState>, MaybePerson(who): MaybePerson) 
             h1 { "A hard moment" }
             p class="lead" { "You did the right thing by opening this. Take one slow breath, longer on the way out. "
                 "Everything is on this page: nothing to sign in to, nothing to fill in." }
-            nav aria-label="On this page" class="toc" {
-                ul {
-                    li { a href="#talk" { "Talk to someone now" } }
-                    li { a href="#break" { "Two-minute self-compassion break" } }
-                    li { a href="#grounding" { "5-4-3-2-1 grounding" } }
-                }
-            }
             section class="card talk" aria-labelledby="talk-h" id="talk" {
                 h2 id="talk-h" { "Talk to someone now" }
                 p { "If you might hurt yourself, or you are not safe right now, call your local emergency number now. "
