@@ -165,6 +165,7 @@ test('three good things: save, edit, and a reminder for a hard day', async () =>
   await page.getByRole('button', { name: 'Remind me' }).click();
   await page.getByRole('heading', { name: 'Nothing here yet' }).waitFor();
   await checkA11y(page, 'gratitude remind (empty)');
+  await page.getByRole('link', { name: 'Three good things' }).click();
 
   const first = `the night nurse saved me a coffee ${Date.now()}`;
   const third = `I explained a diagnosis clearly ${Date.now()}`;
@@ -183,13 +184,17 @@ test('three good things: save, edit, and a reminder for a hard day', async () =>
   await page.getByRole('button', { name: "Update today's good things" }).click();
   await page.waitForURL(/saved=1/);
   assert.equal(await page.getByLabel(/^Good thing 3/).inputValue(), 'a walk home in the rain');
+  await checkA11y(page, 'gratitude (saved)');
+  await shot(page, 'gratitude');
 
   await page.getByRole('button', { name: 'Remind me' }).click();
   await page.getByRole('heading', { name: /A good thing from/ }).waitFor();
   const shown = await page.locator('#reminder blockquote').innerText();
   assert.ok([first, third, 'a walk home in the rain'].includes(shown.trim()), shown);
+  await page.getByRole('button', { name: 'Another one' }).click();
+  await page.getByRole('heading', { name: /A good thing from/ }).waitFor();
   await checkA11y(page, 'gratitude remind');
-  await shot(page, 'gratitude');
+  await shot(page, 'gratitude-remind');
   for (const secret of [first, third]) {
     assert.equal(databaseContains(tend.dbFile, secret), false, `"${secret}" is readable in the database file`);
   }

@@ -24,7 +24,7 @@ use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
 /// Past days shown under the form; all of them are in the export.
-const PAST_LIMIT: i64 = 60;
+const PAST_LIMIT: i64 = 30;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,7 +41,6 @@ pub struct GratitudeQuery {
 enum Banner<'a> {
     None,
     Saved,
-    Reminder(Option<(Date, String)>),
     Conflict(&'a Gratitude),
 }
 
@@ -63,20 +62,6 @@ fn render(state: &AppState, v: &View<'_>) -> Markup {
         html! {
             @match &v.banner {
                 Banner::Saved => (layout::notice("Saved. Thank you for noticing something good.")),
-                Banner::Reminder(Some((day, thing))) => {
-                    section class="card reminder" aria-labelledby="remind-h" id="reminder" {
-                        h2 id="remind-h" { "A good thing from " (day.strftime("%A %-d %B %Y")) }
-                        blockquote { (layout::paragraphs(thing)) }
-                        p class="muted" { "It happened, and it was yours. Hard days pass too." }
-                    }
-                }
-                Banner::Reminder(None) => {
-                    section class="card reminder" aria-labelledby="remind-h" id="reminder" {
-                        h2 id="remind-h" { "Nothing here yet" }
-                        p { "When you write down a good thing, it will wait here for a harder day. "
-                            "For now: is there one small thing, even from this morning, that went all right?" }
-                    }
-                }
                 Banner::Conflict(other) => {
                     div class="errors" role="alert" {
                         p { "Today's good things were changed in another tab or device after you opened this page. "
@@ -91,7 +76,7 @@ fn render(state: &AppState, v: &View<'_>) -> Markup {
             p { "Write down up to three things that went well today, however small. "
                 "One is plenty. Noticing them is the practice." }
             (error_summary(v.errors))
-            form method="post" action="/gratitude" class="stack card" novalidate {
+            form method="post" action="/gratitude" class="stack card" id="good-things" novalidate {
                 (csrf(v.who))
                 input type="hidden" name="version" value=(v.input.version);
                 h2 { "Today, " (v.today.strftime("%A %-d %B")) }
@@ -163,7 +148,7 @@ async fn load(state: &AppState, who: &Unlocked) -> Result<Loaded, PageError> {
         .iter()
         .position(|g| g.day == Some(today))
         .map(|i| recent.remove(i));
-    recent.truncate(usize::try_from(PAST_LIMIT).unwrap_or(60));
+    recent.truncate(usize::try_from(PAST_LIMIT).unwrap_or(30));
     Ok(Loaded {
         today,
         todays,
@@ -202,42 +187,84 @@ pub async fn page(
     ))
 }
 
-/// One random good thing from any day, for a hard day.
+/// At most this many records are opened to find a reminder when the quick way misses.
+const REMIND_SCAN: i64 = 64;
+
+/// One good thing from a random day. There is at most one record a day, so the
+/// r-th newest record is usually on the r-th day back: one record is opened,
+/// not the whole history. When days are sparse the newest on or before that
+/// day is used, and only failing that are the newest few scanned.
+async fn pick_reminder(
+    state: &AppState,
+    who: &Unlocked,
+    today: Date,
+) -> Result<Option<(Date, String)>, PageError> {
+    let records = state.services.records(who);
+    let count = records.count::<Gratitude>().await?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let r = rand::thread_rng().gen_range(0..count);
+    let back = today.saturating_sub(jiff::Span::new().days(r));
+    let mut rows = records
+        .list::<Gratitude>(&RecordFilter {
+            day_to: Some(back.to_string()),
+            limit: Some(1),
+            ..RecordFilter::default()
+        })
+        .await?;
+    if rows.is_empty() {
+        rows = records
+            .list::<Gratitude>(&RecordFilter {
+                limit: Some((r + 1).min(REMIND_SCAN)),
+                ..RecordFilter::default()
+            })
+            .await?;
+    }
+    Ok(rows.last().and_then(|g| {
+        let day = g.day?;
+        let things = &g.value.things;
+        let thing = things.get(rand::thread_rng().gen_range(0..things.len().max(1)))?;
+        Some((day, thing.clone()))
+    }))
+}
+
+/// A page of its own, so a hard day gets one calm thing, not the whole list.
 pub async fn remind(
     State(state): State<AppState>,
     Person(who): Person,
 ) -> Result<Markup, PageError> {
-    let records = state.services.records(&who);
-    let count = records.count::<Gratitude>().await?;
-    let mut picked = None;
-    if count > 0 {
-        // Read only down to the chosen day (newest first), never the whole history.
-        let n = rand::thread_rng().gen_range(0..count);
-        let rows = records
-            .list::<Gratitude>(&RecordFilter {
-                limit: Some(n + 1),
-                ..RecordFilter::default()
-            })
-            .await?;
-        picked = rows.last().and_then(|g| {
-            let things = &g.value.things;
-            let day = g.day?;
-            let thing = things.get(rand::thread_rng().gen_range(0..things.len().max(1)))?;
-            Some((day, thing.clone()))
-        });
-    }
-    let l = load(&state, &who).await?;
-    let input = input_for(l.todays.as_ref());
-    Ok(render(
-        &state,
-        &View {
-            who: &who,
-            today: l.today,
-            input: &input,
-            editing: l.todays.is_some(),
-            errors: &[],
-            banner: Banner::Reminder(picked),
-            past: &l.past,
+    let today = today_for(&state, &who).await?;
+    let picked = pick_reminder(&state, &who, today).await?;
+    Ok(layout::page(
+        "A good thing",
+        Some(&who),
+        html! {
+            @match &picked {
+                Some((day, thing)) => {
+                    section class="card reminder" aria-labelledby="remind-h" id="reminder" {
+                        h1 id="remind-h" { "A good thing from " (day.strftime("%A %-d %B %Y")) }
+                        blockquote { (layout::paragraphs(thing)) }
+                        p class="muted" { "It happened, and it was yours. Hard days pass too." }
+                    }
+                }
+                None => {
+                    section class="card reminder" aria-labelledby="remind-h" id="reminder" {
+                        h1 id="remind-h" { "Nothing here yet" }
+                        p { "When you write down a good thing, it will wait here for a harder day. "
+                            "For now: is there one small thing, even from this morning, that went all right?" }
+                    }
+                }
+            }
+            div class="actions" {
+                @if picked.is_some() {
+                    form method="get" action="/gratitude/remind" {
+                        button type="submit" class="secondary" { "Another one" }
+                    }
+                }
+                a class="button" href="/gratitude" { "Three good things" }
+                a href="/hard-moment" { "More for a hard moment" }
+            }
         },
     ))
 }

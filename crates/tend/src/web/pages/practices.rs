@@ -479,7 +479,185 @@ pub async fn finish(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use jiff::civil::date;
+
     use super::*;
+    use crate::config::Config;
+    use crate::store::SqliteStore;
+    use crate::vault::KdfParams;
+
+    /// A real state on a fresh SQLite file, and one signed-in person.
+    async fn state_and_person() -> (tempfile::TempDir, AppState, Unlocked) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let mut config = Config::for_data_dir(dir.path().to_path_buf()).unwrap();
+        config.kdf = KdfParams {
+            memory_kib: 64,
+            iterations: 1,
+        };
+        let state = AppState::new(&config, Arc::new(store)).unwrap();
+        let accounts = state.services.accounts();
+        let made = accounts
+            .sign_up("weekly", "kettle maple orbit", now())
+            .await
+            .unwrap();
+        let who = accounts
+            .authenticate(&made.token.encode(), now())
+            .await
+            .unwrap()
+            .unwrap();
+        (dir, state, who)
+    }
+
+    /// Server time of these pages for a person with a year of data.
+    /// `cargo test --release -p tend --lib -- --ignored --nocapture year_of_data`
+    #[tokio::test]
+    #[ignore = "a measurement, not a check; run by hand"]
+    async fn year_of_data_pages_stay_fast() {
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt;
+
+        let (_dir, state, who) = state_and_person().await;
+        let today = today_for(&state, &who).await.unwrap();
+        let records = state.services.records(&who);
+        for back in 0..365 {
+            let day = today.saturating_sub(jiff::Span::new().days(back));
+            for slug in ["rain", "breathing-space"] {
+                let log = PracticeLog {
+                    slug: slug.into(),
+                    minutes: 5,
+                };
+                records.create(Some(day), log, now()).await.unwrap();
+            }
+            let g = Gratitude {
+                things: vec!["a good thing that happened on this day".into(); 3],
+            };
+            records
+                .put_slot(&day.to_string(), Some(day), g, now())
+                .await
+                .unwrap();
+        }
+        let made = state
+            .services
+            .accounts()
+            .sign_in(
+                crate::service::Credentials {
+                    handle: "weekly",
+                    passphrase: "kettle maple orbit",
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        let cookie = format!("tend_session={}", made.encode());
+        let app = crate::web::router(state.clone());
+        for path in [
+            "/practices",
+            "/practices/rain",
+            "/gratitude",
+            "/gratitude/remind",
+            "/hard-moment",
+            "/learn",
+            "/learn/mindfulness",
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..30 {
+                let req = Request::get(path)
+                    .header("cookie", &cookie)
+                    .body(Body::empty())
+                    .unwrap();
+                let start = std::time::Instant::now();
+                let res = app.clone().oneshot(req).await.unwrap();
+                let _ = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                times.push(start.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "{path}: median {:.2} ms, p90 {:.2} ms",
+                times[times.len() / 2],
+                times[times.len() * 9 / 10]
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn week_summary_gathers_minutes_and_good_things_of_the_week_only() {
+        let (_dir, state, who) = state_and_person().await;
+        let html = week_summary(&state, &who, date(2026, 3, 4), date(2026, 3, 10))
+            .await
+            .unwrap()
+            .into_string();
+        assert!(html.contains("No practice logged this week"));
+        let records = state.services.records(&who);
+        for (day, slug, minutes) in [
+            (date(2026, 3, 10), "rain", 10),
+            (date(2026, 3, 10), "rain", 5),
+            (date(2026, 3, 5), "body-scan", 20),
+            (date(2026, 3, 3), "body-scan", 99), // the week before
+        ] {
+            let log = PracticeLog {
+                slug: slug.into(),
+                minutes,
+            };
+            records.create(Some(day), log, now()).await.unwrap();
+        }
+        let note = Gratitude {
+            things: vec!["WEEK-GOOD-1".into()],
+        };
+        records
+            .put_slot("2026-03-06", Some(date(2026, 3, 6)), note, now())
+            .await
+            .unwrap();
+        let old = Gratitude {
+            things: vec!["OLD-GOOD-2".into()],
+        };
+        records
+            .put_slot("2026-02-01", Some(date(2026, 2, 1)), old, now())
+            .await
+            .unwrap();
+        let html = week_summary(&state, &who, date(2026, 3, 4), date(2026, 3, 10))
+            .await
+            .unwrap()
+            .into_string();
+        assert!(html.contains("35 minutes of practice, on 2 days"), "{html}");
+        assert!(html.contains("RAIN for a difficult feeling: 15 minutes"));
+        assert!(html.contains("Body scan: 20 minutes"));
+        assert!(html.contains("WEEK-GOOD-1") && !html.contains("OLD-GOOD-2"));
+    }
+
+    #[tokio::test]
+    async fn the_suggestion_is_a_practice_not_done_lately_and_never_a_reproach() {
+        let (_dir, state, who) = state_and_person().await;
+        let today = today_for(&state, &who).await.unwrap();
+        let records = state.services.records(&who);
+        for p in state
+            .content
+            .practices
+            .iter()
+            .filter(|p| p.slug != "body-scan")
+        {
+            let log = PracticeLog {
+                slug: p.slug.clone(),
+                minutes: 3,
+            };
+            records.create(Some(today), log, now()).await.unwrap();
+        }
+        let (slug, title, reason) = suggest_practice(&state, &who).await.unwrap().unwrap();
+        assert_eq!(slug, "body-scan");
+        assert_eq!(title, "Body scan");
+        assert!(reason.contains("Body scan"));
+        let lower = reason.to_lowercase();
+        for word in ["missed", "streak", "days since", "haven't", "lately"] {
+            assert!(!lower.contains(word), "{reason}");
+        }
+    }
 
     #[test]
     fn words_for_lengths_and_step_times() {
