@@ -42,8 +42,10 @@ test('a hard moment needs no account and shows everything at once', async () => 
   await shot(page, 'hard-moment');
 
   const dark = await newPage(browser, { colorScheme: 'dark' });
-  await dark.goto(`${tend.base}/hard-moment`);
-  await checkA11y(dark, 'hard moment (dark)');
+  for (const path of ['/hard-moment', '/practices/breathing-space', '/learn/gratitude']) {
+    await dark.goto(`${tend.base}${path}`);
+    await checkA11y(dark, `${path} (dark)`);
+  }
   await dark.context().close();
   await page.context().close();
 });

@@ -265,7 +265,7 @@ pub async fn list(
                 "Wandering attention is part of it: coming back is the practice." }
             @if let Some((week, month, suggestion, logs)) = &mine {
                 @if let Some((slug, title, reason)) = suggestion {
-                    p class="suggestion" aria-label={ "Suggested: " (title) } { a href={ "/practices/" (slug) } { (reason) } }
+                    p class="suggestion" { a href={ "/practices/" (slug) } { (reason) } }
                 }
                 (totals_card(*week, *month))
                 @if !logs.is_empty() {
