@@ -77,7 +77,7 @@ test('Learn is open to everyone, in order, with links to each feature', async ()
 test('a practice with JavaScript: timer, pacer, bell, and the minutes are logged', async () => {
   const page = await newPage(browser);
   await signUp(page, tend.base);
-  await page.getByRole('link', { name: 'Practise' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Practise' }).click();
   await page.getByRole('heading', { level: 1, name: 'Practise' }).waitFor();
   assert.ok(await page.getByText('Your minutes will add up here').isVisible());
   await checkA11y(page, 'practices (empty)');

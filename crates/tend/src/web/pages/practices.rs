@@ -148,23 +148,28 @@ pub(crate) async fn suggest_practice(
     Ok(choose_suggestion(state, &logs, today))
 }
 
-/// Practice minutes and gratitude notes of `from..=to`, for the weekly review.
-/// A fragment with `h3` headings, meant to sit inside a section with an `h2`.
+fn range(from: jiff::civil::Date, to: jiff::civil::Date, limit: i64) -> RecordFilter {
+    RecordFilter {
+        day_from: Some(from.to_string()),
+        day_to: Some(to.to_string()),
+        limit: Some(limit),
+    }
+}
+
+/// Practice minutes of `from..=to` (days in the person's time zone), without a
+/// heading: the weekly review puts it under its own `h2`.
 #[allow(dead_code)] // Wired into the weekly review by its own module.
-pub(crate) async fn week_summary(
+pub(crate) async fn week_practice(
     state: &AppState,
     who: &Unlocked,
     from: jiff::civil::Date,
     to: jiff::civil::Date,
 ) -> Result<Markup, PageError> {
-    let records = state.services.records(who);
-    let range = |limit| RecordFilter {
-        day_from: Some(from.to_string()),
-        day_to: Some(to.to_string()),
-        limit: Some(limit),
-    };
-    let logs = records.list::<PracticeLog>(&range(MONTH_LIMIT)).await?;
-    let notes = records.list::<Gratitude>(&range(62)).await?;
+    let logs = state
+        .services
+        .records(who)
+        .list::<PracticeLog>(&range(from, to, MONTH_LIMIT))
+        .await?;
     let t = totals(&dated(&logs), from, to);
     let mut by_practice: Vec<(&str, u32)> = Vec::new();
     for log in &logs {
@@ -178,33 +183,68 @@ pub(crate) async fn week_summary(
         }
     }
     Ok(html! {
-        div class="week-practice" {
-            h3 { "Practice" }
-            @if t.sessions == 0 {
-                p { "No practice logged this week. Whenever you like, "
-                    a href="/practices" { "a three-minute practice" } " is a fine place to start." }
-            } @else {
-                p { (minutes_word(t.minutes)) " of practice, on " (days_word(t.days)) "." }
-                ul {
-                    @for (title, m) in &by_practice { li { (title) ": " (minutes_word(*m)) } }
-                }
+        @if t.sessions == 0 {
+            p { "No practice logged this week. Whenever you like, "
+                a href="/practices" { "a three-minute practice" } " is a fine place to start." }
+        } @else {
+            p { (minutes_word(t.minutes)) " of practice, on " (days_word(t.days)) "." }
+            ul {
+                @for (title, m) in &by_practice { li { (title) ": " (minutes_word(*m)) } }
             }
-            h3 { "Good things" }
-            @if notes.is_empty() {
-                p { "No good things written down this week. "
-                    a href="/gratitude" { "One small thing" } " is plenty, whenever you're ready." }
-            } @else {
-                ul class="entries" {
-                    @for n in notes.iter().rev() {
-                        @if let Some(d) = n.day {
-                            li {
-                                span class="muted" { (d.strftime("%A %-d %B")) }
-                                ul { @for thing in &n.value.things { li { (thing) } } }
-                            }
+        }
+    })
+}
+
+/// The good things written in `from..=to`, oldest first, without a heading.
+#[allow(dead_code)] // Wired into the weekly review by its own module.
+pub(crate) async fn week_good_things(
+    state: &AppState,
+    who: &Unlocked,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<Markup, PageError> {
+    // One record a day: a week has at most 7, a long range at most one per day.
+    let notes = state
+        .services
+        .records(who)
+        .list::<Gratitude>(&range(from, to, 62))
+        .await?;
+    Ok(html! {
+        @if notes.is_empty() {
+            p { "No good things written down this week. "
+                a href="/gratitude" { "One small thing" } " is plenty, whenever you're ready." }
+        } @else {
+            ul class="entries" {
+                @for n in notes.iter().rev() {
+                    @if let Some(d) = n.day {
+                        li {
+                            span class="muted" { (d.strftime("%A %-d %B")) }
+                            ul { @for thing in &n.value.things { li { (thing) } } }
                         }
                     }
                 }
             }
+        }
+    })
+}
+
+/// Practice minutes and gratitude notes of `from..=to`, for the weekly review:
+/// both parts under `h3` headings, meant to sit inside a section with an `h2`.
+#[allow(dead_code)] // Wired into the weekly review by its own module.
+pub(crate) async fn week_summary(
+    state: &AppState,
+    who: &Unlocked,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<Markup, PageError> {
+    let practice = week_practice(state, who, from, to).await?;
+    let good = week_good_things(state, who, from, to).await?;
+    Ok(html! {
+        div class="week-practice" {
+            h3 { "Practice" }
+            (practice)
+            h3 { "Good things" }
+            (good)
         }
     })
 }
@@ -264,7 +304,7 @@ pub async fn list(
             p { "Short guided practices for a busy day. Pick one, choose a length, and follow along. "
                 "Wandering attention is part of it: coming back is the practice." }
             @if let Some((week, month, suggestion, logs)) = &mine {
-                @if let Some((slug, title, reason)) = suggestion {
+                @if let Some((slug, _title, reason)) = suggestion {
                     p class="suggestion" { a href={ "/practices/" (slug) } { (reason) } }
                 }
                 (totals_card(*week, *month))
@@ -502,7 +542,7 @@ mod tests {
         let state = AppState::new(&config, Arc::new(store)).unwrap();
         let accounts = state.services.accounts();
         let made = accounts
-            .sign_up("weekly", "kettle maple orbit", now())
+            .sign_up("weekly", "kettle maple orbit", "UTC", now())
             .await
             .unwrap();
         let who = accounts
