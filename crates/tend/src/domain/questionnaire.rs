@@ -39,8 +39,17 @@ pub struct Draft {
     pub followup: Option<u8>,
 }
 
-impl crate::service::Kind for Draft {
-    const KIND: &'static str = "questionnaire-draft";
+/// Every questionnaire in progress, by instrument id, in one sealed record. One
+/// record (not one per questionnaire) because a record's slot name is stored in
+/// the clear and must not say which questionnaire someone has started.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Drafts {
+    #[serde(default)]
+    pub drafts: BTreeMap<String, Draft>,
+}
+
+impl crate::service::Kind for Drafts {
+    const KIND: &'static str = "questionnaire-drafts";
 }
 
 impl Draft {

@@ -225,6 +225,21 @@ async fn answering_moves_on_goes_back_and_resumes_where_it_stopped() {
     assert!(page.contains("Since last time") && page.contains("things look harder"));
     assert!(page.contains("2 check-ins"), "the chart shows both");
 
+    // Which questionnaire someone took, or has in progress, is sealed too.
+    post(&b, &app, "/questionnaires/phq9/q/1", &[("answer", "2")]).await;
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        if let Ok(b) = std::fs::read(format!("{}{suffix}", app.db.sqlite_file().display())) {
+            bytes.extend(b);
+        }
+    }
+    for marker in ["who5", "phq9", "WHO-5"] {
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{marker} in the clear"
+        );
+    }
+
     // A small difference is not called a change (WHO-5 MIC is 10).
     let location = complete(&b, &app, "who5", &["1", "1", "1", "1", "1"]).await;
     let (_, page) = get(&b, &app, &location).await;

@@ -26,7 +26,7 @@ use super::today_for;
 use crate::domain::Invalid;
 use crate::domain::helplines::Helplines;
 use crate::domain::questionnaire::{
-    Draft, Preferences, Response as Answers, check_answers, from_time, parse_answer,
+    Draft, Drafts, Preferences, Response as Answers, check_answers, from_time, parse_answer,
     parse_followup, parse_settings, to_time,
 };
 use crate::service::{Stored, Unlocked};
@@ -42,6 +42,7 @@ use crate::web::{AppState, now};
 const HISTORY_DAYS: i64 = 366;
 const HISTORY_LIMIT: i64 = 400;
 const PREFS_SLOT: &str = "questionnaire-preferences";
+const DRAFTS_SLOT: &str = "questionnaire-drafts";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -71,10 +72,6 @@ fn instrument<'a>(state: &'a AppState, id: &str) -> Result<&'a Instrument, PageE
     state.catalog.get(id).ok_or(PageError::NotFound)
 }
 
-fn draft_slot(id: &str) -> String {
-    format!("draft:{id}")
-}
-
 /// A number with at most two decimals and no trailing zeros (`3.42`, `52`).
 fn num(v: f64) -> String {
     let s = format!("{v:.2}");
@@ -96,22 +93,52 @@ async fn preferences(state: &AppState, who: &Unlocked) -> Result<Preferences, Pa
         .unwrap_or_default())
 }
 
-/// The draft for one questionnaire: the saved one if it still fits the form, else a fresh one.
+async fn drafts(state: &AppState, who: &Unlocked) -> Result<Drafts, PageError> {
+    Ok(state
+        .services
+        .records(who)
+        .slot::<Drafts>(DRAFTS_SLOT)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_default())
+}
+
+/// The draft for one questionnaire: the saved one if it still fits the form,
+/// else a fresh one; with all drafts, to save it back into.
 async fn draft(
     state: &AppState,
     who: &Unlocked,
     inst: &Instrument,
-) -> Result<(Option<String>, Draft), PageError> {
-    let stored = state
+) -> Result<(Drafts, Draft), PageError> {
+    let all = drafts(state, who).await?;
+    let d = match all.drafts.get(&inst.id) {
+        Some(d) if d.fits(inst) => d.clone(),
+        _ => Draft::new(inst),
+    };
+    Ok((all, d))
+}
+
+async fn save_draft(
+    state: &AppState,
+    who: &Unlocked,
+    mut all: Drafts,
+    id: &str,
+    d: Option<Draft>,
+) -> Result<(), PageError> {
+    match d {
+        Some(d) => {
+            all.drafts.insert(id.to_owned(), d);
+        }
+        None => {
+            all.drafts.remove(id);
+        }
+    }
+    state
         .services
         .records(who)
-        .slot::<Draft>(&draft_slot(&inst.id))
+        .put_slot(DRAFTS_SLOT, None, all, now())
         .await?;
-    Ok(match stored {
-        Some(s) if s.value.fits(inst) => (Some(s.id), s.value),
-        Some(s) => (Some(s.id), Draft::new(inst)),
-        None => (None, Draft::new(inst)),
-    })
+    Ok(())
 }
 
 /// Responses of the last year, newest first.
@@ -594,7 +621,7 @@ async fn answer(
 ) -> Result<Response, PageError> {
     let inst = instrument(&state, &id)?;
     let n = parse_n(inst, &n)?;
-    let (_, mut d) = draft(&state, &who, inst).await?;
+    let (all, mut d) = draft(&state, &who, inst).await?;
     let is_followup = n > inst.items.len();
     let parsed = if is_followup {
         parse_followup(inst, &form.answer).map(|f| (None, f))
@@ -615,11 +642,7 @@ async fn answer(
         Some(c) => d.answers[n - 1] = Some(c),
         None => d.followup = followup,
     }
-    state
-        .services
-        .records(&who)
-        .put_slot(&draft_slot(&inst.id), None, d.clone(), now())
-        .await?;
+    save_draft(&state, &who, all, &inst.id, Some(d.clone())).await?;
     // A risk answer shows help at once, before anything else happens.
     if code.is_some_and(|c| crisis_answer(inst, n, c)) {
         return Ok(Redirect::to(&format!("/questionnaires/{id}/help")).into_response());
@@ -734,7 +757,7 @@ async fn submit(
     SignedForm { who, .. }: SignedForm<Empty>,
 ) -> Result<Response, PageError> {
     let inst = instrument(&state, &id)?;
-    let (draft_id, d) = draft(&state, &who, inst).await?;
+    let (all, d) = draft(&state, &who, inst).await?;
     if d.first_unanswered().is_some() {
         let errors = [Invalid::new(
             "submit",
@@ -766,9 +789,7 @@ async fn submit(
             now(),
         )
         .await?;
-    if let Some(draft_id) = draft_id {
-        records.delete::<Draft>(&draft_id).await?;
-    }
+    save_draft(&state, &who, all, &inst.id, None).await?;
     Ok(Redirect::to(&format!("/questionnaires/{id}/results/{}", saved.id)).into_response())
 }
 
@@ -778,13 +799,8 @@ async fn restart(
     SignedForm { who, .. }: SignedForm<Empty>,
 ) -> Result<Response, PageError> {
     let inst = instrument(&state, &id)?;
-    if let (Some(draft_id), _) = draft(&state, &who, inst).await? {
-        state
-            .services
-            .records(&who)
-            .delete::<Draft>(&draft_id)
-            .await?;
-    }
+    let (all, _) = draft(&state, &who, inst).await?;
+    save_draft(&state, &who, all, &inst.id, None).await?;
     Ok(Redirect::to(&format!("/questionnaires/{id}")).into_response())
 }
 
