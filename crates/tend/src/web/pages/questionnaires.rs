@@ -872,7 +872,7 @@ async fn result(
                 }
             }
             h2 { "Over time" }
-            div class="q-chart" { (PreEscaped(render_chart_svg(inst, &pts))) }
+            div class="q-chart" tabindex="0" role="group" aria-label="Chart; on a narrow screen it scrolls sideways" { (PreEscaped(render_chart_svg(inst, &pts))) }
             details class="q-table" open[pts.len() <= 3] {
                 summary { "The same as a table" }
                 (PreEscaped(render_chart_table(inst, &pts)))
