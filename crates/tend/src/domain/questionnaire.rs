@@ -24,6 +24,17 @@ pub struct Response {
     /// The unscored follow-up question (PHQ-9, GAD-7), as an option index.
     #[serde(default)]
     pub followup: Option<u8>,
+    /// When it was sent, in milliseconds: orders two responses saved within the
+    /// same second (the record's own timestamps are whole seconds).
+    #[serde(default)]
+    pub submitted_ms: i64,
+}
+
+impl Response {
+    /// Sorts responses in the order they were given.
+    pub fn order_key(day: Option<Date>, created_at: i64, r: &Response) -> (Option<Date>, i64, i64) {
+        (day, created_at, r.submitted_ms)
+    }
 }
 
 impl crate::service::Kind for Response {

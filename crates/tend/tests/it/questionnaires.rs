@@ -146,8 +146,22 @@ async fn the_due_list_follows_choices_schedules_and_pauses() {
 }
 
 #[tokio::test]
-async fn answering_moves_on_goes_back_and_resumes_where_it_stopped() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn answering_moves_on_goes_back_and_resumes_sqlite() {
+    answering_moves_on_goes_back_and_resumes_where_it_stopped(
+        TestApp::spawn(Backend::Sqlite).await.unwrap(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn answering_moves_on_goes_back_and_resumes_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    answering_moves_on_goes_back_and_resumes_where_it_stopped(app).await;
+}
+
+async fn answering_moves_on_goes_back_and_resumes_where_it_stopped(app: TestApp) {
     let b = signed_in(&app, "resumer").await;
 
     let (status, page) = get(&b, &app, "/questionnaires/who5").await;
@@ -391,8 +405,20 @@ async fn other_peoples_responses_are_not_found() {
 }
 
 #[tokio::test]
-async fn the_api_lists_due_scores_and_stores_responses() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn the_api_sqlite() {
+    the_api_lists_due_scores_and_stores_responses(TestApp::spawn(Backend::Sqlite).await.unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn the_api_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    the_api_lists_due_scores_and_stores_responses(app).await;
+}
+
+async fn the_api_lists_due_scores_and_stores_responses(app: TestApp) {
     let (token, _) = app.api_account("api_q", PASS).await;
     let api = app.api();
     let auth = format!("Bearer {token}");
@@ -510,4 +536,57 @@ async fn the_api_lists_due_scores_and_stores_responses() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn pages_stay_fast_with_a_year_of_responses() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let b = signed_in(&app, "busy_year").await;
+    // Every questionnaire as often as its schedule allows for a year is about 360
+    // responses; they go in through the pages' own store via the API of a second
+    // session of the same person.
+    let res = app
+        .api()
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"handle": "busy_year", "passphrase": PASS}))
+        .send()
+        .await
+        .unwrap();
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let auth = format!("Bearer {token}");
+    let mut last = String::new();
+    for i in 0..360 {
+        let v: Value = app
+            .api()
+            .post(app.url("/api/v1/questionnaires/who5/responses"))
+            .header("authorization", &auth)
+            .json(&json!({"answers": [i % 6, 3, 3, 2, 1]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        last = v["id"].as_str().unwrap().to_owned();
+    }
+    for path in [
+        "/questionnaires".to_owned(),
+        format!("/questionnaires/who5/results/{last}"),
+    ] {
+        get(&b, &app, &path).await;
+        let start = std::time::Instant::now();
+        let (status, page) = get(&b, &app, &path).await;
+        let took = start.elapsed();
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("WHO-5"));
+        eprintln!("{path}: {took:?} (debug build, over HTTP)");
+        // Generous for an unoptimised build on a shared 2-core machine.
+        assert!(
+            took < std::time::Duration::from_millis(250),
+            "{path} took {took:?}"
+        );
+    }
 }

@@ -141,6 +141,10 @@ async fn save_draft(
     Ok(())
 }
 
+fn key(r: &Stored<Answers>) -> (Option<Date>, i64, i64) {
+    Answers::order_key(r.day, r.created_at, &r.value)
+}
+
 /// Responses of the last year, newest first.
 async fn recent(
     state: &AppState,
@@ -290,10 +294,12 @@ async fn list_page(
 ) -> Result<Markup, PageError> {
     let today = today_for(state, who).await?;
     let responses = recent(state, who, today).await?;
-    // Newest first, so the first response seen per questionnaire is its latest.
     let mut latest: BTreeMap<&str, &Stored<Answers>> = BTreeMap::new();
     for r in &responses {
-        latest.entry(r.value.instrument.as_str()).or_insert(r);
+        let slot = latest.entry(r.value.instrument.as_str()).or_insert(r);
+        if key(r) > key(slot) {
+            *slot = r;
+        }
     }
     let last_done: BTreeMap<String, tend_instruments::time::Date> = latest
         .iter()
@@ -785,6 +791,7 @@ async fn submit(
                 instrument: inst.id.clone(),
                 answers: d.answers,
                 followup: d.followup,
+                submitted_ms: jiff::Timestamp::now().as_millisecond(),
             },
             now(),
         )
@@ -828,8 +835,9 @@ async fn result(
     let previous = history
         .iter()
         .filter(|r| r.value.instrument == inst.id && r.id != response.id)
-        .filter(|r| (r.day, r.created_at) <= (response.day, response.created_at))
-        .find_map(|r| score_of(inst, &r.value)?.score);
+        .filter(|r| key(r) < key(&response))
+        .max_by_key(|r| key(r))
+        .and_then(|r| score_of(inst, &r.value)?.score);
     let change = match (previous, res.score) {
         (Some(p), Some(c)) => Some(describe_change(inst, p, c)),
         _ => None,
@@ -929,7 +937,7 @@ pub(crate) async fn week_results(
             limit: Some(HISTORY_LIMIT),
         })
         .await?;
-    responses.reverse();
+    responses.sort_by_key(key);
     Ok(responses
         .iter()
         .filter_map(|r| {
@@ -1097,6 +1105,7 @@ async fn api_respond(
                 instrument: inst.id.clone(),
                 answers,
                 followup,
+                submitted_ms: jiff::Timestamp::now().as_millisecond(),
             },
             now(),
         )
