@@ -1132,3 +1132,76 @@ async fn api_responses(
         .collect();
     Ok(Json(json!({ "responses": list })).into_response())
 }
+
+/// The chosen check-ins that are due today, as `(id, short name)`, for the
+/// Today page; empty while paused.
+// Until the Today page calls it, this has no caller.
+#[allow(dead_code)]
+pub(crate) async fn due_now(
+    state: &AppState,
+    who: &Unlocked,
+) -> Result<Vec<(String, String)>, PageError> {
+    let prefs = preferences(state, who).await?;
+    let today = today_for(state, who).await?;
+    if prefs.paused_on(today) || prefs.instruments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut last: BTreeMap<String, tend_instruments::time::Date> = BTreeMap::new();
+    for r in recent(state, who, today).await? {
+        if let Some(d) = r.day.and_then(to_time) {
+            last.entry(r.value.instrument).or_insert(d);
+        }
+    }
+    let today_t = to_time(today).ok_or_else(|| PageError::Internal("date out of range".into()))?;
+    Ok(schedule(&state.catalog, &prefs.choice(), &last, today_t)
+        .into_iter()
+        .filter(|s| s.due)
+        .filter_map(|s| {
+            let name = state.catalog.get(&s.instrument)?.short_name.clone();
+            Some((s.instrument, name))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_without_trailing_zeros() {
+        assert_eq!(num(52.0), "52");
+        assert_eq!(num(3.5), "3.5");
+        assert_eq!(num(3.41666), "3.42");
+        assert_eq!(num(-0.0), "0");
+    }
+
+    #[test]
+    fn weaker_areas_point_at_the_matching_step() {
+        let c = tend_instruments::Catalog::embedded().unwrap();
+        let step = |id: &str, answers: &[u8]| {
+            let inst = c.get(id).unwrap();
+            let a: Vec<Option<u8>> = answers.iter().map(|x| Some(*x)).collect();
+            step_for(inst, &inst.score(&a).unwrap())
+        };
+        // SCS-SF all "almost never" on positive items, "almost always" on negative: low.
+        assert_eq!(
+            step("scs-sf", &[5, 1, 1, 5, 1, 1, 1, 5, 5, 1, 5, 5]),
+            Some("/critic")
+        );
+        assert_eq!(step("scs-sf", &[1, 5, 5, 1, 5, 5, 5, 1, 1, 5, 1, 1]), None);
+        assert_eq!(step("who5", &[2, 2, 2, 2, 2]), Some("/practices"));
+        assert_eq!(
+            step("who5", &[1, 1, 1, 1, 1]),
+            Some("/help"),
+            "index 20: support"
+        );
+        assert_eq!(step("who5", &[4, 4, 4, 4, 4]), None);
+        assert_eq!(step("burnout-single", &[5]), Some("/help"));
+        assert_eq!(step("burnout-single", &[3]), Some("/goals"));
+        assert_eq!(
+            step("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            Some("/help"),
+            "item 9 always points at help"
+        );
+    }
+}
