@@ -825,9 +825,19 @@ async fn result(
         .await?
         .filter(|r| r.value.instrument == inst.id)
         .ok_or(PageError::NotFound)?;
-    let res = inst
-        .score(&response.value.answers)
-        .map_err(|e| PageError::Internal(format!("stored answers no longer score: {e}")))?;
+    let Ok(res) = inst.score(&response.value.answers) else {
+        // Only possible if a data file's items changed after this was saved: say
+        // so kindly instead of failing, and keep the answers for export.
+        return Ok(layout::page(
+            &format!("{} result", inst.short_name),
+            Some(&who),
+            html! {
+                h1 { "Your " (inst.short_name) " result" }
+                p { "This response was saved for an earlier version of the questionnaire, so tend can't score it now. Your answers are kept." }
+                p { a href="/questionnaires" { "Back to check-ins" } }
+            },
+        ));
+    };
     let today = today_for(&state, &who).await?;
     let history = recent(&state, &who, today).await?;
     let pts = points(inst, &history);
