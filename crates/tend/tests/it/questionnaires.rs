@@ -582,7 +582,7 @@ async fn pages_stay_fast_with_a_year_of_responses() {
         let took = start.elapsed();
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("WHO-5"));
-        eprintln!("{path}: {took:?} (debug build, over HTTP)");
+        eprintln!("{path}: {took:?} over HTTP");
         // Generous for an unoptimised build on a shared 2-core machine.
         assert!(
             took < std::time::Duration::from_millis(250),
