@@ -33,3 +33,6 @@ pub use model::{
 };
 pub use schedule::{DueStatus, Pause, ScheduleChoice, due_today, schedule};
 pub use score::{ScoreError, ScoreResult, Subscales};
+/// Re-exported so callers can build the `time::Date`s that schedules and charts
+/// take without depending on `time` themselves.
+pub use time;
