@@ -218,7 +218,7 @@ async fn letters_view(
                 div class="actions" { button type="submit" { "Save the letter" } }
             }
             section aria-labelledby="letters-h" {
-                h2 id="letters-h" { "Your letters" }
+                h2 id="letters-h" { "Letters you have written" }
                 @if list.is_empty() {
                     p class="muted" { "Letters you save will be here, to read again on a hard day." }
                 } @else {
