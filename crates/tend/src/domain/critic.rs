@@ -308,7 +308,11 @@ impl DebriefInput {
                 true,
             ),
         };
-        if errors.is_empty() { Ok(d) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(d)
+        } else {
+            Err(errors)
+        }
     }
 }
 

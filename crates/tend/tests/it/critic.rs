@@ -53,20 +53,36 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
     assert!(url.starts_with("/critic/") && url.ends_with("?saved=thought"));
     let (status, page) = get(&b, app.url(&url)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<mark>I&#39;m such an idiot</mark>") || page.contains("<mark>I'm such an idiot</mark>"), "{page}");
+    assert!(
+        page.contains("<mark>I&#39;m such an idiot</mark>")
+            || page.contains("<mark>I'm such an idiot</mark>"),
+        "{page}"
+    );
     assert!(page.contains("Could this be labeling?"));
     assert!(page.contains("sounds like it might be"));
     assert!(page.contains("Ward") && page.contains("loudness 7 of 10"));
     // Prompts that fit labeling.
     assert!(page.contains("Would you call a friend that word"));
-    assert!(!page.contains("You don&#39;t have to carry this alone") && !page.contains("carry this alone"));
+    assert!(
+        !page.contains("You don&#39;t have to carry this alone")
+            && !page.contains("carry this alone")
+    );
 
     // The kinder answer, saved with the thought and shown back.
-    let id = url.trim_start_matches("/critic/").split('?').next().unwrap().to_owned();
+    let id = url
+        .trim_start_matches("/critic/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     let res = post(
         &b,
         app.url(&format!("/critic/{id}/reframe")),
-        &[("csrf", &csrf), ("reframe", "You froze once. REFRAMEMARKER-4410"), ("version", "1")],
+        &[
+            ("csrf", &csrf),
+            ("reframe", "You froze once. REFRAMEMARKER-4410"),
+            ("version", "1"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -77,7 +93,11 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
     let res = post(
         &b,
         app.url(&format!("/critic/{id}/reframe")),
-        &[("csrf", &csrf), ("reframe", "Second answer REFRAME-2"), ("version", "2")],
+        &[
+            ("csrf", &csrf),
+            ("reframe", "Second answer REFRAME-2"),
+            ("version", "2"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -87,7 +107,11 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
     let res = post(
         &b,
         app.url(&format!("/critic/{id}/reframe")),
-        &[("csrf", &csrf), ("reframe", "from an old tab"), ("version", "1")],
+        &[
+            ("csrf", &csrf),
+            ("reframe", "from an old tab"),
+            ("version", "1"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -96,7 +120,10 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
     // The log: by week, by place, the list.
     let (_, log) = get(&b, app.url("/critic")).await;
     assert!(log.contains("By week") && log.contains("Where"));
-    assert!(log.contains("<th scope=\"row\">Ward</th><td>1</td>"), "{log}");
+    assert!(
+        log.contains("<th scope=\"row\">Ward</th><td>1</td>"),
+        "{log}"
+    );
     assert!(log.contains(&format!("href=\"/critic/{id}\"")));
     assert!(log.contains("answered kindly"));
     assert!(log.contains("Labeling: 1"));
@@ -107,7 +134,13 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
     let res = post(
         &b,
         app.url(&format!("/critic/{id}/edit")),
-        &[("csrf", &csrf), ("text", "I should have known that dose by now"), ("place", "exam"), ("intensity", ""), ("version", "3")],
+        &[
+            ("csrf", &csrf),
+            ("text", "I should have known that dose by now"),
+            ("place", "exam"),
+            ("intensity", ""),
+            ("version", "3"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -117,12 +150,23 @@ async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
 
     // The kindness hub shows the week in kind words.
     let (_, hub) = get(&b, app.url("/kindness")).await;
-    assert!(hub.contains("You noticed 1 thought from the inner critic, and answered 1 of them"), "{hub}");
+    assert!(
+        hub.contains("You noticed 1 thought from the inner critic, and answered 1 of them"),
+        "{hub}"
+    );
 
     // Delete means delete.
-    let res = post(&b, app.url(&format!("/critic/{id}/delete")), &[("csrf", &csrf)]).await;
+    let res = post(
+        &b,
+        app.url(&format!("/critic/{id}/delete")),
+        &[("csrf", &csrf)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(get(&b, app.url(&format!("/critic/{id}"))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&b, app.url(&format!("/critic/{id}"))).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -148,39 +192,91 @@ async fn bad_input_is_refused_kindly_and_nothing_is_saved() {
     let res = post(
         &b,
         app.url("/debrief/new"),
-        &[("csrf", &csrf), ("what_i_felt", "KEPTFEELING"), ("kind_sentence", "")],
+        &[
+            ("csrf", &csrf),
+            ("what_i_felt", "KEPTFEELING"),
+            ("kind_sentence", ""),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
-    assert!(html.contains("What happened can&#39;t be empty") || html.contains("What happened can't be empty"), "{html}");
+    assert!(
+        html.contains("What happened can&#39;t be empty")
+            || html.contains("What happened can't be empty"),
+        "{html}"
+    );
     assert!(html.contains("KEPTFEELING") && html.contains("The kind sentence can"));
     let long_kind = "k".repeat(501);
     let res = post(
         &b,
         app.url("/debrief/new"),
-        &[("csrf", &csrf), ("what_happened", "a"), ("kind_sentence", &long_kind)],
+        &[
+            ("csrf", &csrf),
+            ("what_happened", "a"),
+            ("kind_sentence", &long_kind),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(get(&b, app.url("/debrief")).await.1.contains("Debriefs you write will be here"));
+    assert!(
+        get(&b, app.url("/debrief"))
+            .await
+            .1
+            .contains("Debriefs you write will be here")
+    );
 
     // Letters and break notes.
-    let res = post(&b, app.url("/kindness/letter"), &[("csrf", &csrf), ("body", " ")]).await;
+    let res = post(
+        &b,
+        app.url("/kindness/letter"),
+        &[("csrf", &csrf), ("body", " ")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let long_letter = "l".repeat(20_001);
-    let res = post(&b, app.url("/kindness/letter"), &[("csrf", &csrf), ("body", &long_letter)]).await;
+    let res = post(
+        &b,
+        app.url("/kindness/letter"),
+        &[("csrf", &csrf), ("body", &long_letter)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(get(&b, app.url("/kindness/letter")).await.1.contains("Letters you save will be here"));
+    assert!(
+        get(&b, app.url("/kindness/letter"))
+            .await
+            .1
+            .contains("Letters you save will be here")
+    );
     let long_note = "n".repeat(2_001);
-    let res = post(&b, app.url("/kindness/break"), &[("csrf", &csrf), ("note", &long_note)]).await;
+    let res = post(
+        &b,
+        app.url("/kindness/break"),
+        &[("csrf", &csrf), ("note", &long_note)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(get(&b, app.url("/kindness")).await.1.contains("Nothing noted here this week"));
+    assert!(
+        get(&b, app.url("/kindness"))
+            .await
+            .1
+            .contains("Nothing noted here this week")
+    );
 
     // An empty reframe is refused and the thought is unchanged.
-    let res = post(&b, app.url("/critic/new"), &[("csrf", &csrf), ("text", "I'm useless")]).await;
+    let res = post(
+        &b,
+        app.url("/critic/new"),
+        &[("csrf", &csrf), ("text", "I'm useless")],
+    )
+    .await;
     let url = location(&res);
-    let id = url.trim_start_matches("/critic/").split('?').next().unwrap().to_owned();
+    let id = url
+        .trim_start_matches("/critic/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     let res = post(
         &b,
         app.url(&format!("/critic/{id}/reframe")),
@@ -188,30 +284,56 @@ async fn bad_input_is_refused_kindly_and_nothing_is_saved() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!get(&b, app.url(&format!("/critic/{id}"))).await.1.contains("Your kinder answer</p>"));
+    assert!(
+        !get(&b, app.url(&format!("/critic/{id}")))
+            .await
+            .1
+            .contains("Your kinder answer</p>")
+    );
     // Forms without the token are refused.
     let res = post(&b, app.url("/critic/new"), &[("text", "forged")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // An odd prompt number still shows a page.
-    assert_eq!(get(&b, app.url("/kindness/letter?prompt=zz")).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&b, app.url("/kindness/letter?prompt=zz")).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn other_peoples_records_are_not_found() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let (alice, a_csrf) = signed_in(&app, "alice_c").await;
-    let t = location(&post(&alice, app.url("/critic/new"), &[("csrf", &a_csrf), ("text", "I always fail")]).await);
+    let t = location(
+        &post(
+            &alice,
+            app.url("/critic/new"),
+            &[("csrf", &a_csrf), ("text", "I always fail")],
+        )
+        .await,
+    );
     let t = t.split('?').next().unwrap().to_owned();
     let d = location(
         &post(
             &alice,
             app.url("/debrief/new"),
-            &[("csrf", &a_csrf), ("what_happened", "x"), ("kind_sentence", "y")],
+            &[
+                ("csrf", &a_csrf),
+                ("what_happened", "x"),
+                ("kind_sentence", "y"),
+            ],
         )
         .await,
     );
     let d = d.split('?').next().unwrap().to_owned();
-    let l = location(&post(&alice, app.url("/kindness/letter"), &[("csrf", &a_csrf), ("body", "Dear me")]).await);
+    let l = location(
+        &post(
+            &alice,
+            app.url("/kindness/letter"),
+            &[("csrf", &a_csrf), ("body", "Dear me")],
+        )
+        .await,
+    );
     let l = l.split('?').next().unwrap().to_owned();
 
     let (bob, b_csrf) = signed_in(&app, "bob_c").await;
@@ -225,16 +347,34 @@ async fn other_peoples_records_are_not_found() {
         format!("{l}/delete"),
         "/critic/not-an-id".into(),
     ] {
-        assert_eq!(get(&bob, app.url(&path)).await.0, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            get(&bob, app.url(&path)).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     for (path, form) in [
-        (format!("{t}/reframe"), vec![("csrf", b_csrf.as_str()), ("reframe", "hi"), ("version", "1")]),
-        (format!("{t}/edit"), vec![("csrf", b_csrf.as_str()), ("text", "hi"), ("version", "1")]),
+        (
+            format!("{t}/reframe"),
+            vec![
+                ("csrf", b_csrf.as_str()),
+                ("reframe", "hi"),
+                ("version", "1"),
+            ],
+        ),
+        (
+            format!("{t}/edit"),
+            vec![("csrf", b_csrf.as_str()), ("text", "hi"), ("version", "1")],
+        ),
         (format!("{t}/delete"), vec![("csrf", b_csrf.as_str())]),
         (format!("{d}/delete"), vec![("csrf", b_csrf.as_str())]),
         (format!("{l}/delete"), vec![("csrf", b_csrf.as_str())]),
     ] {
-        assert_eq!(post(&bob, app.url(&path), &form).await.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            post(&bob, app.url(&path), &form).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     // Alice still has everything.
     for path in [&t, &d, &l] {
@@ -260,14 +400,24 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     let res = post(
         &b,
         app.url("/critic/new"),
-        &[("csrf", &csrf), ("text", "I messed up Mrs Okafor's meds in bed 12. I'm hopeless.")],
+        &[
+            ("csrf", &csrf),
+            (
+                "text",
+                "I messed up Mrs Okafor's meds in bed 12. I'm hopeless.",
+            ),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let url = location(&res);
     let (_, page) = get(&b, app.url(&url)).await;
     assert!(page.contains("This might identify a patient"), "{page}");
-    let id = url.trim_start_matches("/critic/").split('?').next().unwrap();
+    let id = url
+        .trim_start_matches("/critic/")
+        .split('?')
+        .next()
+        .unwrap();
     assert!(page.contains(&format!("href=\"/critic/{id}/edit\"")));
     assert!(!page.contains("carry this alone"));
 
@@ -277,7 +427,10 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
         app.url("/debrief/new"),
         &[
             ("csrf", &csrf),
-            ("what_happened", "Missed a low potassium for the patient in room 4 bed 2"),
+            (
+                "what_happened",
+                "Missed a low potassium for the patient in room 4 bed 2",
+            ),
             ("what_i_felt", "Shame, hot face"),
             ("common_humanity", "Every resident I know"),
             ("one_lesson", "Check the overnight labs first"),
@@ -288,10 +441,16 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = get(&b, app.url(&location(&res))).await;
     assert!(page.contains("This might identify a patient"));
-    let order: Vec<usize> = ["Missed a low potassium", "Shame, hot face", "Every resident", "Check the overnight", "KINDMARKER"]
-        .iter()
-        .map(|m| page.find(m).unwrap_or_else(|| panic!("{m} missing")))
-        .collect();
+    let order: Vec<usize> = [
+        "Missed a low potassium",
+        "Shame, hot face",
+        "Every resident",
+        "Check the overnight",
+        "KINDMARKER",
+    ]
+    .iter()
+    .map(|m| page.find(m).unwrap_or_else(|| panic!("{m} missing")))
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert!(page.contains("class=\"kind-words\">KINDMARKER"));
 
@@ -299,7 +458,14 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     let res = post(
         &b,
         app.url("/journal/new"),
-        &[("csrf", &csrf), ("title", ""), ("body", "Rounds were long. I'm such an idiot. Part of me wants to die.")],
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            (
+                "body",
+                "Rounds were long. I'm such an idiot. Part of me wants to die.",
+            ),
+        ],
     )
     .await;
     let (_, page) = get(&b, app.url(&location(&res))).await;
@@ -312,13 +478,25 @@ async fn the_break_and_letters_are_saved_and_shown_back() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let (b, csrf) = signed_in(&app, "kindone").await;
     let (_, page) = get(&b, app.url("/kindness/break")).await;
-    assert!(page.contains("Remember: I&#39;m not alone") || page.contains("Remember: I'm not alone"));
-    let res = post(&b, app.url("/kindness/break"), &[("csrf", &csrf), ("note", "BREAKNOTE-1")]).await;
+    assert!(
+        page.contains("Remember: I&#39;m not alone") || page.contains("Remember: I'm not alone")
+    );
+    let res = post(
+        &b,
+        app.url("/kindness/break"),
+        &[("csrf", &csrf), ("note", "BREAKNOTE-1")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = get(&b, app.url(&location(&res))).await;
     assert!(page.contains("BREAKNOTE-1") && page.contains("Thank you for being kind"));
     // A break without a note still counts.
-    let res = post(&b, app.url("/kindness/break"), &[("csrf", &csrf), ("note", "")]).await;
+    let res = post(
+        &b,
+        app.url("/kindness/break"),
+        &[("csrf", &csrf), ("note", "")],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let (_, page) = get(&b, app.url("/kindness/letter?prompt=1")).await;
@@ -328,7 +506,11 @@ async fn the_break_and_letters_are_saved_and_shown_back() {
     let res = post(
         &b,
         app.url("/kindness/letter"),
-        &[("csrf", &csrf), ("prompt", prompt), ("body", "Dear me,\n\nLETTERMARKER-88")],
+        &[
+            ("csrf", &csrf),
+            ("prompt", prompt),
+            ("body", "Dear me,\n\nLETTERMARKER-88"),
+        ],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -338,12 +520,25 @@ async fn the_break_and_letters_are_saved_and_shown_back() {
     let (_, list) = get(&b, app.url("/kindness/letter")).await;
     assert!(list.contains("Dear me"));
     let (_, hub) = get(&b, app.url("/kindness")).await;
-    assert!(hub.contains("1 compassionate letter") && hub.contains("2 self-compassion breaks"), "{hub}");
+    assert!(
+        hub.contains("1 compassionate letter") && hub.contains("2 self-compassion breaks"),
+        "{hub}"
+    );
 
     let id_path = url.split('?').next().unwrap();
-    let res = post(&b, app.url(&format!("{id_path}/delete")), &[("csrf", &csrf)]).await;
+    let res = post(
+        &b,
+        app.url(&format!("{id_path}/delete")),
+        &[("csrf", &csrf)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(get(&b, app.url("/kindness/letter")).await.1.contains("Letters you save will be here"));
+    assert!(
+        get(&b, app.url("/kindness/letter"))
+            .await
+            .1
+            .contains("Letters you save will be here")
+    );
 
     // None of it is in the database in the clear.
     let mut bytes = Vec::new();

@@ -285,15 +285,7 @@ pub async fn save_reframe(
     let reframe = match validate_reframe(&form.reframe) {
         Ok(r) => r,
         Err(errors) => {
-            let page = thought_page(
-                &state,
-                &who,
-                &current,
-                &form.reframe,
-                &errors,
-                None,
-                None,
-            );
+            let page = thought_page(&state, &who, &current, &form.reframe, &errors, None, None);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -310,15 +302,7 @@ pub async fn save_reframe(
         Err(ServiceError::Stale) => {
             let note = "This thought was changed in another tab or device after you opened it. \
                         Your words are below, unchanged. Saving now will replace the other version.";
-            let page = thought_page(
-                &state,
-                &who,
-                &current,
-                &form.reframe,
-                &[],
-                None,
-                Some(note),
-            );
+            let page = thought_page(&state, &who, &current, &form.reframe, &[], None, Some(note));
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -439,12 +423,7 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<Empty>,
 ) -> Result<Response, PageError> {
-    if !state
-        .services
-        .records(&who)
-        .delete::<Thought>(&id)
-        .await?
-    {
+    if !state.services.records(&who).delete::<Thought>(&id).await? {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to("/critic").into_response())
@@ -459,7 +438,7 @@ fn week_start(d: Date) -> Date {
 /// A bar for a count, drawn as SVG (no inline styles under the CSP); hidden
 /// from screen readers, which get the number itself.
 fn bar(count: usize, max: usize) -> Markup {
-    let width = if max == 0 { 0 } else { count * 100 / max };
+    let width = (count * 100).checked_div(max).unwrap_or(0);
     html! {
         svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="12" aria-hidden="true" focusable="false" {
             rect x="0" y="0" width=(width) height="10" rx="2" {}
@@ -536,7 +515,10 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
     by_week.reverse();
     let week_max = by_week.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let mut places: Vec<(Option<Place>, usize)> = by_place.into_iter().collect();
-    places.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.map(|p| p.id()).cmp(&b.0.map(|p| p.id()))));
+    places.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(a.0.map(|p| p.id()).cmp(&b.0.map(|p| p.id())))
+    });
     let place_max = places.first().map_or(0, |p| p.1);
     let mut patterns: Vec<(&str, usize)> = by_pattern.into_iter().collect();
     patterns.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));

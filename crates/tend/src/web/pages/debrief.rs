@@ -86,12 +86,7 @@ fn input_of(d: &Debrief) -> DebriefInput {
     }
 }
 
-fn form_page(
-    state: &AppState,
-    who: &Unlocked,
-    input: &DebriefInput,
-    errors: &[Invalid],
-) -> Markup {
+fn form_page(state: &AppState, who: &Unlocked, input: &DebriefInput, errors: &[Invalid]) -> Markup {
     layout::page(
         "Mistake debrief",
         Some(who),
@@ -270,12 +265,7 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<Empty>,
 ) -> Result<Response, PageError> {
-    if !state
-        .services
-        .records(&who)
-        .delete::<Debrief>(&id)
-        .await?
-    {
+    if !state.services.records(&who).delete::<Debrief>(&id).await? {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to("/debrief").into_response())

@@ -40,7 +40,9 @@ pub fn routes() -> Router<AppState> {
 
 pub async fn hub(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
     let today = super::today_for(&state, &who).await?;
-    let week_ago = today.checked_sub(jiff::Span::new().days(6)).unwrap_or(today);
+    let week_ago = today
+        .checked_sub(jiff::Span::new().days(6))
+        .unwrap_or(today);
     let this_week = super::critic::week_summary(&state, &who, week_ago, today).await?;
     Ok(layout::page(
         "Self-kindness",
@@ -340,12 +342,7 @@ pub async fn delete_letter(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<Empty>,
 ) -> Result<Response, PageError> {
-    if !state
-        .services
-        .records(&who)
-        .delete::<Letter>(&id)
-        .await?
-    {
+    if !state.services.records(&who).delete::<Letter>(&id).await? {
         return Err(PageError::NotFound);
     }
     Ok(Redirect::to("/kindness/letter").into_response())

@@ -11,11 +11,8 @@ use crate::domain::helplines::Helplines;
 /// Byte spans worth marking: every reported pattern and every self-critical
 /// sentence's critic words.
 pub(crate) fn spans_of(analysis: &Analysis) -> Vec<(usize, usize)> {
-    let mut spans: Vec<(usize, usize)> = analysis
-        .patterns
-        .iter()
-        .map(|f| (f.start, f.end))
-        .collect();
+    let mut spans: Vec<(usize, usize)> =
+        analysis.patterns.iter().map(|f| (f.start, f.end)).collect();
     spans.extend(analysis.sentences.iter().filter_map(|s| s.critic_span));
     spans
 }
@@ -203,7 +200,10 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         let html = marked_text("<b>x</b> & y", &[(3, 4)]).into_string();
-        assert!(html.contains("&lt;b&gt;<mark>x</mark>&lt;/b&gt; &amp; y"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;<mark>x</mark>&lt;/b&gt; &amp; y"),
+            "{html}"
+        );
     }
 
     #[test]
