@@ -342,6 +342,7 @@ async fn other_peoples_records_are_not_found() {
         format!("{t}/edit"),
         format!("{t}/delete"),
         d.clone(),
+        format!("{d}/edit"),
         format!("{d}/delete"),
         l.clone(),
         format!("{l}/delete"),
@@ -368,6 +369,15 @@ async fn other_peoples_records_are_not_found() {
         ),
         (format!("{t}/delete"), vec![("csrf", b_csrf.as_str())]),
         (format!("{d}/delete"), vec![("csrf", b_csrf.as_str())]),
+        (
+            format!("{d}/edit"),
+            vec![
+                ("csrf", b_csrf.as_str()),
+                ("what_happened", "x"),
+                ("kind_sentence", "y"),
+                ("version", "1"),
+            ],
+        ),
         (format!("{l}/delete"), vec![("csrf", b_csrf.as_str())]),
     ] {
         assert_eq!(
@@ -439,7 +449,8 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (_, page) = get(&b, app.url(&location(&res))).await;
+    let debrief = location(&res);
+    let (_, page) = get(&b, app.url(&debrief)).await;
     assert!(page.contains("This might identify a patient"));
     let order: Vec<usize> = [
         "Missed a low potassium",
@@ -453,6 +464,33 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert!(page.contains("class=\"kind-words\">KINDMARKER"));
+    // Easy to edit, e.g. to take the room and bed out.
+    let (status, edit) = get(
+        &b,
+        app.url(&format!("{}/edit", debrief.split('?').next().unwrap())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(edit.contains("room 4 bed 2") && edit.contains("name=\"version\" value=\"1\""));
+    let res = post(
+        &b,
+        app.url(&format!("{}/edit", debrief.split('?').next().unwrap())),
+        &[
+            ("csrf", &csrf),
+            (
+                "what_happened",
+                "Missed a low potassium on the morning bloods",
+            ),
+            ("kind_sentence", "KINDMARKER I'm learning."),
+            ("version", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&b, app.url(&location(&res))).await;
+    assert!(
+        !page.contains("This might identify a patient") && page.contains("Your changes are saved")
+    );
 
     // Journal entries get the same help and highlights.
     let res = post(
@@ -548,4 +586,103 @@ async fn the_break_and_letters_are_saved_and_shown_back() {
         }
     }
     assert!(!bytes.windows(11).any(|w| w == b"BREAKNOTE-1"));
+}
+
+/// A year of noticing: the pages read only what they show (day ranges and
+/// limits), so they stay quick. Timings are printed; the bound is loose
+/// because this is a debug build on a shared machine.
+#[tokio::test]
+async fn pages_stay_quick_with_a_year_of_data() {
+    use tend::domain::critic::{BreakNote, Debrief, Letter, Place, Thought};
+    use tend::service::Services;
+
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (token, _) = app.api_account("busy_year", PASS).await;
+    let services = Services {
+        store: app.db.store.clone(),
+        kdf: crate::helpers::FAST_KDF,
+        session_ttl: 3600,
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let who = services
+        .accounts()
+        .authenticate(&token, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let records = services.records(&who);
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let mut some_id = String::new();
+    for back in 0..365i64 {
+        let day = today.checked_sub(jiff::Span::new().days(back)).unwrap();
+        let ts = now - back * 86_400;
+        for i in 0..3 {
+            let t = Thought {
+                text: format!("I'm such an idiot, I always get this wrong ({back}/{i})"),
+                place: Some(Place::ALL[(back as usize + i) % 6]),
+                intensity: Some(5),
+                patterns: vec!["labeling".into(), "overgeneralizing".into()],
+                reframe: if i == 0 {
+                    "You are learning.".into()
+                } else {
+                    String::new()
+                },
+            };
+            some_id = records.create(Some(day), t, ts).await.unwrap().id;
+        }
+        if back % 7 == 0 {
+            let d = Debrief {
+                what_happened: "A hard round".into(),
+                what_i_felt: "Shame".into(),
+                common_humanity: String::new(),
+                one_lesson: String::new(),
+                kind_sentence: "I'm learning.".into(),
+            };
+            records.create(Some(day), d, ts).await.unwrap();
+            let l = Letter {
+                prompt: String::new(),
+                body: "Dear me".into(),
+            };
+            records.create(Some(day), l, ts).await.unwrap();
+        }
+        if back % 2 == 0 {
+            let n = BreakNote {
+                note: "breathed".into(),
+            };
+            records.create(Some(day), n, ts).await.unwrap();
+        }
+    }
+    let client = app.api();
+    let cookie = format!("tend_session={token}");
+    for path in [
+        "/critic".to_owned(),
+        format!("/critic/{some_id}"),
+        "/kindness".into(),
+        "/kindness/break".into(),
+        "/kindness/letter".into(),
+        "/debrief".into(),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            let start = std::time::Instant::now();
+            let res = client
+                .get(app.url(&path))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let _ = res.text().await.unwrap();
+            times.push(start.elapsed());
+        }
+        times.sort();
+        eprintln!("{path}: median {:?} (debug build, over HTTP)", times[3]);
+        assert!(
+            times[3] < std::time::Duration::from_millis(250),
+            "{path} took {:?}",
+            times[3]
+        );
+    }
 }

@@ -14,7 +14,7 @@ use super::critic::when;
 use crate::content::Prompt;
 use crate::domain::Invalid;
 use crate::domain::critic::{DEBRIEF_FIELD_MAX, Debrief, DebriefInput, KIND_SENTENCE_MAX};
-use crate::service::{Stored, Unlocked};
+use crate::service::{ServiceError, Stored, Unlocked};
 use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/debrief", get(list))
         .route("/debrief/new", get(new_form).post(create))
         .route("/debrief/{id}", get(show))
+        .route("/debrief/{id}/edit", get(edit_form).post(update))
         .route("/debrief/{id}/delete", get(confirm_delete).post(delete))
 }
 
@@ -86,7 +87,25 @@ fn input_of(d: &Debrief) -> DebriefInput {
     }
 }
 
-fn form_page(state: &AppState, who: &Unlocked, input: &DebriefInput, errors: &[Invalid]) -> Markup {
+/// Where an edit posts to, the version it started from, and a note when it
+/// was changed elsewhere meanwhile.
+struct Editing<'a> {
+    id: &'a str,
+    version: i64,
+    note: Option<&'a str>,
+}
+
+fn form_page(
+    state: &AppState,
+    who: &Unlocked,
+    input: &DebriefInput,
+    errors: &[Invalid],
+    editing: Option<&Editing<'_>>,
+) -> Markup {
+    let action = editing.map_or_else(
+        || "/debrief/new".to_owned(),
+        |e| format!("/debrief/{}/edit", e.id),
+    );
     layout::page(
         "Mistake debrief",
         Some(who),
@@ -96,8 +115,10 @@ fn form_page(state: &AppState, who: &Unlocked, input: &DebriefInput, errors: &[I
             p { "For a clinical error, a near miss, a failed exam or being shamed on rounds. About five minutes. "
                 "Only the first and the last part are needed; the rest can stay empty. Only you can read this." }
             (error_summary(errors))
-            form method="post" action="/debrief/new" class="stack debrief" novalidate {
+            @if let Some(n) = editing.and_then(|e| e.note) { div class="errors" role="alert" { p { (n) } } }
+            form method="post" action=(action) class="stack debrief" novalidate {
                 (csrf(who))
+                @if let Some(e) = editing { input type="hidden" name="version" value=(e.version); }
                 @for (i, (field, prompt, value, max, required)) in parts(state, input).into_iter().enumerate() {
                     @let hint_id = format!("{field}-hint");
                     @let described = if has_error(errors, field) { format!("{hint_id} {field}-error") } else { hint_id.clone() };
@@ -122,7 +143,7 @@ fn form_page(state: &AppState, who: &Unlocked, input: &DebriefInput, errors: &[I
 }
 
 pub async fn new_form(State(state): State<AppState>, Person(who): Person) -> Markup {
-    form_page(&state, &who, &DebriefInput::default(), &[])
+    form_page(&state, &who, &DebriefInput::default(), &[], None)
 }
 
 pub async fn create(
@@ -134,7 +155,7 @@ pub async fn create(
         Err(errors) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&state, &who, &form, &errors),
+                form_page(&state, &who, &form, &errors, None),
             )
                 .into_response());
         }
@@ -211,10 +232,11 @@ pub async fn show(
         Some(&who),
         html! {
             @if q.saved == "1" { (layout::notice("Your debrief is saved. That took courage.")) }
+            @if q.saved == "edit" { (layout::notice("Your changes are saved.")) }
             (risk_help(&state.helplines, &[&v.what_happened, &v.what_i_felt, &v.common_humanity, &v.one_lesson, &v.kind_sentence]))
             h1 { "Your debrief" }
             p class="muted" { (when(d.created_at)) }
-            (phi_notice(&[&v.what_happened], None))
+            (phi_notice(&[&v.what_happened], Some(&format!("/debrief/{}/edit", d.id))))
             // The first four parts, then the kind sentence last and on its own.
             dl class="debrief" {
                 @for (field, prompt, value, _, _) in parts(&state, &input).into_iter().take(4) {
@@ -229,11 +251,82 @@ pub async fn show(
                 p class="kind-words" { (v.kind_sentence) }
             }
             p class="actions" {
+                a href={ "/debrief/" (d.id) "/edit" } { "Edit" }
                 a href={ "/debrief/" (d.id) "/delete" } { "Delete" }
                 a href="/debrief" { "All debriefs" }
             }
         },
     ))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let d = load(&state, &who, &id).await?;
+    let editing = Editing {
+        id: &d.id,
+        version: d.version,
+        note: None,
+    };
+    Ok(form_page(
+        &state,
+        &who,
+        &input_of(&d.value),
+        &[],
+        Some(&editing),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(flatten)]
+    input: DebriefInput,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<EditForm>,
+) -> Result<Response, PageError> {
+    let current = load(&state, &who, &id).await?;
+    let version: i64 = form.version.trim().parse().unwrap_or(0);
+    let debrief = match form.input.validate() {
+        Ok(d) => d,
+        Err(errors) => {
+            let editing = Editing {
+                id: &id,
+                version,
+                note: None,
+            };
+            let page = form_page(&state, &who, &form.input, &errors, Some(&editing));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match state
+        .services
+        .records(&who)
+        .update(&id, version, debrief, now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/debrief/{id}?saved=edit")).into_response()),
+        Err(ServiceError::Stale) => {
+            let editing = Editing {
+                id: &id,
+                version: current.version,
+                note: Some(
+                    "This debrief was changed in another tab or device after you opened it. \
+                     Your words are below, unchanged. Saving now will replace the other version.",
+                ),
+            };
+            let page = form_page(&state, &who, &form.input, &[], Some(&editing));
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn confirm_delete(
