@@ -24,7 +24,10 @@ impl SqliteStore {
             // power cut can lose the last moments, which fits a journal app.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Under steady load the write-ahead log can grow between checkpoints;
+            // cap what it keeps on disk afterwards.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
