@@ -35,7 +35,10 @@ async fn main() -> anyhow::Result<()> {
     let store = store::connect(&url).await?;
     let services = Arc::new(Services {
         store,
-        kdf: KdfParams { memory_kib: 256, iterations: 1 },
+        kdf: KdfParams {
+            memory_kib: 256,
+            iterations: 1,
+        },
         session_ttl: 30 * 24 * 3600,
     });
     let today = jiff::Zoned::now().date();
@@ -50,7 +53,11 @@ async fn main() -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 let created = services
                     .accounts()
-                    .sign_up(&format!("bench{i}"), &format!("bench passphrase number {i}"), now)
+                    .sign_up(
+                        &format!("bench{i}"),
+                        &format!("bench passphrase number {i}"),
+                        now,
+                    )
                     .await?;
                 let token = created.token.encode();
                 let who = services
@@ -59,7 +66,16 @@ async fn main() -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("fresh session did not authenticate"))?;
                 let records = services.records(&who);
-                records.put_slot("profile", None, Profile { time_zone: "UTC".into() }, now).await?;
+                records
+                    .put_slot(
+                        "profile",
+                        None,
+                        Profile {
+                            time_zone: "UTC".into(),
+                        },
+                        now,
+                    )
+                    .await?;
                 for d in 0..days {
                     let day = today.checked_sub(d.days())?;
                     let at = now - i64::from(d) * 86_400;
@@ -68,11 +84,17 @@ async fn main() -> anyhow::Result<()> {
                         energy: (1 + ((d + 2) % 5)) as u8,
                         sleep_hours: 5.0 + (d % 4) as f32,
                         movement_minutes: ((d * 7) % 60) as u16,
-                        meals: if d % 6 == 0 { Meals::Skipped } else { Meals::Eaten },
+                        meals: if d % 6 == 0 {
+                            Meals::Skipped
+                        } else {
+                            Meals::Eaten
+                        },
                         joy: "a kind word from a resident".into(),
                         note: String::new(),
                     };
-                    records.put_slot(&day.to_string(), Some(day), checkin, at).await?;
+                    records
+                        .put_slot(&day.to_string(), Some(day), checkin, at)
+                        .await?;
                     let entry = JournalEntry {
                         title: format!("Day {d}"),
                         body: "Long shift on the ward. I was slow with the notes and felt behind, \

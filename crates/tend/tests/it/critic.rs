@@ -185,6 +185,16 @@ async fn bad_input_is_refused_kindly_and_nothing_is_saved() {
         let html = res.text().await.unwrap();
         assert!(html.contains("class=\"field-error\""), "{html}");
     }
+    // Help never waits for valid input.
+    let risky = format!("I want to die. {}", "x".repeat(1_000));
+    let res = post(
+        &b,
+        app.url("/critic/new"),
+        &[("csrf", &csrf), ("text", &risky)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("carry this alone"));
     let (_, log) = get(&b, app.url("/critic")).await;
     assert!(log.contains("Thoughts you notice will appear here"));
 
@@ -653,6 +663,18 @@ async fn pages_stay_quick_with_a_year_of_data() {
             };
             records.create(Some(day), n, ts).await.unwrap();
         }
+    }
+    // To time a release build against the same data: copy it out, then run
+    // `tend serve --data-dir DIR` and send the printed cookie.
+    if let Ok(dir) = std::env::var("TEND_PERF_COPY_TO") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let from = format!("{}{suffix}", app.db.sqlite_file().display());
+            if std::path::Path::new(&from).exists() {
+                std::fs::copy(&from, format!("{dir}/tend.db{suffix}")).unwrap();
+            }
+        }
+        eprintln!("copied to {dir}; cookie tend_session={token}; a thought: /critic/{some_id}");
     }
     let client = app.api();
     let cookie = format!("tend_session={token}");

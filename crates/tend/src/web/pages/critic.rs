@@ -110,11 +110,18 @@ fn thought_form(
     }
 }
 
-fn capture_page(who: &Unlocked, input: &ThoughtInput, errors: &[Invalid]) -> Markup {
+fn capture_page(
+    state: &AppState,
+    who: &Unlocked,
+    input: &ThoughtInput,
+    errors: &[Invalid],
+) -> Markup {
     layout::page(
         "Notice a thought",
         Some(who),
         html! {
+            // Shown even when the form has a problem: help must never wait for valid input.
+            (risk_help(&state.helplines, &[&input.text]))
             h1 { "Notice a thought" }
             p class="muted" { "Catching the critic in the act is a skill. Write the thought down as it is; you don't have to argue with it yet." }
             (thought_form(who, "/critic/new", input, None, errors, "Save the thought"))
@@ -122,8 +129,8 @@ fn capture_page(who: &Unlocked, input: &ThoughtInput, errors: &[Invalid]) -> Mar
     )
 }
 
-pub async fn new_form(Person(who): Person) -> Markup {
-    capture_page(&who, &ThoughtInput::default(), &[])
+pub async fn new_form(State(state): State<AppState>, Person(who): Person) -> Markup {
+    capture_page(&state, &who, &ThoughtInput::default(), &[])
 }
 
 pub async fn create(
@@ -135,7 +142,7 @@ pub async fn create(
         Err(errors) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                capture_page(&who, &form, &errors),
+                capture_page(&state, &who, &form, &errors),
             )
                 .into_response());
         }
@@ -322,6 +329,7 @@ pub struct EditForm {
 }
 
 fn edit_page(
+    state: &AppState,
     who: &Unlocked,
     id: &str,
     input: &ThoughtInput,
@@ -333,6 +341,7 @@ fn edit_page(
         "Edit the thought",
         Some(who),
         html! {
+            (risk_help(&state.helplines, &[&input.text]))
             h1 { "Edit the thought" }
             @if let Some(n) = note { div class="errors" role="alert" { p { (n) } } }
             (thought_form(who, &format!("/critic/{id}/edit"), input, Some(version), errors, "Save changes"))
@@ -347,6 +356,7 @@ pub async fn edit_form(
 ) -> Result<Markup, PageError> {
     let t = load(&state, &who, &id).await?;
     Ok(edit_page(
+        &state,
         &who,
         &t.id,
         &ThoughtInput::from_thought(&t.value),
@@ -371,7 +381,7 @@ pub async fn update(
     let fields = match input.validate() {
         Ok(f) => f,
         Err(errors) => {
-            let page = edit_page(&who, &id, &input, version, &errors, None);
+            let page = edit_page(&state, &who, &id, &input, version, &errors, None);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -386,7 +396,7 @@ pub async fn update(
         Err(ServiceError::Stale) => {
             let note = "This thought was changed in another tab or device after you opened it. \
                         Your words are below, unchanged. Saving now will replace the other version.";
-            let page = edit_page(&who, &id, &input, current.version, &[], Some(note));
+            let page = edit_page(&state, &who, &id, &input, current.version, &[], Some(note));
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
