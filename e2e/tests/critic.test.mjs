@@ -173,11 +173,39 @@ test('risk language shows help at once; patient details get a gentle warning wit
   await page.getByRole('button', { name: 'Save the thought' }).click();
   await page.getByRole('heading', { name: 'This might identify a patient' }).waitFor();
   await checkA11y(page, 'thought with patient warning');
-  await page.getByRole('link', { name: 'Edit the words' }).click();
+  await page.getByRole('link', { name: 'Change the words' }).click();
   await checkA11y(page, 'edit thought');
   await page.getByLabel('What is the critic saying?').fill("I mixed up a patient's meds. I'm hopeless.");
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('Your changes are saved.').waitFor();
   assert.equal(await page.getByRole('heading', { name: 'This might identify a patient' }).count(), 0);
   await page.context().close();
+});
+
+test('works without JavaScript, fits a phone, and marks patterns in journal entries', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signUp(page, tend.base);
+  await page.goto(`${tend.base}/critic/new`);
+  await page.getByLabel('What is the critic saying?').fill('I should have known that dose by now.');
+  await page.getByLabel('Exam or studying').check();
+  await page.getByRole('button', { name: 'Save the thought' }).click();
+  await page.getByText('Could this be should statements?').waitFor();
+  await page.getByLabel('Your kinder answer').fill('Nobody knows every dose. Looking it up is good practice.');
+  await page.getByRole('button', { name: 'Save my kinder answer' }).click();
+  await page.locator('.reframe').getByText('Looking it up is good practice.').waitFor();
+  const thoughtUrl = page.url().split('?')[0];
+
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('Long day on the ward.\nI always mess up handovers.');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.locator('article mark').first().waitFor();
+  await page.getByText('Could this be overgeneralizing?').waitFor();
+
+  for (const path of [thoughtUrl, '/critic', '/critic/new', '/kindness', '/kindness/break', '/kindness/letter', '/debrief', '/debrief/new']) {
+    await page.goto(path.startsWith('http') ? path : `${tend.base}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(overflow, false, `no sideways scrolling at 360 px on ${path}`);
+  }
+  await context.close();
 });

@@ -164,7 +164,7 @@ pub async fn show(
                 h1 { (e.value.display_title()) }
                 p class="muted" { (when(e.created_at))
                     @if e.updated_at != e.created_at { " · edited " (when(e.updated_at)) } }
-                (highlight::marked_text(&e.value.body, &highlight::spans_of(&analysis)))
+                (highlight::marked_paragraphs(&e.value.body, &highlight::spans_of(&analysis)))
             }
             (highlight::phi_notice(&[&e.value.title, &e.value.body], Some(&edit)))
             @if !analysis.patterns.is_empty() {

@@ -58,6 +58,44 @@ pub(crate) fn marked_text(text: &str, spans: &[(usize, usize)]) -> Markup {
     }
 }
 
+/// Like `layout::paragraphs` (paragraphs on blank lines, `<br>` on single
+/// line breaks), with the spans in `<mark>`; a mark that crosses a line break
+/// is split in two.
+pub(crate) fn marked_paragraphs(text: &str, spans: &[(usize, usize)]) -> Markup {
+    let spans = clean_spans(text, spans);
+    // Byte offset of a subslice of `text`; `split` and `lines` only hand out subslices.
+    let offset = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
+    let line_segments = |line: &str| -> Vec<(String, bool)> {
+        let (ls, le) = (offset(line), offset(line) + line.len());
+        let mut out = Vec::new();
+        let mut at = ls;
+        for &(s, e) in spans.iter().filter(|(s, e)| *s < le && *e > ls) {
+            let (s, e) = (s.max(ls), e.min(le));
+            if s > at {
+                out.push((text[at..s].to_owned(), false));
+            }
+            out.push((text[s..e].to_owned(), true));
+            at = e;
+        }
+        if at < le {
+            out.push((text[at..le].to_owned(), false));
+        }
+        out
+    };
+    html! {
+        @for para in text.split("\n\n") {
+            p {
+                @for (i, line) in para.lines().enumerate() {
+                    @if i > 0 { br; }
+                    @for (words, marked) in line_segments(line) {
+                        @if marked { mark { (words) } } @else { (words) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One finding per pattern (the most confident), in the detector's order.
 pub(crate) fn distinct_findings(analysis: &Analysis) -> Vec<&Finding> {
     let mut seen = Vec::new();
@@ -147,7 +185,7 @@ pub(crate) fn phi_notice(texts: &[&str], edit_href: Option<&str>) -> Markup {
                     }
                 }
                 @if let Some(href) = edit_href {
-                    p { a class="button secondary" href=(href) { "Edit the words" } }
+                    p { a class="button secondary" href=(href) { "Change the words" } }
                 }
             }
         }
@@ -195,6 +233,18 @@ mod tests {
         assert!(html.contains("<mark>I'm such an idiot</mark>"), "{html}");
         assert_eq!(html.matches("<mark>").count(), 1, "{html}");
         assert!(html.contains("Ça va: ") && html.ends_with(". Élan</div>"));
+    }
+
+    #[test]
+    fn paragraphs_keep_their_breaks_and_marks_split_at_lines() {
+        let t = "One idiot.\nTwo\n\nThree é";
+        let s = t.find("idiot").unwrap();
+        let e = t.find("Two").unwrap() + 3;
+        let html = marked_paragraphs(t, &[(s, e), (t.len() - 2, t.len())]).into_string();
+        assert_eq!(
+            html,
+            "<p>One <mark>idiot.</mark><br><mark>Two</mark></p><p>Three <mark>é</mark></p>"
+        );
     }
 
     #[test]
