@@ -30,7 +30,18 @@ async fn signed_in(app: &TestApp, handle: &str) -> (reqwest::Client, String) {
 
 #[tokio::test]
 async fn a_thought_is_captured_highlighted_logged_and_answered_kindly() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    capture_log_and_reframe(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_thought_is_captured_highlighted_logged_and_answered_kindly_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    capture_log_and_reframe(app).await;
+}
+
+async fn capture_log_and_reframe(app: TestApp) {
     let (b, csrf) = signed_in(&app, "noticer").await;
     let (status, form) = get(&b, app.url("/critic/new")).await;
     assert_eq!(status, StatusCode::OK);
