@@ -11,7 +11,6 @@ use std::sync::Arc;
 use jiff::ToSpan;
 use tend::domain::checkin::{Checkin, Meals};
 use tend::domain::journal::JournalEntry;
-use tend::domain::profile::Profile;
 use tend::service::Services;
 use tend::store::{self, DatabaseUrl};
 use tend::vault::KdfParams;
@@ -56,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
                     .sign_up(
                         &format!("bench{i}"),
                         &format!("bench passphrase number {i}"),
+                        "UTC",
                         now,
                     )
                     .await?;
@@ -66,16 +66,6 @@ async fn main() -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("fresh session did not authenticate"))?;
                 let records = services.records(&who);
-                records
-                    .put_slot(
-                        "profile",
-                        None,
-                        Profile {
-                            time_zone: "UTC".into(),
-                        },
-                        now,
-                    )
-                    .await?;
                 for d in 0..days {
                     let day = today.checked_sub(d.days())?;
                     let at = now - i64::from(d) * 86_400;

@@ -1,4 +1,5 @@
 use crate::domain::account::{Handle, Passphrase};
+use crate::domain::profile::Profile;
 use crate::store::{AccountRow, SessionRow};
 use crate::vault::{
     self, DataKey, KdfParams, PassphraseHash, RecoveryCode, SessionToken, WrappedKey,
@@ -89,10 +90,12 @@ impl Accounts<'_> {
         Ok(token)
     }
 
+    /// Creates an account with its first session and its sealed profile.
     pub async fn sign_up(
         &self,
         handle: &str,
         passphrase: &str,
+        time_zone: &str,
         now: i64,
     ) -> ServiceResult<NewAccount> {
         let mut problems = Vec::new();
@@ -100,7 +103,11 @@ impl Accounts<'_> {
         let passphrase = Passphrase::parse(passphrase)
             .map_err(|e| problems.push(e))
             .ok();
-        let (Some(handle), Some(passphrase)) = (handle, passphrase) else {
+        let time_zone = Profile::parse_time_zone(time_zone)
+            .map_err(|e| problems.push(e))
+            .ok();
+        let (Some(handle), Some(passphrase), Some(time_zone)) = (handle, passphrase, time_zone)
+        else {
             return Err(ServiceError::Invalid(problems));
         };
         if self
@@ -140,10 +147,21 @@ impl Accounts<'_> {
                 e => e.into(),
             })?;
         let token = self.start_session(&account_id, &key, now).await?;
+        let who = Unlocked {
+            account_id,
+            handle: handle.as_str().to_owned(),
+            key,
+            session_hash: token.lookup_hash(),
+            csrf: token.csrf_token(),
+        };
+        self.0
+            .records(&who)
+            .put_slot("profile", None, Profile { time_zone }, now)
+            .await?;
         Ok(NewAccount {
             token,
             recovery_code: code,
-            handle: handle.as_str().to_owned(),
+            handle: who.handle,
         })
     }
 

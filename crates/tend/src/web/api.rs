@@ -17,7 +17,6 @@ use super::extract::{ApiJson, ApiPerson, ClientKey};
 use super::{AppState, now};
 use crate::domain::checkin::{Checkin, CheckinInput, Meals};
 use crate::domain::journal::{JournalEntry, JournalInput};
-use crate::domain::profile::Profile;
 use crate::domain::summary::{summarise_week, window_start};
 use crate::service::{Credentials, Stored, Unlocked};
 use crate::store::RecordFilter;
@@ -82,26 +81,12 @@ async fn sign_up(
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<Response, ApiError> {
     limited(&state, &client)?;
-    let time_zone =
-        Profile::parse_time_zone(&body.time_zone).map_err(|e| ApiError::Invalid(vec![e]))?;
     let created = state
         .services
         .accounts()
-        .sign_up(&body.handle, &body.passphrase, now())
+        .sign_up(&body.handle, &body.passphrase, &body.time_zone, now())
         .await?;
     let token = created.token.encode();
-    if let Some(who) = state
-        .services
-        .accounts()
-        .authenticate(&token, now())
-        .await?
-    {
-        state
-            .services
-            .records(&who)
-            .put_slot("profile", None, Profile { time_zone }, now())
-            .await?;
-    }
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -7,7 +7,6 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
-use crate::domain::profile::Profile;
 use crate::service::{Credentials, NewAccount, ServiceError};
 use crate::web::error::PageError;
 use crate::web::extract::{
@@ -185,14 +184,10 @@ pub async fn signup(
         )
             .into_response())
     };
-    let time_zone = match Profile::parse_time_zone(&form.time_zone) {
-        Ok(tz) => tz,
-        Err(e) => return redo(vec![e]),
-    };
     let created = match state
         .services
         .accounts()
-        .sign_up(&form.handle, &form.passphrase, now())
+        .sign_up(&form.handle, &form.passphrase, &form.time_zone, now())
         .await
     {
         Ok(c) => c,
@@ -206,18 +201,6 @@ pub async fn signup(
         Err(e) => return Err(e.into()),
     };
     let token = created.token.encode();
-    if let Some(who) = state
-        .services
-        .accounts()
-        .authenticate(&token, now())
-        .await?
-    {
-        state
-            .services
-            .records(&who)
-            .put_slot("profile", None, Profile { time_zone }, now())
-            .await?;
-    }
     let mut res = recovery_code_page(&created, "Your account is ready").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,

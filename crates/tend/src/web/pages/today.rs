@@ -15,6 +15,66 @@ use crate::web::error::PageError;
 use crate::web::extract::Person;
 use crate::web::layout;
 
+/// Every step of the guide, one tap from Today.
+const TOOLS: &[(&str, &str, &str)] = &[
+    (
+        "/critic/new",
+        "Notice a thought",
+        "catch the inner critic in a sentence",
+    ),
+    (
+        "/critic",
+        "Your critic log",
+        "when and where it shows up, and kinder answers",
+    ),
+    (
+        "/practices",
+        "Practise",
+        "breathing space, body scan, loving-kindness…",
+    ),
+    (
+        "/kindness/break",
+        "Self-compassion break",
+        "two minutes, three steps",
+    ),
+    (
+        "/debrief/new",
+        "Mistake debrief",
+        "for a hard day on the ward or a bad exam",
+    ),
+    (
+        "/goals",
+        "This week's goals",
+        "checked against the hours you really have",
+    ),
+    (
+        "/selfcare",
+        "Self-care trends",
+        "sleep, movement, meals and mood over time",
+    ),
+    (
+        "/gratitude",
+        "Three good things",
+        "and a past one for a hard day",
+    ),
+    (
+        "/questionnaires",
+        "Check in with a questionnaire",
+        "well-being, stress, self-compassion",
+    ),
+    (
+        "/review",
+        "Weekly review",
+        "your week in one place, and a reflection",
+    ),
+    ("/support", "People and help lines", "who you can reach"),
+    (
+        "/learn",
+        "Learn",
+        "the ten steps, and what the research shows",
+    ),
+];
+
 #[derive(Debug, Default, Deserialize)]
 pub struct TodayQuery {
     saved: Option<String>,
@@ -103,6 +163,16 @@ pub async fn page(
                     a class="button" href="/journal/new" { "Write an entry" }
                     a href="/journal" { "All entries" }
                 }
+            }
+            section aria-labelledby="tools-h" class="card" {
+                h2 id="tools-h" { "Your tools" }
+                p class="muted" { "Pick whatever fits the moment. There is no order and no score." }
+                ul class="tools" {
+                    @for (href, label, hint) in TOOLS {
+                        li { a href=(href) { (label) } " " span class="muted" { (hint) } }
+                    }
+                }
+                p { a class="button secondary" href="/hard-moment" { "Having a hard moment?" } }
             }
         },
     ))

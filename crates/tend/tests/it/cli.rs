@@ -1,0 +1,118 @@
+//! The `tend` command line, run as a real process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const TEND: &str = env!("CARGO_BIN_EXE_tend");
+
+#[test]
+fn score_prints_one_json_object_and_refuses_bad_input_in_one_line() {
+    let out = Command::new(TEND)
+        .args(["score", "who5", "3", "3", "3", "3", "3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["instrument"], "who5");
+    assert_eq!(v["score"], 60);
+    assert_eq!(v["subscales"]["raw"], 15);
+
+    for bad in [
+        vec!["score", "who5", "3"],
+        vec!["score", "nope", "1"],
+        vec!["score", "phq9", "0", "0", "0", "0", "0", "0", "0", "0", "9"],
+    ] {
+        let out = Command::new(TEND).args(&bad).output().unwrap();
+        assert!(!out.status.success(), "{bad:?} should fail");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "one-line message: {err}");
+    }
+    // `-` marks an unanswered item.
+    let out = Command::new(TEND)
+        .args(["score", "phq9", "0", "1", "-", "0", "0", "0", "0", "0", "1"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "phq9-item9")
+    );
+}
+
+#[test]
+fn analyze_reads_lines_and_reports_each() {
+    let mut child = Command::new(TEND)
+        .args(["analyze", "--json", "--lines"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"I'm such an idiot, I always get it wrong.\nThe team rounded at eight.\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["self_critical"], true);
+    assert_eq!(lines[0]["patterns"][0]["pattern"], "labeling");
+    assert_eq!(lines[1]["distorted"], false);
+}
+
+#[test]
+fn migrate_creates_the_database_and_serve_prints_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh");
+    let out = Command::new(TEND)
+        .args(["migrate", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(data.join("tend.db").exists());
+
+    let mut child = Command::new(TEND)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env("TEND_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with("tend is running at http://127.0.0.1:"),
+        "{line}"
+    );
+
+    let out = Command::new(TEND)
+        .args(["serve", "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite: or postgres://"));
+    let out = Command::new(TEND).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).to_string();
+    for cmd in ["serve", "migrate", "score", "analyze"] {
+        assert!(help.contains(cmd));
+    }
+}
