@@ -99,7 +99,7 @@ async fn break_view(
             (risk_help(&state.helplines, &[note, if saved { latest_note } else { "" }]))
             h1 { (guide.title) }
             p { (guide.summary) }
-            ol class="steps" {
+            ol class="break-steps" {
                 @for step in &guide.steps {
                     li { h2 { (step.title) } p { (step.text) } }
                 }
