@@ -184,6 +184,9 @@ fn keepable(pairs: &[(String, String)]) -> Vec<(String, String)> {
         ("note", "Note"),
         ("joy", "Joyful thing"),
         ("text", "Text"),
+        ("good1", "Good thing"),
+        ("good2", "Good thing"),
+        ("good3", "Good thing"),
     ];
     KEEP.iter()
         .filter_map(|(field, label)| {

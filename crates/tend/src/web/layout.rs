@@ -37,6 +37,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                             a href="/learn" { "Learn" }
                             a href="/account" { "Account" }
                         } @else {
+                            a href="/practices" { "Practise" }
                             a href="/learn" { "Learn" }
                             a href="/signin" { "Sign in" }
                             a href="/signup" { "Create account" }

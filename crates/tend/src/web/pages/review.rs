@@ -45,16 +45,24 @@ pub struct ReviewSection {
 /// `RecordFilter` day range, with a limit) and pushes a `ReviewSection`.
 /// Sections with nothing that week should still say so kindly, never "missed".
 pub async fn feature_sections(
-    _state: &AppState,
-    _who: &Unlocked,
-    _week: IsoWeek,
+    state: &AppState,
+    who: &Unlocked,
+    week: IsoWeek,
 ) -> Result<Vec<ReviewSection>, PageError> {
-    #[allow(unused_mut)] // filled in as the other features land
+    let (from, to) = (week.monday(), week.sunday());
     let mut sections: Vec<ReviewSection> = Vec::new();
     // == review seam: noticed thoughts and their patterns (step 1, critic) ==
     // == review seam: reframes written (step 3, kindness) ==
-    // == review seam: practice minutes (step 2, practices) ==
-    // == review seam: gratitude notes (step 10, gratitude) ==
+    sections.push(ReviewSection {
+        id: "practice",
+        title: "Practice".into(),
+        body: super::practices::week_practice(state, who, from, to).await?,
+    });
+    sections.push(ReviewSection {
+        id: "gratitude",
+        title: "Good things".into(),
+        body: super::practices::week_good_things(state, who, from, to).await?,
+    });
     // == review seam: questionnaires taken this week (questionnaires) ==
     Ok(sections)
 }

@@ -106,6 +106,7 @@ pub async fn page(
         .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
         .collect();
     let summary = summarise_week(today, &days);
+    let suggestion = super::practices::suggest_practice(&state, &who).await?;
     let todays = week.iter().find(|s| s.day == Some(today)).map(|s| &s.value);
 
     Ok(layout::page(
@@ -162,6 +163,13 @@ pub async fn page(
                 p class="actions" {
                     a class="button" href="/journal/new" { "Write an entry" }
                     a href="/journal" { "All entries" }
+                }
+            }
+            @if let Some((slug, title, reason)) = &suggestion {
+                section aria-labelledby="suggest-h" class="card" {
+                    h2 id="suggest-h" { "A practice for today" }
+                    p { (reason) }
+                    p { a class="button" href={ "/practices/" (slug) } { "Start " (title) } }
                 }
             }
             section aria-labelledby="tools-h" class="card" {
