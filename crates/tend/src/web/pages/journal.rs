@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::critic::highlight;
 use crate::domain::Invalid;
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
 use crate::service::{ServiceError, Unlocked};
@@ -150,15 +151,26 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let e = load(&state, &who, &id).await?;
+    // The detector runs on the person's own words, in this process, on each
+    // view: nothing it finds is stored, so the entry stays the only record.
+    let analysis = state.detector.analyze(&e.value.body);
+    let edit = format!("/journal/{}/edit", e.id);
     Ok(layout::page(
         &e.value.display_title(),
         Some(&who),
         html! {
+            (highlight::risk_help(&state.helplines, &[&e.value.title, &e.value.body]))
             article {
                 h1 { (e.value.display_title()) }
                 p class="muted" { (when(e.created_at))
                     @if e.updated_at != e.created_at { " · edited " (when(e.updated_at)) } }
-                (layout::paragraphs(&e.value.body))
+                (highlight::marked_paragraphs(&e.value.body, &highlight::spans_of(&analysis)))
+            }
+            (highlight::phi_notice(&[&e.value.title, &e.value.body], Some(&edit)))
+            @if !analysis.patterns.is_empty() {
+                (highlight::findings(&analysis))
+                p { "If one of these thoughts is weighing on you, you could "
+                    a href="/critic/new" { "write it down on its own" } " and answer it as you would a friend." }
             }
             p class="actions" {
                 a class="button" href={ "/journal/" (e.id) "/edit" } { "Edit" }
