@@ -187,6 +187,14 @@ fn keepable(pairs: &[(String, String)]) -> Vec<(String, String)> {
         ("good1", "Good thing"),
         ("good2", "Good thing"),
         ("good3", "Good thing"),
+        ("thought", "Thought"),
+        ("reframe", "Kinder answer"),
+        ("letter", "Letter"),
+        ("what_happened", "What happened"),
+        ("what_i_felt", "What I felt"),
+        ("common_humanity", "Who else has been here"),
+        ("one_lesson", "One lesson"),
+        ("kind_sentence", "Kind sentence"),
     ];
     KEEP.iter()
         .filter_map(|(field, label)| {

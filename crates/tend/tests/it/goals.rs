@@ -475,7 +475,7 @@ async fn the_support_list_adds_edits_and_removes_people(backend: Backend) {
     let (status, html) = get(&b, app.url("/support")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("988"), "help lines from configuration");
-    assert!(html.contains("Peer circles") && html.contains("Coming soon"));
+    assert!(html.contains("Peer circles") && html.contains("href=\"/circles\""));
     let csrf = csrf_of(&html);
 
     let (status, _, html) = post(

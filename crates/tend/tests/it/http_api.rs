@@ -476,6 +476,9 @@ async fn health_and_openapi_describe_the_service() {
         "/api/v1/journal",
         "/api/v1/journal/{id}",
         "/api/v1/helplines",
+        "/api/v1/questionnaires",
+        "/api/v1/questionnaires/{id}",
+        "/api/v1/questionnaires/{id}/responses",
     ] {
         assert!(paths.contains_key(p), "openapi.json lacks {p}");
     }

@@ -640,8 +640,6 @@ pub(crate) async fn week_summary(
     };
     let nothing = thoughts.is_empty() && debriefs + letters + breaks == 0;
     Ok(html! {
-        section class="critic-week" aria-labelledby="critic-week-h" {
-            h2 id="critic-week-h" { "Noticing and kindness" }
             @if nothing {
                 p { "Nothing noted here this week, and that's okay. "
                     a href="/critic/new" { "Notice a thought" } " whenever the critic speaks up." }
@@ -670,6 +668,21 @@ pub(crate) async fn week_summary(
                 }
                 p { a href="/critic" { "See your critic log" } }
             }
+    })
+}
+
+/// The same summary inside its own titled section, for pages that show it alone.
+pub(crate) async fn week_summary_section(
+    state: &AppState,
+    who: &Unlocked,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<Markup, PageError> {
+    let body = week_summary(state, who, from, to).await?;
+    Ok(html! {
+        section class="critic-week" aria-labelledby="critic-week-h" {
+            h2 id="critic-week-h" { "Noticing and kindness" }
+            (body)
         }
     })
 }

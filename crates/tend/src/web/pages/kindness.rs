@@ -43,7 +43,7 @@ pub async fn hub(State(state): State<AppState>, Person(who): Person) -> Result<M
     let week_ago = today
         .checked_sub(jiff::Span::new().days(6))
         .unwrap_or(today);
-    let this_week = super::critic::week_summary(&state, &who, week_ago, today).await?;
+    let this_week = super::critic::week_summary_section(&state, &who, week_ago, today).await?;
     Ok(layout::page(
         "Self-kindness",
         Some(&who),

@@ -83,6 +83,7 @@ pub async fn article(
             }
             p class="actions feature-link" {
                 a class="button" href=(a.meta.feature) { (a.meta.feature_label) }
+                a href={ "/learn/" (a.meta.slug) "/replies" } { "Read and leave replies" }
             }
             nav aria-label="More articles" class="pager" {
                 @if let Some(p) = prev {

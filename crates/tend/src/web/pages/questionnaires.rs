@@ -910,8 +910,6 @@ async fn result(
 
 // ---------------------------------------------------------------- weekly review
 
-// Until the weekly review (issue 6) calls `week_results`, these have no caller.
-#[allow(dead_code)]
 /// Where a weaker area in a result points: the step of the guide that helps.
 fn step_for(inst: &Instrument, res: &ScoreResult) -> Option<&'static str> {
     if res.needs_support() {
@@ -931,7 +929,6 @@ fn step_for(inst: &Instrument, res: &ScoreResult) -> Option<&'static str> {
 /// The check-ins completed between `from` and `to` (inclusive), oldest first:
 /// the questionnaire's name, its result in plain words, and a link to the step
 /// of the guide that matches a weaker area, if any.
-#[allow(dead_code)]
 pub(crate) async fn week_results(
     state: &AppState,
     who: &Unlocked,
@@ -1145,8 +1142,6 @@ async fn api_responses(
 
 /// The chosen check-ins that are due today, as `(id, short name)`, for the
 /// Today page; empty while paused.
-// Until the Today page calls it, this has no caller.
-#[allow(dead_code)]
 pub(crate) async fn due_now(
     state: &AppState,
     who: &Unlocked,

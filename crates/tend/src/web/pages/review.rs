@@ -51,8 +51,11 @@ pub async fn feature_sections(
 ) -> Result<Vec<ReviewSection>, PageError> {
     let (from, to) = (week.monday(), week.sunday());
     let mut sections: Vec<ReviewSection> = Vec::new();
-    // == review seam: noticed thoughts and their patterns (step 1, critic) ==
-    // == review seam: reframes written (step 3, kindness) ==
+    sections.push(ReviewSection {
+        id: "noticing",
+        title: "Noticing and kindness".into(),
+        body: super::critic::week_summary(state, who, from, to).await?,
+    });
     sections.push(ReviewSection {
         id: "practice",
         title: "Practice".into(),
@@ -63,7 +66,25 @@ pub async fn feature_sections(
         title: "Good things".into(),
         body: super::practices::week_good_things(state, who, from, to).await?,
     });
-    // == review seam: questionnaires taken this week (questionnaires) ==
+    let results = super::questionnaires::week_results(state, who, from, to).await?;
+    sections.push(ReviewSection {
+        id: "questionnaires",
+        title: "Questionnaires".into(),
+        body: html! {
+            @if results.is_empty() {
+                p { "No questionnaires this week. " a href="/questionnaires" { "See what's due" } "." }
+            } @else {
+                ul {
+                    @for (name, result, link) in &results {
+                        li {
+                            strong { (name) } ": " (result)
+                            @if let Some(href) = link { " · " a href=(href) { "A step that may help" } }
+                        }
+                    }
+                }
+            }
+        },
+    });
     Ok(sections)
 }
 

@@ -168,16 +168,17 @@ fn render(
                 p { a href="/help" { "All help lines, with notes" } " · " a href="/learn/seek-support" { "Read: seeking support" } }
             }
             section class="card" aria-labelledby="circles-h" {
-                h2 id="circles-h" { "Peer circles" span class="badge" { "Coming soon" } }
+                h2 id="circles-h" { "Peer circles" }
                 p { "Small, anonymous groups of medical students who meet with a trained facilitator, "
                     "in the spirit of the free peer-support groups run by Physicians Anonymous." }
                 ul {
-                    li { "Join with your tend handle: no real name, no e-mail." }
+                    li { "You appear under a pseudonym in each circle: not even your handle is shown." }
                     li { "Meetings shown in your own time zone." }
                     li { "Threads and replies between meetings, with gentle moderation." }
                     li { "A clear path to help if someone is in crisis." }
                 }
-                p class="muted" { "They are being built now. Until then, the people on your list and the lines above are here for you." }
+                p { a class="button secondary" href="/circles" { "Go to your circles" } }
+                p class="muted" { "A facilitator will give you an invite code. Until you have one, the people on your list and the lines above are here for you." }
             }
         },
     )

@@ -107,6 +107,7 @@ pub async fn page(
         .collect();
     let summary = summarise_week(today, &days);
     let suggestion = super::practices::suggest_practice(&state, &who).await?;
+    let due = super::questionnaires::due_now(&state, &who).await?;
     let todays = week.iter().find(|s| s.day == Some(today)).map(|s| &s.value);
 
     Ok(layout::page(
@@ -170,6 +171,17 @@ pub async fn page(
                     h2 id="suggest-h" { "A practice for today" }
                     p { (reason) }
                     p { a class="button" href={ "/practices/" (slug) } { "Start " (title) } }
+                }
+            }
+            @if !due.is_empty() {
+                section aria-labelledby="due-h" class="card" {
+                    h2 id="due-h" { "A check-in questionnaire is ready" }
+                    p { "When you have a few minutes: "
+                        @for (i, (id, name)) in due.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/questionnaires/" (id) } { (name) }
+                        }
+                        ". No rush; it will keep." }
                 }
             }
             section aria-labelledby="tools-h" class="card" {
