@@ -347,12 +347,33 @@ pub async fn calendar_revoke(
 }
 
 /// Escapes text for an iCalendar property value (RFC 5545 §3.3.11).
+/// Every line break (CRLF, LF or a lone CR) becomes `\n`.
 fn ics_text(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
         .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
+        .replace(['\r', '\n'], "\\n")
+}
+
+/// Longest content line in octets, without its CRLF (RFC 5545 §3.1).
+const ICS_LINE_MAX: usize = 75;
+
+/// Writes one content line, folded so no physical line passes 75 octets. Folds
+/// fall between characters, never inside one; each continuation starts with a
+/// space, which counts towards its 75.
+fn ics_line(out: &mut String, line: &str) {
+    let mut used = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if used + n > ICS_LINE_MAX {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(c);
+        used += n;
+    }
+    out.push_str("\r\n");
 }
 
 fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
@@ -385,12 +406,18 @@ fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
             out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
             out.push_str(&format!("DTSTART:{}\r\n", start.strftime("%Y%m%dT%H%M%SZ")));
             out.push_str(&format!("DTEND:{}\r\n", end.strftime("%Y%m%dT%H%M%SZ")));
-            out.push_str(&format!(
-                "SUMMARY:{}\r\n",
-                ics_text(&format!("{} ({})", m.title, m.circle_name))
-            ));
+            ics_line(
+                &mut out,
+                &format!(
+                    "SUMMARY:{}",
+                    ics_text(&format!("{} ({})", m.title, m.circle_name))
+                ),
+            );
             if !desc.is_empty() {
-                out.push_str(&format!("DESCRIPTION:{}\r\n", ics_text(desc.trim_end())));
+                ics_line(
+                    &mut out,
+                    &format!("DESCRIPTION:{}", ics_text(desc.trim_end())),
+                );
             }
             out.push_str("END:VEVENT\r\n");
         }
@@ -446,5 +473,56 @@ mod tests {
         assert!(out.contains("DTSTART:20300107T190000Z\r\n"));
         assert_eq!(out.matches("BEGIN:VEVENT").count(), FEED_WEEKS);
         assert!(out.contains("Bring tea\\, or not"));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_escaped() {
+        assert_eq!(
+            ics_text("one\rtwo\r\nthree\nfour"),
+            "one\\ntwo\\nthree\\nfour"
+        );
+    }
+
+    #[test]
+    fn long_lines_fold_at_75_octets_between_characters() {
+        // Two-, three- and four-byte characters, so a fold can't land on a boundary by luck.
+        let text = "Résumé ☕ peer support 🌱 for third-years; ".repeat(8);
+        let mut out = String::new();
+        ics_line(&mut out, &format!("DESCRIPTION:{}", ics_text(&text)));
+        assert!(out.ends_with("\r\n"));
+        let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
+        assert!(lines.len() > 4, "{lines:?}");
+        let last = lines.len() - 1;
+        for (i, l) in lines.iter().enumerate() {
+            assert!(l.len() <= 75, "line {i} is {} octets: {l:?}", l.len());
+            assert!(i == last || l.len() >= 72, "folds fill the line: {l:?}");
+            assert_eq!(i > 0, l.starts_with(' '), "{l:?}");
+        }
+        // Unfolding (drop each CRLF and the space after it) gives back the line.
+        let unfolded = out.trim_end_matches("\r\n").replace("\r\n ", "");
+        assert_eq!(unfolded, format!("DESCRIPTION:{}", ics_text(&text)));
+        // A short line is left alone.
+        let mut short = String::new();
+        ics_line(&mut short, "SUMMARY:Tea");
+        assert_eq!(short, "SUMMARY:Tea\r\n");
+    }
+
+    #[test]
+    fn the_feed_folds_long_lines_and_escapes_lone_carriage_returns() {
+        let m = FeedMeetingRow {
+            id: "m2".into(),
+            circle_name: "A circle with a rather long name, for the sake of it".into(),
+            title: "Évening check-in for everyone on nights".into(),
+            starts_local: "2030-01-07T19:00".into(),
+            time_zone: "Europe/London".into(),
+            weekly: 0,
+            duration_minutes: 60,
+            video_link: String::new(),
+            note: "Line one\rline two".into(),
+        };
+        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap());
+        assert!(out.split("\r\n").all(|l| l.len() <= 75), "{out}");
+        assert!(out.contains("DESCRIPTION:Line one\\nline two\r\n"), "{out}");
+        assert!(!out.replace("\r\n", "").contains('\r'));
     }
 }
