@@ -222,8 +222,9 @@ pub trait CommunityStore: Send + Sync {
     /// Creates the thread unless one with this id exists (Learn discussions).
     async fn ensure_thread(&self, t: &ThreadRow) -> StoreResult<()>;
     async fn thread(&self, circle_id: &str, id: &str) -> StoreResult<Option<ThreadView>>;
-    /// Newest activity first. Held, hidden and removed threads are left out
-    /// except the viewer's own (`viewer`), or all of them for moderators.
+    /// Newest activity first. Deleted threads are left out; held, hidden and
+    /// removed ones too, except the viewer's own (`viewer`), or all of them for
+    /// moderators.
     async fn threads(
         &self,
         circle_id: &str,
@@ -231,10 +232,13 @@ pub trait CommunityStore: Send + Sync {
         moderator: bool,
         limit: i64,
     ) -> StoreResult<Vec<ThreadView>>;
+    /// Moderation. A deleted thread stays deleted (false, nothing changes).
     async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str)
     -> StoreResult<bool>;
     async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool)
     -> StoreResult<bool>;
+    /// The author deleted the thread: its words go, in the same statement.
+    async fn delete_thread_text(&self, circle_id: &str, id: &str) -> StoreResult<bool>;
 
     /// Adds a reply and bumps its thread; returns the reply's position.
     async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64>;
@@ -242,7 +246,18 @@ pub trait CommunityStore: Send + Sync {
     /// Replies after position `after`, oldest first.
     async fn replies(&self, thread_id: &str, after: i64, limit: i64)
     -> StoreResult<Vec<ReplyView>>;
+    /// Moderation. A deleted reply stays deleted (false, nothing changes).
     async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
+    /// The author deleted the reply: its words go, in the same statement.
+    async fn delete_reply_text(&self, circle_id: &str, id: &str) -> StoreResult<bool>;
+    /// The newest `limit` replies this reader may see (visible ones, and the
+    /// member `viewer`'s own held ones), oldest first.
+    async fn recent_replies(
+        &self,
+        thread_id: &str,
+        viewer: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<ReplyView>>;
 
     async fn create_report(&self, r: &ReportRow) -> StoreResult<()>;
     async fn open_reports(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReportRow>>;
@@ -467,18 +482,24 @@ macro_rules! impl_community {
             }
             async fn threads(&self, circle_id: &str, viewer: &str, moderator: bool, limit: i64) -> StoreResult<Vec<ThreadView>> {
                 Ok(sqlx::query_as(&format!(
-                    "{THREAD_VIEW} WHERE t.circle_id = $1 AND (t.status = 'visible' OR t.author_id = $2 OR ($3 = 1 AND t.status <> 'deleted')) \
+                    "{THREAD_VIEW} WHERE t.circle_id = $1 AND t.status <> 'deleted' AND (t.status = 'visible' OR t.author_id = $2 OR $3 = 1) \
                      ORDER BY t.last_activity DESC, t.id LIMIT $4"))
                     .bind(circle_id).bind(viewer).bind(i64::from(moderator)).bind(limit).fetch_all(&self.pool).await?)
             }
             async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE threads SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2")
+                let d = sqlx::query("UPDATE threads SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
                     .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
                 Ok(d.rows_affected() == 1)
             }
             async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool) -> StoreResult<bool> {
                 let d = sqlx::query("UPDATE threads SET locked = $3 WHERE circle_id = $1 AND id = $2")
                     .bind(circle_id).bind(id).bind(i64::from(locked)).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+
+            async fn delete_thread_text(&self, circle_id: &str, id: &str) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE threads SET status = 'deleted', urgent = 0, title = '', body = '' WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).execute(&self.pool).await?;
                 Ok(d.rows_affected() == 1)
             }
 
@@ -504,9 +525,23 @@ macro_rules! impl_community {
                     .bind(thread_id).bind(after).bind(limit).fetch_all(&self.pool).await?)
             }
             async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE replies SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2")
+                let d = sqlx::query("UPDATE replies SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
                     .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
                 Ok(d.rows_affected() == 1)
+            }
+
+            async fn delete_reply_text(&self, circle_id: &str, id: &str) -> StoreResult<bool> {
+                let d = sqlx::query("UPDATE replies SET status = 'deleted', urgent = 0, body = '' WHERE circle_id = $1 AND id = $2")
+                    .bind(circle_id).bind(id).execute(&self.pool).await?;
+                Ok(d.rows_affected() == 1)
+            }
+            async fn recent_replies(&self, thread_id: &str, viewer: &str, limit: i64) -> StoreResult<Vec<ReplyView>> {
+                let mut rows: Vec<ReplyView> = sqlx::query_as(&format!(
+                    "{REPLY_VIEW} WHERE r.thread_id = $1 AND (r.status = 'visible' OR (r.author_id = $2 AND r.status = 'held')) \
+                     ORDER BY r.seq DESC LIMIT $3"))
+                    .bind(thread_id).bind(viewer).bind(limit).fetch_all(&self.pool).await?;
+                rows.reverse();
+                Ok(rows)
             }
 
             async fn create_report(&self, r: &ReportRow) -> StoreResult<()> {

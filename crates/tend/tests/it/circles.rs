@@ -860,13 +860,14 @@ async fn leaving_and_deleting_an_account_leave_a_former_member(backend: Backend)
         .page(&app, &format!("/circles/{a}/threads/{t}"))
         .await;
     assert!(view.contains("a former member") && view.contains("Surgery rotation is a lot."));
-    // Deleting an account removes its memberships.
+    // Deleting an account removes its memberships, and its posts with them.
     let modr = &w.people["moderator"];
     assert!(app.db.store.delete_account(&modr.account).await.unwrap());
     let view = w.people["facilitator"]
         .page(&app, &format!("/circles/{a}/threads/{t}"))
         .await;
-    assert!(view.matches("a former member").count() >= 2);
+    assert!(view.contains("a former member") && view.contains("Surgery rotation is a lot."));
+    assert!(!view.contains("not alone"));
 }
 
 #[tokio::test]
@@ -1469,4 +1470,401 @@ async fn long_threads_page_on_and_only_the_last_page_is_live() {
     let to = location(&res);
     assert!(to.contains("?after="), "{to}");
     assert!(m.page(&app, &to).await.contains("PAGEMARK"));
+}
+
+/// Posts a reply as `p` and returns its id.
+async fn post_reply(app: &TestApp, p: &Person, circle: &str, thread: &str, body: &str) -> String {
+    let res = p
+        .post(
+            app,
+            &format!("/circles/{circle}/threads/{thread}/replies"),
+            &[("body", body)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    location(&res).split("#r-").nth(1).unwrap().to_owned()
+}
+
+/// Starts a thread as `p` and returns its id.
+async fn post_thread(app: &TestApp, p: &Person, circle: &str, title: &str, body: &str) -> String {
+    let res = p
+        .post(
+            app,
+            &format!("/circles/{circle}/threads"),
+            &[("title", title), ("body", body)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    thread_of(&location(&res))
+}
+
+async fn moderate(
+    app: &TestApp,
+    modr: &Person,
+    circle: &str,
+    kind: &str,
+    id: &str,
+    action: &str,
+) -> reqwest::Response {
+    modr.post(
+        app,
+        &format!("/circles/{circle}/moderation"),
+        &[
+            ("target_kind", kind),
+            ("target_id", id),
+            ("action", action),
+            ("reason", "Checked"),
+        ],
+    )
+    .await
+}
+
+/// The `<title>` of a page.
+fn title_of(page: &str) -> &str {
+    let start = page.find("<title>").unwrap() + "<title>".len();
+    &page[start..start + page[start..].find("</title>").unwrap()]
+}
+
+/// What an author deletes is gone: its words leave the database at once, the
+/// moderators' queue drops its reports, and no moderator action brings it back.
+async fn what_an_author_deletes_stays_deleted(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = &w.a;
+    let (m, modr, fac) = (
+        &w.people["member"],
+        &w.people["moderator"],
+        &w.people["facilitator"],
+    );
+    let store = &app.db.store;
+    let t = post_thread(&app, m, a, "DELTITLE worry", "DELTBODY words").await;
+    let r = post_reply(&app, m, a, &w.thread, "DELRBODY words").await;
+    for (kind, id) in [("thread", t.as_str()), ("reply", r.as_str())] {
+        let res = fac
+            .post(
+                &app,
+                &format!("/circles/{a}/report"),
+                &[("kind", kind), ("id", id), ("reason", "REPORTMARK")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(queue.contains("DELTBODY") && queue.contains("DELRBODY"));
+
+    let res = m
+        .post(&app, &format!("/circles/{a}/threads/{t}/delete"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = m
+        .post(&app, &format!("/circles/{a}/replies/{r}/delete"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The words are gone from the database, not just hidden.
+    let row = store.thread(a, &t).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.title.as_str(), row.body.as_str()),
+        ("deleted", "", "")
+    );
+    let row = store.reply(a, &r).await.unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.body.as_str()), ("deleted", ""));
+
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(!queue.contains("DELT") && !queue.contains("DELRBODY"));
+    assert!(
+        !queue.contains("REPORTMARK"),
+        "reports on deleted posts leave the queue"
+    );
+
+    // "Approve / restore", or any other action, is refused plainly and changes nothing.
+    for (kind, id) in [("thread", t.as_str()), ("reply", r.as_str())] {
+        for action in ["approve", "hide", "lock"] {
+            if action == "lock" && kind == "reply" {
+                continue;
+            }
+            let res = moderate(&app, modr, a, kind, id, action).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{kind} {action}"
+            );
+            assert!(
+                res.text()
+                    .await
+                    .unwrap()
+                    .contains("Its author deleted this")
+            );
+        }
+    }
+    assert_eq!(
+        store.thread(a, &t).await.unwrap().unwrap().status,
+        "deleted"
+    );
+    assert_eq!(store.reply(a, &r).await.unwrap().unwrap().status, "deleted");
+    let log = fac.page(&app, &format!("/circles/{a}/log")).await;
+    assert!(!log.contains("approved"));
+    // Nobody sees the deleted words; the author's list no longer shows the thread.
+    let view = fac
+        .page(&app, &format!("/circles/{a}/threads/{}", w.thread))
+        .await;
+    assert!(!view.contains("DELRBODY"));
+    assert!(
+        !m.page(&app, &format!("/circles/{a}"))
+            .await
+            .contains(&format!("/threads/{t}\""))
+    );
+}
+
+#[tokio::test]
+async fn what_an_author_deletes_stays_deleted_on_sqlite() {
+    what_an_author_deletes_stays_deleted(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn what_an_author_deletes_stays_deleted_on_postgres() {
+    what_an_author_deletes_stays_deleted(Backend::Postgres).await;
+}
+
+/// A removed or deleted thread's address shows members a neutral note: no
+/// title, no words, no replies, and its live feed sends nothing.
+async fn removed_and_deleted_threads_show_members_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let a = &w.a;
+    let (m, modr, fac) = (
+        &w.people["member"],
+        &w.people["moderator"],
+        &w.people["facilitator"],
+    );
+    let t = post_thread(&app, m, a, "REMOVEDTITLE", "REMOVEDBODY").await;
+    post_reply(&app, modr, a, &t, "REMOVEDREPLY").await;
+    let res = moderate(&app, modr, a, "thread", &t, "remove").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for viewer in [fac, m] {
+        let res = viewer.get(&app, &format!("/circles/{a}/threads/{t}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("This thread was removed"), "{page}");
+        assert!(!title_of(&page).contains("REMOVEDTITLE"));
+        for word in ["REMOVEDTITLE", "REMOVEDBODY", "REMOVEDREPLY"] {
+            assert!(!page.contains(word), "{word} leaked: {page}");
+        }
+        let res = viewer
+            .get(&app, &format!("/circles/{a}/threads/{t}/events?after=0"))
+            .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert!(!res.text().await.unwrap().contains("REMOVEDREPLY"));
+    }
+    // Moderators still see it, to restore it if that was a mistake.
+    let page = modr.page(&app, &format!("/circles/{a}/threads/{t}")).await;
+    assert!(page.contains("REMOVEDTITLE") && page.contains("REMOVEDREPLY"));
+    // A reply sent to the removed thread is refused, and the words are kept to copy.
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "KEEPMYWORDS")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("KEEPMYWORDS") && !page.contains("REMOVEDREPLY"));
+
+    let t = post_thread(&app, m, a, "DELETEDTITLE", "DELETEDBODY").await;
+    post_reply(&app, modr, a, &t, "DELETEDREPLY").await;
+    let res = m
+        .post(&app, &format!("/circles/{a}/threads/{t}/delete"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for viewer in [fac, m, modr] {
+        let page = viewer
+            .page(&app, &format!("/circles/{a}/threads/{t}"))
+            .await;
+        assert!(page.contains("deleted by its author"), "{page}");
+        for word in ["DELETEDTITLE", "DELETEDBODY", "DELETEDREPLY"] {
+            assert!(!page.contains(word), "{word} leaked: {page}");
+        }
+    }
+    let res = fac
+        .get(&app, &format!("/circles/{a}/threads/{t}/events?after=0"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn removed_and_deleted_threads_show_members_nothing_on_sqlite() {
+    removed_and_deleted_threads_show_members_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn removed_and_deleted_threads_show_members_nothing_on_postgres() {
+    removed_and_deleted_threads_show_members_nothing(Backend::Postgres).await;
+}
+
+/// Deleting an account deletes the person's circle threads and replies too,
+/// Learn replies included: the words leave the database in the same step.
+async fn deleting_an_account_deletes_its_circle_posts(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let (m, fac) = (&w.people["member"], &w.people["facilitator"]);
+    let store = &app.db.store;
+    // A visible thread and reply, and a held one of each.
+    let r = post_reply(&app, m, a, t, "ACCTREPLY words").await;
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads"),
+            &[
+                ("title", "Held"),
+                ("body", "I want to kill myself tonight."),
+            ],
+        )
+        .await;
+    let held_t = thread_of(&location(&res));
+    let res = m
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", "ACCTLEARN words")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let learn_r = location(&res).split("#r-").nth(1).unwrap().to_owned();
+    let other = post_reply(&app, fac, a, t, "FACREPLY stays").await;
+
+    let res = m
+        .post(&app, "/account/delete", &[("passphrase", PASS)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    for id in [t.as_str(), held_t.as_str()] {
+        let row = store.thread(a, id).await.unwrap().unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.title.as_str(), row.body.as_str()),
+            ("deleted", "", "")
+        );
+    }
+    for (circle, id) in [(a.as_str(), r.as_str()), ("learn", learn_r.as_str())] {
+        let row = store.reply(circle, id).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.body.as_str()), ("deleted", ""));
+    }
+    // Other people's words are theirs, and stay.
+    let row = store.reply(a, &other).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.body.as_str()),
+        ("visible", "FACREPLY stays")
+    );
+    assert!(store.held_threads(a, 10).await.unwrap().is_empty());
+    let page = fac.page(&app, &format!("/circles/{a}/threads/{t}")).await;
+    assert!(page.contains("deleted by its author") && !page.contains("Rough week"));
+    let learn = fac.page(&app, "/learn/seek-support/replies").await;
+    assert!(!learn.contains("ACCTLEARN"));
+}
+
+#[tokio::test]
+async fn deleting_an_account_deletes_its_circle_posts_on_sqlite() {
+    deleting_an_account_deletes_its_circle_posts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn deleting_an_account_deletes_its_circle_posts_on_postgres() {
+    deleting_an_account_deletes_its_circle_posts(Backend::Postgres).await;
+}
+
+/// Under a Learn article with more than 300 replies, the newest show, so a
+/// new reply (and its author's own held reply) never vanishes.
+async fn learn_shows_the_newest_replies(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let reader = &w.people["nonmember"];
+    let res = reader
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", "FIRSTLEARN")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for i in 0..305 {
+        store_reply(&app, "learn", "learn-seek-support", reader, i).await;
+    }
+    let res = reader
+        .post(
+            &app,
+            "/learn/seek-support/replies",
+            &[("body", "NEWESTLEARN")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mine = reader.page(&app, &location(&res)).await;
+    assert!(mine.contains("NEWESTLEARN"), "my held reply shows");
+    assert!(mine.contains("Seeded reply number 304"));
+    let theirs = w.people["member"]
+        .page(&app, "/learn/seek-support/replies")
+        .await;
+    assert_eq!(theirs.matches("class=\"reply\"").count(), 300);
+    assert!(theirs.contains("Seeded reply number 304") && !theirs.contains("NEWESTLEARN"));
+}
+
+#[tokio::test]
+async fn learn_shows_the_newest_replies_on_sqlite() {
+    learn_shows_the_newest_replies(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn learn_shows_the_newest_replies_on_postgres() {
+    learn_shows_the_newest_replies(Backend::Postgres).await;
+}
+
+/// The report form shows a reply's words only where its thread can be read.
+async fn the_report_form_does_not_open_hidden_threads(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, r) = (&w.a, &w.thread, &w.reply);
+    let modr = &w.people["moderator"];
+    let code = invite(&app, &w.people["facilitator"], a, "", "").await;
+    let newcomer = person(&app, "newcomer").await;
+    assert_eq!(
+        join(&app, &newcomer, &code).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let form = format!("/circles/{a}/report?kind=reply&id={r}");
+    assert_eq!(newcomer.get(&app, &form).await.status(), StatusCode::OK);
+    for action in ["hide", "remove"] {
+        let res = moderate(&app, modr, a, "thread", t, action).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let res = newcomer.get(&app, &form).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{action}");
+        assert!(!res.text().await.unwrap().contains("not alone"));
+        let res = newcomer
+            .post(
+                &app,
+                &format!("/circles/{a}/report"),
+                &[("kind", "reply"), ("id", r), ("reason", "Looking")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+}
+
+#[tokio::test]
+async fn the_report_form_does_not_open_hidden_threads_on_sqlite() {
+    the_report_form_does_not_open_hidden_threads(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_report_form_does_not_open_hidden_threads_on_postgres() {
+    the_report_form_does_not_open_hidden_threads(Backend::Postgres).await;
 }

@@ -161,7 +161,7 @@ fn delete_page(who: &Unlocked, errors: &[Invalid]) -> Markup {
         Some(who),
         html! {
             h1 { "Delete your account?" }
-            p { "Everything goes: your check-ins, journal and settings. There is no undo, and we keep no copy." }
+            p { "Everything goes: your check-ins, journal and settings, and your threads and replies in circles and under Learn articles. There is no undo, and we keep no copy." }
             (error_summary(errors))
             form method="post" action="/account/delete" class="stack" novalidate {
                 (csrf(who))

@@ -30,6 +30,7 @@ static PREMODERATED: LazyLock<bool> = LazyLock::new(|| {
     )
 });
 
+/// The most replies shown under an article: the newest ones.
 const REPLY_LIMIT: i64 = 300;
 
 fn thread_id(slug: &str) -> String {
@@ -71,17 +72,11 @@ async fn render(
             .await
             .map_err(internal)?;
     let my_id = me.as_ref().map(|m| m.id.clone()).unwrap_or_default();
-    let replies = store
-        .replies(&thread_id(slug), 0, REPLY_LIMIT)
+    // The newest replies this person may read, so a new one never falls off the end.
+    let shown = store
+        .recent_replies(&thread_id(slug), &my_id, REPLY_LIMIT)
         .await
         .map_err(internal)?;
-    let shown: Vec<_> = replies
-        .iter()
-        .filter(|r| {
-            Status::parse(&r.status) == Status::Visible
-                || (r.author_id == my_id && Status::parse(&r.status) == Status::Held)
-        })
-        .collect();
     Ok(layout::page(
         &format!("Replies: {title}"),
         Some(who),

@@ -105,6 +105,10 @@ async fn render_queue(
                 None => continue,
             },
         };
+        // Deleted by its author: gone for moderators too.
+        if Status::parse(&status) == Status::Deleted {
+            continue;
+        }
         reported.push((r, text, author, status));
     }
     let urgent = threads.iter().filter(|t| t.urgent == 1).count()
@@ -191,14 +195,14 @@ pub async fn act(
     }
     let store = &state.services.store;
     // The target must be in this circle.
-    let (author_id, thread_id) = match form.target_kind.as_str() {
+    let (author_id, thread_id, status) = match form.target_kind.as_str() {
         "thread" => {
             let t = store
                 .thread(&cid, &form.target_id)
                 .await
                 .map_err(internal)?
                 .ok_or(PageError::NotFound)?;
-            (t.author_id, t.id)
+            (t.author_id, t.id, t.status)
         }
         "reply" => {
             let r = store
@@ -206,10 +210,19 @@ pub async fn act(
                 .await
                 .map_err(internal)?
                 .ok_or(PageError::NotFound)?;
-            (r.author_id, r.thread_id)
+            (r.author_id, r.thread_id, r.status)
         }
         _ => return Err(PageError::NotFound),
     };
+    // What its author deleted stays deleted: no action brings it back.
+    if Status::parse(&status) == Status::Deleted {
+        let errors = [Invalid::new(
+            "action",
+            "Its author deleted this, so there is nothing left to act on.",
+        )];
+        let page = render_queue(&state, &who, &a, &errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let mut errors = Vec::new();
     let reason = circles::reason(&form.reason)
         .map_err(|e| errors.push(e))

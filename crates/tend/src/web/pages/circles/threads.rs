@@ -108,6 +108,18 @@ fn may_see_thread(a: &Access, t: &ThreadView) -> bool {
     }
 }
 
+/// Whether this person sees the thread's words and replies once it is open.
+/// A removed thread is a neutral note for everyone but moderators (who may
+/// restore it); a deleted one is a neutral note for everyone.
+fn shows_thread(a: &Access, t: &ThreadView) -> bool {
+    may_see_thread(a, t)
+        && match Status::parse(&t.status) {
+            Status::Removed => a.moderates(),
+            Status::Deleted => false,
+            _ => true,
+        }
+}
+
 async fn load_thread(state: &AppState, a: &Access, tid: &str) -> Result<ThreadView, PageError> {
     let t = state
         .services
@@ -162,6 +174,33 @@ fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone
     }
 }
 
+/// What a member sees at the address of a removed or deleted thread: no title,
+/// no words, no replies. A refused reply's words stay, to copy.
+fn gone_page(who: &Unlocked, a: &Access, t: &ThreadView, reply_box: &ReplyBox<'_>) -> Markup {
+    let cid = &a.circle.id;
+    let (title, said) = if Status::parse(&t.status) == Status::Deleted {
+        ("Thread deleted", "This thread was deleted by its author.")
+    } else {
+        ("Thread removed", "This thread was removed by a moderator.")
+    };
+    layout::page(
+        title,
+        Some(who),
+        html! {
+            p { a href={ "/circles/" (cid) } { "← " (a.circle.name) } }
+            (circle_nav(a))
+            h1 { (said) }
+            p { "There is nothing to read here any more." }
+            @if let Some(note) = reply_box.note { div class="errors" role="alert" { p { (note) } } }
+            @if reply_box.note.is_some() && !reply_box.body.trim().is_empty() {
+                label for="kept" { "Your words, to copy" }
+                textarea id="kept" readonly rows="4" { (reply_box.body) }
+            }
+            p { a href={ "/circles/" (cid) } { "Back to " (a.circle.name) } }
+        },
+    )
+}
+
 pub(crate) struct ReplyBox<'a> {
     pub body: &'a str,
     pub errors: &'a [Invalid],
@@ -178,6 +217,9 @@ async fn render(
     held: bool,
     after: i64,
 ) -> Result<Markup, PageError> {
+    if !shows_thread(a, t) {
+        return Ok(gone_page(who, a, t, &reply_box));
+    }
     let tz = viewer_tz(state, who).await?;
     let mut replies = state
         .services
@@ -529,6 +571,10 @@ pub async fn events(
     }
     let a = access(&state, &who, &id).await?;
     let t = load_thread(&state, &a, &tid).await?;
+    if !shows_thread(&a, &t) {
+        // 204 tells a browser's EventSource to stop asking.
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let tz = viewer_tz(&state, &who).await?;
     // A reconnecting browser says where it got to.
     let mut cursor = headers
@@ -556,6 +602,13 @@ pub async fn events(
                     .await
                     .unwrap_or(false);
             if !still_in {
+                break;
+            }
+            // A thread removed, deleted or hidden meanwhile stops its feed too.
+            let Ok(Some(now_t)) = store.thread(&id, &thread_id).await else {
+                break;
+            };
+            if !shows_thread(&a, &now_t) {
                 break;
             }
             let Ok(rows) = store.replies(&thread_id, cursor, 50).await else {
@@ -618,7 +671,7 @@ pub async fn delete_own(
     state
         .services
         .store
-        .set_thread_status(&id, &tid, Status::Deleted.as_str())
+        .delete_thread_text(&id, &tid)
         .await
         .map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{id}")).into_response())
@@ -640,10 +693,7 @@ pub async fn delete_reply(
     if !is_author(&a, &r.author_id) || id == super::LEARN {
         return Err(PageError::NotFound);
     }
-    store
-        .set_reply_status(&id, &rid, Status::Deleted.as_str())
-        .await
-        .map_err(internal)?;
+    store.delete_reply_text(&id, &rid).await.map_err(internal)?;
     Ok(Redirect::to(&format!("/circles/{id}/threads/{}", r.thread_id)).into_response())
 }
 
@@ -680,12 +730,23 @@ async fn report_target(
             .map_err(internal)?
             .filter(|t| Status::parse(&t.status) == Status::Visible)
             .map(|t| t.title),
-        "reply" => store
-            .reply(&a.circle.id, id)
-            .await
-            .map_err(internal)?
-            .filter(|r| Status::parse(&r.status) == Status::Visible)
-            .map(|r| r.body),
+        "reply" => {
+            let r = store
+                .reply(&a.circle.id, id)
+                .await
+                .map_err(internal)?
+                .filter(|r| Status::parse(&r.status) == Status::Visible);
+            // The reply's thread must be one this person can read, as on its page.
+            match r {
+                Some(r) => store
+                    .thread(&a.circle.id, &r.thread_id)
+                    .await
+                    .map_err(internal)?
+                    .filter(|t| shows_thread(a, t))
+                    .map(|_| r.body),
+                None => None,
+            }
+        }
         _ => None,
     };
     text.ok_or(PageError::NotFound)
