@@ -177,6 +177,10 @@ async fn change_passphrase(
     ApiJson(body): ApiJson<ChangePassphrase>,
 ) -> Result<StatusCode, ApiError> {
     state
+        .auth_limiter
+        .check(&super::pages::passphrase_key(&who))
+        .map_err(ApiError::RateLimited)?;
+    state
         .services
         .accounts()
         .change_passphrase(&who, &body.current_passphrase, &body.new_passphrase)
@@ -194,6 +198,10 @@ async fn delete_account(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> Result<StatusCode, ApiError> {
+    state
+        .auth_limiter
+        .check(&super::pages::passphrase_key(&who))
+        .map_err(ApiError::RateLimited)?;
     state
         .services
         .accounts()

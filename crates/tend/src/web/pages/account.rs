@@ -40,6 +40,12 @@ pub struct DeleteForm {
     passphrase: String,
 }
 
+/// Checking a passphrase costs Argon2 work and, if guessed, gives lasting access:
+/// limit the attempts per account, as sign-in limits them per client.
+pub(crate) fn passphrase_key(who: &Unlocked) -> String {
+    format!("passphrase:{}", who.account_id)
+}
+
 fn account_page(
     who: &Unlocked,
     profile: &Profile,
@@ -136,6 +142,10 @@ pub async fn passphrase(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<PassphraseForm>,
 ) -> Result<Response, PageError> {
+    state
+        .auth_limiter
+        .check(&passphrase_key(&who))
+        .map_err(PageError::RateLimited)?;
     match state
         .services
         .accounts()
@@ -188,6 +198,10 @@ pub async fn delete(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<DeleteForm>,
 ) -> Result<Response, PageError> {
+    state
+        .auth_limiter
+        .check(&passphrase_key(&who))
+        .map_err(PageError::RateLimited)?;
     match state
         .services
         .accounts()

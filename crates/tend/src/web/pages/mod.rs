@@ -1,6 +1,8 @@
 //! Server-rendered pages. Every page works without JavaScript.
 
 mod account;
+
+pub(crate) use account::passphrase_key;
 mod auth;
 mod checkin;
 mod circles;
