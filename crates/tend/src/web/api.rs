@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
             get(get_entry).put(update_entry).delete(delete_entry),
         )
         .route("/helplines", get(helplines))
+        .route("/export", get(export))
         .fallback(|| async {
             ApiError::Status(
                 StatusCode::NOT_FOUND,
@@ -490,4 +491,11 @@ async fn delete_entry(
 
 async fn helplines(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!(state.helplines.as_ref()))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(state.services.records(&who).export(now()).await?))
 }

@@ -479,6 +479,7 @@ async fn health_and_openapi_describe_the_service() {
         "/api/v1/questionnaires",
         "/api/v1/questionnaires/{id}",
         "/api/v1/questionnaires/{id}/responses",
+        "/api/v1/export",
     ] {
         assert!(paths.contains_key(p), "openapi.json lacks {p}");
     }
