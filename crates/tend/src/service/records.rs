@@ -232,6 +232,42 @@ impl<'a> Records<'a> {
             .await?)
     }
 
+    /// Everything this person has stored, opened, as one JSON document in an
+    /// open format: each record with its kind, id, day, times and contents.
+    pub async fn export(&self, now: i64) -> ServiceResult<serde_json::Value> {
+        let rows = self
+            .services
+            .store
+            .account_records(&self.who.account_id)
+            .await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let json = vault::open_record(
+                &self.who.key,
+                &self.who.account_id,
+                &row.id,
+                &row.kind,
+                &row.sealed,
+            )?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+            records.push(serde_json::json!({
+                "kind": row.kind,
+                "id": row.id,
+                "day": row.day,
+                "created_at": row.created_at,
+                "updated_at": row.updated_at,
+                "value": value,
+            }));
+        }
+        Ok(serde_json::json!({
+            "format": "tend-export-v1",
+            "handle": self.who.handle,
+            "exported_at": now,
+            "records": records,
+        }))
+    }
+
     /// The person's profile (time zone), or the defaults before they set one.
     pub async fn profile(&self) -> ServiceResult<Profile> {
         Ok(self

@@ -133,6 +133,8 @@ pub trait Store: CommunityStore + Send + Sync + 'static {
     ) -> StoreResult<Vec<RecordRow>>;
     async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> StoreResult<bool>;
     async fn count_records(&self, account_id: &str, kind: &str) -> StoreResult<i64>;
+    /// Every record of an account, of every kind, oldest first (for export).
+    async fn account_records(&self, account_id: &str) -> StoreResult<Vec<RecordRow>>;
 }
 
 /// Where the database lives, decided from a URL.

@@ -238,6 +238,13 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn account_records(&self, account_id: &str) -> $crate::store::StoreResult<Vec<$crate::store::RecordRow>> {
+                Ok(sqlx::query_as("SELECT * FROM records WHERE account_id = $1 ORDER BY kind, created_at, id")
+                    .bind(account_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
             async fn count_records(&self, account_id: &str, kind: &str) -> $crate::store::StoreResult<i64> {
                 let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records WHERE account_id = $1 AND kind = $2")
                     .bind(account_id)

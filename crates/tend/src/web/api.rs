@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
             get(get_entry).put(update_entry).delete(delete_entry),
         )
         .route("/helplines", get(helplines))
+        .route("/export", get(export))
         .fallback(|| async {
             ApiError::Status(
                 StatusCode::NOT_FOUND,
@@ -177,6 +178,10 @@ async fn change_passphrase(
     ApiJson(body): ApiJson<ChangePassphrase>,
 ) -> Result<StatusCode, ApiError> {
     state
+        .auth_limiter
+        .check(&super::pages::passphrase_key(&who))
+        .map_err(ApiError::RateLimited)?;
+    state
         .services
         .accounts()
         .change_passphrase(&who, &body.current_passphrase, &body.new_passphrase)
@@ -194,6 +199,10 @@ async fn delete_account(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> Result<StatusCode, ApiError> {
+    state
+        .auth_limiter
+        .check(&super::pages::passphrase_key(&who))
+        .map_err(ApiError::RateLimited)?;
     state
         .services
         .accounts()
@@ -482,4 +491,11 @@ async fn delete_entry(
 
 async fn helplines(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!(state.helplines.as_ref()))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(state.services.records(&who).export(now()).await?))
 }

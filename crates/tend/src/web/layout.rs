@@ -47,7 +47,8 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 }
                 main id="main" tabindex="-1" { (content) }
                 footer {
-                    p { "tend is not monitored: nobody reads what you write here. "
+                    p { "tend is not monitored for emergencies. Your journal and check-ins are private: only you can read them. "
+                        "Posts in a circle are read by its members and moderators. "
                         "If you are in danger, call your local emergency number or "
                         a href="/help" { "see help lines" } "." }
                     @if let Some(who) = who {

@@ -479,10 +479,52 @@ async fn health_and_openapi_describe_the_service() {
         "/api/v1/questionnaires",
         "/api/v1/questionnaires/{id}",
         "/api/v1/questionnaires/{id}/responses",
+        "/api/v1/export",
     ] {
         assert!(paths.contains_key(p), "openapi.json lacks {p}");
     }
     let res = c.get(app.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found");
+}
+
+#[tokio::test]
+async fn passphrase_checks_while_signed_in_are_limited_per_account() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.auth_attempts_per_minute = 3)
+        .await
+        .unwrap();
+    let c = app.api();
+    let (t, _) = app.api_account("guesser", PASS).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let res = c
+            .put(app.url("/api/v1/account/passphrase"))
+            .header("authorization", bearer(&t))
+            .json(&json!({"current_passphrase": "a wrong guess here", "new_passphrase": "lantern quietly rivers"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 429]);
+    let res = c
+        .delete(app.url("/api/v1/account"))
+        .header("authorization", bearer(&t))
+        .json(&json!({"passphrase": PASS}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "deleting checks the passphrase too"
+    );
+    assert!(
+        app.db
+            .store
+            .account_by_handle("guesser")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -461,3 +461,81 @@ async fn deleting_the_account_in_the_browser_removes_everything() {
     );
     sign_up_in_browser(&app, &app.browser(), "leaving", PASS).await;
 }
+
+#[tokio::test]
+async fn everything_can_be_downloaded_in_open_formats_and_only_by_its_owner() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let b = app.browser();
+    sign_up_in_browser(&app, &b, "exporter", PASS).await;
+    let csrf = csrf_of(&page(&b, app.url("/today")).await);
+    b.post(app.url("/checkin"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("mood", "4"),
+            ("energy", "3"),
+            ("sleep_hours", "7"),
+            ("meals", "eaten"),
+            ("joy", "tea, with \"Sam\""),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    b.post(app.url("/journal/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Night shift"),
+            ("body", "Quiet, then not."),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    let res = b.get(app.url("/account/export.json")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["handle"], "exporter");
+    let kinds: Vec<&str> = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"checkin") && kinds.contains(&"journal") && kinds.contains(&"profile"));
+    let journal = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "journal")
+        .unwrap();
+    assert_eq!(journal["value"]["body"], "Quiet, then not.");
+
+    let csv = page(&b, app.url("/account/export/checkins.csv")).await;
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("day,mood,energy,sleep_hours,movement_minutes,meals,joy,note")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.ends_with(",4,3,7,0,eaten,\"tea, with \"\"Sam\"\"\","),
+        "{row}"
+    );
+    let md = page(&b, app.url("/account/export/journal.md")).await;
+    assert!(md.contains("## Night shift (") && md.contains("Quiet, then not."));
+
+    // Signed out, the downloads send people to sign in; nothing leaks.
+    let res = app
+        .browser()
+        .get(app.url("/account/export.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}

@@ -8,8 +8,11 @@ use serde::Deserialize;
 
 use super::auth::COMMON_ZONES;
 use crate::domain::Invalid;
+use crate::domain::checkin::{Checkin, Meals};
+use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::service::{ServiceError, Unlocked};
+use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
 use crate::web::layout::{self, csrf, error_summary, field_error};
@@ -38,6 +41,12 @@ pub struct PassphraseForm {
 pub struct DeleteForm {
     #[serde(default)]
     passphrase: String,
+}
+
+/// Checking a passphrase costs Argon2 work and, if guessed, gives lasting access:
+/// limit the attempts per account, as sign-in limits them per client.
+pub(crate) fn passphrase_key(who: &Unlocked) -> String {
+    format!("passphrase:{}", who.account_id)
 }
 
 fn account_page(
@@ -84,6 +93,15 @@ fn account_page(
                         (field_error(errors, "new_passphrase"))
                     }
                     div class="actions" { button type="submit" { "Change passphrase" } }
+                }
+            }
+            section class="card" aria-labelledby="export-h" {
+                h2 id="export-h" { "Take your data with you" }
+                p { "Everything you have written here is yours. Download it any time, in open formats." }
+                ul {
+                    li { a href="/account/export.json" { "Everything (JSON)" } }
+                    li { a href="/account/export/checkins.csv" { "Daily check-ins (CSV, for a spreadsheet)" } }
+                    li { a href="/account/export/journal.md" { "Journal (Markdown)" } }
                 }
             }
             section class="card" aria-labelledby="del-h" {
@@ -136,6 +154,10 @@ pub async fn passphrase(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<PassphraseForm>,
 ) -> Result<Response, PageError> {
+    state
+        .auth_limiter
+        .check(&passphrase_key(&who))
+        .map_err(PageError::RateLimited)?;
     match state
         .services
         .accounts()
@@ -188,6 +210,10 @@ pub async fn delete(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<DeleteForm>,
 ) -> Result<Response, PageError> {
+    state
+        .auth_limiter
+        .check(&passphrase_key(&who))
+        .map_err(PageError::RateLimited)?;
     match state
         .services
         .accounts()
@@ -207,4 +233,94 @@ pub async fn delete(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn download(content_type: &'static str, filename: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut res = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// Everything, as JSON: every record of every kind, opened for its owner.
+pub async fn export_json(
+    State(state): State<AppState>,
+    Person(who): Person,
+) -> Result<Response, PageError> {
+    let doc = state.services.records(&who).export(now()).await?;
+    let body =
+        serde_json::to_string_pretty(&doc).map_err(|e| PageError::Internal(e.to_string()))?;
+    Ok(download("application/json", "tend-export.json", body))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Daily check-ins as CSV, one row a day, for a spreadsheet.
+pub async fn export_checkins_csv(
+    State(state): State<AppState>,
+    Person(who): Person,
+) -> Result<Response, PageError> {
+    let list = state
+        .services
+        .records(&who)
+        .list::<Checkin>(&RecordFilter::default())
+        .await?;
+    let mut out = String::from("day,mood,energy,sleep_hours,movement_minutes,meals,joy,note\n");
+    for c in list.iter().rev() {
+        let v = &c.value;
+        let meals = match v.meals {
+            Meals::Eaten => "eaten",
+            Meals::Skipped => "skipped",
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            c.day.map(|d| d.to_string()).unwrap_or_default(),
+            v.mood,
+            v.energy,
+            v.sleep_hours,
+            v.movement_minutes,
+            meals,
+            csv_field(&v.joy),
+            csv_field(&v.note)
+        ));
+    }
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "tend-checkins.csv",
+        out,
+    ))
+}
+
+/// The journal as one Markdown file, oldest first.
+pub async fn export_journal_md(
+    State(state): State<AppState>,
+    Person(who): Person,
+) -> Result<Response, PageError> {
+    let list = state
+        .services
+        .records(&who)
+        .list::<JournalEntry>(&RecordFilter::default())
+        .await?;
+    let mut out = String::from("# My tend journal\n");
+    for e in list.iter().rev() {
+        let day = e.day.map(|d| d.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "\n## {} ({day})\n\n{}\n",
+            e.value.display_title(),
+            e.value.body
+        ));
+    }
+    Ok(download(
+        "text/markdown; charset=utf-8",
+        "tend-journal.md",
+        out,
+    ))
 }

@@ -93,7 +93,8 @@ pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<
                     }
                 }
                 @if total > LIST_LIMIT {
-                    p class="muted" { "Showing your " (LIST_LIMIT) " newest entries of " (total) ". All of them are in your export." }
+                    p class="muted" { "Showing your " (LIST_LIMIT) " newest entries of " (total) ". All of them are in "
+                        a href="/account/export/journal.md" { "your journal download" } "." }
                 }
             }
         },

@@ -1,6 +1,8 @@
 //! Server-rendered pages. Every page works without JavaScript.
 
 mod account;
+
+pub(crate) use account::passphrase_key;
 mod auth;
 mod checkin;
 mod circles;
@@ -59,6 +61,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account", get(account::page))
         .route("/account/time-zone", post(account::time_zone))
+        .route("/account/export.json", get(account::export_json))
+        .route(
+            "/account/export/checkins.csv",
+            get(account::export_checkins_csv),
+        )
+        .route(
+            "/account/export/journal.md",
+            get(account::export_journal_md),
+        )
         .route("/account/passphrase", post(account::passphrase))
         .route(
             "/account/delete",
