@@ -23,6 +23,8 @@ pub enum PageError {
     /// arrived after their session ended, shown back so nothing is lost.
     SignInNeeded {
         expired: bool,
+        /// Where to return after signing in (a local path), for page visits.
+        next: Option<String>,
         kept: Vec<(String, String)>,
     },
     Internal(String),
@@ -102,13 +104,23 @@ impl IntoResponse for PageError {
                 }
                 return res;
             }
-            Self::SignInNeeded { expired, kept } if kept.is_empty() => {
-                let to = if expired {
-                    "/signin?expired=1"
-                } else {
-                    "/signin"
+            Self::SignInNeeded {
+                expired,
+                kept,
+                next,
+            } if kept.is_empty() => {
+                let mut query: Vec<(&str, &str)> = Vec::new();
+                if expired {
+                    query.push(("expired", "1"));
+                }
+                if let Some(n) = next.as_deref().filter(|n| *n != "/today") {
+                    query.push(("next", n));
+                }
+                let to = match serde_urlencoded::to_string(&query) {
+                    Ok(q) if !q.is_empty() => format!("/signin?{q}"),
+                    _ => "/signin".to_owned(),
                 };
-                return Redirect::to(to).into_response();
+                return Redirect::to(&to).into_response();
             }
             Self::SignInNeeded { kept, .. } => (
                 StatusCode::UNAUTHORIZED,

@@ -41,6 +41,16 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Header
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("tend_invalid=1"))
 }
 
+/// A return address after sign-in, if it is a path on this site (never another
+/// host: `//evil.example` and backslash tricks are refused).
+pub fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    ok.then_some(next)
+}
+
 pub fn tokens_match(a: &str, b: &str) -> bool {
     !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
@@ -142,6 +152,9 @@ impl FromRequestParts<AppState> for Person {
             (None, expired) => Err(PageError::SignInNeeded {
                 expired,
                 kept: Vec::new(),
+                next: (parts.method == Method::GET)
+                    .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+                    .flatten(),
             }),
         }
     }
@@ -223,6 +236,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for SignedForm<T> {
             return Err(PageError::SignInNeeded {
                 expired,
                 kept: keepable(&pairs),
+                next: None,
             });
         };
         if !tokens_match(form_field(&pairs, "csrf"), &who.csrf) {

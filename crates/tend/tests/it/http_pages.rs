@@ -201,7 +201,11 @@ async fn an_ended_session_sends_people_to_sign_in_and_keeps_their_words() {
 
     // Reusing the old cookie value: pages redirect to sign-in.
     let res = app.browser().get(app.url("/today")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/signin");
+    assert_eq!(
+        res.headers()["location"],
+        "/signin",
+        "Today is the default after sign-in"
+    );
     let stale = app.browser();
     let res = stale
         .get(app.url("/today"))
@@ -538,4 +542,48 @@ async fn everything_can_be_downloaded_in_open_formats_and_only_by_its_owner() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn signing_in_returns_people_to_the_page_they_asked_for_and_nowhere_else() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let b = app.browser();
+    sign_up_in_browser(&app, &b, "returner", PASS).await;
+    let anon = app.browser();
+    let res = anon.get(app.url("/journal/new")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/signin?next=%2Fjournal%2Fnew");
+    let html = page(&anon, app.url("/signin?next=%2Fjournal%2Fnew")).await;
+    assert!(html.contains("name=\"next\" value=\"/journal/new\""));
+    let res = anon
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("next", "/journal/new"),
+            ("handle", "returner"),
+            ("passphrase", PASS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/journal/new");
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/\\evil.example",
+    ] {
+        let other = app.browser();
+        let html = page(&other, app.url("/signin")).await;
+        let res = other
+            .post(app.url("/signin"))
+            .form(&[
+                ("csrf", csrf_of(&html).as_str()),
+                ("next", evil),
+                ("handle", "returner"),
+                ("passphrase", PASS),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["location"], "/today", "{evil}");
+    }
 }

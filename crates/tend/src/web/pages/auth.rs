@@ -10,7 +10,7 @@ use crate::domain::Invalid;
 use crate::service::{Credentials, NewAccount, ServiceError};
 use crate::web::error::PageError;
 use crate::web::extract::{
-    AnonForm, MaybePerson, SESSION_COOKIE, SignedForm, pre_session_token, set_cookie,
+    AnonForm, MaybePerson, SESSION_COOKIE, SignedForm, local_path, pre_session_token, set_cookie,
 };
 use crate::web::layout::{self, error_summary, field_error, pre_csrf};
 use crate::web::{AppState, now};
@@ -27,6 +27,8 @@ pub struct SignupForm {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SigninForm {
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     handle: String,
     #[serde(default)]
@@ -45,6 +47,8 @@ pub struct RecoverForm {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SigninQuery {
+    #[serde(default)]
+    next: Option<String>,
     #[serde(default)]
     expired: Option<String>,
     #[serde(default)]
@@ -255,7 +259,13 @@ pub async fn welcome(SignedForm { form, .. }: SignedForm<WelcomeForm>) -> Respon
     Redirect::to("/today?welcome=1").into_response()
 }
 
-fn signin_page(token: &str, handle: &str, message: Option<&str>, failed: bool) -> Markup {
+fn signin_page(
+    token: &str,
+    handle: &str,
+    next: &str,
+    message: Option<&str>,
+    failed: bool,
+) -> Markup {
     layout::bare(
         "Sign in",
         html! {
@@ -268,6 +278,7 @@ fn signin_page(token: &str, handle: &str, message: Option<&str>, failed: bool) -
             }
             form method="post" action="/signin" class="stack" {
                 (pre_csrf(token))
+                @if local_path(next).is_some() { input type="hidden" name="next" value=(next); }
                 div {
                     label for="handle" { "Handle" }
                     input id="handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value=(handle);
@@ -298,7 +309,10 @@ pub async fn signin_form(
     } else {
         None
     };
-    with_pre_cookie(&headers, &state, |t| signin_page(t, "", message, false))
+    let next = q.next.as_deref().and_then(local_path).unwrap_or_default();
+    with_pre_cookie(&headers, &state, |t| {
+        signin_page(t, "", next, message, false)
+    })
 }
 
 pub async fn signin(
@@ -313,7 +327,8 @@ pub async fn signin(
     };
     match state.services.accounts().sign_in(creds, now()).await {
         Ok(token) => {
-            let mut res = Redirect::to("/today").into_response();
+            let to = local_path(&form.next).unwrap_or("/today");
+            let mut res = Redirect::to(to).into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
@@ -329,7 +344,7 @@ pub async fn signin(
             let token = pre_session_token(&headers, state.secure_cookies).0;
             Ok((
                 StatusCode::UNAUTHORIZED,
-                signin_page(&token, &form.handle, None, true),
+                signin_page(&token, &form.handle, &form.next, None, true),
             )
                 .into_response())
         }
