@@ -217,6 +217,10 @@ fn keepable(pairs: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// For forms whose only field is the anti-forgery token (delete, sign out).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A form from a signed-in person, checked against their session's anti-forgery token.
 pub struct SignedForm<T> {
     pub who: Unlocked,

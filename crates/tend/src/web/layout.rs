@@ -123,3 +123,35 @@ pub fn paragraphs(text: &str) -> Markup {
         }
     }
 }
+
+/// What a "delete this for good?" page says and where its buttons go.
+pub struct ConfirmDelete<'a> {
+    /// The page title, e.g. "Delete the letter".
+    pub title: &'a str,
+    pub heading: Markup,
+    /// What will happen, in plain words.
+    pub detail: Markup,
+    /// Where the delete form posts.
+    pub action: &'a str,
+    pub button: &'a str,
+    pub keep_href: &'a str,
+    pub keep_label: &'a str,
+}
+
+/// One confirmation page for every kind of record, so deleting always looks and
+/// works the same: a plain question, what it means, a danger button, a way back.
+pub fn confirm_delete(who: &Unlocked, c: ConfirmDelete<'_>) -> Markup {
+    page(
+        c.title,
+        Some(who),
+        html! {
+            h1 { (c.heading) }
+            (c.detail)
+            form method="post" action=(c.action) class="actions" {
+                (csrf(who))
+                button type="submit" class="danger" { (c.button) }
+                a href=(c.keep_href) { (c.keep_label) }
+            }
+        },
+    )
+}

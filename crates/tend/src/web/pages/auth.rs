@@ -1,5 +1,6 @@
 //! Sign-up (with the one-time recovery code), sign-in, sign-out, recovery.
 
+use crate::web::extract::NoFields;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -352,12 +353,9 @@ pub async fn signin(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 pub async fn signout(
     State(state): State<AppState>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     state.services.accounts().sign_out(&who).await?;
     let mut res = Redirect::to("/").into_response();

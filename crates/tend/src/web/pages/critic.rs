@@ -3,6 +3,8 @@
 
 pub(crate) mod highlight;
 
+use crate::web::extract::NoFields;
+use crate::web::layout::ConfirmDelete;
 use std::collections::HashMap;
 
 use axum::Router;
@@ -409,29 +411,29 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let t = load(&state, &who, &id).await?;
-    Ok(layout::page(
-        "Delete the thought",
-        Some(&who),
-        html! {
-            h1 { "Delete this thought?" }
-            blockquote { (t.value.text) }
-            p { "It will be gone for good, with your kinder answer; there is no undo." }
-            form method="post" action={ "/critic/" (t.id) "/delete" } class="actions" {
-                (csrf(&who))
-                button type="submit" class="danger" { "Delete the thought" }
-                a href={ "/critic/" (t.id) } { "Keep it" }
-            }
+    let action = format!("/critic/{}/delete", t.id);
+    let keep = format!("/critic/{}", t.id);
+    Ok(layout::confirm_delete(
+        &who,
+        ConfirmDelete {
+            title: "Delete the thought",
+            heading: html! { "Delete this thought?" },
+            detail: html! {
+                blockquote { (t.value.text) }
+                p { "It will be gone for good, with your kinder answer; there is no undo." }
+            },
+            action: &action,
+            button: "Delete the thought",
+            keep_href: &keep,
+            keep_label: "Keep it",
         },
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if !state.services.records(&who).delete::<Thought>(&id).await? {
         return Err(PageError::NotFound);

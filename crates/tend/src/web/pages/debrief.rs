@@ -1,6 +1,8 @@
 //! Step 4: the mistake debrief. Five parts in a fixed order (facts, feelings,
 //! common humanity, one lesson, one kind sentence), ending on kindness.
 
+use crate::web::extract::NoFields;
+use crate::web::layout::ConfirmDelete;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -335,28 +337,26 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let d = load(&state, &who, &id).await?;
-    Ok(layout::page(
-        "Delete the debrief",
-        Some(&who),
-        html! {
-            h1 { "Delete this debrief?" }
-            p { "“" (d.value.snippet()) "” will be gone for good; there is no undo." }
-            form method="post" action={ "/debrief/" (d.id) "/delete" } class="actions" {
-                (csrf(&who))
-                button type="submit" class="danger" { "Delete the debrief" }
-                a href={ "/debrief/" (d.id) } { "Keep it" }
-            }
+    let action = format!("/debrief/{}/delete", d.id);
+    let keep = format!("/debrief/{}", d.id);
+    Ok(layout::confirm_delete(
+        &who,
+        ConfirmDelete {
+            title: "Delete the debrief",
+            heading: html! { "Delete this debrief?" },
+            detail: html! { p { "“" (d.value.snippet()) "” will be gone for good; there is no undo." } },
+            action: &action,
+            button: "Delete the debrief",
+            keep_href: &keep,
+            keep_label: "Keep it",
         },
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if !state.services.records(&who).delete::<Debrief>(&id).await? {
         return Err(PageError::NotFound);

@@ -4,6 +4,7 @@
 //! arithmetic, its goals with a "how did it go" choice each, and a form to add
 //! one. Fixed commitments are one sealed settings record, set once.
 
+use crate::web::extract::NoFields;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -76,9 +77,6 @@ pub struct CommitmentsForm {
     #[serde(flatten)]
     input: CommitmentsInput,
 }
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
 
 fn week_url(week: IsoWeek) -> String {
     format!("/goals?week={week}")
@@ -535,7 +533,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let g = load_goal(&state, &who, &id).await?;
     state.services.records(&who).delete::<Goal>(&id).await?;

@@ -1,5 +1,7 @@
 //! The journal: write, list, read, edit (safely across tabs), delete.
 
+use crate::web::extract::NoFields;
+use crate::web::layout::ConfirmDelete;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -256,28 +258,26 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let e = load(&state, &who, &id).await?;
-    Ok(layout::page(
-        "Delete entry",
-        Some(&who),
-        html! {
-            h1 { "Delete “" (e.value.display_title()) "”?" }
-            p { "It will be gone for good; there is no undo." }
-            form method="post" action={ "/journal/" (e.id) "/delete" } class="actions" {
-                (csrf(&who))
-                button type="submit" class="danger" { "Delete entry" }
-                a href={ "/journal/" (e.id) } { "Keep it" }
-            }
+    let action = format!("/journal/{}/delete", e.id);
+    let keep = format!("/journal/{}", e.id);
+    Ok(layout::confirm_delete(
+        &who,
+        ConfirmDelete {
+            title: "Delete entry",
+            heading: html! { "Delete “" (e.value.display_title()) "”?" },
+            detail: html! { p { "It will be gone for good; there is no undo." } },
+            action: &action,
+            button: "Delete entry",
+            keep_href: &keep,
+            keep_label: "Keep it",
         },
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if !state
         .services

@@ -1,5 +1,7 @@
 //! Step 3: the self-compassion break and the compassionate letter.
 
+use crate::web::extract::NoFields;
+use crate::web::layout::ConfirmDelete;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -319,28 +321,26 @@ pub async fn confirm_delete_letter(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let l = load(&state, &who, &id).await?;
-    Ok(layout::page(
-        "Delete the letter",
-        Some(&who),
-        html! {
-            h1 { "Delete this letter?" }
-            p { "“" (l.value.snippet()) "” will be gone for good; there is no undo." }
-            form method="post" action={ "/kindness/letter/" (l.id) "/delete" } class="actions" {
-                (csrf(&who))
-                button type="submit" class="danger" { "Delete the letter" }
-                a href={ "/kindness/letter/" (l.id) } { "Keep it" }
-            }
+    let action = format!("/kindness/letter/{}/delete", l.id);
+    let keep = format!("/kindness/letter/{}", l.id);
+    Ok(layout::confirm_delete(
+        &who,
+        ConfirmDelete {
+            title: "Delete the letter",
+            heading: html! { "Delete this letter?" },
+            detail: html! { p { "“" (l.value.snippet()) "” will be gone for good; there is no undo." } },
+            action: &action,
+            button: "Delete the letter",
+            keep_href: &keep,
+            keep_label: "Keep it",
         },
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 pub async fn delete_letter(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if !state.services.records(&who).delete::<Letter>(&id).await? {
         return Err(PageError::NotFound);

@@ -5,6 +5,7 @@
 //! without JavaScript, by keyboard and with a screen reader, and a draft per
 //! questionnaire lets a person leave and come back where they stopped.
 
+use crate::web::extract::NoFields;
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
@@ -754,13 +755,10 @@ async fn review(
     Ok(review_page(&who, inst, &d, &[]))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let inst = instrument(&state, &id)?;
     let (all, d) = draft(&state, &who, inst).await?;
@@ -803,7 +801,7 @@ async fn submit(
 async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let inst = instrument(&state, &id)?;
     let (all, _) = draft(&state, &who, inst).await?;

@@ -1,6 +1,8 @@
 //! Step 7: seek support. The deployment's help lines, the person's own list
 //! of people to reach (sealed), and a place for the peer circles to come.
 
+use crate::web::extract::NoFields;
+use crate::web::layout::ConfirmDelete;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -43,9 +45,6 @@ pub struct EditForm {
     #[serde(flatten)]
     person: SupportPersonInput,
 }
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
 
 async fn people(state: &AppState, who: &Unlocked) -> Result<Vec<Stored<SupportPerson>>, PageError> {
     let mut list = state
@@ -316,17 +315,17 @@ pub async fn confirm_delete(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let p = load(&state, &who, &id).await?;
-    Ok(layout::page(
-        "Remove a person",
-        Some(&who),
-        html! {
-            h1 { "Remove " (p.value.name) " from your list?" }
-            p { "Only the entry in tend is removed, for good. Nobody is told." }
-            form method="post" action={ "/support/people/" (p.id) "/delete" } class="actions" {
-                (csrf(&who))
-                button type="submit" class="danger" { "Remove" }
-                a href="/support" { "Keep them" }
-            }
+    let action = format!("/support/people/{}/delete", p.id);
+    Ok(layout::confirm_delete(
+        &who,
+        ConfirmDelete {
+            title: "Remove a person",
+            heading: html! { "Remove " (p.value.name) " from your list?" },
+            detail: html! { p { "Only the entry in tend is removed, for good. Nobody is told." } },
+            action: &action,
+            button: "Remove",
+            keep_href: "/support",
+            keep_label: "Keep them",
         },
     ))
 }
@@ -334,7 +333,7 @@ pub async fn confirm_delete(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if !state
         .services

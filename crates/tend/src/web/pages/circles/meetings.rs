@@ -1,5 +1,6 @@
 //! Meetings, shown in each member's own time zone, and a private calendar feed.
 
+use crate::web::extract::NoFields;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -237,7 +238,7 @@ pub async fn create(
 pub async fn delete(
     State(state): State<AppState>,
     Path((cid, mid)): Path<(String, String)>,
-    SignedForm { who, .. }: SignedForm<super::Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let a = access(&state, &who, &cid).await?;
     if !a.facilitates()
@@ -306,7 +307,7 @@ pub async fn calendar_page(
 pub async fn calendar_new(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    SignedForm { who, .. }: SignedForm<super::Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Markup, PageError> {
     let token = random_token();
     state
@@ -335,7 +336,7 @@ pub async fn calendar_new(
 
 pub async fn calendar_revoke(
     State(state): State<AppState>,
-    SignedForm { who, .. }: SignedForm<super::Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     state
         .services

@@ -11,6 +11,7 @@ mod meetings;
 mod moderation;
 mod threads;
 
+use crate::web::extract::NoFields;
 use std::sync::LazyLock;
 
 use axum::Router;
@@ -602,13 +603,10 @@ async fn leave_form(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Empty {}
-
 async fn leave(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    SignedForm { who, .. }: SignedForm<Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     if id == LEARN
         || !state

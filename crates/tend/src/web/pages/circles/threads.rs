@@ -1,5 +1,6 @@
 //! Threads and replies inside a circle, live updates, and reports.
 
+use crate::web::extract::NoFields;
 use std::convert::Infallible;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -661,7 +662,7 @@ async fn wait_for(rx: &mut broadcast::Receiver<String>, thread_id: &str) {
 pub async fn delete_own(
     State(state): State<AppState>,
     Path((id, tid)): Path<(String, String)>,
-    SignedForm { who, .. }: SignedForm<super::Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let a = access(&state, &who, &id).await?;
     let t = load_thread(&state, &a, &tid).await?;
@@ -681,7 +682,7 @@ pub async fn delete_own(
 pub async fn delete_reply(
     State(state): State<AppState>,
     Path((id, rid)): Path<(String, String)>,
-    SignedForm { who, .. }: SignedForm<super::Empty>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
     let a = access(&state, &who, &id).await?;
     let store = &state.services.store;
