@@ -461,8 +461,8 @@ macro_rules! impl_community {
             }
 
             async fn create_thread(&self, t: &ThreadRow) -> StoreResult<()> {
-                sqlx::query("INSERT INTO threads (id, circle_id, author_id, title, body, status, urgent, locked, reply_count, created_at, last_activity) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)")
+                sqlx::query("INSERT INTO threads (id, circle_id, author_id, title, body, status, urgent, locked, reply_count, created_at, last_activity, author_account) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9, (SELECT m.account_id FROM memberships m WHERE m.id = $3))")
                     .bind(&t.id).bind(&t.circle_id).bind(&t.author_id).bind(&t.title).bind(&t.body)
                     .bind(&t.status).bind(t.urgent).bind(t.locked).bind(t.created_at)
                     .execute(&self.pool).await.map_err($crate::store::map_unique)?;
@@ -506,8 +506,8 @@ macro_rules! impl_community {
             async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64> {
                 let mut tx = self.pool.begin().await?;
                 let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq")
+                    "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at, author_account) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT m.account_id FROM memberships m WHERE m.id = $4)) RETURNING seq")
                     .bind(&r.id).bind(&r.thread_id).bind(&r.circle_id).bind(&r.author_id).bind(&r.body)
                     .bind(&r.status).bind(r.urgent).bind(r.created_at)
                     .fetch_one(&mut *tx).await.map_err($crate::store::map_unique)?;

@@ -71,16 +71,17 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM records WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
-                // Peer support: the person's threads and replies lose their words
-                // (the rows stay, marked deleted, so other people's replies keep
-                // their place); then memberships, server roles and the calendar link go.
+                // Peer support: the person's threads and replies lose their words,
+                // also in circles they had left (the rows stay, marked deleted, so
+                // other people's replies keep their place); then memberships,
+                // server roles and the calendar link go.
                 sqlx::query(
                     "UPDATE threads SET status = 'deleted', urgent = 0, title = '', body = '' \
-                     WHERE author_id IN (SELECT m.id FROM memberships m WHERE m.account_id = $1)",
+                     WHERE author_account = $1 OR author_id IN (SELECT m.id FROM memberships m WHERE m.account_id = $1)",
                 ).bind(id).execute(&mut *tx).await?;
                 sqlx::query(
                     "UPDATE replies SET status = 'deleted', urgent = 0, body = '' \
-                     WHERE author_id IN (SELECT m.id FROM memberships m WHERE m.account_id = $1)",
+                     WHERE author_account = $1 OR author_id IN (SELECT m.id FROM memberships m WHERE m.account_id = $1)",
                 ).bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM memberships WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM server_roles WHERE account_id = $1").bind(id).execute(&mut *tx).await?;

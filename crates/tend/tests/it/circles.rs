@@ -1868,3 +1868,35 @@ async fn the_report_form_does_not_open_hidden_threads_on_sqlite() {
 async fn the_report_form_does_not_open_hidden_threads_on_postgres() {
     the_report_form_does_not_open_hidden_threads(Backend::Postgres).await;
 }
+
+/// Leaving a circle keeps a person's posts (as "a former member"); deleting the
+/// account afterwards still removes their words.
+async fn deleting_an_account_also_deletes_posts_in_circles_it_left(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let m = &w.people["member"];
+    let r = post_reply(&app, m, a, t, "LEFTREPLY words").await;
+    let res = m.post(&app, &format!("/circles/{a}/leave"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let row = app.db.store.reply(a, &r).await.unwrap().unwrap();
+    assert_eq!(row.body, "LEFTREPLY words", "leaving keeps the words");
+    let res = m
+        .post(&app, "/account/delete", &[("passphrase", PASS)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let row = app.db.store.reply(a, &r).await.unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.body.as_str()), ("deleted", ""));
+}
+
+#[tokio::test]
+async fn deleting_an_account_also_deletes_posts_in_circles_it_left_on_sqlite() {
+    deleting_an_account_also_deletes_posts_in_circles_it_left(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn deleting_an_account_also_deletes_posts_in_circles_it_left_on_postgres() {
+    deleting_an_account_also_deletes_posts_in_circles_it_left(Backend::Postgres).await;
+}
