@@ -3,6 +3,9 @@
 # year of daily check-ins and journal entries each; wrk from a second process on
 # loopback at 1, 16 and 64 connections; the server's peak memory from /proc.
 #   bench/run.sh [ACCOUNTS] [DAYS] [SECONDS]
+# TEND_SEED_FLAGS=--every-feature also seeds a year of thoughts, practice,
+# gratitude and goals; TEND_EXTRA_PAGES="/critic /review ..." times more pages
+# at one client.
 # Needs wrk (apt-get install -y wrk). Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +16,7 @@ WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 cargo build --release --quiet --bin tend --example bench_seed
-./target/release/examples/bench_seed --data-dir "$WORK/data" --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt"
+./target/release/examples/bench_seed --data-dir "$WORK/data" --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" ${TEND_SEED_FLAGS:-}
 PORT=18099
 TEND_LOG=warn ./target/release/tend serve --data-dir "$WORK/data" --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 PID=$!

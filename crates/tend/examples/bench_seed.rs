@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 use jiff::ToSpan;
 use tend::domain::checkin::{Checkin, Meals};
+use tend::domain::critic::{Place, Thought};
+use tend::domain::goals::{Goal, GoalState};
+use tend::domain::gratitude::Gratitude;
 use tend::domain::journal::JournalEntry;
+use tend::domain::practice::PracticeLog;
 use tend::service::Services;
 use tend::store::{self, DatabaseUrl};
 use tend::vault::KdfParams;
@@ -29,6 +33,9 @@ async fn main() -> anyhow::Result<()> {
     let accounts: usize = arg("--accounts", "1000").parse()?;
     let days: i32 = arg("--days", "365").parse()?;
     let tokens_file = arg("--tokens", "bench-tokens.txt");
+    // With `--every-feature`, each day also gets a noticed thought, a practice and
+    // three good things, and each week three goals: a year of the whole app.
+    let every_feature = std::env::args().any(|a| a == "--every-feature");
     std::fs::create_dir_all(&data_dir)?;
     let url = DatabaseUrl::resolve(None, &data_dir)?;
     let store = store::connect(&url).await?;
@@ -92,6 +99,54 @@ async fn main() -> anyhow::Result<()> {
                             .repeat(3),
                     };
                     records.create(Some(day), entry, at).await?;
+                    if every_feature {
+                        let thought = Thought {
+                            text: "I'm so slow, everyone else finishes their notes before me."
+                                .into(),
+                            place: Some(Place::Ward),
+                            intensity: Some((d % 11) as u8),
+                            patterns: vec!["comparing".into(), "labeling".into()],
+                            reframe: if d % 2 == 0 {
+                                "You are learning; speed comes.".into()
+                            } else {
+                                String::new()
+                            },
+                        };
+                        records.create(Some(day), thought, at).await?;
+                        let slug =
+                            ["breathing-space", "body-scan", "loving-kindness"][(d % 3) as usize];
+                        records
+                            .create(
+                                Some(day),
+                                PracticeLog {
+                                    slug: slug.into(),
+                                    minutes: 5,
+                                },
+                                at,
+                            )
+                            .await?;
+                        let good = Gratitude {
+                            things: vec![
+                                "coffee".into(),
+                                "a patient's thanks".into(),
+                                "sunlight".into(),
+                            ],
+                        };
+                        records
+                            .put_slot(&day.to_string(), Some(day), good, at)
+                            .await?;
+                        if d % 7 == 0 {
+                            for g in 0..3 {
+                                let goal = Goal {
+                                    title: format!("Goal {g}"),
+                                    hours: 3.0,
+                                    good_enough: "half of it".into(),
+                                    state: GoalState::GoodEnough,
+                                };
+                                records.create(Some(day), goal, at).await?;
+                            }
+                        }
+                    }
                 }
                 anyhow::Ok(token)
             }));
