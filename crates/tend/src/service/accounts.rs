@@ -16,6 +16,9 @@ pub struct Unlocked {
     pub session_hash: Vec<u8>,
     /// The anti-forgery token forms must send back.
     pub csrf: String,
+    /// The profile, read at most once per request (several parts of a page need
+    /// the person's time zone).
+    pub(super) profile: tokio::sync::OnceCell<Profile>,
 }
 
 impl std::fmt::Debug for Unlocked {
@@ -153,6 +156,7 @@ impl Accounts<'_> {
             key,
             session_hash: token.lookup_hash(),
             csrf: token.csrf_token(),
+            profile: tokio::sync::OnceCell::new(),
         };
         self.0
             .records(&who)
@@ -224,6 +228,7 @@ impl Accounts<'_> {
             key,
             session_hash: hash,
             csrf: token.csrf_token(),
+            profile: tokio::sync::OnceCell::new(),
         }))
     }
 

@@ -270,10 +270,18 @@ impl<'a> Records<'a> {
 
     /// The person's profile (time zone), or the defaults before they set one.
     pub async fn profile(&self) -> ServiceResult<Profile> {
-        Ok(self
-            .slot::<Profile>("profile")
-            .await?
-            .map(|s| s.value)
-            .unwrap_or_default())
+        let profile = self
+            .who
+            .profile
+            .get_or_try_init(|| async {
+                Ok::<_, ServiceError>(
+                    self.slot::<Profile>("profile")
+                        .await?
+                        .map(|s| s.value)
+                        .unwrap_or_default(),
+                )
+            })
+            .await?;
+        Ok(profile.clone())
     }
 }
