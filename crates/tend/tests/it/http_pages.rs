@@ -587,3 +587,44 @@ async fn signing_in_returns_people_to_the_page_they_asked_for_and_nowhere_else()
         assert_eq!(res.headers()["location"], "/today", "{evil}");
     }
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_else_keeps_only_this_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let phone = app.browser();
+    sign_up_in_browser(&app, &phone, "two_devices", PASS).await;
+    let laptop = app.browser();
+    let html = page(&laptop, app.url("/signin")).await;
+    laptop
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("handle", "two_devices"),
+            ("passphrase", PASS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        laptop.get(app.url("/today")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let csrf = csrf_of(&page(&phone, app.url("/account")).await);
+    let res = phone
+        .post(app.url("/account/sign-out-others"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/account?done=signed-out");
+    assert_eq!(
+        phone.get(app.url("/today")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let res = laptop.get(app.url("/today")).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the other browser is signed out"
+    );
+}

@@ -14,6 +14,7 @@ use crate::domain::profile::Profile;
 use crate::service::{ServiceError, Unlocked};
 use crate::store::RecordFilter;
 use crate::web::error::PageError;
+use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
 use crate::web::layout::{self, csrf, error_summary, field_error};
 use crate::web::{AppState, now};
@@ -95,6 +96,14 @@ fn account_page(
                     div class="actions" { button type="submit" { "Change passphrase" } }
                 }
             }
+            section class="card" aria-labelledby="devices-h" {
+                h2 id="devices-h" { "Other devices" }
+                p { "Signed in on a shared ward computer, or lost a phone? End every other sign-in; this one stays." }
+                form method="post" action="/account/sign-out-others" {
+                    (csrf(who))
+                    button type="submit" class="secondary" { "Sign out everywhere else" }
+                }
+            }
             section class="card" aria-labelledby="export-h" {
                 h2 id="export-h" { "Take your data with you" }
                 p { "Everything you have written here is yours. Download it any time, in open formats." }
@@ -122,6 +131,7 @@ pub async fn page(
     let done = match q.done.as_deref() {
         Some("tz") => Some("Time zone saved."),
         Some("passphrase") => Some("Passphrase changed. Other devices have been signed out."),
+        Some("signed-out") => Some("Every other device and browser has been signed out."),
         _ => None,
     };
     Ok(account_page(&who, &profile, &[], done))
@@ -323,4 +333,18 @@ pub async fn export_journal_md(
         "tend-journal.md",
         out,
     ))
+}
+
+/// Ends every session of this account except the one making the request.
+pub async fn sign_out_others(
+    State(state): State<AppState>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
+) -> Result<Response, PageError> {
+    state
+        .services
+        .store
+        .delete_sessions_of(&who.account_id, Some(&who.session_hash))
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    Ok(Redirect::to("/account?done=signed-out").into_response())
 }

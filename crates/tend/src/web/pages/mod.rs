@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account", get(account::page))
         .route("/account/time-zone", post(account::time_zone))
+        .route("/account/sign-out-others", post(account::sign_out_others))
         .route("/account/export.json", get(account::export_json))
         .route(
             "/account/export/checkins.csv",
