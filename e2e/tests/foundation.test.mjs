@@ -78,7 +78,7 @@ test('a student signs up, checks in, journals, and nothing they wrote is on disk
   }
 
   // Sign out, sign in, read everything back.
-  await page.getByRole('button', { name: /Sign out/ }).click();
+  await page.getByRole('button', { name: /^Sign out \(/ }).click();
   await page.goto(`${tend.base}/signin`);
   await checkA11y(page, 'sign-in');
   await page.getByLabel('Handle').fill(who.handle);
@@ -102,7 +102,7 @@ test('a student signs up, checks in, journals, and nothing they wrote is on disk
   await page.getByText('Passphrase changed').waitFor();
 
   // Forgot it: the recovery code sets a new one and everything is still there.
-  await page.getByRole('button', { name: /Sign out/ }).click();
+  await page.getByRole('button', { name: /^Sign out \(/ }).click();
   await page.goto(`${tend.base}/recover`);
   await checkA11y(page, 'recover');
   await page.getByLabel('Handle').fill(who.handle);
