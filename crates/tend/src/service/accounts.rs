@@ -1,5 +1,6 @@
 use crate::domain::account::{Handle, Passphrase};
 use crate::domain::profile::Profile;
+use crate::service::Kind;
 use crate::store::{AccountRow, SessionRow};
 use crate::vault::{
     self, DataKey, KdfParams, PassphraseHash, RecoveryCode, SessionToken, WrappedKey,
@@ -222,13 +223,24 @@ impl Accounts<'_> {
         let Ok(key) = vault::unwrap_with_session(&token, &WrappedKey(session.wrapped_key)) else {
             return Ok(None);
         };
+        // The profile came with the session; open it now so pages need not ask
+        // again. A profile that does not open is simply left for a later read.
+        let profile = tokio::sync::OnceCell::new();
+        if let (Some(id), Some(sealed)) = (&session.profile_id, &session.profile_sealed) {
+            let opened = vault::open_record(&key, &session.account_id, id, Profile::KIND, sealed)
+                .ok()
+                .and_then(|json| serde_json::from_slice::<Profile>(&json).ok());
+            if let Some(p) = opened {
+                let _ = profile.set(p);
+            }
+        }
         Ok(Some(Unlocked {
             account_id: session.account_id,
             handle: session.handle,
             key,
             session_hash: hash,
             csrf: token.csrf_token(),
-            profile: tokio::sync::OnceCell::new(),
+            profile,
         }))
     }
 

@@ -66,6 +66,10 @@ pub struct ActiveSession {
     pub handle: String,
     pub wrapped_key: Vec<u8>,
     pub expires_at: i64,
+    /// The sealed profile record (time zone), fetched in the same query because
+    /// nearly every page needs it.
+    pub profile_id: Option<String>,
+    pub profile_sealed: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

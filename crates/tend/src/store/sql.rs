@@ -109,8 +109,11 @@ macro_rules! impl_store {
 
             async fn active_session(&self, id_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<$crate::store::ActiveSession>> {
                 Ok(sqlx::query_as(
-                    "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at FROM sessions s \
-                     JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1 AND s.expires_at > $2",
+                    "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
+                     p.id AS profile_id, p.sealed AS profile_sealed FROM sessions s \
+                     JOIN accounts a ON a.id = s.account_id \
+                     LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
+                     WHERE s.id_hash = $1 AND s.expires_at > $2",
                 )
                 .bind(id_hash)
                 .bind(now)

@@ -80,6 +80,24 @@ async fn accounts_and_sessions(s: &dyn Store) {
         (live.account_id.as_str(), live.handle.as_str()),
         ("a1", "sam")
     );
+    assert!(live.profile_sealed.is_none(), "no profile saved yet");
+    s.upsert_record(&record(
+        "p1",
+        "a1",
+        "profile",
+        "2026-01-01",
+        Some("profile"),
+        1,
+    ))
+    .await
+    .unwrap();
+    let live = s.active_session(&[1u8; 32], 1_500).await.unwrap().unwrap();
+    assert_eq!(
+        live.profile_id.as_deref(),
+        Some("p1"),
+        "the profile comes with the session"
+    );
+    assert_eq!(live.profile_sealed, Some(vec![0xAB; 40]));
     assert!(
         s.active_session(&[3u8; 32], 1_500).await.unwrap().is_none(),
         "expired session must not count"
