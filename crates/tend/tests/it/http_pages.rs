@@ -628,3 +628,48 @@ async fn signing_out_everywhere_else_keeps_only_this_browser() {
         "the other browser is signed out"
     );
 }
+
+#[tokio::test]
+async fn a_new_person_following_a_link_lands_there_after_creating_an_account() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let b = app.browser();
+    let signin = page(&b, app.url("/signin?next=%2Fjournal%2Fnew")).await;
+    assert!(signin.contains("href=\"/signup?next=%2Fjournal%2Fnew\""));
+    let form = page(&b, app.url("/signup?next=%2Fjournal%2Fnew")).await;
+    assert!(form.contains("name=\"next\" value=\"/journal/new\""));
+    let res = b
+        .post(app.url("/signup"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("next", "/journal/new"),
+            ("handle", "newcomer"),
+            ("passphrase", PASS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let code_page = res.text().await.unwrap();
+    assert!(code_page.contains("name=\"next\" value=\"/journal/new\""));
+    let res = b
+        .post(app.url("/welcome"))
+        .form(&[
+            ("csrf", csrf_of(&code_page).as_str()),
+            ("saved", "yes"),
+            ("next", "/journal/new"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/journal/new");
+    let res = b
+        .post(app.url("/welcome"))
+        .form(&[
+            ("csrf", csrf_of(&code_page).as_str()),
+            ("saved", "yes"),
+            ("next", "//evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/today?welcome=1");
+}

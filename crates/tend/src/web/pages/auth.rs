@@ -18,6 +18,9 @@ use crate::web::{AppState, now};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SignupForm {
+    /// Where to go once the account exists (an invite link, say).
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     handle: String,
     #[serde(default)]
@@ -60,6 +63,8 @@ pub struct SigninQuery {
 pub struct WelcomeForm {
     #[serde(default)]
     saved: String,
+    #[serde(default)]
+    next: String,
 }
 
 fn with_pre_cookie(
@@ -91,6 +96,7 @@ fn signup_page(token: &str, form: &SignupForm, errors: &[Invalid]) -> Markup {
             (error_summary(errors))
             form method="post" action="/signup" class="stack" novalidate {
                 (pre_csrf(token))
+                @if local_path(&form.next).is_some() { input type="hidden" name="next" value=(form.next); }
                 div {
                     label for="handle" { "Handle" span class="hint" { "3–32 letters, digits, . _ or -. Others never see it." } }
                     input id="handle" name="handle" type="text" autocomplete="username" autocapitalize="none" spellcheck="false"
@@ -161,13 +167,21 @@ pub async fn signup_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     MaybePerson(who): MaybePerson,
+    Query(q): Query<SigninQuery>,
 ) -> Response {
     if who.is_some() {
         return Redirect::to("/today").into_response();
     }
-    with_pre_cookie(&headers, &state, |t| {
-        signup_page(t, &SignupForm::default(), &[])
-    })
+    let form = SignupForm {
+        next: q
+            .next
+            .as_deref()
+            .and_then(local_path)
+            .unwrap_or_default()
+            .to_owned(),
+        ..SignupForm::default()
+    };
+    with_pre_cookie(&headers, &state, |t| signup_page(t, &form, &[]))
 }
 
 pub async fn signup(
@@ -179,6 +193,7 @@ pub async fn signup(
     let redo = |errors: Vec<Invalid>| {
         let token = pre_session_token(&headers, state.secure_cookies).0;
         let cleared = SignupForm {
+            next: form.next.clone(),
             passphrase: String::new(),
             handle: form.handle.clone(),
             time_zone: form.time_zone.clone(),
@@ -206,7 +221,7 @@ pub async fn signup(
         Err(e) => return Err(e.into()),
     };
     let token = created.token.encode();
-    let mut res = recovery_code_page(&created, "Your account is ready").into_response();
+    let mut res = recovery_code_page(&created, "Your account is ready", &form.next).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
@@ -220,7 +235,7 @@ pub async fn signup(
 }
 
 /// The one and only time a recovery code is shown.
-fn recovery_code_page(created: &NewAccount, heading: &str) -> Markup {
+fn recovery_code_page(created: &NewAccount, heading: &str, next: &str) -> Markup {
     layout::bare(
         "Save your recovery code",
         html! {
@@ -231,6 +246,7 @@ fn recovery_code_page(created: &NewAccount, heading: &str) -> Markup {
             p { "Write it down or keep it in a password manager. Signed in as " strong { (created.handle) } "." }
             form method="post" action="/welcome" class="stack" {
                 input type="hidden" name="csrf" value=(created.token.csrf_token());
+                @if local_path(next).is_some() { input type="hidden" name="next" value=(next); }
                 label class="choice" {
                     input type="checkbox" name="saved" value="yes" required;
                     " I have saved my recovery code somewhere safe"
@@ -257,7 +273,10 @@ pub async fn welcome(SignedForm { form, .. }: SignedForm<WelcomeForm>) -> Respon
         )
             .into_response();
     }
-    Redirect::to("/today?welcome=1").into_response()
+    match local_path(&form.next) {
+        Some(next) => Redirect::to(next).into_response(),
+        None => Redirect::to("/today?welcome=1").into_response(),
+    }
 }
 
 fn signin_page(
@@ -293,7 +312,13 @@ fn signin_page(
                     a href="/recover" { "Forgot your passphrase?" }
                 }
             }
-            p { "New here? " a href="/signup" { "Create an anonymous account" } "." }
+            p { "New here? "
+                @if local_path(next).is_some() {
+                    a href={ "/signup?" (serde_urlencoded::to_string([("next", next)]).unwrap_or_default()) } { "Create an anonymous account" }
+                } @else {
+                    a href="/signup" { "Create an anonymous account" }
+                }
+                "." }
         },
     )
 }
@@ -425,7 +450,7 @@ pub async fn recover(
     {
         Ok(created) => {
             let mut res =
-                recovery_code_page(&created, "Your new passphrase is set").into_response();
+                recovery_code_page(&created, "Your new passphrase is set", "").into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
