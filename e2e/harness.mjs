@@ -21,13 +21,12 @@ export const CHROMIUM_FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-let nextPort = 20000 + (process.pid % 20000);
-
 /** Starts tend on a free port with its own data folder. Returns { base, dataDir, stop }. */
 export async function startTend(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tend-e2e-'));
-  const port = nextPort++;
-  const child = spawn(tendBin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  // Port 0: the system picks a free port and tend prints the address it got,
+  // so parallel or leftover processes can never collide with a test.
+  const child = spawn(tendBin, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
     env: {
       ...process.env,
       // Cheap key derivation keeps sign-up fast in tests; production uses the default.
@@ -39,17 +38,29 @@ export async function startTend(extraEnv = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const base = `http://127.0.0.1:${port}`;
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tend did not start:\n${output}`)), 15000);
+    const onData = (d) => {
+      output += d;
+      const m = output.match(/tend is running at (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`tend exited early:\n${output}`));
+    });
+  });
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`tend exited early:\n${output}`);
     try {
       const res = await fetch(`${base}/healthz`);
       if (res.ok) break;
     } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-    if (i === 99) throw new Error(`tend did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     base,
@@ -57,6 +68,7 @@ export async function startTend(extraEnv = {}) {
     dbFile: join(dataDir, 'tend.db'),
     output: () => output,
     stop: async () => {
+      if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
     },
