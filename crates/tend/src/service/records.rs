@@ -216,12 +216,19 @@ impl<'a> Records<'a> {
         })
     }
 
-    pub async fn delete<T: Kind>(&self, id: &str) -> ServiceResult<bool> {
-        Ok(self
+    /// Deletes one of this person's records; `NotFound` when there is none with
+    /// that id (which includes someone else's), so every caller answers alike.
+    pub async fn delete<T: Kind>(&self, id: &str) -> ServiceResult<()> {
+        let deleted = self
             .services
             .store
             .delete_record(&self.who.account_id, T::KIND, id)
-            .await?)
+            .await?;
+        if deleted {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     pub async fn count<T: Kind>(&self) -> ServiceResult<i64> {

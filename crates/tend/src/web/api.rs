@@ -477,16 +477,12 @@ async fn delete_entry(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state
+    state
         .services
         .records(&who)
         .delete::<JournalEntry>(&id)
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found())
-    }
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn helplines(State(state): State<AppState>) -> Json<serde_json::Value> {

@@ -435,9 +435,7 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if !state.services.records(&who).delete::<Thought>(&id).await? {
-        return Err(PageError::NotFound);
-    }
+    state.services.records(&who).delete::<Thought>(&id).await?;
     Ok(Redirect::to("/critic").into_response())
 }
 

@@ -358,8 +358,6 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if !state.services.records(&who).delete::<Debrief>(&id).await? {
-        return Err(PageError::NotFound);
-    }
+    state.services.records(&who).delete::<Debrief>(&id).await?;
     Ok(Redirect::to("/debrief").into_response())
 }

@@ -279,13 +279,10 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if !state
+    state
         .services
         .records(&who)
         .delete::<JournalEntry>(&id)
-        .await?
-    {
-        return Err(PageError::NotFound);
-    }
+        .await?;
     Ok(Redirect::to("/journal").into_response())
 }

@@ -342,8 +342,6 @@ pub async fn delete_letter(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if !state.services.records(&who).delete::<Letter>(&id).await? {
-        return Err(PageError::NotFound);
-    }
+    state.services.records(&who).delete::<Letter>(&id).await?;
     Ok(Redirect::to("/kindness/letter").into_response())
 }

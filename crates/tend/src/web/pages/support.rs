@@ -335,13 +335,10 @@ pub async fn delete(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if !state
+    state
         .services
         .records(&who)
         .delete::<SupportPerson>(&id)
-        .await?
-    {
-        return Err(PageError::NotFound);
-    }
+        .await?;
     Ok(Redirect::to("/support?saved=removed#people-h").into_response())
 }
