@@ -8,7 +8,7 @@ mod records;
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
-pub use records::{Entry, Kind, Records, Stored};
+pub use records::{Entry, Kind, Overview, Records, Stored};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};

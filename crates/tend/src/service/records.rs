@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
+use crate::domain::summary::{WeekSummary, summarise_week, window_start};
 use crate::store::{RecordFilter, RecordRow};
 use crate::vault;
 
@@ -36,6 +37,15 @@ pub struct Stored<T> {
     pub updated_at: i64,
     pub version: i64,
     pub value: T,
+}
+
+/// Today at a glance; see [`Records::overview`].
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub today: Date,
+    pub checkin: Option<Stored<Checkin>>,
+    pub summary: WeekSummary,
+    pub recent_entries: Vec<Stored<JournalEntry>>,
 }
 
 /// Shorthand for the record types used across the web layer.
@@ -273,6 +283,43 @@ impl<'a> Records<'a> {
             "exported_at": now,
             "records": records,
         }))
+    }
+
+    /// The person's own date today, in their time zone.
+    pub async fn today(&self) -> ServiceResult<Date> {
+        Ok(jiff::Timestamp::now()
+            .to_zoned(self.profile().await?.tz())
+            .date())
+    }
+
+    /// What the Today page and `GET /api/v1/today` show: today's check-in, the
+    /// seven-day summary, and the newest journal entries.
+    pub async fn overview(&self, today: Date, recent: i64) -> ServiceResult<Overview> {
+        let week = self
+            .list::<Checkin>(&RecordFilter {
+                day_from: Some(window_start(today).to_string()),
+                day_to: Some(today.to_string()),
+                limit: Some(7),
+            })
+            .await?;
+        let recent_entries = self
+            .list::<JournalEntry>(&RecordFilter {
+                limit: Some(recent),
+                ..RecordFilter::default()
+            })
+            .await?;
+        let days: Vec<_> = week
+            .iter()
+            .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
+            .collect();
+        let summary = summarise_week(today, &days);
+        let checkin = week.into_iter().find(|s| s.day == Some(today));
+        Ok(Overview {
+            today,
+            checkin,
+            summary,
+            recent_entries,
+        })
     }
 
     /// The person's profile (time zone), or the defaults before they set one.

@@ -17,7 +17,6 @@ use super::extract::{ApiJson, ApiPerson, ClientKey};
 use super::{AppState, now};
 use crate::domain::checkin::{Checkin, CheckinInput, Meals};
 use crate::domain::journal::{JournalEntry, JournalInput};
-use crate::domain::summary::{summarise_week, window_start};
 use crate::service::{Credentials, Stored, Unlocked};
 use crate::store::RecordFilter;
 
@@ -64,8 +63,7 @@ fn limited(state: &AppState, client: &str) -> Result<(), ApiError> {
 }
 
 async fn today_of(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
-    let profile = state.services.records(who).profile().await?;
-    Ok(jiff::Timestamp::now().to_zoned(profile.tz()).date())
+    Ok(state.services.records(who).today().await?)
 }
 
 #[derive(Deserialize)]
@@ -254,39 +252,17 @@ async fn today(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let day = today_of(&state, &who).await?;
     let records = state.services.records(&who);
-    let week = records
-        .list::<Checkin>(&RecordFilter {
-            day_from: Some(window_start(day).to_string()),
-            day_to: Some(day.to_string()),
-            limit: Some(7),
-        })
-        .await?;
-    let days: Vec<_> = week
-        .iter()
-        .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
-        .collect();
-    let summary = summarise_week(day, &days);
-    let todays = week
-        .into_iter()
-        .find(|s| s.day == Some(day))
-        .map(checkin_out);
-    let entries = records
-        .list::<JournalEntry>(&RecordFilter {
-            limit: Some(3),
-            ..RecordFilter::default()
-        })
-        .await?;
+    let o = records.overview(records.today().await?, 3).await?;
     Ok(Json(json!({
-        "day": day.to_string(),
-        "checkin": todays,
+        "day": o.today.to_string(),
+        "checkin": o.checkin.map(checkin_out),
         "week": {
-            "days_checked_in": summary.days_checked_in,
-            "average_sleep": summary.average_sleep,
-            "average_mood": summary.average_mood,
+            "days_checked_in": o.summary.days_checked_in,
+            "average_sleep": o.summary.average_sleep,
+            "average_mood": o.summary.average_mood,
         },
-        "recent_entries": entries.into_iter().map(entry_out).collect::<Vec<_>>(),
+        "recent_entries": o.recent_entries.into_iter().map(entry_out).collect::<Vec<_>>(),
     })))
 }
 

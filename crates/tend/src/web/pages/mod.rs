@@ -149,6 +149,5 @@ pub(super) async fn today_for(
     state: &AppState,
     who: &crate::service::Unlocked,
 ) -> Result<jiff::civil::Date, PageError> {
-    let profile = state.services.records(who).profile().await?;
-    Ok(jiff::Timestamp::now().to_zoned(profile.tz()).date())
+    Ok(state.services.records(who).today().await?)
 }

@@ -6,10 +6,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{checkin, today_for};
-use crate::domain::checkin::{Checkin, CheckinInput, Meals};
-use crate::domain::journal::JournalEntry;
-use crate::domain::summary::{summarise_week, window_start};
-use crate::store::RecordFilter;
+use crate::domain::checkin::{CheckinInput, Meals};
 use crate::web::AppState;
 use crate::web::error::PageError;
 use crate::web::extract::Person;
@@ -87,28 +84,11 @@ pub async fn page(
     Query(q): Query<TodayQuery>,
 ) -> Result<Markup, PageError> {
     let today = today_for(&state, &who).await?;
-    let records = state.services.records(&who);
-    let week = records
-        .list::<Checkin>(&RecordFilter {
-            day_from: Some(window_start(today).to_string()),
-            day_to: Some(today.to_string()),
-            limit: Some(7),
-        })
-        .await?;
-    let entries = records
-        .list::<JournalEntry>(&RecordFilter {
-            limit: Some(3),
-            ..RecordFilter::default()
-        })
-        .await?;
-    let days: Vec<_> = week
-        .iter()
-        .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
-        .collect();
-    let summary = summarise_week(today, &days);
+    let overview = state.services.records(&who).overview(today, 3).await?;
+    let (summary, entries) = (&overview.summary, overview.recent_entries.as_slice());
     let suggestion = super::practices::suggest_practice(&state, &who).await?;
     let due = super::questionnaires::due_now(&state, &who).await?;
-    let todays = week.iter().find(|s| s.day == Some(today)).map(|s| &s.value);
+    let todays = overview.checkin.as_ref().map(|s| &s.value);
 
     Ok(layout::page(
         "Today",
@@ -156,7 +136,7 @@ pub async fn page(
                     p { "Nothing written yet. A line or two is plenty." }
                 } @else {
                     ul class="entries" {
-                        @for e in &entries {
+                        @for e in entries {
                             li { a href={ "/journal/" (e.id) } { (e.value.display_title()) } }
                         }
                     }
