@@ -3,14 +3,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, csrf_of, sign_up_in_browser};
+use crate::helpers::{Backend, TestApp, csrf_of, get, sign_up_in_browser};
 
 const PASS: &str = "kettle maple orbit";
-
-async fn get(b: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let res = b.get(url).send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
-}
 
 async fn post(b: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
     b.post(url).form(form).send().await.unwrap()

@@ -6,7 +6,7 @@ use reqwest::header::{COOKIE, HeaderMap, HeaderValue};
 use tend::domain::checkin::{Checkin, Meals};
 use tend::service::{Services, Unlocked};
 
-use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of};
+use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get};
 
 /// Runs a test on SQLite, and on PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
 macro_rules! on_both_backends {
@@ -75,11 +75,6 @@ fn today() -> Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
-}
-
-async fn get(b: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let res = b.get(url).send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
 }
 
 async fn post(

@@ -198,3 +198,9 @@ pub async fn sign_up_in_browser(
     let start = html.find(marker).expect("recovery code shown") + marker.len();
     html[start..start + 29].to_owned()
 }
+
+/// A GET with its status and body, for tests that check both.
+pub async fn get(b: &reqwest::Client, url: String) -> (reqwest::StatusCode, String) {
+    let res = b.get(url).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
