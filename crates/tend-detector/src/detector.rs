@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::model::{MODEL_SOURCE, Model, RuleEvidence};
 use crate::pattern::Pattern;
 use crate::rules::{Hit, RuleKind, RuleSet};
 use crate::text;
@@ -15,6 +16,13 @@ pub const REPORT_THRESHOLD: f32 = 0.5;
 /// Largest text [`Detector::analyze`] looks at; longer input is analysed
 /// only up to this many bytes (the CLI rejects it instead).
 pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// A rule finding this confident stands even when the model reads the
+/// sentence as ordinary.
+const RULE_OVERRIDES_MODEL: f32 = 0.8;
+
+/// Longest span (in words) the model points at when explaining a finding.
+const MODEL_SPAN_TOKENS: usize = 6;
 
 /// One pattern found in the text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +69,8 @@ pub struct Analysis {
 #[derive(Debug)]
 pub struct Detector {
     rules: RuleSet,
+    /// The learned layer; `None` for the rules alone.
+    model: Option<Model>,
 }
 
 impl Default for Detector {
@@ -70,20 +80,38 @@ impl Default for Detector {
 }
 
 impl Detector {
-    /// The detector with the embedded rules.
+    /// The detector with the embedded rules and model.
     pub fn new() -> Detector {
-        // The embedded rules are checked by a unit test; an (impossible) parse
-        // error falls back to an empty rule set rather than panicking.
-        Detector::from_rules(RULES_SOURCE).unwrap_or_else(|_| Detector {
-            rules: RuleSet::default(),
+        // The embedded rules and model are checked by unit tests; an
+        // (impossible) parse error falls back to what did parse rather than
+        // panicking.
+        let rules = RuleSet::parse(RULES_SOURCE).unwrap_or_default();
+        let model = Model::parse(MODEL_SOURCE).ok();
+        Detector { rules, model }
+    }
+
+    /// The embedded rules without the learned layer: the detector as it was
+    /// before the model, kept for comparison (`--rules-only`) and for
+    /// training the model (whose features include what the rules found).
+    pub fn rules_only() -> Detector {
+        Detector {
+            rules: RuleSet::parse(RULES_SOURCE).unwrap_or_default(),
+            model: None,
+        }
+    }
+
+    /// A detector from rule text in the `data/rules.txt` language and, when
+    /// given, model text in the `data/model.txt` format.
+    pub fn from_sources(rules: &str, model: Option<&str>) -> Result<Detector, String> {
+        Ok(Detector {
+            rules: RuleSet::parse(rules)?,
+            model: model.map(Model::parse).transpose()?,
         })
     }
 
-    /// A detector from rule text in the `data/rules.txt` language.
-    pub fn from_rules(src: &str) -> Result<Detector, String> {
-        Ok(Detector {
-            rules: RuleSet::parse(src)?,
-        })
+    /// Whether the learned layer is in use.
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
     }
 
     /// Number of rules loaded.
@@ -116,16 +144,47 @@ impl Detector {
         out
     }
 
-    /// Analyse a text: a sentence or a whole entry.
-    pub fn analyze(&self, text: &str) -> Analysis {
+    /// Every pattern, most likely first, for a text already known to show
+    /// one: the answer to "which pattern is this?" rather than "is there
+    /// one?". A pattern's evidence is the highest, over the sentences, of what
+    /// the rules and the model give it; no threshold applies. This is how
+    /// pattern type is scored against public sets (over the items labelled
+    /// distorted, as in the published protocol). Users see only
+    /// [`Detector::analyze`]'s findings.
+    pub fn pattern_ranking(&self, text: &str) -> Vec<Pattern> {
         let text = truncate_to_boundary(text, MAX_INPUT_BYTES);
-        let mut sentences = Vec::new();
+        let mut evidence = [0.0f32; 13];
         let mut hits = Vec::new();
         for (s, e) in text::sentences(text) {
             let toks = text::tokens(text, s, e);
             hits.clear();
             self.rules.hits(&toks, &mut hits);
-            sentences.push(self.score_sentence(text, s, e, &toks, &hits));
+            let (ev, _) = self.evidence_from_hits(&hits);
+            let soften = 1.0 - ev.kind;
+            let pred = self.model.as_ref().map(|m| m.predict(&toks, &ev));
+            for p in Pattern::ALL {
+                let i = p as usize;
+                let from_model = pred.as_ref().map_or(0.0, |q| q.probs[1 + i]);
+                evidence[i] = evidence[i].max(ev.pattern[i] * soften).max(from_model);
+            }
+        }
+        let mut ranked = Pattern::ALL.to_vec();
+        ranked.sort_by(|a, b| evidence[*b as usize].total_cmp(&evidence[*a as usize]));
+        ranked
+    }
+
+    /// Analyse a text: a sentence or a whole entry.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let text = truncate_to_boundary(text, MAX_INPUT_BYTES);
+        let spans = text::sentences(text);
+        let prior_odds = prior_odds(spans.len());
+        let mut sentences = Vec::with_capacity(spans.len());
+        let mut hits = Vec::new();
+        for (s, e) in spans {
+            let toks = text::tokens(text, s, e);
+            hits.clear();
+            self.rules.hits(&toks, &mut hits);
+            sentences.push(self.score_sentence(text, s, e, &toks, &hits, prior_odds));
         }
         let mut patterns: Vec<Finding> = sentences
             .iter()
@@ -142,31 +201,32 @@ impl Detector {
         }
     }
 
-    fn score_sentence(
-        &self,
-        text: &str,
-        start: usize,
-        end: usize,
-        toks: &[text::Token],
-        hits: &[Hit],
-    ) -> SentenceAnalysis {
-        // Noisy-or of rule weights per pattern; softeners multiply down.
-        let mut conf = [0.0f32; 13];
-        let mut best: [Option<(f32, usize, usize)>; 13] = [None; 13];
-        let mut critic = 0.0f32;
+    /// What the rules found in a tokenised sentence, in the form the model reads.
+    pub(crate) fn rule_evidence(&self, toks: &[text::Token]) -> RuleEvidence {
+        let mut hits = Vec::new();
+        self.rules.hits(toks, &mut hits);
+        self.evidence_from_hits(&hits).0
+    }
+
+    /// Combine the rules that fired: noisy-or per pattern and for the
+    /// critic; kind self-talk and concrete reasons as pull-downs. Also returns
+    /// the token span of the strongest self-critical rule.
+    fn evidence_from_hits(&self, hits: &[Hit]) -> (RuleEvidence, Option<(usize, usize)>) {
+        let mut ev = RuleEvidence::default();
+        let mut best_w = [0.0f32; 13];
         let mut critic_best: Option<(f32, usize, usize)> = None;
         let mut soften = 1.0f32;
         let mut reason = 1.0f32;
         for h in hits {
             let rule = &self.rules.rules[h.rule];
             let w = rule.weight.clamp(0.0, 0.99);
-            let (bs, be) = (toks[h.first].start, toks[h.last].end);
             match rule.kind {
                 RuleKind::Pattern(p) => {
                     let i = p as usize;
-                    conf[i] = 1.0 - (1.0 - conf[i]) * (1.0 - w);
-                    if best[i].is_none_or(|(bw, _, _)| w > bw) {
-                        best[i] = Some((w, bs, be));
+                    ev.pattern[i] = 1.0 - (1.0 - ev.pattern[i]) * (1.0 - w);
+                    if ev.span[i].is_none() || w > best_w[i] {
+                        best_w[i] = w;
+                        ev.span[i] = Some((h.first, h.last));
                     }
                 }
                 RuleKind::Critic => {}
@@ -174,24 +234,42 @@ impl Detector {
                 RuleKind::Reason => reason *= 1.0 - w,
             }
             if rule.self_critical {
-                critic = 1.0 - (1.0 - critic) * (1.0 - w);
+                ev.critic = 1.0 - (1.0 - ev.critic) * (1.0 - w);
                 if critic_best.is_none_or(|(bw, _, _)| w > bw) {
-                    critic_best = Some((w, bs, be));
+                    critic_best = Some((w, h.first, h.last));
                 }
             }
         }
+        ev.kind = 1.0 - soften;
+        ev.reason = 1.0 - reason;
+        (ev, critic_best.map(|(_, a, b)| (a, b)))
+    }
+
+    fn score_sentence(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        toks: &[text::Token],
+        hits: &[Hit],
+        prior_odds: f32,
+    ) -> SentenceAnalysis {
+        let (ev, critic_tokens) = self.evidence_from_hits(hits);
+        let soften = 1.0 - ev.kind;
+        let byte_span = |(a, b): (usize, usize)| (toks[a].start, toks[b].end);
         let mut patterns = Vec::new();
         let mut score = 0.0f32;
         for p in Pattern::ALL {
             let i = p as usize;
-            let Some((_, bs, be)) = best[i] else { continue };
-            let mut c = conf[i] * soften;
+            let Some(span) = ev.span[i] else { continue };
+            let mut c = ev.pattern[i] * soften;
             if matches!(p, Pattern::FortuneTelling | Pattern::Catastrophizing) {
-                c *= reason;
+                c *= 1.0 - ev.reason;
             }
             let c = c.min(0.99);
             score = score.max(c);
             if c >= REPORT_THRESHOLD {
+                let (bs, be) = byte_span(span);
                 patterns.push(Finding {
                     pattern: p,
                     confidence: round3(c),
@@ -201,8 +279,42 @@ impl Detector {
                 });
             }
         }
+        if let Some(model) = &self.model {
+            let pred = model.predict(toks, &ev);
+            let distorted = with_prior(pred.distorted(), prior_odds);
+            if distorted >= REPORT_THRESHOLD {
+                // The rules' findings keep their precise spans; the model adds
+                // its own reading only where no rule spoke.
+                if patterns.is_empty() {
+                    let (p, _) = pred.top_pattern();
+                    let span = pred
+                        .evidence_span(p, MODEL_SPAN_TOKENS)
+                        .unwrap_or((0, toks.len().saturating_sub(1)));
+                    let (bs, be) = if toks.is_empty() {
+                        (start, end)
+                    } else {
+                        byte_span(span)
+                    };
+                    patterns.push(Finding {
+                        pattern: p,
+                        confidence: round3(distorted.min(0.99)),
+                        start: bs,
+                        end: be,
+                        explanation: explain(p, &text[bs..be]),
+                    });
+                }
+            } else {
+                // The model reads the sentence as ordinary: only strong rule
+                // findings stand.
+                patterns.retain(|f| f.confidence >= RULE_OVERRIDES_MODEL);
+            }
+            score = patterns
+                .iter()
+                .map(|f| f.confidence)
+                .fold(distorted.min(0.99), f32::max);
+        }
         sort_findings(&mut patterns);
-        let critic = critic * soften;
+        let critic = ev.critic * soften;
         let self_critical = critic >= REPORT_THRESHOLD;
         SentenceAnalysis {
             start,
@@ -211,13 +323,32 @@ impl Detector {
             score: round3(score),
             self_critical,
             critic_span: if self_critical {
-                critic_best.map(|(_, s, e)| (s, e))
+                critic_tokens.map(byte_span)
             } else {
                 None
             },
             patterns,
         }
     }
+}
+
+/// Prior odds that a given sentence of a text of `n` sentences shows a
+/// pattern, relative to the even odds the model was trained at.
+///
+/// The working assumption is that a text carries about one unhelpful thought:
+/// a one- or two-sentence entry (the critic log) is as likely to as not, a
+/// sentence of a ten-sentence journal entry about one in ten times. Without
+/// this, a long entry would be flagged for its length alone, since every
+/// extra sentence is another chance of a false alarm. It was chosen from that
+/// reasoning, not fitted to any evaluation set.
+fn prior_odds(n: usize) -> f32 {
+    1.0 / (n.max(2) - 1) as f32
+}
+
+/// `p` (a probability at even prior odds) moved to the given prior odds.
+fn with_prior(p: f32, prior_odds: f32) -> f32 {
+    let odds = p / (1.0 - p).max(1e-6) * prior_odds;
+    odds / (1.0 + odds)
 }
 
 fn sort_findings(v: &mut [Finding]) {
@@ -262,7 +393,7 @@ mod tests {
     use super::*;
 
     fn det() -> Detector {
-        Detector::from_rules(RULES_SOURCE).unwrap()
+        Detector::new()
     }
 
     fn ids(text: &str) -> Vec<&'static str> {

@@ -15,10 +15,12 @@
 pub mod cli;
 mod detector;
 mod guard;
+mod model;
 mod pattern;
 mod risk;
 mod rules;
 mod text;
+pub mod train;
 
 pub use detector::{
     Analysis, Detector, Finding, MAX_INPUT_BYTES, REPORT_THRESHOLD, SentenceAnalysis,

@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use tend_detector::Detector;
-use tend_detector::cli::{AnalyzeArgs, run_analyze, run_bench};
+use tend_detector::cli::{AnalyzeArgs, run_analyze, run_bench, run_train};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,17 +17,14 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     let result = match args.first().map(String::as_str) {
         Some("analyze") => {
-            let mut a = AnalyzeArgs {
-                json: false,
-                lines: false,
-                eval: None,
-            };
+            let mut a = AnalyzeArgs::default();
             let mut it = args.iter().skip(1);
             while let Some(x) = it.next() {
                 match x.as_str() {
                     "--json" => a.json = true,
                     "--lines" => a.lines = true,
                     "--eval" => a.eval = it.next().map(Into::into),
+                    "--rules-only" => a.rules_only = true,
                     other => {
                         eprintln!("unknown argument {other}");
                         return ExitCode::from(2);
@@ -35,6 +32,20 @@ fn main() -> ExitCode {
                 }
             }
             run_analyze(&a, &mut stdin.lock(), &mut out)
+        }
+        Some("train") => {
+            let synthetic = args.get(1).map_or(
+                "../shared/datasets/thinking-patterns/synthetic-babacan2025.csv",
+                String::as_str,
+            );
+            let model = args
+                .get(2)
+                .map_or("crates/tend-detector/data/model.txt", String::as_str);
+            run_train(
+                std::path::Path::new(synthetic),
+                std::path::Path::new(model),
+                &mut out,
+            )
         }
         Some("bench") => run_bench(args.get(1).map(std::path::Path::new), &mut out),
         Some("trace") => {
@@ -60,7 +71,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         _ => Err(
-            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] | bench [FILE] | trace"
+            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] [--rules-only] | train [SYNTHETIC_CSV [MODEL_OUT]] | bench [FILE] | trace"
                 .to_string(),
         ),
     };

@@ -22,7 +22,7 @@ const OWN_SENTENCES: &str = include_str!("../../data/medstudent-sentences.csv");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-enum Format {
+pub(super) enum Format {
     TherapistQa,
     Synthetic,
     OwnSentences,
@@ -30,22 +30,28 @@ enum Format {
 }
 
 #[derive(Debug, Clone)]
-struct Item {
-    text: String,
+pub(super) struct Item {
+    pub(super) text: String,
     distorted: Option<bool>,
     /// Gold patterns, dominant first.
-    patterns: Vec<Pattern>,
+    pub(super) patterns: Vec<Pattern>,
     self_critical: Option<bool>,
     phi: Option<bool>,
-    split: Option<String>,
+    pub(super) split: Option<String>,
+    /// The words of a distorted narrative that carry the pattern, when labelled.
+    pub(super) distorted_part: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 struct Prediction {
     distorted: bool,
+    /// The text's score (highest sentence score), for the ROC curve.
+    score: f32,
     self_critical: bool,
-    /// Predicted patterns, best first.
+    /// Reported patterns, best first.
     patterns: Vec<Pattern>,
+    /// All patterns ranked, for type classification given distortion.
+    ranked: Vec<Pattern>,
     phi: bool,
     sentences: usize,
 }
@@ -64,10 +70,23 @@ struct Section {
     n: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     distorted: Option<BinaryReport>,
+    /// Area under the ROC curve of the text score for distorted-or-not: how
+    /// well the score ranks distorted texts above the others, at any threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distorted_auc: Option<f64>,
+    /// For reference only: the best F1 any threshold on the score reaches
+    /// while keeping specificity ≥ 0.5, with the threshold chosen on this
+    /// very set (an oracle, so not a result the detector achieves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oracle_best_f1_at_specificity_half: Option<OraclePoint>,
     #[serde(skip_serializing_if = "Option::is_none")]
     self_critical: Option<BinaryReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patterns: Option<TypeReport>,
+    /// Type as a classification task: the best-ranked pattern for each item
+    /// labelled distorted, whether or not the detector would report it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern_classification: Option<TypeReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patient_identifier_guard: Option<BinaryReport>,
 }
@@ -91,7 +110,7 @@ struct Report {
     throughput: Throughput,
 }
 
-fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
+pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(data);
     let headers: Vec<String> = rdr
         .headers()
@@ -102,7 +121,7 @@ fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
     let col = |name: &str| headers.iter().position(|h| h == name);
     let format = if col("patient question").is_some() {
         Format::TherapistQa
-    } else if col("text").is_some() && col("self_critical").is_some() {
+    } else if col("text").is_some() && col("pattern").is_some() {
         Format::OwnSentences
     } else if col("text").is_some() && col("phi").is_some() {
         Format::PatientIdentifiers
@@ -148,6 +167,7 @@ fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                     self_critical: None,
                     phi: None,
                     split,
+                    distorted_part: None,
                 }
             }
             Format::Synthetic => {
@@ -159,17 +179,35 @@ fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                     self_critical: None,
                     phi: None,
                     split,
+                    distorted_part: None,
                 }
             }
             Format::OwnSentences => {
                 let p = map_label(&get(&rec, "pattern")).map_err(|e| format!("row {line}: {e}"))?;
+                if col("distorted").is_some() && yes(&get(&rec, "distorted"), line)? != p.is_some()
+                {
+                    return Err(format!(
+                        "row {line}: distorted and pattern disagree (pattern is `none` exactly when distorted is no)"
+                    ));
+                }
+                let text = get(&rec, "text");
+                let part = get(&rec, "distorted_part");
+                if !part.is_empty() && !text.contains(&part) {
+                    return Err(format!(
+                        "row {line}: distorted_part is not part of the text"
+                    ));
+                }
                 Item {
-                    text: get(&rec, "text"),
+                    text,
                     distorted: Some(p.is_some()),
                     patterns: p.into_iter().collect(),
-                    self_critical: Some(yes(&get(&rec, "self_critical"), line)?),
+                    self_critical: match col("self_critical") {
+                        Some(_) => Some(yes(&get(&rec, "self_critical"), line)?),
+                        None => None,
+                    },
                     phi: None,
                     split,
+                    distorted_part: (!part.is_empty()).then_some(part),
                 }
             }
             Format::PatientIdentifiers => Item {
@@ -179,6 +217,7 @@ fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                 self_critical: None,
                 phi: Some(yes(&get(&rec, "phi"), line)?),
                 split,
+                distorted_part: None,
             },
         };
         if !item.text.is_empty() {
@@ -194,27 +233,32 @@ fn section(format: Format, items: &[(&Item, &Prediction)]) -> Section {
         (!v.is_empty()).then(|| binary_report(&v))
     };
     let ten = matches!(format, Format::TherapistQa | Format::Synthetic);
-    let type_items: Vec<TypeItem> = items
-        .iter()
-        .filter(|(i, _)| i.distorted == Some(true) && !i.patterns.is_empty())
-        .map(|(i, p)| {
-            let pred = if ten {
-                p.patterns.iter().find_map(|&q| to_ten_label_scheme(q))
-            } else {
-                p.patterns.first().copied()
-            };
-            TypeItem {
-                gold: i.patterns.iter().map(|g| g.id().to_string()).collect(),
-                pred: pred.map(|q| q.id().to_string()),
-            }
-        })
-        .collect();
-    let patterns = (!type_items.is_empty()).then(|| {
+    let type_items = |pick: fn(&Prediction) -> &[Pattern]| -> Vec<TypeItem> {
+        items
+            .iter()
+            .filter(|(i, _)| i.distorted == Some(true) && !i.patterns.is_empty())
+            .map(|(i, p)| {
+                let pred = if ten {
+                    pick(p).iter().find_map(|&q| to_ten_label_scheme(q))
+                } else {
+                    pick(p).first().copied()
+                };
+                TypeItem {
+                    gold: i.patterns.iter().map(|g| g.id().to_string()).collect(),
+                    pred: pred.map(|q| q.id().to_string()),
+                }
+            })
+            .collect()
+    };
+    let report = |type_items: Vec<TypeItem>| -> Option<TypeReport> {
+        if type_items.is_empty() {
+            return None;
+        }
         let right = type_items
             .iter()
             .filter(|t| t.pred.as_ref().is_some_and(|p| t.gold.contains(p)))
             .count();
-        TypeReport {
+        Some(TypeReport {
             n_distorted_items: type_items.len(),
             scheme: if ten {
                 "ten-label (discounting-positive counted as mental-filter, blaming as personalizing)"
@@ -224,27 +268,105 @@ fn section(format: Format, items: &[(&Item, &Prediction)]) -> Section {
             weighted_f1: bootstrap(&type_items, weighted_f1),
             accuracy: right as f64 / type_items.len() as f64,
             per_pattern: per_class(&type_items),
-        }
-    });
+        })
+    };
+    let patterns = report(type_items(|p| &p.patterns));
+    let pattern_classification = report(type_items(|p| &p.ranked));
+    let scored: Vec<(bool, f32)> = items
+        .iter()
+        .filter_map(|(i, p)| i.distorted.map(|d| (d, p.score)))
+        .collect();
     Section {
         n: items.len(),
         // (on an all-positive set such as the synthetic one only recall is meaningful)
         distorted: pairs(|i, p| i.distorted.map(|d| (d, p.distorted))),
+        distorted_auc: roc_auc(&scored),
+        oracle_best_f1_at_specificity_half: oracle_point(&scored, 0.5),
         self_critical: pairs(|i, p| i.self_critical.map(|d| (d, p.self_critical))),
         patterns,
+        pattern_classification,
         patient_identifier_guard: pairs(|i, p| i.phi.map(|d| (d, p.phi))),
     }
 }
 
+/// A threshold on the text score and what it gives.
+#[derive(Debug, Serialize)]
+struct OraclePoint {
+    threshold: f32,
+    f1: f64,
+    recall: f64,
+    specificity: f64,
+}
+
+/// The threshold with the best F1 among those keeping specificity at or
+/// above `min_specificity` (distorted when score ≥ threshold).
+fn oracle_point(scored: &[(bool, f32)], min_specificity: f64) -> Option<OraclePoint> {
+    let pos = scored.iter().filter(|s| s.0).count() as f64;
+    let neg = scored.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return None;
+    }
+    let mut thresholds: Vec<f32> = scored.iter().map(|s| s.1).collect();
+    thresholds.sort_by(f32::total_cmp);
+    thresholds.dedup();
+    thresholds.push(f32::INFINITY);
+    let mut best: Option<OraclePoint> = None;
+    for t in thresholds {
+        let tp = scored.iter().filter(|s| s.0 && s.1 >= t).count() as f64;
+        let fp = scored.iter().filter(|s| !s.0 && s.1 >= t).count() as f64;
+        let specificity = (neg - fp) / neg;
+        let recall = tp / pos;
+        let f1 = if tp == 0.0 {
+            0.0
+        } else {
+            2.0 * tp / (2.0 * tp + fp + (pos - tp))
+        };
+        if specificity >= min_specificity && best.as_ref().is_none_or(|b| f1 > b.f1) {
+            best = Some(OraclePoint {
+                threshold: t,
+                f1,
+                recall,
+                specificity,
+            });
+        }
+    }
+    best
+}
+
+/// Probability that a random positive scores above a random negative (ties
+/// count half); `None` without both classes.
+fn roc_auc(scored: &[(bool, f32)]) -> Option<f64> {
+    let pos: Vec<f32> = scored.iter().filter(|s| s.0).map(|s| s.1).collect();
+    let neg: Vec<f32> = scored.iter().filter(|s| !s.0).map(|s| s.1).collect();
+    if pos.is_empty() || neg.is_empty() {
+        return None;
+    }
+    let mut wins = 0.0f64;
+    for p in &pos {
+        for n in &neg {
+            wins += match p.total_cmp(n) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            };
+        }
+    }
+    Some(wins / (pos.len() * neg.len()) as f64)
+}
+
 /// Evaluate the detector on a labelled CSV file and print the report.
-pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), String> {
+pub fn run_eval(
+    path: &Path,
+    json: bool,
+    detector: &Detector,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let data =
         std::fs::read(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
     let (format, items) = read_items(&data)?;
     if items.is_empty() {
         return Err(format!("{} has no labelled rows", path.display()));
     }
-    let detector = Detector::new();
     let t = Instant::now();
     let preds: Vec<Prediction> = items
         .iter()
@@ -252,8 +374,10 @@ pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stri
             let a = detector.analyze(&i.text);
             Prediction {
                 distorted: a.distorted,
+                score: a.score,
                 self_critical: a.self_critical,
                 patterns: a.patterns.iter().map(|f| f.pattern).collect(),
+                ranked: Vec::new(),
                 phi: format == Format::PatientIdentifiers
                     && !patient_identifiers(&i.text).is_empty(),
                 sentences: a.sentences.len(),
@@ -261,6 +385,13 @@ pub fn run_eval(path: &Path, json: bool, out: &mut dyn Write) -> Result<(), Stri
         })
         .collect();
     let seconds = t.elapsed().as_secs_f64();
+    // Outside the timed loop: ranking is a second reading used only here.
+    let mut preds = preds;
+    for (i, p) in items.iter().zip(preds.iter_mut()) {
+        if i.distorted == Some(true) {
+            p.ranked = detector.pattern_ranking(&i.text);
+        }
+    }
     let sentences: usize = preds.iter().map(|p| p.sentences).sum();
     let pairs: Vec<(&Item, &Prediction)> = items.iter().zip(preds.iter()).collect();
     let mut splits = BTreeMap::new();
@@ -316,16 +447,35 @@ fn write_section(out: &mut dyn Write, title: &str, s: &Section) -> std::io::Resu
     if let Some(r) = &s.distorted {
         bin(out, "distorted or not", r)?;
     }
+    if let Some(auc) = s.distorted_auc {
+        writeln!(out, "    ROC AUC of score   {auc:.3}")?;
+    }
+    if let Some(o) = &s.oracle_best_f1_at_specificity_half {
+        writeln!(
+            out,
+            "    oracle reference: best F1 with specificity >= 0.50 at any threshold chosen on this set: \
+             F1 {:.3} (recall {:.3}, specificity {:.3}, score >= {:.3})",
+            o.f1, o.recall, o.specificity, o.threshold
+        )?;
+    }
     if let Some(r) = &s.self_critical {
         bin(out, "self-critical or not", r)?;
     }
     if let Some(r) = &s.patient_identifier_guard {
         bin(out, "patient-identifier guard", r)?;
     }
-    if let Some(t) = &s.patterns {
+    let types = [
+        ("patterns reported", &s.patterns),
+        (
+            "pattern type as classification (best-ranked pattern, no threshold)",
+            &s.pattern_classification,
+        ),
+    ];
+    for (title, t) in types {
+        let Some(t) = t else { continue };
         writeln!(
             out,
-            "  patterns over {} distorted items ({}):",
+            "  {title}, over {} distorted items ({}):",
             t.n_distorted_items, t.scheme
         )?;
         writeln!(out, "    weighted F1        {}", t.weighted_f1)?;
@@ -385,6 +535,14 @@ pub(crate) fn own_sentence_texts() -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roc_auc_ranks_and_counts_ties_half() {
+        assert_eq!(roc_auc(&[(true, 0.9), (false, 0.1)]), Some(1.0));
+        assert_eq!(roc_auc(&[(true, 0.1), (false, 0.9)]), Some(0.0));
+        assert_eq!(roc_auc(&[(true, 0.5), (false, 0.5)]), Some(0.5));
+        assert_eq!(roc_auc(&[(true, 0.5)]), None);
+    }
 
     #[test]
     fn reads_all_formats() {

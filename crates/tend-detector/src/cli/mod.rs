@@ -3,6 +3,7 @@
 
 mod eval;
 mod metrics;
+mod train;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -15,6 +16,7 @@ use crate::{
 };
 
 pub use eval::run_eval;
+pub use train::run_train;
 
 /// Arguments of `tend analyze`.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +27,18 @@ pub struct AnalyzeArgs {
     pub lines: bool,
     /// Evaluate against a labelled CSV instead of reading standard input.
     pub eval: Option<std::path::PathBuf>,
+    /// Use the rules alone, without the learned layer (for comparison).
+    pub rules_only: bool,
+}
+
+impl AnalyzeArgs {
+    fn detector(&self) -> Detector {
+        if self.rules_only {
+            Detector::rules_only()
+        } else {
+            Detector::new()
+        }
+    }
 }
 
 /// The JSON object printed for one item.
@@ -50,7 +64,7 @@ pub fn run_analyze(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     if let Some(path) = &args.eval {
-        return run_eval(path, args.json, out);
+        return run_eval(path, args.json, &args.detector(), out);
     }
     let mut buf = Vec::new();
     input
@@ -67,7 +81,7 @@ pub fn run_analyze(
     } else {
         vec![buf.as_slice()]
     };
-    let detector = Detector::new();
+    let detector = args.detector();
     let mut failed = 0usize;
     let w = |e: std::io::Error| format!("could not write output: {e}");
     for (i, raw) in items.iter().enumerate() {
@@ -256,7 +270,7 @@ mod tests {
         let args = AnalyzeArgs {
             json: true,
             lines: true,
-            eval: None,
+            ..Default::default()
         };
         let mut input = b"I'm such an idiot\n\nI reviewed the ECG\n".to_vec();
         input.extend_from_slice(&[0xff, 0xfe, b'\n']);

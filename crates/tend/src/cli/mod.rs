@@ -52,6 +52,9 @@ enum Command {
         /// Evaluate against a labelled CSV file instead of reading standard input.
         #[arg(long, value_name = "FILE")]
         eval: Option<PathBuf>,
+        /// Use the hand-written rules alone, without the learned layer (for comparison).
+        #[arg(long)]
+        rules_only: bool,
     },
 }
 
@@ -121,7 +124,17 @@ pub fn run() -> ExitCode {
             instrument,
             answers,
         } => score(instrument, answers),
-        Command::Analyze { json, lines, eval } => analyze(json, lines, eval),
+        Command::Analyze {
+            json,
+            lines,
+            eval,
+            rules_only,
+        } => analyze(tend_detector::cli::AnalyzeArgs {
+            json,
+            lines,
+            eval,
+            rules_only,
+        }),
         Command::Admin { action } => with_runtime(|| admin(action)),
     }
 }
@@ -303,8 +316,7 @@ fn score(instrument: String, answers: Vec<String>) -> ExitCode {
     }
 }
 
-fn analyze(json: bool, lines: bool, eval: Option<PathBuf>) -> ExitCode {
-    let args = tend_detector::cli::AnalyzeArgs { json, lines, eval };
+fn analyze(args: tend_detector::cli::AnalyzeArgs) -> ExitCode {
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     match tend_detector::cli::run_analyze(&args, &mut stdin, &mut stdout) {

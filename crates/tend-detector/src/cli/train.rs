@@ -1,0 +1,134 @@
+//! `tend-detector train`: rebuild `data/model.txt` from the allowed data.
+//!
+//! Trains on (1) the synthetic set of Babacan et al. (MIT; read from
+//! `../shared`, never copied into the repository) and (2) the `dev` rows of
+//! the project's own labelled files, which are embedded in the binary. The
+//! `heldout` rows and the Therapist QA files are never read here: the first
+//! are kept for an honest measurement, the second may not be used to build
+//! anything.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::eval::{Format, read_items};
+use crate::Detector;
+use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train};
+
+const OWN_FILES: [(&str, &str); 3] = [
+    (
+        "data/medstudent-sentences.csv",
+        include_str!("../../data/medstudent-sentences.csv"),
+    ),
+    (
+        "data/everyday-statements.csv",
+        include_str!("../../data/everyday-statements.csv"),
+    ),
+    (
+        "data/short-statements.csv",
+        include_str!("../../data/short-statements.csv"),
+    ),
+];
+
+/// Train the model and write it to `model_out`.
+pub fn run_train(synthetic: &Path, model_out: &Path, out: &mut dyn Write) -> Result<(), String> {
+    let data = std::fs::read(synthetic).map_err(|e| {
+        format!(
+            "could not read the synthetic set at {}: {e} (it lives in ../shared/datasets/thinking-patterns/)",
+            synthetic.display()
+        )
+    })?;
+    let (format, items) = read_items(&data)?;
+    if format != Format::Synthetic {
+        return Err(format!(
+            "{} is not the synthetic set (expected a text,label header)",
+            synthetic.display()
+        ));
+    }
+    let mut examples: Vec<Example> = items
+        .iter()
+        .map(|i| Example {
+            text: i.text.clone(),
+            pattern: i.patterns.first().copied(),
+        })
+        .collect();
+    let mut about = vec![format!(
+        "{} rows of the synthetic set (Babacan et al. 2025, MIT)",
+        examples.len()
+    )];
+    for (name, text) in OWN_FILES {
+        let (_, items) = read_items(text.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
+        let before = examples.len();
+        for item in items
+            .iter()
+            .filter(|i| i.split.as_deref() != Some("heldout"))
+        {
+            let pattern = item.patterns.first().copied();
+            if pattern.is_none() {
+                // Every sentence of an ordinary text is ordinary, so a
+                // negative narrative gives one clean example per sentence,
+                // which is also how the detector reads text.
+                examples.extend(sentence_texts(&item.text).map(|text| Example {
+                    text,
+                    pattern: None,
+                }));
+            } else if let Some(part) = item.distorted_part.as_deref() {
+                // A labelled narrative: the sentences holding the distorted
+                // part are the positive example, the others are ordinary.
+                let (from, to) = item
+                    .text
+                    .find(part)
+                    .map_or((0, item.text.len()), |s| (s, s + part.len()));
+                let mut carrying = String::new();
+                for (s, e) in sentence_spans(&item.text) {
+                    let sentence = &item.text[s..e];
+                    if s < to && from < e {
+                        carrying.push_str(sentence);
+                        carrying.push(' ');
+                    } else {
+                        examples.push(Example {
+                            text: sentence.to_string(),
+                            pattern: None,
+                        });
+                    }
+                }
+                examples.push(Example {
+                    text: carrying.trim_end().to_string(),
+                    pattern,
+                });
+            } else {
+                // Otherwise only some sentence of a distorted narrative
+                // carries the pattern and we don't know which: kept whole.
+                examples.push(Example {
+                    text: item.text.clone(),
+                    pattern,
+                });
+            }
+        }
+        about.push(format!(
+            "{} examples from the dev rows of {name} (project's own; ordinary texts split into sentences)",
+            examples.len() - before
+        ));
+    }
+    let model = train(
+        &Detector::rules_only(),
+        &examples,
+        &TrainConfig::default(),
+        &about,
+    );
+    std::fs::write(model_out, &model)
+        .map_err(|e| format!("could not write {}: {e}", model_out.display()))?;
+    let features = model
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count()
+        .saturating_sub(2);
+    writeln!(
+        out,
+        "trained on {} examples ({}); {features} features, {} bytes written to {}",
+        examples.len(),
+        about.join("; "),
+        model.len(),
+        model_out.display()
+    )
+    .map_err(|e| format!("could not write output: {e}"))
+}

@@ -1,0 +1,251 @@
+//! Training the learned layer (`data/model.txt`) from labelled examples.
+//!
+//! Pure computation: the CLI (`tend-detector train`) reads the allowed files
+//! and writes the result. Training is deterministic (fixed seed, fixed order
+//! of operations), so the same data gives the same file byte for byte and
+//! anyone can check that the shipped weights come from the allowed data.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use crate::Detector;
+use crate::model::{N_CLASSES, class_name, softmax, visit_features};
+use crate::pattern::Pattern;
+use crate::text;
+
+/// One labelled text.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub text: String,
+    /// `None`: no unhelpful pattern.
+    pub pattern: Option<Pattern>,
+}
+
+/// Training settings. The defaults are the ones the shipped model was built with.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub learning_rate: f32,
+    /// L2 penalty per example step.
+    pub l2: f32,
+    /// A word or word pair must occur in at least this many examples.
+    pub min_count: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 30,
+            learning_rate: 0.2,
+            l2: 1e-4,
+            min_count: 2,
+            seed: 0x7e4d_2026,
+        }
+    }
+}
+
+fn class_of(p: Option<Pattern>) -> usize {
+    p.map_or(0, |p| 1 + p as usize)
+}
+
+/// The features of a whole example, summed over its sentences, by name.
+fn example_features(detector: &Detector, text: &str) -> BTreeMap<String, f32> {
+    let mut out = BTreeMap::new();
+    for (s, e) in text::sentences(text) {
+        let toks = text::tokens(text, s, e);
+        let evidence = detector.rule_evidence(&toks);
+        visit_features(&toks, &evidence, |parts, _, value| {
+            *out.entry(parts.join(" ")).or_insert(0.0) += value;
+        });
+    }
+    out
+}
+
+/// Byte spans of the sentences of a text, as the detector splits them.
+pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    text::sentences(text)
+}
+
+/// The sentences of a text, as the detector splits them.
+pub fn sentence_texts(text: &str) -> impl Iterator<Item = String> + '_ {
+    text::sentences(text)
+        .into_iter()
+        .map(move |(s, e)| text[s..e].to_string())
+}
+
+/// Train on `examples` and return the model file's text.
+///
+/// `about` lines are written into the file's header (where the data came from).
+pub fn train(
+    detector: &Detector,
+    examples: &[Example],
+    config: &TrainConfig,
+    about: &[String],
+) -> String {
+    // Featurise and keep features seen in enough examples (rule features always).
+    let featurised: Vec<BTreeMap<String, f32>> = examples
+        .iter()
+        .map(|e| example_features(detector, &e.text))
+        .collect();
+    let mut doc_freq: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &featurised {
+        for name in f.keys() {
+            *doc_freq.entry(name.as_str()).or_insert(0) += 1;
+        }
+    }
+    let vocab: Vec<&str> = doc_freq
+        .iter()
+        .filter(|&(name, &n)| n >= config.min_count || name.starts_with("r "))
+        .map(|(&name, _)| name)
+        .collect();
+    let index: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let rows: Vec<Vec<(usize, f32)>> = featurised
+        .iter()
+        .map(|f| {
+            f.iter()
+                .filter_map(|(name, &v)| index.get(name.as_str()).map(|&i| (i, v)))
+                .collect()
+        })
+        .collect();
+    let labels: Vec<usize> = examples.iter().map(|e| class_of(e.pattern)).collect();
+
+    // Balance "no distortion" against all the patterns together, so the
+    // decision at 0.5 does not simply follow which kind of example was more
+    // plentiful.
+    let n_none = labels.iter().filter(|&&c| c == 0).count().max(1) as f32;
+    let n_some = (labels.len() as f32 - n_none).max(1.0);
+    let weight_of = |c: usize| if c == 0 { n_some / n_none } else { 1.0 };
+
+    // AdaGrad SGD on the weighted multinomial log loss.
+    let mut w = vec![[0.0f32; N_CLASSES]; vocab.len()];
+    let mut g2 = vec![[1e-8f32; N_CLASSES]; vocab.len()];
+    let mut bias = [0.0f32; N_CLASSES];
+    let mut bias_g2 = [1e-8f32; N_CLASSES];
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut rng = config.seed.max(1);
+    for _ in 0..config.epochs {
+        shuffle(&mut order, &mut rng);
+        for &i in &order {
+            let mut logits = bias;
+            for &(f, v) in &rows[i] {
+                for (l, wc) in logits.iter_mut().zip(&w[f]) {
+                    *l += v * wc;
+                }
+            }
+            let probs = softmax(&logits);
+            let ew = weight_of(labels[i]);
+            for c in 0..N_CLASSES {
+                let target = if c == labels[i] { 1.0 } else { 0.0 };
+                let grad = ew * (probs[c] - target);
+                bias_g2[c] += grad * grad;
+                bias[c] -= config.learning_rate * grad / bias_g2[c].sqrt();
+                for &(f, v) in &rows[i] {
+                    let g = grad * v + config.l2 * w[f][c];
+                    g2[f][c] += g * g;
+                    w[f][c] -= config.learning_rate * g / g2[f][c].sqrt();
+                }
+            }
+        }
+    }
+
+    // Write the file: rounded weights, features that round to all zeros dropped.
+    let mut out = String::new();
+    out.push_str("# tend-detector learned layer: multinomial logistic regression.\n");
+    out.push_str(
+        "# Generated by `tend-detector train` (scripts/train-detector.sh); do not edit by hand.\n",
+    );
+    for line in about {
+        let _ = writeln!(out, "# {line}");
+    }
+    let _ = writeln!(
+        out,
+        "# {} examples, {} features kept of {}; epochs {}, learning rate {}, l2 {}, min count {}, seed {:#x}",
+        examples.len(),
+        vocab.len(),
+        doc_freq.len(),
+        config.epochs,
+        config.learning_rate,
+        config.l2,
+        config.min_count,
+        config.seed
+    );
+    let classes: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
+    let _ = writeln!(out, "classes\t{}", classes.join(" "));
+    let _ = writeln!(out, "bias\t{}", format_row(&bias));
+    for (name, row) in vocab.iter().zip(&w) {
+        if row.iter().all(|x| x.abs() < 0.0005) {
+            continue;
+        }
+        let _ = writeln!(out, "{name}\t{}", format_row(row));
+    }
+    out
+}
+
+fn format_row(row: &[f32; N_CLASSES]) -> String {
+    row.iter()
+        .map(|x| {
+            let s = format!("{x:.3}");
+            if s == "-0.000" {
+                "0.000".to_string()
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fisher–Yates with xorshift64: reproducible on every platform.
+fn shuffle(v: &mut [usize], state: &mut u64) {
+    for i in (1..v.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let j = (*state % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn toy() -> Vec<Example> {
+        let mut v = Vec::new();
+        for (t, p) in [
+            ("I am such an idiot", Some(Pattern::Labeling)),
+            ("I am an idiot for forgetting", Some(Pattern::Labeling)),
+            ("honestly I am an idiot", Some(Pattern::Labeling)),
+            ("I went for a walk after lunch", None),
+            ("I went to the library after lunch", None),
+            ("we had lunch and went for a walk", None),
+        ] {
+            v.push(Example {
+                text: t.to_string(),
+                pattern: p,
+            });
+        }
+        v
+    }
+
+    #[test]
+    fn training_is_deterministic_and_learns_the_toy_task() {
+        let d = Detector::new();
+        let cfg = TrainConfig::default();
+        let a = train(&d, &toy(), &cfg, &[]);
+        let b = train(&d, &toy(), &cfg, &[]);
+        assert_eq!(a, b);
+        let m = Model::parse(&a).unwrap();
+        let text = "I am an idiot";
+        let toks = text::tokens(text, 0, text.len());
+        let p = m.predict(&toks, &d.rule_evidence(&toks));
+        assert!(p.distorted() > 0.5, "{:?}", p.probs);
+        assert_eq!(p.top_pattern().0, Pattern::Labeling);
+        let text = "I went for lunch";
+        let toks = text::tokens(text, 0, text.len());
+        let p = m.predict(&toks, &d.rule_evidence(&toks));
+        assert!(p.distorted() < 0.5, "{:?}", p.probs);
+    }
+}
