@@ -14,7 +14,7 @@ use super::eval::{Format, read_items};
 use crate::Detector;
 use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train};
 
-const OWN_FILES: [(&str, &str); 3] = [
+const OWN_FILES: [(&str, &str); 4] = [
     (
         "data/medstudent-sentences.csv",
         include_str!("../../data/medstudent-sentences.csv"),
@@ -26,6 +26,10 @@ const OWN_FILES: [(&str, &str); 3] = [
     (
         "data/short-statements.csv",
         include_str!("../../data/short-statements.csv"),
+    ),
+    (
+        "data/life-narratives.csv",
+        include_str!("../../data/life-narratives.csv"),
     ),
 ];
 
