@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{MODEL_SOURCE, Model, RuleEvidence};
+use crate::model::{MODEL_SOURCE, Model, RuleEvidence, is_content_word};
 use crate::pattern::Pattern;
 use crate::rules::{Hit, RuleKind, RuleSet};
 use crate::text;
@@ -285,33 +285,34 @@ impl Detector {
             if distorted >= REPORT_THRESHOLD {
                 // The rules' findings keep their precise spans; the model adds
                 // its own reading only where no rule spoke.
+                // It must be able to point at words that mean something: a
+                // reading resting on "is a" or "he was" explains nothing and
+                // is more likely a false alarm, so then it stays quiet.
                 if patterns.is_empty() {
                     let (p, _) = pred.top_pattern();
                     let span = pred
-                        .evidence_span(p, MODEL_SPAN_TOKENS)
-                        .unwrap_or((0, toks.len().saturating_sub(1)));
-                    let (bs, be) = if toks.is_empty() {
-                        (start, end)
-                    } else {
-                        byte_span(span)
-                    };
-                    patterns.push(Finding {
-                        pattern: p,
-                        confidence: round3(distorted.min(0.99)),
-                        start: bs,
-                        end: be,
-                        explanation: explain(p, &text[bs..be]),
-                    });
+                        .evidence_span(p, MODEL_SPAN_TOKENS, |i| is_content_word(&toks[i].norm));
+                    if let Some(span) = span {
+                        let (bs, be) = byte_span(span);
+                        patterns.push(Finding {
+                            pattern: p,
+                            confidence: round3(distorted.min(0.99)),
+                            start: bs,
+                            end: be,
+                            explanation: explain(p, &text[bs..be]),
+                        });
+                    }
                 }
             } else {
                 // The model reads the sentence as ordinary: only strong rule
                 // findings stand.
                 patterns.retain(|f| f.confidence >= RULE_OVERRIDES_MODEL);
             }
-            score = patterns
-                .iter()
-                .map(|f| f.confidence)
-                .fold(distorted.min(0.99), f32::max);
+            // A score at or above the threshold always comes with a finding.
+            score = match patterns.iter().map(|f| f.confidence).reduce(f32::max) {
+                Some(best) => best.max(distorted.min(0.99)),
+                None => distorted.min(REPORT_THRESHOLD - 0.001),
+            };
         }
         sort_findings(&mut patterns);
         let critic = ev.critic * soften;

@@ -131,15 +131,24 @@ impl Prediction {
     }
 
     /// Token range (first, last) of at most `max_len` tokens with the most
-    /// evidence for `pattern`, or `None` when no word speaks for it.
-    pub fn evidence_span(&self, pattern: Pattern, max_len: usize) -> Option<(usize, usize)> {
+    /// evidence for `pattern`, counting only spans in which some token for
+    /// which `counts(index)` holds speaks for it (the detector requires a
+    /// content word); `None` when there is no such span.
+    pub fn evidence_span(
+        &self,
+        pattern: Pattern,
+        max_len: usize,
+        counts: impl Fn(usize) -> bool,
+    ) -> Option<(usize, usize)> {
         let c = 1 + pattern as usize;
         let mut best: Option<(f32, usize, usize)> = None;
         for a in 0..self.contributions.len() {
             let mut sum = 0.0f32;
+            let mut meaningful = false;
             for b in a..self.contributions.len().min(a + max_len) {
                 sum += self.contributions[b][c];
-                if sum > 0.0 && best.is_none_or(|(s, _, _)| sum > s) {
+                meaningful |= self.contributions[b][c] > 0.0 && counts(b);
+                if meaningful && sum > 0.0 && best.is_none_or(|(s, _, _)| sum > s) {
                     best = Some((sum, a, b));
                 }
             }
@@ -155,6 +164,24 @@ impl Prediction {
             (a, b)
         })
     }
+}
+
+/// Words that carry grammar rather than meaning. A span made only of these
+/// ("he was", "it is a") explains nothing, so the model does not speak on it.
+/// Words that often carry a pattern (always, never, everyone, should, must,
+/// not, nothing, …) are deliberately not in this list.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "being", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had",
+    "has", "have", "he", "her", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "just", "me", "my", "of", "on", "or", "our", "out", "she", "so", "some", "than", "that", "the",
+    "their", "them", "then", "there", "they", "this", "to", "up", "us", "was", "we", "were",
+    "what", "when", "where", "which", "who", "will", "with", "would", "you", "your",
+];
+
+/// Whether a normalised token carries meaning (is not a function word).
+pub(crate) fn is_content_word(norm: &str) -> bool {
+    !FUNCTION_WORDS.contains(&norm)
 }
 
 /// Weights read from the model file.
@@ -314,7 +341,10 @@ mod tests {
         let toks = crate::text::tokens(text, 0, text.len());
         let p = m.predict(&toks, &RuleEvidence::default());
         assert_eq!(p.top_pattern().0, Pattern::Labeling);
-        let (a, b) = p.evidence_span(Pattern::Labeling, 6).unwrap();
+        let (a, b) = p.evidence_span(Pattern::Labeling, 6, |_| true).unwrap();
         assert_eq!(&text[toks[a].start..toks[b].end], "idiot");
+        // When the one word with evidence may not count, there is no span.
+        let not_idiot = |i: usize| toks[i].norm != "idiot";
+        assert!(p.evidence_span(Pattern::Labeling, 6, not_idiot).is_none());
     }
 }

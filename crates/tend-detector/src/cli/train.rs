@@ -14,7 +14,7 @@ use super::eval::{Format, read_items};
 use crate::Detector;
 use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train};
 
-const OWN_FILES: [(&str, &str); 4] = [
+const OWN_FILES: [(&str, &str); 5] = [
     (
         "data/medstudent-sentences.csv",
         include_str!("../../data/medstudent-sentences.csv"),
@@ -30,6 +30,10 @@ const OWN_FILES: [(&str, &str); 4] = [
     (
         "data/life-narratives.csv",
         include_str!("../../data/life-narratives.csv"),
+    ),
+    (
+        "data/plain-descriptions.csv",
+        include_str!("../../data/plain-descriptions.csv"),
     ),
 ];
 
