@@ -145,6 +145,14 @@ fn held_out_project_data_is_read_well_and_better_than_rules_alone() {
             "{file}: model AUC {auc} vs rules {rules_auc}"
         );
     }
+    // Plain descriptions ("my sister is a nurse") are all ordinary.
+    let r = eval_json(manifest().join("data/plain-descriptions.csv"));
+    let spec = f(&r["splits"]["heldout"]["distorted"]["specificity"]["value"]);
+    println!("plain-descriptions.csv held-out: specificity {spec:.3}");
+    assert!(
+        spec >= 0.95,
+        "plain descriptions held-out specificity {spec}"
+    );
 }
 
 #[test]

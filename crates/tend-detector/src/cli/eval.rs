@@ -130,7 +130,7 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
     } else {
         return Err(format!(
             "unrecognised CSV header {headers:?}: expected Therapist QA (Patient Question, Dominant Distortion, ...), \
-             synthetic (text,label), own sentences (text,self_critical,pattern) or patient identifiers (text,phi)"
+             synthetic (text,label), the project's labelled files (text,pattern,...) or patient identifiers (text,phi)"
         ));
     };
     let get = |rec: &csv::StringRecord, name: &str| -> String {
