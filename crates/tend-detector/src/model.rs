@@ -106,6 +106,8 @@ pub(crate) struct Prediction {
     pub probs: [f32; N_CLASSES],
     /// Evidence for each class over "none", per token (for the span).
     contributions: Vec<[f32; N_CLASSES]>,
+    /// Whether the model has a weight for the word itself, per token.
+    known: Vec<bool>,
 }
 
 impl Prediction {
@@ -160,6 +162,15 @@ impl Prediction {
             }
             while b > a && self.contributions[b][c] <= 0.0 {
                 b -= 1;
+            }
+            // A word the model has never seen right after the span ("is a
+            // complete parasite") is usually what the span is about; show it.
+            for _ in 0..2 {
+                if b + 1 < self.known.len() && !self.known[b + 1] {
+                    b += 1;
+                } else {
+                    break;
+                }
             }
             (a, b)
         })
@@ -261,10 +272,14 @@ impl Model {
     pub fn predict(&self, toks: &[Token], rules: &RuleEvidence) -> Prediction {
         let mut logits = self.bias;
         let mut contributions = vec![[0.0f32; N_CLASSES]; toks.len()];
+        let mut known = vec![false; toks.len()];
         visit_features(toks, rules, |parts, span, value| {
             let Some(&idx) = self.index.get(&feature_hash(parts)) else {
                 return;
             };
+            if let (["w", _], Some((i, _))) = (parts, span) {
+                known[i] = true;
+            }
             let w = &self.weights[idx as usize];
             for (l, wc) in logits.iter_mut().zip(w) {
                 *l += value * wc;
@@ -281,6 +296,7 @@ impl Model {
         Prediction {
             probs: softmax(&logits),
             contributions,
+            known,
         }
     }
 }
@@ -335,16 +351,31 @@ mod tests {
         let classes: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
         let mut w = vec!["0"; N_CLASSES];
         w[1 + Pattern::Labeling as usize] = "2";
-        let src = format!("classes\t{}\nw idiot\t{}\n", classes.join(" "), w.join(" "));
+        let zeros = vec!["0"; N_CLASSES].join(" ");
+        let mut src = format!("classes\t{}\nw idiot\t{}\n", classes.join(" "), w.join(" "));
+        for known in ["honestly", "i", "am", "an", "today"] {
+            src.push_str(&format!("w {known}\t{zeros}\n"));
+        }
         let m = Model::parse(&src).unwrap();
-        let text = "honestly I am an idiot today";
-        let toks = crate::text::tokens(text, 0, text.len());
-        let p = m.predict(&toks, &RuleEvidence::default());
-        assert_eq!(p.top_pattern().0, Pattern::Labeling);
-        let (a, b) = p.evidence_span(Pattern::Labeling, 6, |_| true).unwrap();
-        assert_eq!(&text[toks[a].start..toks[b].end], "idiot");
+        let span_of = |text: &str, counts: &dyn Fn(&str) -> bool| {
+            let toks = crate::text::tokens(text, 0, text.len());
+            let p = m.predict(&toks, &RuleEvidence::default());
+            assert_eq!(p.top_pattern().0, Pattern::Labeling);
+            p.evidence_span(Pattern::Labeling, 6, |i| counts(&toks[i].norm))
+                .map(|(a, b)| text[toks[a].start..toks[b].end].to_string())
+        };
+        let any = |_: &str| true;
+        assert_eq!(
+            span_of("honestly I am an idiot today", &any).as_deref(),
+            Some("idiot")
+        );
+        // A word the model has never seen right after the span is shown with it.
+        assert_eq!(
+            span_of("I am an idiot zorblax", &any).as_deref(),
+            Some("idiot zorblax")
+        );
         // When the one word with evidence may not count, there is no span.
-        let not_idiot = |i: usize| toks[i].norm != "idiot";
-        assert!(p.evidence_span(Pattern::Labeling, 6, not_idiot).is_none());
+        let not_idiot = |w: &str| w != "idiot";
+        assert_eq!(span_of("honestly I am an idiot today", &not_idiot), None);
     }
 }
