@@ -23,4 +23,7 @@ if [ ! -d e2e/node_modules/playwright-core ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 cargo build --quiet --bin tend
+# The browser tests start the binary just built, wherever CARGO_TARGET_DIR puts it.
+TEND_BIN="${TEND_BIN:-$(realpath "${CARGO_TARGET_DIR:-target}")/debug/tend}"
+export TEND_BIN
 (cd e2e && node --test --test-concurrency=1 tests/)
