@@ -4,7 +4,8 @@
 //! * Therapist QA (`Patient Question`, `Dominant Distortion`, `Secondary Distortion (Optional)`);
 //! * the synthetic set of Babacan et al. (`text,label`; every row distorted);
 //! * the project's own sentences (`text,self_critical,pattern[,split]`);
-//! * the project's own patient-identifier set (`text,phi[,kind][,split]`).
+//! * the project's own patient-identifier set (`text,phi[,kind][,split]`);
+//! * the project's own risk-language set (`text,risk[,kind][,split]`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,7 +17,9 @@ use serde::Serialize;
 use super::metrics::{
     BinaryReport, ClassScore, Estimate, TypeItem, binary_report, bootstrap, per_class, weighted_f1,
 };
-use crate::{Detector, Pattern, map_label, patient_identifiers, to_ten_label_scheme};
+use crate::{
+    Detector, Pattern, map_label, patient_identifiers, risk_language, to_ten_label_scheme,
+};
 
 const OWN_SENTENCES: &str = include_str!("../../data/medstudent-sentences.csv");
 
@@ -27,6 +30,7 @@ pub(super) enum Format {
     Synthetic,
     OwnSentences,
     PatientIdentifiers,
+    RiskLanguage,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,9 @@ pub(super) struct Item {
     pub(super) split: Option<String>,
     /// The words of a distorted narrative that carry the pattern, when labelled.
     pub(super) distorted_part: Option<String>,
+    /// Risk-language set: whether the writer expresses risk, and the row's kind.
+    risk: Option<bool>,
+    kind: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +60,7 @@ struct Prediction {
     /// All patterns ranked, for type classification given distortion.
     ranked: Vec<Pattern>,
     phi: bool,
+    risk: bool,
     sentences: usize,
 }
 
@@ -89,6 +97,11 @@ struct Section {
     pattern_classification: Option<TypeReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patient_identifier_guard: Option<BinaryReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_language: Option<BinaryReport>,
+    /// Per labelled kind of row: [flagged, rows].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    risk_by_kind: BTreeMap<String, [usize; 2]>,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,12 +138,14 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
         Format::OwnSentences
     } else if col("text").is_some() && col("phi").is_some() {
         Format::PatientIdentifiers
+    } else if col("text").is_some() && col("risk").is_some() {
+        Format::RiskLanguage
     } else if col("text").is_some() && col("label").is_some() {
         Format::Synthetic
     } else {
         return Err(format!(
             "unrecognised CSV header {headers:?}: expected Therapist QA (Patient Question, Dominant Distortion, ...), \
-             synthetic (text,label), the project's labelled files (text,pattern,...) or patient identifiers (text,phi)"
+             synthetic (text,label), the project's labelled files (text,pattern,...) patient identifiers (text,phi) or risk language (text,risk)"
         ));
     };
     let get = |rec: &csv::StringRecord, name: &str| -> String {
@@ -168,6 +183,8 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                     phi: None,
                     split,
                     distorted_part: None,
+                    risk: None,
+                    kind: None,
                 }
             }
             Format::Synthetic => {
@@ -180,6 +197,8 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                     phi: None,
                     split,
                     distorted_part: None,
+                    risk: None,
+                    kind: None,
                 }
             }
             Format::OwnSentences => {
@@ -208,6 +227,8 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                     phi: None,
                     split,
                     distorted_part: (!part.is_empty()).then_some(part),
+                    risk: None,
+                    kind: None,
                 }
             }
             Format::PatientIdentifiers => Item {
@@ -218,6 +239,21 @@ pub(super) fn read_items(data: &[u8]) -> Result<(Format, Vec<Item>), String> {
                 phi: Some(yes(&get(&rec, "phi"), line)?),
                 split,
                 distorted_part: None,
+                risk: None,
+                kind: None,
+            },
+            Format::RiskLanguage => Item {
+                text: get(&rec, "text"),
+                distorted: None,
+                patterns: Vec::new(),
+                self_critical: None,
+                phi: None,
+                split,
+                distorted_part: None,
+                risk: Some(yes(&get(&rec, "risk"), line)?),
+                kind: col("kind")
+                    .map(|_| get(&rec, "kind"))
+                    .filter(|k| !k.is_empty()),
             },
         };
         if !item.text.is_empty() {
@@ -286,6 +322,18 @@ fn section(format: Format, items: &[(&Item, &Prediction)]) -> Section {
         patterns,
         pattern_classification,
         patient_identifier_guard: pairs(|i, p| i.phi.map(|d| (d, p.phi))),
+        risk_language: pairs(|i, p| i.risk.map(|d| (d, p.risk))),
+        risk_by_kind: {
+            let mut by_kind: BTreeMap<String, [usize; 2]> = BTreeMap::new();
+            for (i, p) in items.iter().filter(|(i, _)| i.risk.is_some()) {
+                if let Some(k) = &i.kind {
+                    let e = by_kind.entry(k.clone()).or_default();
+                    e[0] += usize::from(p.risk);
+                    e[1] += 1;
+                }
+            }
+            by_kind
+        },
     }
 }
 
@@ -380,6 +428,7 @@ pub fn run_eval(
                 ranked: Vec::new(),
                 phi: format == Format::PatientIdentifiers
                     && !patient_identifiers(&i.text).is_empty(),
+                risk: format == Format::RiskLanguage && risk_language(&i.text).is_some(),
                 sentences: a.sentences.len(),
             }
         })
@@ -463,6 +512,12 @@ fn write_section(out: &mut dyn Write, title: &str, s: &Section) -> std::io::Resu
     }
     if let Some(r) = &s.patient_identifier_guard {
         bin(out, "patient-identifier guard", r)?;
+    }
+    if let Some(r) = &s.risk_language {
+        bin(out, "risk language", r)?;
+        for (kind, [flagged, n]) in &s.risk_by_kind {
+            writeln!(out, "    {kind:<18} flagged {flagged:>3} of {n:>3}")?;
+        }
     }
     let types = [
         ("patterns reported", &s.patterns),
@@ -562,5 +617,23 @@ mod tests {
         assert_eq!(f, Format::OwnSentences);
         assert!(items.len() >= 300);
         assert!(read_items(b"foo,bar\n1,2\n").is_err());
+        let risk = "text,risk,kind,split\nI keep thinking everyone would be better off without me,yes,indirect,dev\n";
+        let (f, items) = read_items(risk.as_bytes()).unwrap();
+        assert_eq!(f, Format::RiskLanguage);
+        assert_eq!(items[0].risk, Some(true));
+        assert_eq!(items[0].kind.as_deref(), Some("indirect"));
+    }
+
+    #[test]
+    fn project_files_keep_their_promises() {
+        // distorted must agree with pattern, and a distorted part must be in the text.
+        let bad = "text,distorted,pattern\nI'm a failure,no,labeling\n";
+        assert!(read_items(bad.as_bytes()).unwrap_err().contains("disagree"));
+        let bad = "text,distorted,pattern,distorted_part\nI tried. I'm a failure.,yes,labeling,I'm useless.\n";
+        assert!(
+            read_items(bad.as_bytes())
+                .unwrap_err()
+                .contains("not part of the text")
+        );
     }
 }
