@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild crates/tend-detector/data/model.txt (the detector's learned layer)
+# and data/risk-model.txt (the risk-language model)
 # from the allowed data: the MIT synthetic set in ../shared and the dev rows
 # of the project's own labelled files. Deterministic: the same data gives the
 # same file, and a test checks that the committed file is exactly this output.
@@ -8,6 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 synthetic="${1:-../shared/datasets/thinking-patterns/synthetic-babacan2025.csv}"
 cargo run --quiet --release -p tend-detector --bin tend-detector -- \
-  train "$synthetic" crates/tend-detector/data/model.txt
+  train "$synthetic" crates/tend-detector/data
 # The model is embedded in the binaries, so rebuild them.
 cargo build --quiet --release -p tend-detector

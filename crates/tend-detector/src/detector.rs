@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{MODEL_SOURCE, Model, RuleEvidence, is_content_word};
+use crate::model::{MODEL_SOURCE, Model, RuleEvidence, is_content_word, pattern_classes};
 use crate::pattern::Pattern;
 use crate::rules::{Hit, RuleKind, RuleSet};
 use crate::text;
@@ -86,7 +86,7 @@ impl Detector {
         // (impossible) parse error falls back to what did parse rather than
         // panicking.
         let rules = RuleSet::parse(RULES_SOURCE).unwrap_or_default();
-        let model = Model::parse(MODEL_SOURCE).ok();
+        let model = Model::parse(MODEL_SOURCE, &pattern_classes()).ok();
         Detector { rules, model }
     }
 
@@ -105,7 +105,9 @@ impl Detector {
     pub fn from_sources(rules: &str, model: Option<&str>) -> Result<Detector, String> {
         Ok(Detector {
             rules: RuleSet::parse(rules)?,
-            model: model.map(Model::parse).transpose()?,
+            model: model
+                .map(|m| Model::parse(m, &pattern_classes()))
+                .transpose()?,
         })
     }
 
@@ -281,7 +283,7 @@ impl Detector {
         }
         if let Some(model) = &self.model {
             let pred = model.predict(toks, &ev);
-            let distorted = with_prior(pred.distorted(), prior_odds);
+            let distorted = with_prior(pred.something(), prior_odds);
             if distorted >= REPORT_THRESHOLD {
                 // The rules' findings keep their precise spans; the model adds
                 // its own reading only where no rule spoke.
@@ -290,8 +292,9 @@ impl Detector {
                 // is more likely a false alarm, so then it stays quiet.
                 if patterns.is_empty() {
                     let (p, _) = pred.top_pattern();
-                    let span = pred
-                        .evidence_span(p, MODEL_SPAN_TOKENS, |i| is_content_word(&toks[i].norm));
+                    let span = pred.evidence_span(1 + p as usize, MODEL_SPAN_TOKENS, |i| {
+                        is_content_word(&toks[i].norm)
+                    });
                     if let Some(span) = span {
                         let (bs, be) = byte_span(span);
                         patterns.push(Finding {

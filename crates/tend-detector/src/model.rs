@@ -21,15 +21,14 @@ use crate::text::Token;
 /// The embedded model (see `data/model.txt`).
 pub const MODEL_SOURCE: &str = include_str!("../data/model.txt");
 
-/// Classes: 0 is "no distortion", `1 + p as usize` is pattern `p`.
-pub(crate) const N_CLASSES: usize = 1 + Pattern::ALL.len();
+/// The risk-language model's classes.
+pub(crate) const RISK_CLASSES: [&str; 2] = ["none", "risk"];
 
-/// The class label written in the model file.
-pub(crate) fn class_name(class: usize) -> &'static str {
-    match class {
-        0 => "none",
-        c => Pattern::ALL[c - 1].id(),
-    }
+/// The pattern model's classes: 0 is "no distortion", `1 + p as usize` is pattern `p`.
+pub(crate) fn pattern_classes() -> Vec<&'static str> {
+    std::iter::once("none")
+        .chain(Pattern::ALL.iter().map(|p| p.id()))
+        .collect()
 }
 
 /// What the rules found in one sentence, in the form the model reads.
@@ -102,27 +101,28 @@ pub(crate) fn feature_hash(parts: &[&str]) -> u64 {
 /// The model's reading of one sentence.
 #[derive(Debug, Clone)]
 pub(crate) struct Prediction {
-    /// Class probabilities (index 0: no distortion).
-    pub probs: [f32; N_CLASSES],
-    /// Evidence for each class over "none", per token (for the span).
-    contributions: Vec<[f32; N_CLASSES]>,
+    /// Class probabilities, in the model file's class order (0: "none").
+    pub probs: Vec<f32>,
+    /// Evidence for each class over class 0, per token (row-major, tokens × classes).
+    contributions: Vec<f32>,
     /// Whether the model has a weight for the word itself, per token.
     known: Vec<bool>,
 }
 
 impl Prediction {
-    /// Probability that the sentence shows some unhelpful pattern.
-    pub fn distorted(&self) -> f32 {
+    /// Probability of anything but class 0 ("none").
+    pub fn something(&self) -> f32 {
         1.0 - self.probs[0]
     }
 
-    /// The most probable pattern and its probability.
+    /// For the pattern model: the most probable pattern and its probability.
     pub fn top_pattern(&self) -> (Pattern, f32) {
         let (c, p) = self
             .probs
             .iter()
             .enumerate()
             .skip(1)
+            .take(Pattern::ALL.len())
             .fold(
                 (1, f32::MIN),
                 |best, (c, &p)| {
@@ -132,41 +132,46 @@ impl Prediction {
         (Pattern::ALL[c - 1], p)
     }
 
+    fn contribution(&self, token: usize, class: usize) -> f32 {
+        self.contributions[token * self.probs.len() + class]
+    }
+
     /// Token range (first, last) of at most `max_len` tokens with the most
-    /// evidence for `pattern`, counting only spans in which some token for
+    /// evidence for `class`, counting only spans in which some token for
     /// which `counts(index)` holds speaks for it (the detector requires a
     /// content word); `None` when there is no such span.
     pub fn evidence_span(
         &self,
-        pattern: Pattern,
+        class: usize,
         max_len: usize,
         counts: impl Fn(usize) -> bool,
     ) -> Option<(usize, usize)> {
-        let c = 1 + pattern as usize;
+        let n = self.known.len();
         let mut best: Option<(f32, usize, usize)> = None;
-        for a in 0..self.contributions.len() {
+        for a in 0..n {
             let mut sum = 0.0f32;
             let mut meaningful = false;
-            for b in a..self.contributions.len().min(a + max_len) {
-                sum += self.contributions[b][c];
-                meaningful |= self.contributions[b][c] > 0.0 && counts(b);
+            for b in a..n.min(a + max_len) {
+                let c = self.contribution(b, class);
+                sum += c;
+                meaningful |= c > 0.0 && counts(b);
                 if meaningful && sum > 0.0 && best.is_none_or(|(s, _, _)| sum > s) {
                     best = Some((sum, a, b));
                 }
             }
         }
-        // Trim words at either end that argue against the pattern.
+        // Trim words at either end that argue against the class.
         best.map(|(_, mut a, mut b)| {
-            while a < b && self.contributions[a][c] <= 0.0 {
+            while a < b && self.contribution(a, class) <= 0.0 {
                 a += 1;
             }
-            while b > a && self.contributions[b][c] <= 0.0 {
+            while b > a && self.contribution(b, class) <= 0.0 {
                 b -= 1;
             }
             // A word the model has never seen right after the span ("is a
             // complete parasite") is usually what the span is about; show it.
             for _ in 0..2 {
-                if b + 1 < self.known.len() && !self.known[b + 1] {
+                if b + 1 < n && !self.known[b + 1] {
                     b += 1;
                 } else {
                     break;
@@ -195,19 +200,26 @@ pub(crate) fn is_content_word(norm: &str) -> bool {
     !FUNCTION_WORDS.contains(&norm)
 }
 
-/// Weights read from the model file.
+/// Weights read from a model file.
 #[derive(Debug, Default)]
 pub(crate) struct Model {
-    bias: [f32; N_CLASSES],
+    n_classes: usize,
+    bias: Vec<f32>,
     index: HashMap<u64, u32>,
-    weights: Vec<[f32; N_CLASSES]>,
+    /// Row-major: features × classes.
+    weights: Vec<f32>,
 }
 
 impl Model {
-    /// Parse the model file: `#` comments, a `classes` line, a `bias` line and
-    /// one `name<TAB>w0 w1 …` line per feature.
-    pub fn parse(src: &str) -> Result<Model, String> {
-        let mut model = Model::default();
+    /// Parse a model file: `#` comments, a `classes` line (which must equal
+    /// `expected`), a `bias` line and one `name<TAB>w0 w1 …` line per feature.
+    pub fn parse(src: &str, expected: &[&str]) -> Result<Model, String> {
+        let k = expected.len();
+        let mut model = Model {
+            n_classes: k,
+            bias: vec![0.0; k],
+            ..Model::default()
+        };
         let mut saw_classes = false;
         for (n, line) in src.lines().enumerate() {
             let line_no = n + 1;
@@ -219,7 +231,6 @@ impl Model {
                 .ok_or_else(|| format!("model line {line_no}: expected name<TAB>values"))?;
             if name == "classes" {
                 let names: Vec<&str> = values.split(' ').collect();
-                let expected: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
                 if names != expected {
                     return Err(format!(
                         "model line {line_no}: classes {names:?} differ from {expected:?}"
@@ -228,32 +239,28 @@ impl Model {
                 saw_classes = true;
                 continue;
             }
-            let mut w = [0.0f32; N_CLASSES];
-            let mut count = 0;
-            for (i, v) in values.split(' ').enumerate() {
-                if i >= N_CLASSES {
-                    return Err(format!("model line {line_no}: too many values"));
-                }
-                w[i] = v
-                    .parse()
-                    .map_err(|_| format!("model line {line_no}: {v:?} is not a number"))?;
-                count += 1;
-            }
-            if count != N_CLASSES {
+            let row: Vec<f32> = values
+                .split(' ')
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("model line {line_no}: {v:?} is not a number"))
+                })
+                .collect::<Result<_, _>>()?;
+            if row.len() != k {
                 return Err(format!(
-                    "model line {line_no}: expected {N_CLASSES} values, got {count}"
+                    "model line {line_no}: expected {k} values, got {}",
+                    row.len()
                 ));
             }
             if name == "bias" {
-                model.bias = w;
+                model.bias = row;
             } else {
                 let parts: Vec<&str> = name.split(' ').collect();
-                let h = feature_hash(&parts);
-                let idx = model.weights.len() as u32;
-                if model.index.insert(h, idx).is_some() {
+                let idx = (model.weights.len() / k) as u32;
+                if model.index.insert(feature_hash(&parts), idx).is_some() {
                     return Err(format!("model line {line_no}: feature {name:?} twice"));
                 }
-                model.weights.push(w);
+                model.weights.extend(row);
             }
         }
         if !saw_classes {
@@ -265,13 +272,14 @@ impl Model {
     /// Number of features with weights.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.weights.len()
+        self.weights.len() / self.n_classes.max(1)
     }
 
     /// Read one sentence.
     pub fn predict(&self, toks: &[Token], rules: &RuleEvidence) -> Prediction {
-        let mut logits = self.bias;
-        let mut contributions = vec![[0.0f32; N_CLASSES]; toks.len()];
+        let k = self.n_classes;
+        let mut logits = self.bias.clone();
+        let mut contributions = vec![0.0f32; toks.len() * k];
         let mut known = vec![false; toks.len()];
         visit_features(toks, rules, |parts, span, value| {
             let Some(&idx) = self.index.get(&feature_hash(parts)) else {
@@ -280,15 +288,15 @@ impl Model {
             if let (["w", _], Some((i, _))) = (parts, span) {
                 known[i] = true;
             }
-            let w = &self.weights[idx as usize];
+            let w = &self.weights[idx as usize * k..(idx as usize + 1) * k];
             for (l, wc) in logits.iter_mut().zip(w) {
                 *l += value * wc;
             }
             if let Some((a, b)) = span {
                 let share = value / (b + 1 - a) as f32;
-                for tok in contributions.iter_mut().take(b + 1).skip(a) {
-                    for c in 1..N_CLASSES {
-                        tok[c] += share * (w[c] - w[0]);
+                for t in a..=b {
+                    for c in 1..k {
+                        contributions[t * k + c] += share * (w[c] - w[0]);
                     }
                 }
             }
@@ -301,14 +309,10 @@ impl Model {
     }
 }
 
-pub(crate) fn softmax(logits: &[f32; N_CLASSES]) -> [f32; N_CLASSES] {
+pub(crate) fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
-    let mut out = [0.0f32; N_CLASSES];
-    let mut sum = 0.0f32;
-    for (o, &l) in out.iter_mut().zip(logits) {
-        *o = (l - max).exp();
-        sum += *o;
-    }
+    let mut out: Vec<f32> = logits.iter().map(|&l| (l - max).exp()).collect();
+    let sum: f32 = out.iter().sum();
     for o in &mut out {
         *o /= sum;
     }
@@ -321,7 +325,7 @@ mod tests {
 
     #[test]
     fn embedded_model_parses_and_has_weights() {
-        let m = Model::parse(MODEL_SOURCE).unwrap();
+        let m = Model::parse(MODEL_SOURCE, &pattern_classes()).unwrap();
         assert!(m.len() > 100, "only {} features", m.len());
     }
 
@@ -336,32 +340,35 @@ mod tests {
 
     #[test]
     fn rejects_malformed_files() {
-        assert!(Model::parse("bias\t0 0").is_err());
-        let classes: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
+        let classes = pattern_classes();
+        assert!(Model::parse("bias\t0 0", &classes).is_err());
         let header = format!("classes\t{}\n", classes.join(" "));
-        let zeros = vec!["0"; N_CLASSES].join(" ");
-        assert!(Model::parse(&format!("{header}w x\t{zeros}\nw x\t{zeros}\n")).is_err());
-        assert!(Model::parse(&format!("{header}w x\tone two\n")).is_err());
-        let m = Model::parse(&format!("{header}bias\t{zeros}\nw x\t{zeros}\n")).unwrap();
+        let zeros = vec!["0"; classes.len()].join(" ");
+        let parse = |body: &str| Model::parse(&format!("{header}{body}"), &classes);
+        assert!(parse(&format!("w x\t{zeros}\nw x\t{zeros}\n")).is_err());
+        assert!(parse("w x\tone two\n").is_err());
+        assert!(Model::parse(&header, &["none", "risk"]).is_err());
+        let m = parse(&format!("bias\t{zeros}\nw x\t{zeros}\n")).unwrap();
         assert_eq!(m.len(), 1);
     }
 
     #[test]
     fn evidence_span_covers_the_words_that_count() {
-        let classes: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
-        let mut w = vec!["0"; N_CLASSES];
+        let classes = pattern_classes();
+        let mut w = vec!["0"; classes.len()];
         w[1 + Pattern::Labeling as usize] = "2";
-        let zeros = vec!["0"; N_CLASSES].join(" ");
+        let zeros = vec!["0"; classes.len()].join(" ");
         let mut src = format!("classes\t{}\nw idiot\t{}\n", classes.join(" "), w.join(" "));
         for known in ["honestly", "i", "am", "an", "today"] {
             src.push_str(&format!("w {known}\t{zeros}\n"));
         }
-        let m = Model::parse(&src).unwrap();
+        let m = Model::parse(&src, &classes).unwrap();
+        let labeling = 1 + Pattern::Labeling as usize;
         let span_of = |text: &str, counts: &dyn Fn(&str) -> bool| {
             let toks = crate::text::tokens(text, 0, text.len());
             let p = m.predict(&toks, &RuleEvidence::default());
             assert_eq!(p.top_pattern().0, Pattern::Labeling);
-            p.evidence_span(Pattern::Labeling, 6, |i| counts(&toks[i].norm))
+            p.evidence_span(labeling, 6, |i| counts(&toks[i].norm))
                 .map(|(a, b)| text[toks[a].start..toks[b].end].to_string())
         };
         let any = |_: &str| true;

@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::detector::truncate_to_boundary;
+use crate::model::{Model, RISK_CLASSES, RuleEvidence, is_content_word};
 use crate::text;
 
 /// Which kind of phrase matched.
@@ -24,6 +25,9 @@ pub enum RiskKind {
     FirstPerson,
     /// A suicide or self-harm term, not clearly clinical talk about someone else.
     Term,
+    /// No known phrase, but the risk model reads the writer's words as
+    /// possibly about not wanting to be alive or about self-harm.
+    Possible,
 }
 
 /// A match of risk language: show crisis help at once.
@@ -37,6 +41,17 @@ pub struct RiskMatch {
 }
 
 const AP: &str = "[’'‘]?";
+
+/// The risk model (see `data/risk-model.txt`, built by `tend-detector train`).
+pub const RISK_MODEL_SOURCE: &str = include_str!("../data/risk-model.txt");
+
+/// The risk model speaks at this probability. It is trained on the natural
+/// mix (about one risk example in thirty), so this already asks for strong
+/// evidence.
+const RISK_MODEL_THRESHOLD: f32 = 0.5;
+
+static RISK_MODEL: LazyLock<Option<Model>> =
+    LazyLock::new(|| Model::parse(RISK_MODEL_SOURCE, &RISK_CLASSES).ok());
 
 static FIRST_PERSON: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let p = [
@@ -218,6 +233,36 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
                     .to_string(),
             });
         }
+        // Veiled phrasings are endless: where no known phrase matched, the
+        // risk model reads the sentence (not in clinical or study talk).
+        if clin.is_match(sent) && !fpw_tie.is_match(sent) {
+            continue;
+        }
+        let toks = text::tokens(text, s, e);
+        // Risk here means the writer's own thoughts: the model reads only
+        // sentences in the first person.
+        let first_person = toks
+            .iter()
+            .any(|t| matches!(t.norm.as_str(), "i" | "me" | "my" | "myself"));
+        if let (true, Some(model)) = (first_person, RISK_MODEL.as_ref()) {
+            let pred = model.predict(&toks, &RuleEvidence::default());
+            if pred.something() >= RISK_MODEL_THRESHOLD {
+                let (a, b) = pred
+                    .evidence_span(1, 8, |i| is_content_word(&toks[i].norm))
+                    .unwrap_or((0, toks.len().saturating_sub(1)));
+                if let (Some(first), Some(last)) = (toks.get(a), toks.get(b)) {
+                    return Some(RiskMatch {
+                        kind: RiskKind::Possible,
+                        start: first.start,
+                        end: last.end,
+                        explanation: "These words might be about not wanting to be alive, or \
+                                      about hurting yourself. If they are, you don't have to \
+                                      carry this alone: help is available right now."
+                            .to_string(),
+                    });
+                }
+            }
+        }
     }
     None
 }
@@ -267,6 +312,7 @@ mod tests {
                 && TERM.is_some()
                 && CLINICAL.is_some()
                 && FIRST_PERSON_TIE.is_some()
+                && RISK_MODEL.is_some()
         );
     }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::Detector;
-use crate::model::{N_CLASSES, class_name, softmax, visit_features};
+use crate::model::{RISK_CLASSES, RuleEvidence, pattern_classes, softmax, visit_features};
 use crate::pattern::Pattern;
 use crate::text;
 
@@ -31,6 +31,11 @@ pub struct TrainConfig {
     /// A word or word pair must occur in at least this many examples.
     pub min_count: usize,
     pub seed: u64,
+    /// Weight class 0 against all the others together. On for the pattern
+    /// model (its two sides are of similar size and equally important); off
+    /// for the risk model, whose positives are rare in writing and whose
+    /// false alarms show crisis lines on ordinary text.
+    pub balance_classes: bool,
 }
 
 impl Default for TrainConfig {
@@ -41,20 +46,18 @@ impl Default for TrainConfig {
             l2: 1e-4,
             min_count: 2,
             seed: 0x7e4d_2026,
+            balance_classes: true,
         }
     }
 }
 
-fn class_of(p: Option<Pattern>) -> usize {
-    p.map_or(0, |p| 1 + p as usize)
-}
-
 /// The features of a whole example, summed over its sentences, by name.
-fn example_features(detector: &Detector, text: &str) -> BTreeMap<String, f32> {
+/// With a detector, what its rules found is part of the features.
+fn example_features(rules: Option<&Detector>, text: &str) -> BTreeMap<String, f32> {
     let mut out = BTreeMap::new();
     for (s, e) in text::sentences(text) {
         let toks = text::tokens(text, s, e);
-        let evidence = detector.rule_evidence(&toks);
+        let evidence = rules.map_or_else(RuleEvidence::default, |d| d.rule_evidence(&toks));
         visit_features(&toks, &evidence, |parts, _, value| {
             *out.entry(parts.join(" ")).or_insert(0.0) += value;
         });
@@ -74,7 +77,7 @@ pub fn sentence_texts(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(move |(s, e)| text[s..e].to_string())
 }
 
-/// Train on `examples` and return the model file's text.
+/// Train the pattern model on `examples` and return the model file's text.
 ///
 /// `about` lines are written into the file's header (where the data came from).
 pub fn train(
@@ -83,10 +86,51 @@ pub fn train(
     config: &TrainConfig,
     about: &[String],
 ) -> String {
+    let labelled: Vec<(&str, usize)> = examples
+        .iter()
+        .map(|e| (e.text.as_str(), e.pattern.map_or(0, |p| 1 + p as usize)))
+        .collect();
+    fit(
+        Some(detector),
+        &labelled,
+        &pattern_classes(),
+        config,
+        "tend-detector learned layer: multinomial logistic regression over words, word pairs and rules",
+        about,
+    )
+}
+
+/// Train the risk-language model (`none` / `risk`, words and word pairs
+/// only) and return the model file's text.
+pub fn train_risk(examples: &[(String, bool)], config: &TrainConfig, about: &[String]) -> String {
+    let labelled: Vec<(&str, usize)> = examples
+        .iter()
+        .map(|(t, risk)| (t.as_str(), usize::from(*risk)))
+        .collect();
+    fit(
+        None,
+        &labelled,
+        &RISK_CLASSES,
+        config,
+        "tend-detector risk-language model: logistic regression over words and word pairs",
+        about,
+    )
+}
+
+/// Fit a multinomial logistic regression and write it in the model format.
+fn fit(
+    rules: Option<&Detector>,
+    examples: &[(&str, usize)],
+    classes: &[&str],
+    config: &TrainConfig,
+    title: &str,
+    about: &[String],
+) -> String {
+    let k = classes.len();
     // Featurise and keep features seen in enough examples (rule features always).
     let featurised: Vec<BTreeMap<String, f32>> = examples
         .iter()
-        .map(|e| example_features(detector, &e.text))
+        .map(|(text, _)| example_features(rules, text))
         .collect();
     let mut doc_freq: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &featurised {
@@ -108,42 +152,49 @@ pub fn train(
                 .collect()
         })
         .collect();
-    let labels: Vec<usize> = examples.iter().map(|e| class_of(e.pattern)).collect();
+    let labels: Vec<usize> = examples.iter().map(|(_, c)| *c).collect();
 
-    // Balance "no distortion" against all the patterns together, so the
-    // decision at 0.5 does not simply follow which kind of example was more
-    // plentiful.
+    // Optionally balance class 0 ("none") against all the other classes
+    // together, so the decision at 0.5 does not simply follow which kind of
+    // example was more plentiful.
     let n_none = labels.iter().filter(|&&c| c == 0).count().max(1) as f32;
     let n_some = (labels.len() as f32 - n_none).max(1.0);
-    let weight_of = |c: usize| if c == 0 { n_some / n_none } else { 1.0 };
+    let weight_of = |c: usize| {
+        if c == 0 && config.balance_classes {
+            n_some / n_none
+        } else {
+            1.0
+        }
+    };
 
     // AdaGrad SGD on the weighted multinomial log loss.
-    let mut w = vec![[0.0f32; N_CLASSES]; vocab.len()];
-    let mut g2 = vec![[1e-8f32; N_CLASSES]; vocab.len()];
-    let mut bias = [0.0f32; N_CLASSES];
-    let mut bias_g2 = [1e-8f32; N_CLASSES];
+    let mut w = vec![0.0f32; vocab.len() * k];
+    let mut g2 = vec![1e-8f32; vocab.len() * k];
+    let mut bias = vec![0.0f32; k];
+    let mut bias_g2 = vec![1e-8f32; k];
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut rng = config.seed.max(1);
     for _ in 0..config.epochs {
         shuffle(&mut order, &mut rng);
         for &i in &order {
-            let mut logits = bias;
+            let mut logits = bias.clone();
             for &(f, v) in &rows[i] {
-                for (l, wc) in logits.iter_mut().zip(&w[f]) {
+                for (l, wc) in logits.iter_mut().zip(&w[f * k..(f + 1) * k]) {
                     *l += v * wc;
                 }
             }
             let probs = softmax(&logits);
             let ew = weight_of(labels[i]);
-            for c in 0..N_CLASSES {
+            for c in 0..k {
                 let target = if c == labels[i] { 1.0 } else { 0.0 };
                 let grad = ew * (probs[c] - target);
                 bias_g2[c] += grad * grad;
                 bias[c] -= config.learning_rate * grad / bias_g2[c].sqrt();
                 for &(f, v) in &rows[i] {
-                    let g = grad * v + config.l2 * w[f][c];
-                    g2[f][c] += g * g;
-                    w[f][c] -= config.learning_rate * g / g2[f][c].sqrt();
+                    let j = f * k + c;
+                    let g = grad * v + config.l2 * w[j];
+                    g2[j] += g * g;
+                    w[j] -= config.learning_rate * g / g2[j].sqrt();
                 }
             }
         }
@@ -151,7 +202,7 @@ pub fn train(
 
     // Write the file: rounded weights, features that round to all zeros dropped.
     let mut out = String::new();
-    out.push_str("# tend-detector learned layer: multinomial logistic regression.\n");
+    let _ = writeln!(out, "# {title}.");
     out.push_str(
         "# Generated by `tend-detector train` (scripts/train-detector.sh); do not edit by hand.\n",
     );
@@ -160,7 +211,7 @@ pub fn train(
     }
     let _ = writeln!(
         out,
-        "# {} examples, {} features kept of {}; epochs {}, learning rate {}, l2 {}, min count {}, seed {:#x}",
+        "# {} examples, {} features kept of {}; epochs {}, learning rate {}, l2 {}, min count {}, seed {:#x}, classes balanced: {}",
         examples.len(),
         vocab.len(),
         doc_freq.len(),
@@ -168,12 +219,13 @@ pub fn train(
         config.learning_rate,
         config.l2,
         config.min_count,
-        config.seed
+        config.seed,
+        config.balance_classes
     );
-    let classes: Vec<&str> = (0..N_CLASSES).map(class_name).collect();
     let _ = writeln!(out, "classes\t{}", classes.join(" "));
     let _ = writeln!(out, "bias\t{}", format_row(&bias));
-    for (name, row) in vocab.iter().zip(&w) {
+    for (f, name) in vocab.iter().enumerate() {
+        let row = &w[f * k..(f + 1) * k];
         if row.iter().all(|x| x.abs() < 0.0005) {
             continue;
         }
@@ -182,7 +234,7 @@ pub fn train(
     out
 }
 
-fn format_row(row: &[f32; N_CLASSES]) -> String {
+fn format_row(row: &[f32]) -> String {
     row.iter()
         .map(|x| {
             let s = format!("{x:.3}");
@@ -237,15 +289,15 @@ mod tests {
         let a = train(&d, &toy(), &cfg, &[]);
         let b = train(&d, &toy(), &cfg, &[]);
         assert_eq!(a, b);
-        let m = Model::parse(&a).unwrap();
+        let m = Model::parse(&a, &pattern_classes()).unwrap();
         let text = "I am an idiot";
         let toks = text::tokens(text, 0, text.len());
         let p = m.predict(&toks, &d.rule_evidence(&toks));
-        assert!(p.distorted() > 0.5, "{:?}", p.probs);
+        assert!(p.something() > 0.5, "{:?}", p.probs);
         assert_eq!(p.top_pattern().0, Pattern::Labeling);
         let text = "I went for lunch";
         let toks = text::tokens(text, 0, text.len());
         let p = m.predict(&toks, &d.rule_evidence(&toks));
-        assert!(p.distorted() < 0.5, "{:?}", p.probs);
+        assert!(p.something() < 0.5, "{:?}", p.probs);
     }
 }

@@ -160,14 +160,78 @@ fn shipped_model_is_what_the_train_command_builds() {
     let Some(synthetic) = shared_data("synthetic-babacan2025.csv") else {
         return;
     };
-    let out = std::env::temp_dir().join(format!("tend-model-{}.txt", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("tend-models-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
     let mut log = Vec::new();
-    tend_detector::cli::run_train(&synthetic, &out, &mut log).expect("training runs");
-    let rebuilt = std::fs::read_to_string(&out).expect("model written");
-    let _ = std::fs::remove_file(&out);
-    let shipped = std::fs::read_to_string(manifest().join("data/model.txt")).expect("model");
-    assert!(
-        rebuilt == shipped,
-        "data/model.txt differs from what `tend-detector train` builds; run scripts/train-detector.sh"
+    tend_detector::cli::run_train(&synthetic, &dir, &mut log).expect("training runs");
+    for file in ["model.txt", "risk-model.txt"] {
+        let rebuilt = std::fs::read_to_string(dir.join(file)).expect("model written");
+        let shipped = std::fs::read_to_string(manifest().join("data").join(file)).expect("model");
+        assert!(
+            rebuilt == shipped,
+            "data/{file} differs from what `tend-detector train` builds; run scripts/train-detector.sh"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Risk language on the independent test set (written without seeing the
+/// detector or the set its phrases were written from): most thoughts of not
+/// wanting to be alive must show help, clinical talk and idioms mostly not.
+#[test]
+fn risk_language_on_the_independent_test_set() {
+    let r = eval_json(manifest().join("data/risk-language-test.csv"));
+    let g = &r["all"]["risk_language"];
+    let (recall, spec) = (f(&g["recall"]["value"]), f(&g["specificity"]["value"]));
+    println!("risk test set: recall {recall:.3}, specificity {spec:.3}");
+    assert!(f(&r["all"]["n"]) >= 250.0);
+    assert!(recall >= 0.70, "risk recall {recall}");
+    assert!(spec >= 0.85, "risk specificity {spec}");
+    assert_eq!(
+        r["all"]["risk_by_kind"]["clinical"][0], 0,
+        "clinical talk flagged"
     );
+}
+
+/// Ordinary writing (the held-out rows of the thinking-pattern files, none
+/// about risk) must rarely bring up crisis lines.
+#[test]
+fn risk_language_rarely_fires_on_ordinary_writing() {
+    let mut rows = 0usize;
+    let mut flagged = Vec::new();
+    for file in [
+        "medstudent-sentences.csv",
+        "everyday-statements.csv",
+        "short-statements.csv",
+        "life-narratives.csv",
+        "plain-descriptions.csv",
+    ] {
+        let mut rdr = csv::Reader::from_path(manifest().join("data").join(file)).expect("csv");
+        let headers = rdr.headers().expect("header").clone();
+        let text = headers
+            .iter()
+            .position(|h| h == "text")
+            .expect("text column");
+        let split = headers
+            .iter()
+            .position(|h| h == "split")
+            .expect("split column");
+        for rec in rdr.records() {
+            let rec = rec.expect("row");
+            if &rec[split] != "heldout" {
+                continue;
+            }
+            rows += 1;
+            if tend_detector::risk_language(&rec[text]).is_some() {
+                flagged.push(rec[text].to_string());
+            }
+        }
+    }
+    let rate = flagged.len() as f64 / rows as f64;
+    println!(
+        "risk false alarms on ordinary writing: {} of {rows} ({rate:.3})",
+        flagged.len()
+    );
+    assert!(rows > 800);
+    assert!(rate <= 0.03, "false alarms: {flagged:?}");
 }

@@ -38,12 +38,12 @@ fn main() -> ExitCode {
                 "../shared/datasets/thinking-patterns/synthetic-babacan2025.csv",
                 String::as_str,
             );
-            let model = args
+            let out_dir = args
                 .get(2)
-                .map_or("crates/tend-detector/data/model.txt", String::as_str);
+                .map_or("crates/tend-detector/data", String::as_str);
             run_train(
                 std::path::Path::new(synthetic),
-                std::path::Path::new(model),
+                std::path::Path::new(out_dir),
                 &mut out,
             )
         }
@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         _ => Err(
-            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] [--rules-only] | train [SYNTHETIC_CSV [MODEL_OUT]] | bench [FILE] | trace"
+            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] [--rules-only] | train [SYNTHETIC_CSV [OUT_DIR]] | bench [FILE] | trace"
                 .to_string(),
         ),
     };

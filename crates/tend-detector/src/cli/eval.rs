@@ -45,7 +45,7 @@ pub(super) struct Item {
     /// The words of a distorted narrative that carry the pattern, when labelled.
     pub(super) distorted_part: Option<String>,
     /// Risk-language set: whether the writer expresses risk, and the row's kind.
-    risk: Option<bool>,
+    pub(super) risk: Option<bool>,
     kind: Option<String>,
 }
 

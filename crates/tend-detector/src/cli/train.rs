@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::eval::{Format, read_items};
 use crate::Detector;
-use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train};
+use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train, train_risk};
 
 const OWN_FILES: [(&str, &str); 5] = [
     (
@@ -37,8 +37,13 @@ const OWN_FILES: [(&str, &str); 5] = [
     ),
 ];
 
-/// Train the model and write it to `model_out`.
-pub fn run_train(synthetic: &Path, model_out: &Path, out: &mut dyn Write) -> Result<(), String> {
+/// The risk-language set; the whole file was used while writing the risk
+/// phrases, so it also trains the risk model. `risk-language-test.csv` is
+/// never read here.
+const RISK_FILE: &str = include_str!("../../data/risk-language.csv");
+
+/// Train both models and write `model.txt` and `risk-model.txt` into `out_dir`.
+pub fn run_train(synthetic: &Path, out_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
     let data = std::fs::read(synthetic).map_err(|e| {
         format!(
             "could not read the synthetic set at {}: {e} (it lives in ../shared/datasets/thinking-patterns/)",
@@ -123,8 +128,55 @@ pub fn run_train(synthetic: &Path, model_out: &Path, out: &mut dyn Write) -> Res
         &TrainConfig::default(),
         &about,
     );
-    std::fs::write(model_out, &model)
-        .map_err(|e| format!("could not write {}: {e}", model_out.display()))?;
+    write_model(
+        out,
+        &out_dir.join("model.txt"),
+        &model,
+        examples.len(),
+        &about,
+    )?;
+
+    // The risk model: the risk set's rows, against every ordinary or
+    // distorted-but-safe sentence the pattern model trained on.
+    let (_, risk_items) =
+        read_items(RISK_FILE.as_bytes()).map_err(|e| format!("data/risk-language.csv: {e}"))?;
+    let mut risk_examples: Vec<(String, bool)> = risk_items
+        .iter()
+        .map(|i| (i.text.clone(), i.risk == Some(true)))
+        .collect();
+    let risk_about = vec![
+        format!(
+            "{} rows of data/risk-language.csv (project's own)",
+            risk_examples.len()
+        ),
+        format!(
+            "{} texts without risk: the pattern model's training examples",
+            examples.len()
+        ),
+    ];
+    risk_examples.extend(examples.iter().map(|e| (e.text.clone(), false)));
+    let risk_config = TrainConfig {
+        balance_classes: false,
+        ..TrainConfig::default()
+    };
+    let risk_model = train_risk(&risk_examples, &risk_config, &risk_about);
+    write_model(
+        out,
+        &out_dir.join("risk-model.txt"),
+        &risk_model,
+        risk_examples.len(),
+        &risk_about,
+    )
+}
+
+fn write_model(
+    out: &mut dyn Write,
+    path: &Path,
+    model: &str,
+    examples: usize,
+    about: &[String],
+) -> Result<(), String> {
+    std::fs::write(path, model).map_err(|e| format!("could not write {}: {e}", path.display()))?;
     let features = model
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -132,11 +184,10 @@ pub fn run_train(synthetic: &Path, model_out: &Path, out: &mut dyn Write) -> Res
         .saturating_sub(2);
     writeln!(
         out,
-        "trained on {} examples ({}); {features} features, {} bytes written to {}",
-        examples.len(),
+        "trained on {examples} examples ({}); {features} features, {} bytes written to {}",
         about.join("; "),
         model.len(),
-        model_out.display()
+        path.display()
     )
     .map_err(|e| format!("could not write output: {e}"))
 }
