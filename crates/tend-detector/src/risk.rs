@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::detector::truncate_to_boundary;
-use crate::model::{Model, RISK_CLASSES, RuleEvidence, is_content_word};
+use crate::model::{Model, RISK_CLASSES, RuleEvidence};
 use crate::text;
 
 /// Which kind of phrase matched.
@@ -49,6 +49,58 @@ pub const RISK_MODEL_SOURCE: &str = include_str!("../data/risk-model.txt");
 /// mix (about one risk example in thirty), so this already asks for strong
 /// evidence.
 const RISK_MODEL_THRESHOLD: f32 = 0.5;
+
+/// Words the risk model must point at before it speaks.
+const RISK_CORE: &[&str] = &[
+    "alive",
+    "anymore",
+    "around",
+    "away",
+    "born",
+    "burden",
+    "cut",
+    "cutting",
+    "dead",
+    "death",
+    "die",
+    "died",
+    "dying",
+    "end",
+    "ending",
+    "escape",
+    "exist",
+    "existing",
+    "existence",
+    "forever",
+    "funeral",
+    "future",
+    "gone",
+    "goodbye",
+    "goodbyes",
+    "harm",
+    "harming",
+    "here",
+    "hurt",
+    "hurting",
+    "kill",
+    "killing",
+    "leave",
+    "leaving",
+    "life",
+    "live",
+    "living",
+    "over",
+    "pain",
+    "point",
+    "sleep",
+    "tomorrow",
+    "vanish",
+    "wake",
+    "disappear",
+    "disappearing",
+    "stop",
+    "stopping",
+];
 
 static RISK_MODEL: LazyLock<Option<Model>> =
     LazyLock::new(|| Model::parse(RISK_MODEL_SOURCE, &RISK_CLASSES).ok());
@@ -246,10 +298,11 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
             .any(|t| matches!(t.norm.as_str(), "i" | "me" | "my" | "myself"));
         if let (true, Some(model)) = (first_person, RISK_MODEL.as_ref()) {
             let pred = model.predict(&toks, &RuleEvidence::default());
-            if pred.something() >= RISK_MODEL_THRESHOLD {
-                let (a, b) = pred
-                    .evidence_span(1, 8, |i| is_content_word(&toks[i].norm))
-                    .unwrap_or((0, toks.len().saturating_sub(1)));
+            // It must point at words about living, dying, leaving or being
+            // hurt: a reading resting on "I keep" or "unwind" explains
+            // nothing, and a crisis panel on such a sentence would be wrong.
+            let span = pred.evidence_span(1, 8, |i| RISK_CORE.contains(&toks[i].norm.as_str()));
+            if let (true, Some((a, b))) = (pred.something() >= RISK_MODEL_THRESHOLD, span) {
                 if let (Some(first), Some(last)) = (toks.get(a), toks.get(b)) {
                     return Some(RiskMatch {
                         kind: RiskKind::Possible,
