@@ -301,19 +301,20 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
             // It must point at words about living, dying, leaving or being
             // hurt: a reading resting on "I keep" or "unwind" explains
             // nothing, and a crisis panel on such a sentence would be wrong.
-            let span = pred.evidence_span(1, 8, |i| RISK_CORE.contains(&toks[i].norm.as_str()));
-            if let (true, Some((a, b))) = (pred.something() >= RISK_MODEL_THRESHOLD, span) {
-                if let (Some(first), Some(last)) = (toks.get(a), toks.get(b)) {
-                    return Some(RiskMatch {
-                        kind: RiskKind::Possible,
-                        start: first.start,
-                        end: last.end,
-                        explanation: "These words might be about not wanting to be alive, or \
-                                      about hurting yourself. If they are, you don't have to \
-                                      carry this alone: help is available right now."
-                            .to_string(),
-                    });
-                }
+            let span = pred
+                .evidence_span(1, 8, |i| RISK_CORE.contains(&toks[i].norm.as_str()))
+                .filter(|_| pred.something() >= RISK_MODEL_THRESHOLD)
+                .and_then(|(a, b)| Some((toks.get(a)?.start, toks.get(b)?.end)));
+            if let Some((start, end)) = span {
+                return Some(RiskMatch {
+                    kind: RiskKind::Possible,
+                    start,
+                    end,
+                    explanation: "These words might be about not wanting to be alive, or about \
+                                  hurting yourself. If they are, you don't have to carry this \
+                                  alone: help is available right now."
+                        .to_string(),
+                });
             }
         }
     }
