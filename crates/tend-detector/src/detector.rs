@@ -237,6 +237,9 @@ impl Detector {
             }
             if rule.self_critical {
                 ev.critic = 1.0 - (1.0 - ev.critic) * (1.0 - w);
+                if matches!(rule.kind, RuleKind::Critic) {
+                    ev.critic_plain = 1.0 - (1.0 - ev.critic_plain) * (1.0 - w);
+                }
                 if critic_best.is_none_or(|(bw, _, _)| w > bw) {
                     critic_best = Some((w, h.first, h.last));
                 }
@@ -319,7 +322,16 @@ impl Detector {
         }
         sort_findings(&mut patterns);
         let critic = ev.critic * soften;
-        let self_critical = critic >= REPORT_THRESHOLD;
+        // A pattern rule's word for the critic counts only if its pattern
+        // stood (or the rules are sure): where the model read the sentence
+        // as ordinary, "I never want to disappoint my parents" shares words
+        // with the critic, not its voice. Critic rules that name no pattern
+        // ("I embarrassed myself again") always count.
+        let self_critical = ev.critic_plain * soften >= REPORT_THRESHOLD
+            || (critic >= REPORT_THRESHOLD
+                && (self.model.is_none()
+                    || !patterns.is_empty()
+                    || critic >= RULE_OVERRIDES_MODEL));
         SentenceAnalysis {
             start,
             end,

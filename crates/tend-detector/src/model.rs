@@ -40,6 +40,9 @@ pub(crate) struct RuleEvidence {
     pub span: [Option<(usize, usize)>; 13],
     /// Noisy-or of the self-critical rules.
     pub critic: f32,
+    /// The same, over only the critic rules that name no pattern ("I
+    /// embarrassed myself again"); not a model feature.
+    pub critic_plain: f32,
     /// 1 − product of (1 − w) over kind self-talk rules.
     pub kind: f32,
     /// 1 − product of (1 − w) over concrete-reason rules.

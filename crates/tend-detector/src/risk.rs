@@ -189,6 +189,7 @@ static FIRST_PERSON: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"\blast\s+(night|day|time)\s+i\s+(have\s+to|ever|will\s+ever)\b",
         r"\b(can\s*AP\s*(no)?t|cannot|don\s*AP\s*t|do\s+not)\s+see\s+(a|any)\s+way\s+out\s*(any\s*more)?\s*([.!?,]|$)",
         r"\bno\s+way\s+out\s*([.!?,]|$)",
+        r"\b(don\s*AP\s*t|do\s+not|can\s*AP\s*t|cannot)\s+see\s+the\s+point\s+(any\s*more|in\s+anything|of\s+anything|in\s+(living|going\s+on)|of\s+(living|going\s+on))\b",
         r"\bonly\s+(see\s+)?(one|a\s+single)\s+way\s+(out|for\s+that|to\s+(end|stop)\s+(it|this|the\s+pain))\b",
         r"\bexcept\s+out\s+completely\b",
         r"\b(be\s+around|be\s+here|put\s+up\s+with\s+me|deal\s+with\s+me)\s+(for\s+)?(much|very)\s+longer\b",
@@ -339,6 +340,7 @@ mod tests {
             "I can't go on like this",
             "I wish I was dead",
             "Thinking about suicide a lot lately.",
+            "I'm a failure and I don't see the point anymore.",
         ] {
             assert!(risk_language(t).is_some(), "missed: {t}");
         }

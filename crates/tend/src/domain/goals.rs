@@ -94,6 +94,8 @@ impl fmt::Display for IsoWeek {
 
 /// Hours, shown without needless decimals: `7.5`, `10`.
 pub fn hours(h: f32) -> String {
+    // Sums of quarter hours can land on -0.0, which would print as "-0".
+    let h = if h.abs() < 0.005 { 0.0 } else { h };
     let s = format!("{h:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
@@ -478,6 +480,15 @@ pub fn goals_met(goals: &[Goal]) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_print_without_needless_decimals_or_a_minus_zero() {
+        assert_eq!(hours(7.5), "7.5");
+        assert_eq!(hours(10.0), "10");
+        assert_eq!(hours(0.25), "0.25");
+        assert_eq!(hours(-0.0), "0");
+        assert_eq!(hours(1.0 - 1.0 - 0.001), "0");
+    }
 
     fn commitments(sleep: f32, rotations: f32) -> Commitments {
         Commitments {

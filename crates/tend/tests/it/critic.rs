@@ -421,6 +421,12 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     let (_, page) = get(&b, app.url(&location(&res))).await;
     assert!(page.contains("carry this alone"), "{page}");
     assert!(page.contains("href=\"tel:988\"") && page.contains("href=\"/help\""));
+    // Next to crisis help, no thinking-pattern labels or highlights.
+    assert!(
+        !page.contains("Could this be") && !page.contains("<mark>"),
+        "{page}"
+    );
+    assert!(page.contains("you matter more than any thinking pattern"));
 
     // A patient's identifiers: saved (never blocked), warned, easy to edit.
     let res = post(
@@ -523,8 +529,29 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     )
     .await;
     let (_, page) = get(&b, app.url(&location(&res))).await;
-    assert!(page.contains("<mark>"), "{page}");
-    assert!(page.contains("carry this alone") && page.contains("Could this be labeling?"));
+    assert!(page.contains("carry this alone"), "{page}");
+    assert!(
+        !page.contains("Could this be") && !page.contains("<mark>"),
+        "{page}"
+    );
+
+    // Without risk language, an entry gets its highlights and gentle guesses.
+    let res = post(
+        &b,
+        app.url("/journal/new"),
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            ("body", "Rounds were long. I'm such an idiot."),
+        ],
+    )
+    .await;
+    let (_, page) = get(&b, app.url(&location(&res))).await;
+    assert!(
+        page.contains("<mark>") && page.contains("Could this be labeling?"),
+        "{page}"
+    );
+    assert!(!page.contains("carry this alone"));
 }
 
 #[tokio::test]

@@ -202,10 +202,22 @@ fn thought_page(
     stale_note: Option<&str>,
 ) -> Markup {
     let analysis = state.detector.analyze(&t.value.text);
-    let patterns: Vec<Pattern> = highlight::distinct_findings(&analysis)
-        .iter()
-        .map(|f| f.pattern)
-        .collect();
+    let risky = highlight::is_risky(&[&t.value.text, &t.value.reframe, draft]);
+    // Next to crisis help, only the general prompts: pattern-specific ones
+    // ("is it really every time?") would read as arguing with the person.
+    let patterns: Vec<Pattern> = if risky {
+        Vec::new()
+    } else {
+        highlight::distinct_findings(&analysis)
+            .iter()
+            .map(|f| f.pattern)
+            .collect()
+    };
+    let marks = if risky {
+        Vec::new()
+    } else {
+        spans_of(&analysis)
+    };
     let edit = format!("/critic/{}/edit", t.id);
     let v = &t.value;
     layout::page(
@@ -220,9 +232,9 @@ fn thought_page(
                 @if let Some(p) = v.place { " · " (p.label()) }
                 @if let Some(i) = v.intensity { " · loudness " (i) " of 10" }
             }
-            div class="thought card" { (marked_text(&v.text, &spans_of(&analysis))) }
+            div class="thought card" { (marked_text(&v.text, &marks)) }
             (phi_notice(&[&v.text], Some(&edit)))
-            (findings(&analysis))
+            (findings(&analysis, risky))
             section aria-labelledby="reframe-h" {
                 h2 id="reframe-h" { "What would you say to a friend?" }
                 @if !v.reframe.is_empty() {

@@ -157,6 +157,12 @@ pub async fn show(
     // The detector runs on the person's own words, in this process, on each
     // view: nothing it finds is stored, so the entry stays the only record.
     let analysis = state.detector.analyze(&e.value.body);
+    let risky = highlight::is_risky(&[&e.value.title, &e.value.body]);
+    let marks = if risky {
+        Vec::new()
+    } else {
+        highlight::spans_of(&analysis)
+    };
     let edit = format!("/journal/{}/edit", e.id);
     Ok(layout::page(
         &e.value.display_title(),
@@ -167,11 +173,13 @@ pub async fn show(
                 h1 { (e.value.display_title()) }
                 p class="muted" { (when(e.created_at))
                     @if e.updated_at != e.created_at { " · edited " (when(e.updated_at)) } }
-                (highlight::marked_paragraphs(&e.value.body, &highlight::spans_of(&analysis)))
+                (highlight::marked_paragraphs(&e.value.body, &marks))
             }
             (highlight::phi_notice(&[&e.value.title, &e.value.body], Some(&edit)))
-            @if !analysis.patterns.is_empty() {
-                (highlight::findings(&analysis))
+            @if risky {
+                (highlight::findings(&analysis, true))
+            } @else if !analysis.patterns.is_empty() {
+                (highlight::findings(&analysis, false))
                 p { "If one of these thoughts is weighing on you, you could "
                     a href="/critic/new" { "write it down on its own" } " and answer it as you would a friend." }
             }

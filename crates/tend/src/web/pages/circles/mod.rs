@@ -140,8 +140,11 @@ impl Access {
     pub fn facilitates(&self) -> bool {
         self.admin || self.role() == Some(Role::Facilitator)
     }
+    /// Facilitators moderate too: a new circle has no moderator until a
+    /// server admin names one, and a post held for risk language must reach
+    /// someone at once.
     pub fn moderates(&self) -> bool {
-        self.admin || self.role() == Some(Role::Moderator)
+        self.admin || matches!(self.role(), Some(Role::Moderator | Role::Facilitator))
     }
     pub fn reads_log(&self) -> bool {
         self.facilitates() || self.moderates()
@@ -659,7 +662,12 @@ fn invite_page(
                     li {
                         strong class="invite-code" { (i.code) }
                         br;
-                        span class="muted" { "Link: /circles/join/" (i.code) }
+                        // A real link, so "copy link address" gives the full
+                        // address to paste into a message.
+                        span class="muted" {
+                            "Link to share: "
+                            a class="feed-url" href={ "/circles/join/" (i.code) } { "/circles/join/" (i.code) }
+                        }
                         br;
                         span {
                             @if i.revoked_at.is_some() { "Withdrawn" }

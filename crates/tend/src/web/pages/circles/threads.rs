@@ -44,13 +44,15 @@ pub(crate) fn risky(texts: &[&str]) -> bool {
 }
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
-pub(crate) fn held_with_help(state: &AppState) -> Markup {
+/// `audience` names who would otherwise see the words ("the circle",
+/// "other readers").
+pub(crate) fn held_with_help(state: &AppState, audience: &str) -> Markup {
     let h = &state.helplines;
     html! {
         section class="held-help" role="alert" aria-labelledby="held-h" tabindex="-1" id="held" {
             h2 id="held-h" { "Thank you for sharing this" }
             p { "Your words are saved. Because they sound like you may be going through something really hard, "
-                "a moderator will look at them before the circle sees them. You haven't done anything wrong." }
+                "a moderator will look at them before " (audience) " sees them. You haven't done anything wrong." }
             p { "You don't have to wait to talk to someone. These people are there right now:" }
             ul class="lines" {
                 @for line in h.lines.iter().take(4) {
@@ -263,7 +265,7 @@ async fn render(
         &t.title,
         Some(who),
         html! {
-            @if held { (held_with_help(state)) }
+            @if held { (held_with_help(state, "the circle")) }
             p { a href={ "/circles/" (cid) } { "← " (a.circle.name) } }
             (circle_nav(a))
             article class="thread" {

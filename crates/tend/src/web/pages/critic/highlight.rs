@@ -110,9 +110,27 @@ pub(crate) fn distinct_findings(analysis: &Analysis) -> Vec<&Finding> {
         .collect()
 }
 
+/// Whether any of the texts has risk language (crisis help is shown).
+pub(crate) fn is_risky(texts: &[&str]) -> bool {
+    texts.iter().any(|t| risk_language(t).is_some())
+}
+
 /// The patterns found, worded as gentle questions and never as verdicts.
-pub(crate) fn findings(analysis: &Analysis) -> Markup {
+///
+/// When the words sound like the person may be in danger, naming thinking
+/// patterns next to the crisis help would read as dismissive, so this says
+/// only that the person matters more than any pattern.
+pub(crate) fn findings(analysis: &Analysis, risky: bool) -> Markup {
     let found = distinct_findings(analysis);
+    if risky {
+        return html! {
+            section class="findings" aria-labelledby="findings-h" {
+                h2 id="findings-h" { "What tend noticed" }
+                p { "Right now you matter more than any thinking pattern. "
+                    "Please reach out to one of the people above; this will still be here later." }
+            }
+        };
+    }
     html! {
         section class="findings" aria-labelledby="findings-h" {
             h2 id="findings-h" { "What tend noticed" }
@@ -194,7 +212,7 @@ pub(crate) fn phi_notice(texts: &[&str], edit_href: Option<&str>) -> Markup {
 
 /// Crisis help shown at once when any of the texts has risk language.
 pub(crate) fn risk_help(helplines: &Helplines, texts: &[&str]) -> Markup {
-    let risky = texts.iter().any(|t| risk_language(t).is_some());
+    let risky = is_risky(texts);
     html! {
         @if risky {
             section class="crisis" role="alert" aria-labelledby="crisis-h" {
