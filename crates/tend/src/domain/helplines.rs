@@ -31,6 +31,15 @@ pub struct Helpline {
     pub url: String,
     #[serde(default)]
     pub note: String,
+    /// Shown in the crisis box beside worrying words. `false` for lines that
+    /// are not for that moment (a placeholder for the school's number, a
+    /// directory); they stay on the Help page.
+    #[serde(default = "shown_in_crisis")]
+    pub crisis: bool,
+}
+
+fn shown_in_crisis() -> bool {
+    true
 }
 
 impl Helplines {
@@ -55,6 +64,11 @@ impl Helplines {
     pub fn defaults() -> Result<Self, String> {
         Self::parse(DEFAULT_TOML)
     }
+
+    /// The lines for the crisis box, in order.
+    pub fn crisis_lines(&self) -> impl Iterator<Item = &Helpline> {
+        self.lines.iter().filter(|l| l.crisis)
+    }
 }
 
 #[cfg(test)]
@@ -66,6 +80,9 @@ mod tests {
         let h = Helplines::defaults().unwrap();
         assert!(h.lines.iter().any(|l| l.tel == "988" && l.sms == "988"));
         assert!(h.lines.iter().any(|l| l.how.contains("1-888-409-0141")));
+        // The school placeholder stays off the crisis box.
+        assert!(h.crisis_lines().all(|l| !l.how.contains("add its number")));
+        assert!(h.crisis_lines().any(|l| l.tel == "988"));
         assert!(h.intro.contains("not monitored"));
     }
 

@@ -47,7 +47,7 @@ pub async fn page(State(state): State<AppState>, MaybePerson(who): MaybePerson) 
                 p { "If you might hurt yourself, or you are not safe right now, call your local emergency number now. "
                     "These lines are free and confidential:" }
                 ul class="lines compact" {
-                    @for line in &h.lines {
+                    @for line in h.crisis_lines() {
                         li {
                             strong { (line.name) }
                             @if !line.region.is_empty() { " " span class="muted" { "(" (line.region) ")" } }

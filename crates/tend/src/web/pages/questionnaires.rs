@@ -218,7 +218,7 @@ fn crisis_answer(inst: &Instrument, n: usize, code: u8) -> bool {
 fn helplines_list(h: &Helplines) -> Markup {
     html! {
         ul class="lines" {
-            @for line in &h.lines {
+            @for line in h.crisis_lines() {
                 li class="card" {
                     h3 { (line.name) }
                     @if !line.region.is_empty() { p class="muted" { (line.region) } }

@@ -55,7 +55,7 @@ pub(crate) fn held_with_help(state: &AppState, audience: &str) -> Markup {
                 "a moderator will look at them before " (audience) " sees them. You haven't done anything wrong." }
             p { "You don't have to wait to talk to someone. These people are there right now:" }
             ul class="lines" {
-                @for line in h.lines.iter().take(4) {
+                @for line in h.crisis_lines().take(4) {
                     li {
                         strong { (line.name) } ": " (line.how)
                         @if !line.tel.is_empty() { " " a href={ "tel:" (line.tel) } { "Call " (line.tel) } }

@@ -220,7 +220,7 @@ pub(crate) fn risk_help(helplines: &Helplines, texts: &[&str]) -> Markup {
                 p { "Some of what you wrote sounds like you might be thinking about hurting yourself or not being here. "
                     "If that's true, please talk to someone now. It is free and confidential, and they want to hear from you." }
                 ul class="lines" {
-                    @for line in &helplines.lines {
+                    @for line in helplines.crisis_lines() {
                         li {
                             strong { (line.name) }
                             @if !line.region.is_empty() { " (" (line.region) ")" }
