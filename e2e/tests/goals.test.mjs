@@ -64,6 +64,10 @@ test('goals, self-care, support and the weekly review, end to end', async () => 
   await page.getByRole('button', { name: 'Add goal' }).click();
   await page.locator('#hours-error').getByText("can't be negative").waitFor();
   assert.equal(await page.getByRole('textbox', { name: /^Goal/ }).inputValue(), 'Anki cards');
+  // On a phone the answer lands on the message, not at the top of the page.
+  assert.ok(new URL(page.url()).hash === '#errors');
+  const box = await page.locator('#errors').boundingBox();
+  assert.ok(box && box.y >= 0 && box.y < 740, `error summary off screen at y=${box && box.y}`);
   await checkA11y(page, 'goals (bad input)');
   await page.getByLabel('Hours it might take').fill('20');
   await page.getByRole('button', { name: 'Add goal' }).click();

@@ -174,7 +174,7 @@ fn commitments_form(
     errors: &[Invalid],
 ) -> Markup {
     html! {
-        form method="post" action="/goals/commitments" class="stack" novalidate {
+        form method="post" action="/goals/commitments#errors" class="stack" novalidate {
             (csrf(who))
             input type="hidden" name="week" value=(week);
             (commitments_fields(input, errors))
@@ -323,7 +323,9 @@ fn render(v: &View<'_>) -> Markup {
             section class="card" aria-labelledby="add-h" {
                 h2 id="add-h" { "Add a goal" }
                 (error_summary(&v.add_errors))
-                form method="post" action="/goals" class="stack" novalidate {
+                // "#errors": when the answer is the form again with a message,
+                // the browser lands on the message, not at the top of a long page.
+                form method="post" action="/goals#errors" class="stack" novalidate {
                     (csrf(v.who))
                     input type="hidden" name="week" value=(v.week);
                     (goal_fields(&v.add, &v.add_errors))
