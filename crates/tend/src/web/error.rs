@@ -84,7 +84,8 @@ impl IntoResponse for PageError {
                 html! {
                     h1 { "That was too long to save" }
                     p { "tend accepts up to " (limit / 1024) " KB at a time. Nothing was saved." }
-                    p { "Go back, and split the text into two entries." }
+                    p { "Go back: what you typed is usually still in the form there. Then split it into two entries, "
+                        "or copy it somewhere safe first." }
                 },
             ),
             Self::RateLimited(secs) => {

@@ -210,6 +210,7 @@ fn thought_page(
     } else {
         highlight::distinct_findings(&analysis)
             .iter()
+            .take(2)
             .map(|f| f.pattern)
             .collect()
     };
@@ -234,7 +235,7 @@ fn thought_page(
             }
             div class="thought card" { (marked_text(&v.text, &marks)) }
             (phi_notice(&[&v.text], Some(&edit)))
-            (findings(&analysis, risky))
+            (findings(&analysis, risky, 2))
             section aria-labelledby="reframe-h" {
                 h2 id="reframe-h" { "What would you say to a friend?" }
                 @if !v.reframe.is_empty() {

@@ -177,9 +177,9 @@ pub async fn show(
             }
             (highlight::phi_notice(&[&e.value.title, &e.value.body], Some(&edit)))
             @if risky {
-                (highlight::findings(&analysis, true))
+                (highlight::findings(&analysis, true, 3))
             } @else if !analysis.patterns.is_empty() {
-                (highlight::findings(&analysis, false))
+                (highlight::findings(&analysis, false, 3))
                 p { "If one of these thoughts is weighing on you, you could "
                     a href="/critic/new" { "write it down on its own" } " and answer it as you would a friend." }
             }

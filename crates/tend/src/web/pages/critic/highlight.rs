@@ -120,8 +120,14 @@ pub(crate) fn is_risky(texts: &[&str]) -> bool {
 /// When the words sound like the person may be in danger, naming thinking
 /// patterns next to the crisis help would read as dismissive, so this says
 /// only that the person matters more than any pattern.
-pub(crate) fn findings(analysis: &Analysis, risky: bool) -> Markup {
-    let found = distinct_findings(analysis);
+///
+/// At most `max_shown` guesses, most confident first: a list of four labels
+/// for one thought reads as a diagnosis, not a question.
+pub(crate) fn findings(analysis: &Analysis, risky: bool, max_shown: usize) -> Markup {
+    let found: Vec<&Finding> = distinct_findings(analysis)
+        .into_iter()
+        .take(max_shown)
+        .collect();
     if risky {
         return html! {
             section class="findings" aria-labelledby="findings-h" {
