@@ -157,8 +157,9 @@ fn fit(
     // Optionally balance class 0 ("none") against all the other classes
     // together, so the decision at 0.5 does not simply follow which kind of
     // example was more plentiful.
-    let n_none = labels.iter().filter(|&&c| c == 0).count().max(1) as f32;
+    let n_none = labels.iter().filter(|&&c| c == 0).count() as f32;
     let n_some = (labels.len() as f32 - n_none).max(1.0);
+    let n_none = n_none.max(1.0);
     let weight_of = |c: usize| {
         if c == 0 && config.balance_classes {
             n_some / n_none
@@ -170,7 +171,16 @@ fn fit(
     // AdaGrad SGD on the weighted multinomial log loss.
     let mut w = vec![0.0f32; vocab.len() * k];
     let mut g2 = vec![1e-8f32; vocab.len() * k];
+    // Without balancing, a rare class would leave the intercept near zero
+    // and let ordinary words ("i", "my") soak up the base rate; start it at
+    // the log of each class's share instead.
     let mut bias = vec![0.0f32; k];
+    if !config.balance_classes {
+        for (c, b) in bias.iter_mut().enumerate() {
+            let n = labels.iter().filter(|&&l| l == c).count().max(1);
+            *b = (n as f32 / labels.len().max(1) as f32).ln();
+        }
+    }
     let mut bias_g2 = vec![1e-8f32; k];
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let mut rng = config.seed.max(1);

@@ -185,7 +185,7 @@ fn risk_language_on_the_independent_test_set() {
     let (recall, spec) = (f(&g["recall"]["value"]), f(&g["specificity"]["value"]));
     println!("risk test set: recall {recall:.3}, specificity {spec:.3}");
     assert!(f(&r["all"]["n"]) >= 250.0);
-    assert!(recall >= 0.60, "risk recall {recall}");
+    assert!(recall >= 0.50, "risk recall {recall}");
     assert!(spec >= 0.90, "risk specificity {spec}");
     assert_eq!(
         r["all"]["risk_by_kind"]["clinical"][0], 0,
@@ -233,5 +233,5 @@ fn risk_language_rarely_fires_on_ordinary_writing() {
         flagged.len()
     );
     assert!(rows > 800);
-    assert!(rate <= 0.015, "false alarms: {flagged:?}");
+    assert!(rate <= 0.01, "false alarms: {flagged:?}");
 }
