@@ -167,7 +167,12 @@ impl Detector {
             for p in Pattern::ALL {
                 let i = p as usize;
                 let from_model = pred.as_ref().map_or(0.0, |q| q.probs[1 + i]);
-                evidence[i] = evidence[i].max(ev.pattern[i] * soften).max(from_model);
+                // The same pull-downs as in `analyze`.
+                let mut from_rules = ev.pattern[i] * soften;
+                if matches!(p, Pattern::FortuneTelling | Pattern::Catastrophizing) {
+                    from_rules *= 1.0 - ev.reason;
+                }
+                evidence[i] = evidence[i].max(from_rules).max(from_model);
             }
         }
         let mut ranked = Pattern::ALL.to_vec();

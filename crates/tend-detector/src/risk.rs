@@ -246,7 +246,7 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
                 .count();
             quotes % 2 == 1 && clin.is_match(sent)
         };
-        if let Some(m) = fp.find(sent).filter(|m| !quoted_in_clinical(m.start())) {
+        if let Some(m) = fp.find_iter(sent).find(|m| !quoted_in_clinical(m.start())) {
             return Some(RiskMatch {
                 kind: RiskKind::FirstPerson,
                 start: s + m.start(),

@@ -739,6 +739,35 @@ async fn risk_language_is_held_with_help_and_urgent_for_moderators(backend: Back
 }
 
 #[tokio::test]
+async fn a_facilitator_never_approves_their_own_held_post() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let w = world(&app).await;
+    let (a, fac, modr) = (&w.a, &w.people["facilitator"], &w.people["moderator"]);
+    let t = post_thread(
+        &app,
+        fac,
+        a,
+        "Heavy night",
+        "I don't want to be alive anymore.",
+    )
+    .await;
+    let res = moderate(&app, fac, a, "thread", &t, "approve").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("your own post"));
+    let member_view = w.people["member"]
+        .page(&app, &format!("/circles/{a}"))
+        .await;
+    assert!(!member_view.contains("Heavy night</a>"), "{member_view}");
+    // Someone else can.
+    let res = moderate(&app, modr, a, "thread", &t, "approve").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let member_view = w.people["member"]
+        .page(&app, &format!("/circles/{a}"))
+        .await;
+    assert!(member_view.contains("Heavy night</a>"), "{member_view}");
+}
+
+#[tokio::test]
 async fn a_reported_reply_is_hidden_and_the_log_shows_it_on_sqlite() {
     a_reported_reply_is_hidden_and_the_log_shows_it(Backend::Sqlite).await;
 }

@@ -60,7 +60,13 @@ fn day_label(d: Date) -> String {
 }
 
 /// Pattern ids as saved, sorted by the detector's confidence.
+///
+/// None for a thought with risk language: no pattern labels beside crisis
+/// help, in the log and the weekly summary either.
 fn detected(state: &AppState, text: &str) -> Vec<String> {
+    if highlight::is_risky(&[text]) {
+        return Vec::new();
+    }
     let analysis = state.detector.analyze(text);
     highlight::distinct_findings(&analysis)
         .iter()

@@ -223,6 +223,20 @@ pub async fn act(
         let page = render_queue(&state, &who, &a, &errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    // Whoever moderates never approves their own held words (a facilitator
+    // moderates too): someone else has to read them.
+    if form.action == "approve"
+        && Status::parse(&status) == Status::Held
+        && a.me.as_ref().is_some_and(|m| m.id == author_id)
+    {
+        let errors = [Invalid::new(
+            "action",
+            "This is your own post, so someone else needs to read it first. \
+             If it is about how you feel, please reach out to one of the help lines.",
+        )];
+        let page = render_queue(&state, &who, &a, &errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let mut errors = Vec::new();
     let reason = circles::reason(&form.reason)
         .map_err(|e| errors.push(e))

@@ -52,7 +52,7 @@ pub(crate) fn held_with_help(state: &AppState, audience: &str) -> Markup {
         section class="held-help" role="alert" aria-labelledby="held-h" tabindex="-1" id="held" {
             h2 id="held-h" { "Thank you for sharing this" }
             p { "Your words are saved. Because they sound like you may be going through something really hard, "
-                "a moderator will look at them before " (audience) " sees them. You haven't done anything wrong." }
+                "a moderator will read them before they are shown to " (audience) ". You haven't done anything wrong." }
             p { "You don't have to wait to talk to someone. These people are there right now:" }
             ul class="lines" {
                 @for line in h.crisis_lines().take(4) {
