@@ -37,10 +37,19 @@ const OWN_FILES: [(&str, &str); 5] = [
     ),
 ];
 
-/// The risk-language set; the whole file was used while writing the risk
-/// phrases, so it also trains the risk model. `risk-language-test.csv` is
-/// never read here.
-const RISK_FILE: &str = include_str!("../../data/risk-language.csv");
+/// The risk-language sets that train the risk model: the first was used
+/// while writing the risk phrases, the second was written for training.
+/// `risk-language-test.csv` is never read here.
+const RISK_FILES: [(&str, &str); 2] = [
+    (
+        "data/risk-language.csv",
+        include_str!("../../data/risk-language.csv"),
+    ),
+    (
+        "data/risk-language-more.csv",
+        include_str!("../../data/risk-language-more.csv"),
+    ),
+];
 
 /// Train both models and write `model.txt` and `risk-model.txt` into `out_dir`.
 pub fn run_train(synthetic: &Path, out_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
@@ -138,22 +147,17 @@ pub fn run_train(synthetic: &Path, out_dir: &Path, out: &mut dyn Write) -> Resul
 
     // The risk model: the risk set's rows, against every ordinary or
     // distorted-but-safe sentence the pattern model trained on.
-    let (_, risk_items) =
-        read_items(RISK_FILE.as_bytes()).map_err(|e| format!("data/risk-language.csv: {e}"))?;
-    let mut risk_examples: Vec<(String, bool)> = risk_items
-        .iter()
-        .map(|i| (i.text.clone(), i.risk == Some(true)))
-        .collect();
-    let risk_about = vec![
-        format!(
-            "{} rows of data/risk-language.csv (project's own)",
-            risk_examples.len()
-        ),
-        format!(
-            "{} texts without risk: the pattern model's training examples",
-            examples.len()
-        ),
-    ];
+    let mut risk_examples: Vec<(String, bool)> = Vec::new();
+    let mut risk_about = Vec::new();
+    for (name, text) in RISK_FILES {
+        let (_, items) = read_items(text.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
+        risk_about.push(format!("{} rows of {name} (project's own)", items.len()));
+        risk_examples.extend(items.iter().map(|i| (i.text.clone(), i.risk == Some(true))));
+    }
+    risk_about.push(format!(
+        "{} texts without risk: the pattern model's training examples",
+        examples.len()
+    ));
     risk_examples.extend(examples.iter().map(|e| (e.text.clone(), false)));
     let risk_config = TrainConfig {
         balance_classes: false,
