@@ -232,7 +232,7 @@ fn thought_page(
         Some(who),
         html! {
             @if let Some(f) = flash { (layout::notice(f)) }
-            (risk_help(&state.helplines, &[&v.text, &v.reframe, draft]))
+            (highlight::crisis_help(&state.helplines, risky))
             h1 { "A thought you noticed" }
             p class="muted" {
                 (when(t.created_at))

@@ -168,7 +168,7 @@ pub async fn show(
         &e.value.display_title(),
         Some(&who),
         html! {
-            (highlight::risk_help(&state.helplines, &[&e.value.title, &e.value.body]))
+            (highlight::crisis_help(&state.helplines, risky))
             article {
                 h1 { (e.value.display_title()) }
                 p class="muted" { (when(e.created_at))

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::threads::{announce, held_with_help, risky};
+use super::threads::{announce, held_with_help};
 use super::{LEARN, LIMITS, internal, new_id, random_pseudonym, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Role, SERVER_ADMIN, Status};
@@ -19,6 +19,7 @@ use crate::store::{MembershipRow, ReplyRow, StoreError, ThreadRow};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
+use crate::web::pages::critic::highlight::is_risky;
 use crate::web::{AppState, now};
 
 /// Replies wait for a moderator unless the deployment sets
@@ -212,7 +213,7 @@ pub async fn reply(
         })
         .await
         .map_err(internal)?;
-    let urgent = risky(&[&body]);
+    let urgent = is_risky(&[&body]);
     let held = urgent || *PREMODERATED;
     let r = ReplyRow {
         id: new_id(),

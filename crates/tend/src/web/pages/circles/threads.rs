@@ -36,12 +36,9 @@ pub(crate) fn announce(thread_id: &str) {
     let _ = NEW_REPLY.send(thread_id.to_owned());
 }
 
-/// True when the text should wait for a moderator and show its author help.
-pub(crate) fn risky(texts: &[&str]) -> bool {
-    texts
-        .iter()
-        .any(|t| tend_detector::risk_language(t).is_some())
-}
+// Words with risk language wait for a moderator and show their author help:
+// the same check that shows crisis help beside private writing.
+use crate::web::pages::critic::highlight::is_risky;
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
 /// `audience` names who would otherwise see the words ("the circle",
@@ -421,7 +418,7 @@ pub async fn create(
     if let Err(secs) = LIMITS.threads.check(&who.account_id) {
         return Ok(slow_down(&who, "started a thread", secs, &body));
     }
-    let held = risky(&[&title, &body]);
+    let held = is_risky(&[&title, &body]);
     let t = ThreadRow {
         id: new_id(),
         circle_id: id.clone(),
@@ -495,7 +492,7 @@ pub async fn reply(
                 if let Err(secs) = LIMITS.replies.check(&who.account_id) {
                     return Ok(slow_down(&who, "replied", secs, &body));
                 }
-                let held = risky(&[&body]);
+                let held = is_risky(&[&body]);
                 let r = ReplyRow {
                     id: new_id(),
                     thread_id: t.id.clone(),

@@ -218,7 +218,11 @@ pub(crate) fn phi_notice(texts: &[&str], edit_href: Option<&str>) -> Markup {
 
 /// Crisis help shown at once when any of the texts has risk language.
 pub(crate) fn risk_help(helplines: &Helplines, texts: &[&str]) -> Markup {
-    let risky = is_risky(texts);
+    crisis_help(helplines, is_risky(texts))
+}
+
+/// The crisis help box, when `risky` (for pages that already checked).
+pub(crate) fn crisis_help(helplines: &Helplines, risky: bool) -> Markup {
     html! {
         @if risky {
             section class="crisis" role="alert" aria-labelledby="crisis-h" {
