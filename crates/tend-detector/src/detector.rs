@@ -162,17 +162,11 @@ impl Detector {
             hits.clear();
             self.rules.hits(&toks, &mut hits);
             let (ev, _) = self.evidence_from_hits(&hits);
-            let soften = 1.0 - ev.kind;
             let pred = self.model.as_ref().map(|m| m.predict(&toks, &ev));
             for p in Pattern::ALL {
                 let i = p as usize;
                 let from_model = pred.as_ref().map_or(0.0, |q| q.probs[1 + i]);
-                // The same pull-downs as in `analyze`.
-                let mut from_rules = ev.pattern[i] * soften;
-                if matches!(p, Pattern::FortuneTelling | Pattern::Catastrophizing) {
-                    from_rules *= 1.0 - ev.reason;
-                }
-                evidence[i] = evidence[i].max(from_rules).max(from_model);
+                evidence[i] = evidence[i].max(ev.confidence(p)).max(from_model);
             }
         }
         let mut ranked = Pattern::ALL.to_vec();
@@ -270,13 +264,10 @@ impl Detector {
         let mut patterns = Vec::new();
         let mut score = 0.0f32;
         for p in Pattern::ALL {
-            let i = p as usize;
-            let Some(span) = ev.span[i] else { continue };
-            let mut c = ev.pattern[i] * soften;
-            if matches!(p, Pattern::FortuneTelling | Pattern::Catastrophizing) {
-                c *= 1.0 - ev.reason;
-            }
-            let c = c.min(0.99);
+            let Some(span) = ev.span[p as usize] else {
+                continue;
+            };
+            let c = ev.confidence(p).min(0.99);
             score = score.max(c);
             if c >= REPORT_THRESHOLD {
                 let (bs, be) = byte_span(span);

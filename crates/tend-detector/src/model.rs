@@ -49,6 +49,19 @@ pub(crate) struct RuleEvidence {
     pub reason: f32,
 }
 
+impl RuleEvidence {
+    /// The rules' confidence in `pattern` after the pull-downs: kind
+    /// self-talk lowers every pattern, a concrete reason lowers the two
+    /// patterns about the future.
+    pub fn confidence(&self, pattern: Pattern) -> f32 {
+        let mut c = self.pattern[pattern as usize] * (1.0 - self.kind);
+        if matches!(pattern, Pattern::FortuneTelling | Pattern::Catastrophizing) {
+            c *= 1.0 - self.reason;
+        }
+        c
+    }
+}
+
 /// Visit every feature of a sentence: its name in parts (joined with one space
 /// they give the name in the model file), the token span it covers and its value.
 ///

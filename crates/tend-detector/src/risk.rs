@@ -257,6 +257,9 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
     };
     for (s, e) in text::sentences(text) {
         let sent = &text[s..e];
+        let clinical = clin.is_match(sent);
+        // Clinical or study talk with nothing tying it to the writer.
+        let clinical_only = clinical && !fpw_tie.is_match(sent);
         // A patient's words quoted in a clinical note ("Pt said \"what's the
         // point of going on\"") are not the writer's.
         let quoted_in_clinical = |at: usize| {
@@ -264,7 +267,7 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
                 .chars()
                 .filter(|c| matches!(c, '"' | '“' | '”'))
                 .count();
-            quotes % 2 == 1 && clin.is_match(sent)
+            quotes % 2 == 1 && clinical
         };
         if let Some(m) = fp.find_iter(sent).find(|m| !quoted_in_clinical(m.start())) {
             return Some(RiskMatch {
@@ -279,7 +282,7 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
         if let Some(m) = term.find(sent) {
             // Clinical or study talk stays quiet; anything else errs towards
             // help. First-person ties were already caught by FIRST_PERSON.
-            if clin.is_match(sent) && !fpw_tie.is_match(sent) {
+            if clinical_only {
                 continue;
             }
             return Some(RiskMatch {
@@ -293,7 +296,7 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
         }
         // Veiled phrasings are endless: where no known phrase matched, the
         // risk model reads the sentence (not in clinical or study talk).
-        if clin.is_match(sent) && !fpw_tie.is_match(sent) {
+        if clinical_only {
             continue;
         }
         let toks = text::tokens(text, s, e);
@@ -307,8 +310,7 @@ pub fn risk_language(text: &str) -> Option<RiskMatch> {
         let about_a_thing = toks
             .iter()
             .any(|t| THINGS_THAT_DIE.contains(&t.norm.as_str()));
-        let first_person = first_person && !about_a_thing;
-        if let (true, Some(model)) = (first_person, RISK_MODEL.as_ref()) {
+        if let (true, false, Some(model)) = (first_person, about_a_thing, RISK_MODEL.as_ref()) {
             let pred = model.predict(&toks, &RuleEvidence::default());
             // It must point at words about living, dying, leaving or being
             // hurt: a reading resting on "I keep" or "unwind" explains

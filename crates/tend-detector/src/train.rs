@@ -65,18 +65,6 @@ fn example_features(rules: Option<&Detector>, text: &str) -> BTreeMap<String, f3
     out
 }
 
-/// Byte spans of the sentences of a text, as the detector splits them.
-pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
-    text::sentences(text)
-}
-
-/// The sentences of a text, as the detector splits them.
-pub fn sentence_texts(text: &str) -> impl Iterator<Item = String> + '_ {
-    text::sentences(text)
-        .into_iter()
-        .map(move |(s, e)| text[s..e].to_string())
-}
-
 /// Train the pattern model on `examples` and return the model file's text.
 ///
 /// `about` lines are written into the file's header (where the data came from).

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use super::eval::{Format, read_items};
 use crate::Detector;
-use crate::train::{Example, TrainConfig, sentence_spans, sentence_texts, train, train_risk};
+use crate::text::sentences;
+use crate::train::{Example, TrainConfig, train, train_risk};
 
 const OWN_FILES: [(&str, &str); 5] = [
     (
@@ -89,19 +90,18 @@ pub fn run_train(synthetic: &Path, out_dir: &Path, out: &mut dyn Write) -> Resul
                 // Every sentence of an ordinary text is ordinary, so a
                 // negative narrative gives one clean example per sentence,
                 // which is also how the detector reads text.
-                examples.extend(sentence_texts(&item.text).map(|text| Example {
-                    text,
+                examples.extend(sentences(&item.text).into_iter().map(|(s, e)| Example {
+                    text: item.text[s..e].to_string(),
                     pattern: None,
                 }));
             } else if let Some(part) = item.distorted_part.as_deref() {
                 // A labelled narrative: the sentences holding the distorted
                 // part are the positive example, the others are ordinary.
-                let (from, to) = item
-                    .text
-                    .find(part)
-                    .map_or((0, item.text.len()), |s| (s, s + part.len()));
+                // `read_items` has checked that the part is in the text.
+                let from = item.text.find(part).unwrap_or(0);
+                let to = from + part.len();
                 let mut carrying = String::new();
-                for (s, e) in sentence_spans(&item.text) {
+                for (s, e) in sentences(&item.text) {
                     let sentence = &item.text[s..e];
                     if s < to && from < e {
                         carrying.push_str(sentence);
