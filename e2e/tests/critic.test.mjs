@@ -165,6 +165,11 @@ test('risk language shows help at once; patient details get a gentle warning wit
   await page.getByRole('button', { name: 'Save the thought' }).click();
   await page.getByRole('heading', { name: "You don't have to carry this alone" }).waitFor();
   assert.ok(await page.locator('.crisis a[href^="tel:"]').first().isVisible());
+  // Beside crisis help: no thinking-pattern guesses or highlights, and no
+  // placeholder line ("your programme can add its number here").
+  assert.equal(await page.getByText(/Could this be/).count(), 0);
+  assert.equal(await page.locator('.thought mark').count(), 0);
+  assert.doesNotMatch(await page.locator('.crisis').innerText(), /add its number/);
   await checkA11y(page, 'thought with crisis help');
   await screenshot(page, 'critic-crisis');
 
@@ -201,8 +206,16 @@ test('works without JavaScript, fits a phone, and marks patterns in journal entr
   await page.getByRole('button', { name: 'Save entry' }).click();
   await page.locator('article mark').first().waitFor();
   await page.getByText('Could this be overgeneralizing?').waitFor();
+  const journalUrl = page.url().split('?')[0];
 
-  for (const path of [thoughtUrl, '/critic', '/critic/new', '/kindness', '/kindness/break', '/kindness/letter', '/debrief', '/debrief/new']) {
+  // A pasted link or a long unbroken word wraps instead of widening the page.
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel('Title').fill('x'.repeat(300));
+  await page.getByLabel("What's on your mind?").fill(`See https://example.org/${'a'.repeat(300)}`);
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.locator('article').waitFor();
+
+  for (const path of [page.url(), journalUrl, '/journal', '/today', thoughtUrl, '/critic', '/critic/new', '/kindness', '/kindness/break', '/kindness/letter', '/debrief', '/debrief/new']) {
     await page.goto(path.startsWith('http') ? path : `${tend.base}${path}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(overflow, false, `no sideways scrolling at 360 px on ${path}`);

@@ -91,10 +91,13 @@ async fn invite(app: &TestApp, fac: &Person, circle: &str, days: &str, uses: &st
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let page = fac.page(app, &format!("/circles/{circle}/invites")).await;
-    codes(&page)
+    let code = codes(&page)
         .into_iter()
         .find(|c| !before.contains(c.as_str()))
-        .unwrap()
+        .unwrap();
+    // A real link, so "copy link address" gives the whole address to share.
+    assert!(page.contains(&format!("href=\"/circles/join/{code}\"")));
+    code
 }
 
 fn codes(page: &str) -> Vec<String> {
@@ -739,8 +742,19 @@ async fn risk_language_is_held_with_help_and_urgent_for_moderators(backend: Back
 }
 
 #[tokio::test]
-async fn a_facilitator_never_approves_their_own_held_post() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+async fn a_facilitator_never_approves_their_own_held_post_on_sqlite() {
+    a_facilitator_never_approves_their_own_held_post(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_facilitator_never_approves_their_own_held_post_on_postgres() {
+    a_facilitator_never_approves_their_own_held_post(Backend::Postgres).await;
+}
+
+async fn a_facilitator_never_approves_their_own_held_post(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let w = world(&app).await;
     let (a, fac, modr) = (&w.a, &w.people["facilitator"], &w.people["moderator"]);
     let t = post_thread(

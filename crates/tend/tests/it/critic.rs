@@ -421,11 +421,13 @@ async fn risk_language_shows_help_at_once_and_patient_details_get_a_gentle_warni
     let (_, page) = get(&b, app.url(&location(&res))).await;
     assert!(page.contains("carry this alone"), "{page}");
     assert!(page.contains("href=\"tel:988\"") && page.contains("href=\"/help\""));
-    // Next to crisis help, no thinking-pattern labels or highlights.
+    // Next to crisis help, no thinking-pattern labels or highlights, and no
+    // placeholder line the programme has not filled in.
     assert!(
         !page.contains("Could this be") && !page.contains("<mark>"),
         "{page}"
     );
+    assert!(!page.contains("add its number here"), "{page}");
     assert!(page.contains("you matter more than any thinking pattern"));
 
     // A patient's identifiers: saved (never blocked), warned, easy to edit.
