@@ -96,6 +96,31 @@ pub struct RecordFilter {
     pub limit: Option<i64>,
 }
 
+/// The SQL of [`Store::records`] for a filter: only the bounds that are set are
+/// written, as plain comparisons the planner can match to the `(account_id,
+/// kind, day)` index. Parameters: `$1` account, `$2` kind, then the set bounds
+/// in order, then the limit. Public so tests can ask each database for its plan.
+pub fn records_query(filter: &RecordFilter) -> &'static str {
+    match (filter.day_from.is_some(), filter.day_to.is_some()) {
+        (false, false) => {
+            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 \
+             ORDER BY day DESC, created_at DESC, id DESC LIMIT $3"
+        }
+        (true, false) => {
+            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day >= $3 \
+             ORDER BY day DESC, created_at DESC, id DESC LIMIT $4"
+        }
+        (false, true) => {
+            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day <= $3 \
+             ORDER BY day DESC, created_at DESC, id DESC LIMIT $4"
+        }
+        (true, true) => {
+            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day >= $3 AND day <= $4 \
+             ORDER BY day DESC, created_at DESC, id DESC LIMIT $5"
+        }
+    }
+}
+
 #[async_trait]
 pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.

@@ -218,18 +218,19 @@ macro_rules! impl_store {
             }
 
             async fn records(&self, account_id: &str, kind: &str, f: &$crate::store::RecordFilter) -> $crate::store::StoreResult<Vec<$crate::store::RecordRow>> {
-                Ok(sqlx::query_as(
-                    "SELECT * FROM records WHERE account_id = $1 AND kind = $2 \
-                     AND ($3 IS NULL OR day >= $3) AND ($4 IS NULL OR day <= $4) \
-                     ORDER BY day DESC, created_at DESC, id DESC LIMIT $5",
-                )
-                .bind(account_id)
-                .bind(kind)
-                .bind(&f.day_from)
-                .bind(&f.day_to)
-                .bind(f.limit.unwrap_or(i64::MAX))
-                .fetch_all(&self.pool)
-                .await?)
+                // Only the bounds that are set appear in the SQL, so both planners
+                // can use `records_by_day` for the range (an `$n IS NULL OR ...`
+                // form kept SQLite on a full scan of the person's records).
+                let mut q = sqlx::query_as($crate::store::records_query(f))
+                    .bind(account_id)
+                    .bind(kind);
+                if let Some(from) = &f.day_from {
+                    q = q.bind(from);
+                }
+                if let Some(to) = &f.day_to {
+                    q = q.bind(to);
+                }
+                Ok(q.bind(f.limit.unwrap_or(i64::MAX)).fetch_all(&self.pool).await?)
             }
 
             async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<bool> {

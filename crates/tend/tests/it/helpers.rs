@@ -53,6 +53,14 @@ impl TestDb {
     pub fn sqlite_file(&self) -> std::path::PathBuf {
         self.dir.path().join("tend.db")
     }
+
+    /// The server URL and schema of a PostgreSQL test database, for tests that
+    /// open their own connection (query plans, catalogue checks).
+    pub fn postgres_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(url, schema)| (url.as_str(), schema.as_str()))
+    }
 }
 
 impl Drop for TestDb {

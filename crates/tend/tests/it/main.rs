@@ -9,6 +9,7 @@ mod cli;
 mod helpers;
 mod http_api;
 mod http_pages;
+mod query_plans;
 mod store;
 
 // Peer support (issue 5).

@@ -1,0 +1,127 @@
+//! Ranged record queries must use the `(account_id, kind, day)` index for the
+//! range itself, on both databases, so a page that reads one week costs the
+//! same with ten days of history as with five years.
+
+use sqlx::Row;
+use tend::store::{RecordFilter, RecordRow, Store, records_query};
+
+use crate::helpers::{Backend, TestDb};
+
+/// Five years of daily check-ins and some journal entries for one person, and
+/// a little for someone else, so the planner has a reason to prefer the index.
+async fn history(s: &dyn Store) {
+    for account in ["a1", "a2"] {
+        s.create_account(&tend::store::AccountRow {
+            id: account.into(),
+            handle: format!("h-{account}"),
+            passphrase_hash: "$argon2id$dummy".into(),
+            passphrase_salt: vec![1; 16],
+            key_by_passphrase: vec![2; 72],
+            recovery_salt: vec![3; 16],
+            key_by_recovery: vec![4; 72],
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    }
+    let start = jiff::civil::date(2021, 1, 1);
+    for n in 0..(5 * 365) {
+        let day = start.checked_add(jiff::Span::new().days(n)).unwrap();
+        for (kind, account) in [("checkin", "a1"), ("journal", "a1"), ("checkin", "a2")] {
+            if kind == "journal" && n % 3 != 0 {
+                continue;
+            }
+            s.insert_record(&RecordRow {
+                id: format!("{account}-{kind}-{n}"),
+                account_id: account.into(),
+                kind: kind.into(),
+                day: Some(day.to_string()),
+                slot: Some(day.to_string()),
+                created_at: n,
+                updated_at: n,
+                version: 1,
+                sealed: vec![0; 40],
+            })
+            .await
+            .unwrap();
+        }
+    }
+}
+
+fn filters() -> Vec<RecordFilter> {
+    let week = |from: bool, to: bool| RecordFilter {
+        day_from: from.then(|| "2025-12-01".to_owned()),
+        day_to: to.then(|| "2025-12-07".to_owned()),
+        limit: Some(50),
+    };
+    vec![week(true, true), week(true, false), week(false, true)]
+}
+
+#[tokio::test]
+async fn sqlite_ranges_search_the_day_index() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    history(db.store.as_ref()).await;
+    let url = format!("sqlite://{}", db.sqlite_file().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // Let the planner see the real shape of the table, as a long-lived
+    // database would after `PRAGMA optimize`.
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    for f in filters() {
+        let sql = format!("EXPLAIN QUERY PLAN {}", records_query(&f));
+        let mut q = sqlx::query(&sql).bind("a1").bind("checkin");
+        for bound in [&f.day_from, &f.day_to].into_iter().flatten() {
+            q = q.bind(bound.as_str());
+        }
+        let rows = q.bind(50_i64).fetch_all(&pool).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
+        let plan = plan.join("\n");
+        // SQLite names the columns it searches the index by; the day must be
+        // one of them, not only the (account, kind) prefix.
+        let searched = if f.day_from.is_some() && f.day_to.is_some() {
+            "records_by_day (account_id=? AND kind=? AND day>? AND day<?)"
+        } else if f.day_from.is_some() {
+            "records_by_day (account_id=? AND kind=? AND day>?)"
+        } else {
+            "records_by_day (account_id=? AND kind=? AND day<?)"
+        };
+        assert!(
+            plan.contains(searched),
+            "expected a search of {searched}, got:\n{plan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn postgres_ranges_search_the_day_index() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    history(db.store.as_ref()).await;
+    let (url, schema) = db.postgres_schema().unwrap();
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.options([("search_path", schema)]))
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
+    for f in filters() {
+        let sql = format!("EXPLAIN {}", records_query(&f));
+        let mut q = sqlx::query(&sql).bind("a1").bind("checkin");
+        for bound in [&f.day_from, &f.day_to].into_iter().flatten() {
+            q = q.bind(bound.as_str());
+        }
+        let rows = q.bind(50_i64).fetch_all(&pool).await.unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+        let plan = plan.join("\n");
+        let bound = if f.day_from.is_some() {
+            "(day >="
+        } else {
+            "(day <="
+        };
+        assert!(
+            plan.contains("records_by_day") && plan.contains(bound),
+            "the range should be an index condition on records_by_day, got:\n{plan}"
+        );
+    }
+}
