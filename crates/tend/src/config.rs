@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::domain::helplines::Helplines;
 use crate::vault::KdfParams;
@@ -21,6 +22,7 @@ pub struct Config {
     pub helplines: Helplines,
     pub kdf: KdfParams,
     pub session_ttl_seconds: i64,
+    pub limits: ConnectionLimits,
 }
 
 impl Config {
@@ -36,6 +38,31 @@ impl Config {
             helplines: Helplines::defaults()?,
             kdf: KdfParams::default(),
             session_ttl_seconds: 14 * 24 * 3600,
+            limits: ConnectionLimits::default(),
         })
+    }
+}
+
+/// Limits on connections, enforced by `web::serve` (see there for why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers, and how
+    /// long it may sit idle between requests.
+    pub header_read_timeout: Duration,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
+    /// How long shutdown waits for open connections before closing them.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, ConnectionLimits};
 use crate::domain::helplines::Helplines;
 use crate::store::{self, DatabaseUrl};
 use crate::vault::KdfParams;
@@ -28,6 +28,14 @@ enum Command {
     Serve(ServeArgs),
     /// Create or update the database schema, then exit.
     Migrate(DbArgs),
+    /// Copy the SQLite database to a new file while tend keeps running
+    /// (for PostgreSQL use pg_dump; see docs/operations.md).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The file to write; it must not exist yet.
+        out: PathBuf,
+    },
     /// Score one set of questionnaire answers and print JSON, e.g. `tend score phq9 0 1 2 0 0 1 0 0 0`.
     Score {
         /// Instrument id, e.g. who5, phq9, scs-sf.
@@ -113,6 +121,12 @@ struct ServeArgs {
     /// Argon2id memory cost in KiB (default follows OWASP guidance).
     #[arg(long, env = "TEND_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024, hide = true)]
     argon2_memory_kib: u32,
+    /// Most connections served at once; more wait until one closes.
+    #[arg(long, env = "TEND_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// Seconds a connection may take to send a request's headers, or sit idle between requests.
+    #[arg(long, env = "TEND_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
 }
 
 pub fn run() -> ExitCode {
@@ -120,6 +134,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Serve(args) => with_runtime(|| serve(args)),
         Command::Migrate(args) => with_runtime(|| migrate(args)),
+        Command::Backup { db, out } => with_runtime(|| backup(db, out)),
         Command::Score {
             instrument,
             answers,
@@ -206,6 +221,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..KdfParams::default()
         },
         session_ttl_seconds: 14 * 24 * 3600,
+        limits: ConnectionLimits {
+            max_connections: args.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            ..ConnectionLimits::default()
+        },
     };
     let store = store::connect(&url).await?;
     let server = crate::web::Server::bind(config, store).await?;
@@ -218,6 +238,29 @@ async fn migrate(args: DbArgs) -> anyhow::Result<()> {
     let url = prepare_data_dir(&args)?;
     let store = store::connect(&url).await?;
     println!("The {} database is up to date.", store.backend());
+    Ok(())
+}
+
+async fn backup(args: DbArgs, out: PathBuf) -> anyhow::Result<()> {
+    let url = DatabaseUrl::resolve(args.database_url.as_deref(), &args.data_dir)?;
+    let DatabaseUrl::Sqlite(url) = url else {
+        anyhow::bail!(
+            "this is a PostgreSQL database: back it up with pg_dump (see docs/operations.md)"
+        );
+    };
+    let file = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    if !std::path::Path::new(file).exists() {
+        anyhow::bail!("there is no database at {file}; nothing was backed up");
+    }
+    if out.exists() {
+        anyhow::bail!("{} already exists; choose a new file name", out.display());
+    }
+    let store = store::SqliteStore::connect(&url).await?;
+    store.backup_to(&out).await?;
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    println!("Backed up to {} ({size} bytes).", out.display());
     Ok(())
 }
 

@@ -16,13 +16,23 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// `url` is `sqlite:PATH` (or `sqlite://PATH`), optionally ending in
+    /// `?synchronous=normal` to trade durability for write speed (see below).
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // FULL by default: in WAL mode it syncs the log at every commit, so a
+        // check-in or a journal entry that tend has acknowledged survives a
+        // power cut, not only a crash of tend. NORMAL skips that sync (a power
+        // cut can lose the last few commits) and roughly doubles write
+        // throughput on slow disks; an operator who prefers that can say so in
+        // the URL. docs/operations.md describes the choice.
+        let (url, synchronous) = match url.strip_suffix("?synchronous=normal") {
+            Some(base) => (base, SqliteSynchronous::Normal),
+            None => (url, SqliteSynchronous::Full),
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL is durable across application crashes in WAL mode; only a
-            // power cut can lose the last moments, which fits a journal app.
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             // Under steady load the write-ahead log can grow between checkpoints;
@@ -34,6 +44,22 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    /// Writes a consistent copy of the whole database to `path` while tend
+    /// keeps running. `VACUUM INTO` reads inside one transaction, so the copy
+    /// is a snapshot even with writers busy, and it is compacted; sqlx does not
+    /// expose SQLite's page-by-page backup API, and this gives the same
+    /// guarantee in one statement. The file must not exist yet.
+    pub async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        let target = path.to_str().ok_or_else(|| {
+            super::StoreError::Config("the backup path is not valid UTF-8".into())
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@ mod headers;
 mod layout;
 mod pages;
 mod ratelimit;
+mod serve;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use tokio::net::TcpListener;
 use tend_detector::Detector;
 use tend_instruments::Catalog;
 
-use crate::config::Config;
+use crate::config::{Config, ConnectionLimits};
 use crate::content::Content;
 use crate::domain::helplines::Helplines;
 use crate::service::Services;
@@ -97,6 +98,7 @@ pub struct Server {
     listener: TcpListener,
     app: Router,
     store: Arc<dyn Store>,
+    limits: ConnectionLimits,
 }
 
 impl Server {
@@ -104,11 +106,16 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", config.addr))?;
-        let app = router(AppState::new(&config, store.clone())?);
+        // A body that trickles in is cut off (the handler sees an error and
+        // answers 400) rather than holding a connection and a task forever.
+        let app = router(AppState::new(&config, store.clone())?).layer(
+            tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_read_timeout),
+        );
         Ok(Self {
             listener,
             app,
             store,
+            limits: config.limits,
         })
     }
 
@@ -141,12 +148,7 @@ impl Server {
                 }
             }
         });
-        let result = axum::serve(
-            self.listener,
-            self.app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result = serve::serve(self.listener, self.app, self.limits, shutdown).await;
         sweeper.abort();
         result.map_err(Into::into)
     }

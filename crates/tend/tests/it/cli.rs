@@ -116,3 +116,67 @@ fn migrate_creates_the_database_and_serve_prints_its_address() {
         assert!(help.contains(cmd));
     }
 }
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_that_reads_back() {
+    use tend::store::{AccountRow, RecordFilter, RecordRow, SqliteStore, Store};
+    let db = crate::helpers::TestDb::new(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let account = AccountRow {
+        id: "a1".into(),
+        handle: "sam".into(),
+        passphrase_hash: "$argon2id$dummy".into(),
+        passphrase_salt: vec![1; 16],
+        key_by_passphrase: vec![2; 72],
+        recovery_salt: vec![3; 16],
+        key_by_recovery: vec![4; 72],
+        created_at: 1,
+    };
+    db.store.create_account(&account).await.unwrap();
+    let record = RecordRow {
+        id: "r1".into(),
+        account_id: "a1".into(),
+        kind: "journal".into(),
+        day: Some("2026-12-01".into()),
+        slot: None,
+        created_at: 2,
+        updated_at: 2,
+        version: 1,
+        sealed: vec![7; 64],
+    };
+    db.store.insert_record(&record).await.unwrap();
+
+    let url = format!("sqlite://{}", db.sqlite_file().display());
+    let out = db.dir.path().join("copy.db");
+    // The store above still holds its connections open: the backup is online.
+    let run = Command::new(TEND)
+        .args(["backup", "--database-url", &url])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let copy = SqliteStore::connect(&format!("sqlite://{}", out.display()))
+        .await
+        .unwrap();
+    assert_eq!(copy.account_by_handle("sam").await.unwrap(), Some(account));
+    let rows = copy
+        .records("a1", "journal", &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![record]);
+
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = Command::new(TEND)
+        .args(["backup", "--database-url", &url])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}

@@ -10,6 +10,7 @@ mod helpers;
 mod http_api;
 mod http_pages;
 mod query_plans;
+mod server_limits;
 mod store;
 
 // Peer support (issue 5).

@@ -1,0 +1,90 @@
+//! The connection loop: axum's router served on hyper connections with the
+//! limits `axum::serve` does not set. Without them a client that trickles its
+//! headers, or simply opens sockets and says nothing, holds a connection (and
+//! a file descriptor) for as long as it likes.
+//!
+//! - **Header and idle timeout**: hyper's `header_read_timeout` runs from the
+//!   moment a connection waits for a request (the first one, or the next one on
+//!   a kept-alive connection) until its headers are complete.
+//! - **Connection cap**: at most `max_connections` at once; past that, new
+//!   connections wait in the kernel's backlog until one closes.
+//! - **Graceful shutdown**: stop accepting, let requests in flight finish, and
+//!   close what is still open (live streams) after a grace period; browsers
+//!   reconnect a closed event stream on their own.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::config::ConnectionLimits;
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                // The semaphore is never closed; treat it as a shutdown.
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors or a connection reset before we
+                    // took it: wait a moment rather than spin, then go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut()
+                .insert(ConnectInfo::<SocketAddr>(remote));
+            app.clone().oneshot(req)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // Timeouts and resets end connections as errors; nothing to report.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::info!("closing connections still open after the shutdown grace period");
+        }
+    }
+    Ok(())
+}
