@@ -6,7 +6,7 @@ use crate::vault::{
     self, DataKey, KdfParams, PassphraseHash, RecoveryCode, SessionToken, WrappedKey,
 };
 
-use super::{ServiceError, ServiceResult, Services, blocking};
+use super::{Limit, ServiceError, ServiceResult, Services, blocking};
 
 /// A signed-in person: who they are, and their data key, unwrapped for this request only.
 pub struct Unlocked {
@@ -205,9 +205,17 @@ impl Accounts<'_> {
         Ok((account, key))
     }
 
+    /// Signs in. Wrong passphrases for one handle are limited across every
+    /// address and process ([`Limit::SignInFailures`]).
     pub async fn sign_in(&self, c: Credentials<'_>, now: i64) -> ServiceResult<SessionToken> {
-        let (account, key) = self.unlock_with_passphrase(c.handle, c.passphrase).await?;
-        self.start_session(&account.id, &key, now).await
+        let folded = c.handle.trim().to_lowercase();
+        self.0
+            .limits()
+            .guard_failures(Limit::SignInFailures, &folded, now, async {
+                let (account, key) = self.unlock_with_passphrase(c.handle, c.passphrase).await?;
+                self.start_session(&account.id, &key, now).await
+            })
+            .await
     }
 
     /// Resolves a cookie or bearer value to a signed-in person, or `None` when
@@ -293,7 +301,27 @@ impl Accounts<'_> {
 
     /// Sets a new passphrase with the recovery code. The used code is replaced by
     /// a fresh one (shown once, like the first), and every old session ends.
+    /// Wrong codes for one handle are limited like wrong passphrases.
     pub async fn recover(
+        &self,
+        handle: &str,
+        code: &str,
+        new: &str,
+        now: i64,
+    ) -> ServiceResult<NewAccount> {
+        let folded = handle.trim().to_lowercase();
+        self.0
+            .limits()
+            .guard_failures(
+                Limit::RecoveryFailures,
+                &folded,
+                now,
+                self.recover_unlimited(handle, code, new, now),
+            )
+            .await
+    }
+
+    async fn recover_unlimited(
         &self,
         handle: &str,
         code: &str,

@@ -3,11 +3,13 @@
 //! a parameter so they are testable.
 
 mod accounts;
+mod limits;
 mod records;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
+pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
 pub use records::{Entry, Kind, Overview, Records, Stored};
 
 use crate::domain::Invalid;
@@ -28,6 +30,9 @@ pub enum ServiceError {
     /// Somebody (another tab, another device) changed the record first.
     #[error("changed elsewhere")]
     Stale,
+    /// Too many attempts; the number is the seconds until the next is allowed.
+    #[error("too many attempts")]
+    TooManyAttempts(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("vault: {0}")]
@@ -56,6 +61,33 @@ pub struct Services {
 impl Services {
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts(self)
+    }
+
+    /// The periodic jobs: expired sessions and old attempt counts are removed,
+    /// at most once an hour across all processes sharing the database (each
+    /// process may ask every minute; the database lets one claim the run).
+    /// Returns whether this call ran them. Failures are logged, not returned:
+    /// the next run tries again.
+    pub async fn housekeeping(&self, now: i64) -> bool {
+        match self.store.claim_job("housekeeping", now, 3600).await {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim the housekeeping job");
+                return false;
+            }
+        }
+        if let Err(e) = self.store.purge_expired_sessions(now).await {
+            tracing::warn!(error = %e, "could not purge expired sessions");
+        }
+        if let Err(e) = self.limits().purge(now).await {
+            tracing::warn!(error = %e, "could not purge old attempt counts");
+        }
+        true
+    }
+
+    pub fn limits(&self) -> Limits<'_> {
+        Limits(self)
     }
 
     pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {

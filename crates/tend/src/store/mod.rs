@@ -164,6 +164,23 @@ pub trait Store: CommunityStore + Send + Sync + 'static {
     async fn count_records(&self, account_id: &str, kind: &str) -> StoreResult<i64>;
     /// Every record of an account, of every kind, oldest first (for export).
     async fn account_records(&self, account_id: &str) -> StoreResult<Vec<RecordRow>>;
+
+    /// Adds one attempt to a key's count in a fixed window of `window` seconds
+    /// (a window older than that starts afresh) and returns the window's start
+    /// and its count including this attempt. Atomic across processes.
+    async fn add_attempt(&self, key_hash: &[u8], now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    /// The current window's start and count for a key, without adding to it.
+    async fn attempts(
+        &self,
+        key_hash: &[u8],
+        now: i64,
+        window: i64,
+    ) -> StoreResult<Option<(i64, i64)>>;
+    /// Forgets counts whose window started before `before`.
+    async fn purge_attempts(&self, before: i64) -> StoreResult<u64>;
+    /// Claims a periodic job's run: true for exactly one caller per `every`
+    /// seconds across all processes sharing the database.
+    async fn claim_job(&self, name: &str, now: i64, every: i64) -> StoreResult<bool>;
 }
 
 /// Where the database lives, decided from a URL.

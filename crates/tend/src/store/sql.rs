@@ -258,6 +258,58 @@ macro_rules! impl_store {
                     .await?;
                 Ok(n)
             }
+
+            async fn add_attempt(&self, key_hash: &[u8], now: i64, window: i64) -> $crate::store::StoreResult<(i64, i64)> {
+                // One statement, so two processes counting the same key at once
+                // both land: the database serialises the upsert.
+                Ok(sqlx::query_as(
+                    "INSERT INTO attempt_counts (key_hash, window_start, count) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key_hash) DO UPDATE SET \
+                       count = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN 1 ELSE attempt_counts.count + 1 END, \
+                       window_start = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN $2 ELSE attempt_counts.window_start END \
+                     RETURNING window_start, count",
+                )
+                .bind(key_hash)
+                .bind(now)
+                .bind(window)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn attempts(&self, key_hash: &[u8], now: i64, window: i64) -> $crate::store::StoreResult<Option<(i64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT window_start, count FROM attempt_counts WHERE key_hash = $1 AND window_start > $2 - $3",
+                )
+                .bind(key_hash)
+                .bind(now)
+                .bind(window)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn purge_attempts(&self, before: i64) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM attempt_counts WHERE window_start < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_job(&self, name: &str, now: i64, every: i64) -> $crate::store::StoreResult<bool> {
+                // The update only happens when the last run is old enough; with
+                // RETURNING, a caller that lost the race gets no row.
+                let claimed: Option<(String,)> = sqlx::query_as(
+                    "INSERT INTO job_runs (name, last_run) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET last_run = $2 WHERE job_runs.last_run <= $2 - $3 \
+                     RETURNING name",
+                )
+                .bind(name)
+                .bind(now)
+                .bind(every)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(claimed.is_some())
+            }
         }
     };
 }

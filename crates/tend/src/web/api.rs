@@ -17,7 +17,7 @@ use super::extract::{ApiJson, ApiPerson, ClientKey};
 use super::{AppState, now};
 use crate::domain::checkin::{Checkin, CheckinInput, Meals};
 use crate::domain::journal::{JournalEntry, JournalInput};
-use crate::service::{Credentials, Stored, Unlocked};
+use crate::service::{Credentials, Limit, Stored, Unlocked};
 use crate::store::RecordFilter;
 
 pub fn routes() -> Router<AppState> {
@@ -55,11 +55,15 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-fn limited(state: &AppState, client: &str) -> Result<(), ApiError> {
-    state
-        .auth_limiter
-        .check(&format!("auth:{client}"))
-        .map_err(ApiError::RateLimited)
+async fn limited(state: &AppState, client: &str) -> Result<(), ApiError> {
+    let limit = Limit::Address {
+        per_minute: state.auth_attempts_per_minute,
+    };
+    Ok(state
+        .services
+        .limits()
+        .attempt(limit, client, now())
+        .await?)
 }
 
 async fn today_of(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
@@ -79,7 +83,7 @@ async fn sign_up(
     ClientKey(client): ClientKey,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<Response, ApiError> {
-    limited(&state, &client)?;
+    limited(&state, &client).await?;
     let created = state
         .services
         .accounts()
@@ -108,7 +112,7 @@ async fn sign_in(
     ClientKey(client): ClientKey,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    limited(&state, &client)?;
+    limited(&state, &client).await?;
     let token = state
         .services
         .accounts()
@@ -147,7 +151,7 @@ async fn recover(
     ClientKey(client): ClientKey,
     ApiJson(body): ApiJson<Recover>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    limited(&state, &client)?;
+    limited(&state, &client).await?;
     let created = state
         .services
         .accounts()
@@ -175,10 +179,7 @@ async fn change_passphrase(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<ChangePassphrase>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .auth_limiter
-        .check(&super::pages::passphrase_key(&who))
-        .map_err(ApiError::RateLimited)?;
+    super::pages::passphrase_limit(&state, &who).await?;
     state
         .services
         .accounts()
@@ -197,10 +198,7 @@ async fn delete_account(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .auth_limiter
-        .check(&super::pages::passphrase_key(&who))
-        .map_err(ApiError::RateLimited)?;
+    super::pages::passphrase_limit(&state, &who).await?;
     state
         .services
         .accounts()

@@ -47,6 +47,7 @@ impl From<ServiceError> for PageError {
             ServiceError::Stale => {
                 Self::BadRequest("This changed in another tab or device. Please reload.".into())
             }
+            ServiceError::TooManyAttempts(secs) => Self::RateLimited(secs),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -95,7 +96,8 @@ impl IntoResponse for PageError {
                         "Please wait a moment",
                         html! {
                             h1 { "Please wait a moment" }
-                            p { "There have been many attempts from here. You can try again in " (secs) " seconds." }
+                            p { "There have been many attempts. You can try again in " (wait_in_words(secs)) "." }
+                            p { "This pause protects your account from guessing; nothing is locked for good." }
                         },
                     ),
                 )
@@ -196,6 +198,7 @@ impl From<ServiceError> for ApiError {
                 "stale",
                 "The record changed since you read it; read it again and retry.".into(),
             ),
+            ServiceError::TooManyAttempts(secs) => Self::RateLimited(secs),
             other => {
                 tracing::error!(error = %other, "api request failed");
                 Self::Status(
@@ -226,7 +229,7 @@ impl IntoResponse for ApiError {
             Self::RateLimited(secs) => {
                 let mut res = (
                     StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({ "error": "rate_limited", "message": format!("Too many attempts; try again in {secs} seconds.") })),
+                    Json(json!({ "error": "rate_limited", "message": format!("Too many attempts; try again in {}.", wait_in_words(secs)) })),
                 )
                     .into_response();
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -235,5 +238,29 @@ impl IntoResponse for ApiError {
                 res
             }
         }
+    }
+}
+
+/// "45 seconds", "1 minute", "15 minutes": how long to wait, as people say it.
+fn wait_in_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => {
+            let minutes = secs.div_ceil(60);
+            format!("{minutes} minutes")
+        }
+    }
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::wait_in_words;
+
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(wait_in_words(1), "a second");
+        assert_eq!(wait_in_words(45), "45 seconds");
+        assert_eq!(wait_in_words(14 * 60 + 1), "15 minutes");
     }
 }

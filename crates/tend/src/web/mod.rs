@@ -45,7 +45,9 @@ pub struct AppState {
     pub helplines: Arc<Helplines>,
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
-    pub auth_limiter: Arc<RateLimiter>,
+    /// Sign-up, sign-in and recovery requests allowed per client address a
+    /// minute (counted in the database, so shared by every process).
+    pub auth_attempts_per_minute: u32,
 }
 
 impl AppState {
@@ -63,7 +65,7 @@ impl AppState {
             helplines: Arc::new(config.helplines.clone()),
             secure_cookies: config.secure_cookies,
             max_body_bytes: config.max_body_bytes,
-            auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_attempts_per_minute)),
+            auth_attempts_per_minute: config.auth_attempts_per_minute,
             content: Arc::new(content),
             catalog: Arc::new(catalog),
             detector: Arc::new(Detector::new()),
@@ -97,7 +99,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub struct Server {
     listener: TcpListener,
     app: Router,
-    store: Arc<dyn Store>,
+    services: Services,
     limits: ConnectionLimits,
 }
 
@@ -108,13 +110,15 @@ impl Server {
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", config.addr))?;
         // A body that trickles in is cut off (the handler sees an error and
         // answers 400) rather than holding a connection and a task forever.
-        let app = router(AppState::new(&config, store.clone())?).layer(
-            tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_read_timeout),
-        );
+        let state = AppState::new(&config, store)?;
+        let services = state.services.clone();
+        let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.limits.body_read_timeout,
+        ));
         Ok(Self {
             listener,
             app,
-            store,
+            services,
             limits: config.limits,
         })
     }
@@ -134,18 +138,15 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let store = self.store.clone();
-        // Expired sessions are removed hourly; they are already refused on use.
+        let services = self.services.clone();
+        // Housekeeping runs once an hour across all processes sharing the
+        // database: each process asks every minute, and the database lets
+        // exactly one of them claim the run.
         let sweeper = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                if let Err(e) = store
-                    .purge_expired_sessions(jiff::Timestamp::now().as_second())
-                    .await
-                {
-                    tracing::warn!(error = %e, "could not purge expired sessions");
-                }
+                services.housekeeping(now()).await;
             }
         });
         let result = serve::serve(self.listener, self.app, self.limits, shutdown).await;

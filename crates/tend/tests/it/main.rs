@@ -11,6 +11,7 @@ mod http_api;
 mod http_pages;
 mod query_plans;
 mod server_limits;
+mod shared_limits;
 mod store;
 
 // Peer support (issue 5).

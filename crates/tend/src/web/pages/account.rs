@@ -46,8 +46,20 @@ pub struct DeleteForm {
 
 /// Checking a passphrase costs Argon2 work and, if guessed, gives lasting access:
 /// limit the attempts per account, as sign-in limits them per client.
-pub(crate) fn passphrase_key(who: &Unlocked) -> String {
-    format!("passphrase:{}", who.account_id)
+/// Passphrase checks by a signed-in person (change, delete) are limited per
+/// account, in the database so every process counts together.
+pub(crate) async fn passphrase_limit(
+    state: &AppState,
+    who: &Unlocked,
+) -> Result<(), crate::service::ServiceError> {
+    let limit = crate::service::Limit::PassphraseCheck {
+        per_minute: state.auth_attempts_per_minute,
+    };
+    state
+        .services
+        .limits()
+        .attempt(limit, &who.account_id, crate::web::now())
+        .await
 }
 
 fn account_page(
@@ -164,10 +176,7 @@ pub async fn passphrase(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<PassphraseForm>,
 ) -> Result<Response, PageError> {
-    state
-        .auth_limiter
-        .check(&passphrase_key(&who))
-        .map_err(PageError::RateLimited)?;
+    passphrase_limit(&state, &who).await?;
     match state
         .services
         .accounts()
@@ -220,10 +229,7 @@ pub async fn delete(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<DeleteForm>,
 ) -> Result<Response, PageError> {
-    state
-        .auth_limiter
-        .check(&passphrase_key(&who))
-        .map_err(PageError::RateLimited)?;
+    passphrase_limit(&state, &who).await?;
     match state
         .services
         .accounts()

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
-use crate::service::{Credentials, NewAccount, ServiceError};
+use crate::service::{Credentials, Limit, NewAccount, ServiceError};
 use crate::web::error::PageError;
 use crate::web::extract::{
     AnonForm, MaybePerson, SESSION_COOKIE, SignedForm, local_path, pre_session_token, set_cookie,
@@ -80,11 +80,15 @@ fn with_pre_cookie(
     res
 }
 
-fn rate_limited(state: &AppState, client: &str) -> Result<(), PageError> {
-    state
-        .auth_limiter
-        .check(&format!("auth:{client}"))
-        .map_err(PageError::RateLimited)
+async fn rate_limited(state: &AppState, client: &str) -> Result<(), PageError> {
+    let limit = Limit::Address {
+        per_minute: state.auth_attempts_per_minute,
+    };
+    Ok(state
+        .services
+        .limits()
+        .attempt(limit, client, now())
+        .await?)
 }
 
 fn signup_page(token: &str, form: &SignupForm, errors: &[Invalid]) -> Markup {
@@ -189,7 +193,7 @@ pub async fn signup(
     headers: HeaderMap,
     AnonForm { form, client }: AnonForm<SignupForm>,
 ) -> Result<Response, PageError> {
-    rate_limited(&state, &client)?;
+    rate_limited(&state, &client).await?;
     let redo = |errors: Vec<Invalid>| {
         let token = pre_session_token(&headers, state.secure_cookies).0;
         let cleared = SignupForm {
@@ -346,7 +350,7 @@ pub async fn signin(
     headers: HeaderMap,
     AnonForm { form, client }: AnonForm<SigninForm>,
 ) -> Result<Response, PageError> {
-    rate_limited(&state, &client)?;
+    rate_limited(&state, &client).await?;
     let creds = Credentials {
         handle: &form.handle,
         passphrase: &form.passphrase,
@@ -435,7 +439,7 @@ pub async fn recover(
     headers: HeaderMap,
     AnonForm { form, client }: AnonForm<RecoverForm>,
 ) -> Result<Response, PageError> {
-    rate_limited(&state, &client)?;
+    rate_limited(&state, &client).await?;
     let token = || pre_session_token(&headers, state.secure_cookies).0;
     match state
         .services

@@ -2,7 +2,7 @@
 
 mod account;
 
-pub(crate) use account::passphrase_key;
+pub(crate) use account::passphrase_limit;
 mod auth;
 mod checkin;
 mod circles;

@@ -1,0 +1,130 @@
+//! Limits on attempts, counted in the database so that every tend process
+//! behind a load balancer sees the same counts (one truth, many processes).
+//!
+//! Subjects (a client address, a handle, an account id) are never stored as
+//! they are: the key is a SHA-256 of the limit's name and the subject.
+
+use sha2::{Digest, Sha256};
+
+use super::{ServiceError, ServiceResult, Services};
+
+/// Failed sign-ins (or recovery attempts) allowed per handle in
+/// [`ACCOUNT_WINDOW`] seconds. Guessing spread over many addresses still meets
+/// this; the owner is held up for at most one window, never locked out.
+pub const ACCOUNT_FAILURES: i64 = 10;
+pub const ACCOUNT_WINDOW: i64 = 15 * 60;
+
+/// Which limit an attempt counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Sign-up, sign-in and recovery requests from one client address.
+    Address { per_minute: u32 },
+    /// Passphrase checks by a signed-in person (change, delete), per account.
+    PassphraseCheck { per_minute: u32 },
+    /// Wrong passphrases for one handle, from anywhere.
+    SignInFailures,
+    /// Wrong recovery codes for one handle, from anywhere.
+    RecoveryFailures,
+}
+
+impl Limit {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Address { .. } => "address",
+            Self::PassphraseCheck { .. } => "passphrase",
+            Self::SignInFailures => "sign-in",
+            Self::RecoveryFailures => "recovery",
+        }
+    }
+
+    /// (attempts allowed, window in seconds)
+    fn allowance(self) -> (i64, i64) {
+        match self {
+            Self::Address { per_minute } | Self::PassphraseCheck { per_minute } => {
+                (i64::from(per_minute), 60)
+            }
+            Self::SignInFailures | Self::RecoveryFailures => (ACCOUNT_FAILURES, ACCOUNT_WINDOW),
+        }
+    }
+
+    fn key(self, subject: &str) -> Vec<u8> {
+        let mut h = Sha256::new();
+        h.update(b"tend-limit-v1\0");
+        h.update(self.name().as_bytes());
+        h.update(b"\0");
+        h.update(subject.as_bytes());
+        h.finalize().to_vec()
+    }
+}
+
+pub struct Limits<'a>(pub(super) &'a Services);
+
+impl Limits<'_> {
+    /// Counts one attempt against `limit`; refuses with the seconds to wait
+    /// once the allowance for the window is used up.
+    pub async fn attempt(&self, limit: Limit, subject: &str, now: i64) -> ServiceResult<()> {
+        let (allowed, window) = limit.allowance();
+        let (start, count) = self
+            .0
+            .store
+            .add_attempt(&limit.key(subject), now, window)
+            .await?;
+        if count > allowed {
+            return Err(ServiceError::TooManyAttempts(wait(start, window, now)));
+        }
+        Ok(())
+    }
+
+    /// Runs `attempt` unless the subject's failures are used up, and counts it
+    /// as a failure when it ends in [`ServiceError::BadCredentials`]. Only
+    /// failures count, so the owner signing in often is never held up.
+    pub(super) async fn guard_failures<T>(
+        &self,
+        limit: Limit,
+        subject: &str,
+        now: i64,
+        attempt: impl std::future::Future<Output = ServiceResult<T>>,
+    ) -> ServiceResult<T> {
+        let (allowed, window) = limit.allowance();
+        let key = limit.key(subject);
+        if let Some((start, count)) = self.0.store.attempts(&key, now, window).await?
+            && count >= allowed
+        {
+            return Err(ServiceError::TooManyAttempts(wait(start, window, now)));
+        }
+        let result = attempt.await;
+        if matches!(result, Err(ServiceError::BadCredentials)) {
+            self.0.store.add_attempt(&key, now, window).await?;
+        }
+        result
+    }
+
+    /// Forgets counts from windows that have ended (the longest is
+    /// [`ACCOUNT_WINDOW`]); run by the periodic job.
+    pub async fn purge(&self, now: i64) -> ServiceResult<u64> {
+        Ok(self.0.store.purge_attempts(now - ACCOUNT_WINDOW).await?)
+    }
+}
+
+fn wait(start: i64, window: i64, now: i64) -> u64 {
+    u64::try_from(start + window - now).unwrap_or(0).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_depend_on_the_limit_and_the_subject_and_hide_both() {
+        let a = Limit::SignInFailures.key("sam");
+        assert_ne!(a, Limit::RecoveryFailures.key("sam"));
+        assert_ne!(a, Limit::SignInFailures.key("kim"));
+        assert!(!a.windows(3).any(|w| w == b"sam"));
+    }
+
+    #[test]
+    fn the_wait_is_what_is_left_of_the_window_and_at_least_a_second() {
+        assert_eq!(wait(100, 60, 130), 30);
+        assert_eq!(wait(100, 60, 160), 1);
+    }
+}
