@@ -175,7 +175,10 @@ pub fn validate(ins: &Instrument) -> Result<(), String> {
     }
     // Every file names where its text comes from and how it differs from the
     // published form, so a reviewer can check it without guessing.
-    require(&ins.text_source, "text_source (where the wording comes from)")?;
+    require(
+        &ins.text_source,
+        "text_source (where the wording comes from)",
+    )?;
     require(
         &ins.wording_note,
         "wording_note (how the wording compares with the published form)",

@@ -129,16 +129,31 @@ fn cbi_says_the_study_scale_is_adapted_and_where_50_comes_from() {
 
 #[test]
 fn licences_record_the_terms_found_and_their_source() {
-    for id in ["pss10", "pss4", "brs", "gq6", "cbi", "scs", "scs-sf", "burnout-single"] {
+    for id in [
+        "pss10",
+        "pss4",
+        "brs",
+        "gq6",
+        "cbi",
+        "scs",
+        "scs-sf",
+        "burnout-single",
+    ] {
         let note = &instrument(id).licence.note;
         assert!(note.starts_with("Terms found:"), "{id}: {note}");
     }
     // Where commercial or hosted use is not clearly allowed, the file says so.
     for id in ["pss10", "pss4", "brs", "gq6"] {
         let ins = instrument(id);
-        assert_eq!(ins.licence.status, LicenceStatus::ResearchAndEducation, "{id}");
+        assert_eq!(
+            ins.licence.status,
+            LicenceStatus::ResearchAndEducation,
+            "{id}"
+        );
         assert!(
-            ins.licence.note.contains("commercial, app or hosted use was found"),
+            ins.licence
+                .note
+                .contains("commercial, app or hosted use was found"),
             "{id}"
         );
     }

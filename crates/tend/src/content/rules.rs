@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::{ARTICLES, BREAK, Content, PRACTICES, PRACTICE_OPT_OUT};
+use super::{ARTICLES, BREAK, Content, PRACTICE_OPT_OUT, PRACTICES};
 
 const REFERENCES: (&str, &str) = (
     "content/learn/references.toml",
@@ -34,8 +34,8 @@ struct References {
 }
 
 fn allowed() -> Vec<Reference> {
-    let list: References = toml::from_str(REFERENCES.1)
-        .unwrap_or_else(|e| panic!("{}: {e}", REFERENCES.0));
+    let list: References =
+        toml::from_str(REFERENCES.1).unwrap_or_else(|e| panic!("{}: {e}", REFERENCES.0));
     for r in &list.reference {
         assert!(
             !r.section.is_empty() && !r.design.is_empty(),
@@ -213,7 +213,10 @@ fn claims_are_no_stronger_than_the_studies() {
     for (path, source) in ARTICLES {
         let text = split(path, source).0;
         if text.contains("(Neff & Germer, 2013)") {
-            assert!(text.contains("52 adults"), "{path}: say the trial was small");
+            assert!(
+                text.contains("52 adults"),
+                "{path}: say the trial was small"
+            );
         }
         if text.contains("(Dyrbye et al., 2008)") {
             assert!(
@@ -328,7 +331,8 @@ fn help_lines_in_articles_are_plain_and_never_confused() {
         for paragraph in text.split("\n\n") {
             if paragraph.contains("988") {
                 assert!(
-                    paragraph.contains("Lifeline") || paragraph.contains("in the US call or text 988"),
+                    paragraph.contains("Lifeline")
+                        || paragraph.contains("in the US call or text 988"),
                     "{path}: 988 is named as the Suicide & Crisis Lifeline or as a US number: {paragraph}"
                 );
             }
@@ -346,7 +350,10 @@ fn help_lines_in_articles_are_plain_and_never_confused() {
             }
         }
         for vague in ["can't go on", "nobody will come"] {
-            assert!(!text.contains(vague), "{path}: {vague:?} is not plain enough");
+            assert!(
+                !text.contains(vague),
+                "{path}: {vague:?} is not plain enough"
+            );
         }
     }
 }
@@ -366,13 +373,19 @@ fn every_practice_can_be_stopped_and_changed() {
             .join("\n")
     };
     let body_scan = text("body-scan");
-    assert!(body_scan.contains("skip"), "body scan: a way to skip an area");
+    assert!(
+        body_scan.contains("skip"),
+        "body scan: a way to skip an area"
+    );
     assert!(
         body_scan.contains("shorter"),
         "body scan: a shorter version"
     );
     let lk = text("loving-kindness");
-    assert!(!lk.contains("anyway"), "loving-kindness: no pushing through");
+    assert!(
+        !lk.contains("anyway"),
+        "loving-kindness: no pushing through"
+    );
     assert!(lk.contains("pause"), "loving-kindness: a pause is offered");
     let ab = text("affectionate-breathing");
     assert!(
@@ -387,7 +400,10 @@ fn every_practice_can_be_stopped_and_changed() {
         "the self-compassion break ends with the help lines, as the guided version does"
     );
     let rain = c.practice("rain").unwrap();
-    assert!(rain.steps[0].text.contains("stop"), "RAIN: opt-out at step 1");
+    assert!(
+        rain.steps[0].text.contains("stop"),
+        "RAIN: opt-out at step 1"
+    );
     assert!(
         rain.steps[1].text.contains("does not mean accepting"),
         "RAIN: allowing a feeling is not accepting mistreatment"

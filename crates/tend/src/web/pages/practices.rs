@@ -703,11 +703,23 @@ mod tests {
         let content = crate::content::Content::embedded().unwrap();
         for p in &content.practices {
             let page = practice_page(p, None, first_length(p), false, "", &[]).into_string();
-            let opt_out = page.find(PRACTICE_OPT_OUT).expect("the opt-out line is shown");
-            let first_step = page.find(&format!("<h3>{}</h3>", p.steps[0].title)).unwrap();
-            assert!(opt_out < first_step, "{}: opt-out comes before the first step", p.slug);
+            let opt_out = page
+                .find(PRACTICE_OPT_OUT)
+                .expect("the opt-out line is shown");
+            let first_step = page
+                .find(&format!("<h3>{}</h3>", p.steps[0].title))
+                .unwrap();
+            assert!(
+                opt_out < first_step,
+                "{}: opt-out comes before the first step",
+                p.slug
+            );
             // Also before the timer starts, so nobody begins without seeing it.
-            assert!(opt_out < page.find("id=\"start-form\"").unwrap(), "{}", p.slug);
+            assert!(
+                opt_out < page.find("id=\"start-form\"").unwrap(),
+                "{}",
+                p.slug
+            );
         }
     }
 
