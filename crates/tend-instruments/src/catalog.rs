@@ -173,12 +173,16 @@ pub fn validate(ins: &Instrument) -> Result<(), String> {
     if ins.licence.status == LicenceStatus::NotPermitted {
         return Err("licence does not permit shipping this instrument".into());
     }
-    if ins.wording != crate::model::Wording::Published {
-        require(
-            &ins.wording_note,
-            "wording_note (why the wording is not the published one)",
-        )?;
-    }
+    // Every file names where its text comes from and how it differs from the
+    // published form, so a reviewer can check it without guessing.
+    require(
+        &ins.text_source,
+        "text_source (where the wording comes from)",
+    )?;
+    require(
+        &ins.wording_note,
+        "wording_note (how the wording compares with the published form)",
+    )?;
     if ins.min_interval_days == 0 {
         return Err("min_interval_days must be at least 1".into());
     }

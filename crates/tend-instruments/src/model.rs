@@ -28,9 +28,14 @@ pub struct Instrument {
     pub instructions: String,
     /// Whether the item text is the published wording, an adaptation, or our own words.
     pub wording: Wording,
-    /// Why the wording is what it is (adaptations, licence limits).
+    /// Why the wording is what it is, and every known difference from the published
+    /// form (adaptations, instructions shortened for a screen, option order).
     #[serde(default)]
     pub wording_note: String,
+    /// Where the item, option and instruction text was taken from, and whether it
+    /// could be checked against a primary copy.
+    #[serde(default)]
+    pub text_source: String,
     /// The period the questions ask about, in days; `None` when the form names none.
     #[serde(default)]
     pub lookback_days: Option<u32>,

@@ -7,6 +7,7 @@ mod chart;
 mod cli;
 mod schedule;
 mod scoring;
+mod sources;
 mod validation;
 
 use tend_instruments::{Catalog, Instrument, ScoreResult};

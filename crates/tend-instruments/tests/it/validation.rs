@@ -117,7 +117,13 @@ fn toml_errors_name_the_file_and_line() {
         "higher_is_better = false\ncolour = \"red\"",
     );
     assert!(err.contains("unknown field `colour`"), "{err}");
-    assert!(err.contains("(line 11)"), "{err}");
+    // The added line comes right after `higher_is_better`.
+    let line = PHQ9
+        .lines()
+        .position(|l| l == "higher_is_better = false")
+        .unwrap()
+        + 2;
+    assert!(err.contains(&format!("(line {line})")), "{err}");
     let err = broken("headline = \"total\"", "headline = ");
     assert!(err.contains("(line 1"), "{err}");
 }
@@ -196,4 +202,21 @@ fn load_dir_reports_the_bad_file_by_path() {
 
     let missing = Catalog::load_dir(std::path::Path::new("/nonexistent/tend")).unwrap_err();
     assert_eq!(missing.file, "/nonexistent/tend");
+}
+
+#[test]
+fn a_file_without_its_text_source_or_wording_note_is_refused() {
+    let line = PHQ9
+        .lines()
+        .find(|l| l.starts_with("text_source = "))
+        .expect("phq9.toml names its text source");
+    assert_eq!(
+        broken(line, ""),
+        "instruments/phq9.toml: text_source (where the wording comes from) is missing or empty"
+    );
+    let line = PHQ9
+        .lines()
+        .find(|l| l.starts_with("wording_note = "))
+        .expect("phq9.toml has a wording note");
+    assert!(broken(line, "").contains("wording_note"));
 }

@@ -216,16 +216,23 @@ fn parse_article(path: &str, text: &str) -> Result<Article, String> {
         .split_once("\n+++\n")
         .ok_or_else(|| format!("{path}: the front matter has no closing +++ line"))?;
     let meta: ArticleMeta = toml::from_str(front).map_err(|e| format!("{path}: {e}"))?;
-    if !body.contains("## References") {
-        return Err(format!(
-            "{path}: every article ends with a ## References section"
-        ));
-    }
-    Ok(Article {
-        meta,
-        html: render_markdown(body),
-    })
+    let (text, references) = body
+        .split_once("\n## References\n")
+        .ok_or_else(|| format!("{path}: every article ends with a ## References section"))?;
+    // The reference list is long on a phone, so it is folded under its heading: the
+    // heading stays in the page outline, and the list opens with one tap, no script.
+    let html = format!(
+        "{}<h2>References</h2>\n<details class=\"references\"><summary>Show the references</summary>\n{}</details>\n",
+        render_markdown(text),
+        render_markdown(references)
+    );
+    Ok(Article { meta, html })
 }
+
+/// Shown at the start of every guided practice, before the first step, so nobody
+/// has to finish, close their eyes or do every part.
+pub const PRACTICE_OPT_OUT: &str =
+    "You can keep your eyes open, skip any part, and stop at any time.";
 
 impl Content {
     pub fn embedded() -> Result<Self, String> {
@@ -279,6 +286,9 @@ impl Content {
         self.practices.iter().find(|p| p.slug == slug)
     }
 }
+
+#[cfg(test)]
+mod rules;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::today_for;
-use crate::content::Practice;
+use crate::content::{PRACTICE_OPT_OUT, Practice};
 use crate::domain::Invalid;
 use crate::domain::gratitude::Gratitude;
 use crate::domain::practice::{
@@ -381,6 +381,7 @@ fn practice_page(
         }
         h1 { (p.title) }
         p { (p.summary) }
+        p class="opt-out" id="opt-out" { (PRACTICE_OPT_OUT) }
         form method="get" action=(action) class="card stack" id="start-form" {
             fieldset id="length" aria-describedby=[has_error(errors, "length").then_some("length-error")] {
                 legend { "How long?" }
@@ -694,6 +695,31 @@ mod tests {
         let lower = reason.to_lowercase();
         for word in ["missed", "streak", "days since", "haven't", "lately"] {
             assert!(!lower.contains(word), "{reason}");
+        }
+    }
+
+    #[test]
+    fn every_practice_says_it_can_be_stopped_before_the_first_step() {
+        let content = crate::content::Content::embedded().unwrap();
+        for p in &content.practices {
+            let page = practice_page(p, None, first_length(p), false, "", &[]).into_string();
+            let opt_out = page
+                .find(PRACTICE_OPT_OUT)
+                .expect("the opt-out line is shown");
+            let first_step = page
+                .find(&format!("<h3>{}</h3>", p.steps[0].title))
+                .unwrap();
+            assert!(
+                opt_out < first_step,
+                "{}: opt-out comes before the first step",
+                p.slug
+            );
+            // Also before the timer starts, so nobody begins without seeing it.
+            assert!(
+                opt_out < page.find("id=\"start-form\"").unwrap(),
+                "{}",
+                p.slug
+            );
         }
     }
 
