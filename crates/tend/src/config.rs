@@ -23,6 +23,8 @@ pub struct Config {
     pub kdf: KdfParams,
     pub session_ttl_seconds: i64,
     pub limits: ConnectionLimits,
+    /// Where to serve Prometheus `/metrics`; `None` (the default) serves none.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Config {
@@ -39,6 +41,7 @@ impl Config {
             kdf: KdfParams::default(),
             session_ttl_seconds: 14 * 24 * 3600,
             limits: ConnectionLimits::default(),
+            metrics_addr: None,
         })
     }
 }

@@ -127,6 +127,18 @@ struct ServeArgs {
     /// Seconds a connection may take to send a request's headers, or sit idle between requests.
     #[arg(long, env = "TEND_HEADER_TIMEOUT", default_value_t = 10)]
     header_timeout: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off unless given; keep it private).
+    #[arg(long, env = "TEND_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// Log format: `text` (default) or `json` (one object per line).
+    #[arg(long, env = "TEND_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 pub fn run() -> ExitCode {
@@ -178,10 +190,14 @@ where
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TEND_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 fn prepare_data_dir(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
@@ -198,7 +214,7 @@ fn prepare_data_dir(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging();
+    init_logging(args.log_format);
     let helplines = match &args.helplines {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -226,6 +242,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
             ..ConnectionLimits::default()
         },
+        metrics_addr: args.metrics_addr,
     };
     let store = store::connect(&url).await?;
     let server = crate::web::Server::bind(config, store).await?;

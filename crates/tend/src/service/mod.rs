@@ -86,6 +86,11 @@ impl Services {
         true
     }
 
+    /// Database connections of this process: (open, idle).
+    pub fn pool_use(&self) -> (u32, u32) {
+        self.store.pool_use()
+    }
+
     pub fn limits(&self) -> Limits<'_> {
         Limits(self)
     }

@@ -125,6 +125,8 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
+    /// Connections in this process's pool: (open, idle), for metrics.
+    fn pool_use(&self) -> (u32, u32);
     async fn ping(&self) -> StoreResult<()>;
 
     async fn create_account(&self, account: &AccountRow) -> StoreResult<()>;

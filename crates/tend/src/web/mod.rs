@@ -6,6 +6,7 @@ mod error;
 mod extract;
 mod headers;
 mod layout;
+mod metrics;
 mod pages;
 mod ratelimit;
 mod serve;
@@ -48,6 +49,8 @@ pub struct AppState {
     /// Sign-up, sign-in and recovery requests allowed per client address a
     /// minute (counted in the database, so shared by every process).
     pub auth_attempts_per_minute: u32,
+    /// Request counts and timings for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             secure_cookies: config.secure_cookies,
             max_body_bytes: config.max_body_bytes,
             auth_attempts_per_minute: config.auth_attempts_per_minute,
+            metrics: Arc::new(metrics::Metrics::default()),
             content: Arc::new(content),
             catalog: Arc::new(catalog),
             detector: Arc::new(Detector::new()),
@@ -75,6 +79,7 @@ impl AppState {
 
 /// The whole application as a router.
 pub fn router(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes().merge(pages::api_routes()))
@@ -82,6 +87,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -101,6 +110,9 @@ pub struct Server {
     app: Router,
     services: Services,
     limits: ConnectionLimits,
+    metrics: Arc<metrics::Metrics>,
+    /// The separate listener for `/metrics`, when configured.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Server {
@@ -112,6 +124,15 @@ impl Server {
         // answers 400) rather than holding a connection and a task forever.
         let state = AppState::new(&config, store)?;
         let services = state.services.clone();
+        let metrics = state.metrics.clone();
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("could not listen for metrics on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
         let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             config.limits.body_read_timeout,
         ));
@@ -120,6 +141,8 @@ impl Server {
             app,
             services,
             limits: config.limits,
+            metrics,
+            metrics_listener,
         })
     }
 
@@ -127,6 +150,13 @@ impl Server {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
@@ -139,6 +169,17 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let services = self.services.clone();
+        let metrics = self.metrics.clone();
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let app = Router::new()
+                .route("/metrics", get(metrics::page))
+                .with_state((self.metrics.clone(), self.services.clone()));
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         // Housekeeping runs once an hour across all processes sharing the
         // database: each process asks every minute, and the database lets
         // exactly one of them claim the run.
@@ -146,11 +187,16 @@ impl Server {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                services.housekeeping(now()).await;
+                if services.housekeeping(now()).await {
+                    metrics.housekeeping_ran();
+                }
             }
         });
         let result = serve::serve(self.listener, self.app, self.limits, shutdown).await;
         sweeper.abort();
+        if let Some(m) = metrics_server {
+            m.abort();
+        }
         result.map_err(Into::into)
     }
 }

@@ -9,6 +9,7 @@ mod cli;
 mod helpers;
 mod http_api;
 mod http_pages;
+mod metrics;
 mod query_plans;
 mod server_limits;
 mod shared_limits;
