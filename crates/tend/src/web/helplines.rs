@@ -20,7 +20,10 @@ const COUNTRY_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
 /// A code tend can show lines for, or "somewhere else"; anything else is
 /// ignored (a mangled or forged cookie, a country tend has no lines for).
 pub fn known_country(h: &Helplines, input: &str) -> Option<String> {
-    parse_country_code(input).filter(|c| c == ELSEWHERE || h.country(c).is_some())
+    // Exactly as tend writes it: "gb" or " GB" did not come from tend.
+    parse_country_code(input)
+        .filter(|c| c == input)
+        .filter(|c| c == ELSEWHERE || h.country(c).is_some())
 }
 
 /// The country whose lines come first. Signed in: the profile's choice, else
