@@ -411,7 +411,9 @@ impl Helplines {
             .iter()
             .filter(mine)
             .chain(self.lines.iter().filter(everywhere))
-            .filter(|l| !emergency.is_some_and(|e| std::ptr::eq(e, *l)))
+            // One emergency number, shown on its own: never a second one (the
+            // 112 for anywhere) among a country's lines.
+            .filter(|l| !l.emergency)
             .collect();
         Local {
             country,
@@ -566,6 +568,7 @@ mod tests {
         let first_elsewhere = uk.lines.iter().position(|l| l.country.is_none()).unwrap();
         assert!(uk.lines[..first_elsewhere].iter().all(|l| l.country.as_deref() == Some("GB")));
         assert!(uk.lines[first_elsewhere..].iter().all(|l| l.country.is_none()));
+        assert!(uk.lines.iter().all(|l| !l.emergency), "one emergency number only");
         // No US line for someone in London.
         assert!(uk.lines.iter().all(|l| !l.call.iter().any(|n| n == "988")));
         assert!(uk.crisis_lines().any(|l| l.text == vec!["85258"]));

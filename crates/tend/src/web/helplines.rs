@@ -102,20 +102,22 @@ pub fn emergency(local: &Local<'_>) -> Markup {
             div class="emergency" {
                 p { strong { (e.how) } }
                 (buttons(e))
+                @if !e.note.is_empty() { p class="muted" { (e.note) } }
             }
         }
     }
 }
 
-/// Where the lines are for, with a way to change it.
-pub fn showing_for(local: &Local<'_>, change_href: &str) -> Markup {
+/// Where the lines are for, with a way to change it (`None` where the
+/// picker itself comes next).
+pub fn showing_for(local: &Local<'_>, change_href: Option<&str>) -> Markup {
     html! {
         p class="muted showing-for" {
             @match local.country {
-                Some(c) => { "Lines for " strong { (c.name) } " first, then for anywhere. " }
-                None => { "Lines for anywhere. Choose your country to see its lines first. " }
+                Some(c) => { "Help lines for: " strong { (c.name) } ". " }
+                None => { "Help lines for anywhere. Choose your country to see its own lines first. " }
             }
-            a href=(change_href) { "Change country" }
+            @if let Some(href) = change_href { a href=(href) { "Change country" } }
         }
     }
 }
@@ -168,10 +170,11 @@ pub fn picker(h: &Helplines, current: Option<&str>, back: &str, pre_token: &str)
             label for="country-select" { "Which country are you in?" }
             div class="actions" {
                 select id="country-select" name="country" {
+                    @if current.is_none() { option value="" selected { "Choose…" } }
                     @for c in &h.countries {
                         option value=(c.code) selected[current == Some(c.code.as_str())] { (c.name) }
                     }
-                    option value=(ELSEWHERE) selected[current.is_none() || current == Some(ELSEWHERE)] { "Somewhere else" }
+                    option value=(ELSEWHERE) selected[current == Some(ELSEWHERE)] { "Somewhere else" }
                 }
                 button type="submit" class="secondary" { "Show lines" }
             }
@@ -184,7 +187,7 @@ pub fn picker(h: &Helplines, current: Option<&str>, back: &str, pre_token: &str)
 /// "from my time zone" first; `chosen` is the stored choice.
 pub fn select(h: &Helplines, chosen: Option<&str>, suggested: Option<&str>) -> Markup {
     let from_zone = match suggested.and_then(|c| h.country(c)) {
-        Some(c) => format!("From my time zone (now {})", c.name),
+        Some(c) => format!("{} (from my time zone)", c.name),
         None => "From my time zone".to_owned(),
     };
     html! {

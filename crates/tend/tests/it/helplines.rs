@@ -85,7 +85,7 @@ async fn signed_in_pages_follow_the_country(backend: Backend) {
         assert_uk_first(&html, path);
     }
     let (_, help) = get(&b, app.url("/help")).await;
-    assert!(help.contains("Lines for <strong>United Kingdom</strong> first"));
+    assert!(help.contains("Help lines for: <strong>United Kingdom</strong>"));
     // The medical-student line is there, marked for them.
     assert!(help.contains("href=\"tel:03301231245\"") && help.contains(">Call 0330 123 1245</a>"));
     // Other countries stay reachable, folded away after the UK's.
@@ -126,7 +126,7 @@ async fn signed_in_pages_follow_the_country(backend: Backend) {
 
     // The account page changes it: Ireland, then back to the time zone.
     let (_, account) = get(&b, app.url("/account")).await;
-    assert!(account.contains("From my time zone (now United Kingdom)"));
+    assert!(account.contains("United Kingdom (from my time zone)"));
     let csrf = csrf_of(&account);
     let res = b
         .post(app.url("/account/country"))
@@ -136,7 +136,7 @@ async fn signed_in_pages_follow_the_country(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, help) = get(&b, app.url("/help")).await;
-    assert!(help.contains("Lines for <strong>Ireland</strong> first"));
+    assert!(help.contains("Help lines for: <strong>Ireland</strong>"));
     assert!(at(&help, "href=\"sms:50808\"") < at(&help, "findahelpline.com"));
     assert!(help.contains(">Text HELLO to 50808</a>"));
     // Changing the time zone keeps the chosen country.

@@ -57,10 +57,10 @@ pub async fn page(
                 p { "These lines are free and confidential:" }
                 (helplines::compact(local.crisis_lines()))
                 @if who.is_none() {
-                    (helplines::showing_for(&local, "#country"))
+                    (helplines::showing_for(&local, None))
                     (helplines::picker(h, country.as_deref(), "/hard-moment", &token))
                 } @else {
-                    (helplines::showing_for(&local, "/account#country-h"))
+                    (helplines::showing_for(&local, Some("/account#country-h")))
                 }
                 p class="muted" { "tend is not monitored and won't contact anyone for you. " a href="/help" { "More about these lines" } "." }
             }

@@ -20,10 +20,11 @@ pub async fn page(
     let country = country_for(h, who.as_ref(), &headers);
     let local = h.local(country.as_deref());
     let (token, set) = pre_session_token(&headers, state.secure_cookies);
-    let change = if who.is_some() {
-        "/account#country-h"
-    } else {
-        "#country"
+    // Signed out with no country, the picker comes straight after.
+    let change = match (&who, &country) {
+        (Some(_), _) => Some("/account#country-h"),
+        (None, Some(_)) => Some("#country"),
+        (None, None) => None,
     };
     let picker = || {
         html! {
