@@ -175,8 +175,13 @@ fn check_web(line: &str, web: &str) -> Result<String, String> {
     if web.is_empty() {
         return Ok(String::new());
     }
-    if web.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>')) {
-        return Err(format!("{line}: web \"{web}\" must be one address with no spaces"));
+    if web
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>'))
+    {
+        return Err(format!(
+            "{line}: web \"{web}\" must be one address with no spaces"
+        ));
     }
     let lower = web.to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
@@ -220,7 +225,9 @@ impl RawLine {
             check_number(&name, "text", n)?;
         }
         if self.how.trim().is_empty() && self.call.is_empty() && self.text.is_empty() {
-            return Err(format!("{name}: say how to reach it (`how`, `call` or `text`)"));
+            return Err(format!(
+                "{name}: say how to reach it (`how`, `call` or `text`)"
+            ));
         }
         let web = check_web(&name, self.web.trim())?;
         let how = match (self.how.trim(), self.region.trim()) {
@@ -228,8 +235,16 @@ impl RawLine {
             (h, r) => format!("{h} ({r})"),
         };
         Ok(Helpline {
-            tel: self.call.first().map(|n| dial_digits(n)).unwrap_or_default(),
-            sms: self.text.first().map(|n| dial_digits(n)).unwrap_or_default(),
+            tel: self
+                .call
+                .first()
+                .map(|n| dial_digits(n))
+                .unwrap_or_default(),
+            sms: self
+                .text
+                .first()
+                .map(|n| dial_digits(n))
+                .unwrap_or_default(),
             name,
             country: country.map(str::to_owned),
             how,
@@ -364,7 +379,7 @@ impl Helplines {
         let mut lines = Vec::new();
         for (code, group) in groups {
             if code.is_none() {
-                lines.extend(operator_everywhere.drain(..));
+                lines.append(&mut operator_everywhere);
             }
             lines.extend(group);
         }
@@ -531,10 +546,28 @@ mod tests {
         }
         let no_source = "country = \"GB\"\nname = \"UK\"\n[[line]]\nname = \"A\"\ncall = \"116 123\"\nchecked = \"2026-12-02\"\n";
         assert!(parse_file(no_source).unwrap_err().contains("source"));
-        let no_date = "[[line]]\nname = \"A\"\ncall = \"116 123\"\nsource = \"https://a.example\"\n";
+        let no_date =
+            "[[line]]\nname = \"A\"\ncall = \"116 123\"\nsource = \"https://a.example\"\n";
         assert!(parse_file(no_date).unwrap_err().contains("checked"));
         let bad_date = format!("{no_date}checked = \"last week\"\n");
         assert!(parse_file(&bad_date).unwrap_err().contains("checked"));
+    }
+
+    #[test]
+    fn every_file_in_the_folder_is_compiled_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../content/helplines");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".toml") {
+                let path = format!("content/helplines/{name}");
+                assert!(
+                    crate::content::HELPLINE_FILES
+                        .iter()
+                        .any(|(p, _)| *p == path),
+                    "{path} is not listed in content::HELPLINE_FILES"
+                );
+            }
+        }
     }
 
     #[test]
@@ -549,9 +582,16 @@ mod tests {
         for l in &h.lines {
             for n in l.call.iter().chain(&l.text) {
                 let d = dial_digits(n);
-                assert!(!d.is_empty() && d.chars().all(|c| c.is_ascii_digit()), "{n}");
+                assert!(
+                    !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()),
+                    "{n}"
+                );
             }
-            assert!(l.web.is_empty() || l.web.starts_with("https://"), "{}", l.web);
+            assert!(
+                l.web.is_empty() || l.web.starts_with("https://"),
+                "{}",
+                l.web
+            );
         }
         // No placeholder cards ("your programme can add its number here").
         assert!(h.lines.iter().all(|l| !l.how.contains("add its number")));
@@ -566,13 +606,28 @@ mod tests {
         assert_eq!(uk.lines[0].name, "Samaritans");
         assert_eq!(uk.lines[0].call, vec!["116 123"]);
         let first_elsewhere = uk.lines.iter().position(|l| l.country.is_none()).unwrap();
-        assert!(uk.lines[..first_elsewhere].iter().all(|l| l.country.as_deref() == Some("GB")));
-        assert!(uk.lines[first_elsewhere..].iter().all(|l| l.country.is_none()));
-        assert!(uk.lines.iter().all(|l| !l.emergency), "one emergency number only");
+        assert!(
+            uk.lines[..first_elsewhere]
+                .iter()
+                .all(|l| l.country.as_deref() == Some("GB"))
+        );
+        assert!(
+            uk.lines[first_elsewhere..]
+                .iter()
+                .all(|l| l.country.is_none())
+        );
+        assert!(
+            uk.lines.iter().all(|l| !l.emergency),
+            "one emergency number only"
+        );
         // No US line for someone in London.
         assert!(uk.lines.iter().all(|l| !l.call.iter().any(|n| n == "988")));
         assert!(uk.crisis_lines().any(|l| l.text == vec!["85258"]));
-        assert!(uk.lines.iter().any(|l| l.medicine && l.call == vec!["0330 123 1245"]));
+        assert!(
+            uk.lines
+                .iter()
+                .any(|l| l.medicine && l.call == vec!["0330 123 1245"])
+        );
 
         let us = h.local(Some("US"));
         assert_eq!(us.lines[0].tel, "988");
@@ -616,7 +671,10 @@ mod tests {
     fn numbers_become_digits_only_links() {
         assert_eq!(dial_digits("0800 543 354"), "0800543354");
         assert_eq!(dial_digits("1-888-409-0141"), "18884090141");
-        assert_eq!(dial_digits("+44 (0)20 7946 0000"), "+440207946 0000".replace(' ', ""));
+        assert_eq!(
+            dial_digits("+44 (0)20 7946 0000"),
+            "+440207946 0000".replace(' ', "")
+        );
     }
 
     #[test]
@@ -631,9 +689,20 @@ mod tests {
         "#;
         let h = Helplines::with_operator_files(&[("school.toml".into(), school.into())]).unwrap();
         let uk = h.local(Some("GB"));
-        let school_at = uk.lines.iter().position(|l| l.name.starts_with("St Elsewhere")).unwrap();
-        let directory_at = uk.lines.iter().position(|l| l.name == "Find a Helpline").unwrap();
-        assert!(school_at < directory_at, "the school's line comes before the directories");
+        let school_at = uk
+            .lines
+            .iter()
+            .position(|l| l.name.starts_with("St Elsewhere"))
+            .unwrap();
+        let directory_at = uk
+            .lines
+            .iter()
+            .position(|l| l.name == "Find a Helpline")
+            .unwrap();
+        assert!(
+            school_at < directory_at,
+            "the school's line comes before the directories"
+        );
         assert_eq!(uk.lines[0].name, "Samaritans");
 
         let replace_uk = r#"
@@ -648,7 +717,10 @@ mod tests {
         "#;
         let h = Helplines::with_operator_files(&[("uk.toml".into(), replace_uk.into())]).unwrap();
         let uk = h.local(Some("GB"));
-        assert!(uk.emergency.is_some_and(|e| e.country.is_none()), "the UK's 999 was replaced");
+        assert!(
+            uk.emergency.is_some_and(|e| e.country.is_none()),
+            "the UK's 999 was replaced"
+        );
         assert_eq!(uk.lines[0].name, "Only line");
         assert_eq!(uk.lines.iter().filter(|l| l.country.is_some()).count(), 1);
 
@@ -671,13 +743,31 @@ mod tests {
         let line = "name = \"A\"\nsource = \"https://a.example\"\nchecked = \"2026-12-02\"\n";
         let with = |extra: &str| format!("[[line]]\n{line}{extra}");
         assert!(parse_file("intro = \"x\"\nline = []").is_err());
-        assert!(parse_file(&with("call = \"call me\"\n")).unwrap_err().contains("phone number"));
+        assert!(
+            parse_file(&with("call = \"call me\"\n"))
+                .unwrap_err()
+                .contains("phone number")
+        );
         assert!(parse_file(&with("call = \"12\"\n")).is_err());
         assert!(parse_file(&with("call = \"1+2345\"\n")).is_err());
-        assert!(parse_file(&with("how = \"x\"\nweb = \"javascript:alert(1)\"\n")).unwrap_err().contains("https"));
+        assert!(
+            parse_file(&with("how = \"x\"\nweb = \"javascript:alert(1)\"\n"))
+                .unwrap_err()
+                .contains("https")
+        );
         assert!(parse_file("surprise = 1\n[[line]]\nname = \"A\"\n").is_err());
-        assert!(parse_file(&format!("country = \"GBR\"\nname = \"x\"\n{}", with("call = \"999\"\n"))).is_err());
-        assert!(parse_file(&format!("country = \"GB\"\n{}", with("call = \"999\"\n"))).unwrap_err().contains("name"));
+        assert!(
+            parse_file(&format!(
+                "country = \"GBR\"\nname = \"x\"\n{}",
+                with("call = \"999\"\n")
+            ))
+            .is_err()
+        );
+        assert!(
+            parse_file(&format!("country = \"GB\"\n{}", with("call = \"999\"\n")))
+                .unwrap_err()
+                .contains("name")
+        );
         // An older file's bare web name becomes a link.
         let p = parse_file(&with("how = \"x\"\nurl = \"findahelpline.com\"\n")).unwrap();
         assert_eq!(p.lines[0].web, "https://findahelpline.com");

@@ -8,7 +8,9 @@ use maud::{Markup, html};
 
 use super::extract::{cookie, set_cookie};
 use super::layout::pre_csrf;
-use crate::domain::helplines::{ELSEWHERE, Helpline, Helplines, Local, dial_digits, parse_country_code};
+use crate::domain::helplines::{
+    ELSEWHERE, Helpline, Helplines, Local, dial_digits, parse_country_code,
+};
 use crate::service::Unlocked;
 
 /// Holds only a country code (`GB`), for people who are not signed in.

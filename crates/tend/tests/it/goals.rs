@@ -475,7 +475,10 @@ async fn the_support_list_adds_edits_and_removes_people(backend: Backend) {
         html.contains("href=\"https://findahelpline.com\"") && html.contains("href=\"tel:112\""),
         "help lines from configuration"
     );
-    assert!(!html.contains("tel:988"), "no US line for someone who is not in the US");
+    assert!(
+        !html.contains("tel:988"),
+        "no US line for someone who is not in the US"
+    );
     assert!(html.contains("Peer circles") && html.contains("href=\"/circles\""));
     let csrf = csrf_of(&html);
 

@@ -13,7 +13,10 @@ use crate::helpers::{Backend, TestApp, csrf_of, get};
 async fn sign_up(app: &TestApp, handle: &str, zone: &str, country: &str) -> reqwest::Client {
     let b = app.browser();
     let (_, page) = get(&b, app.url("/signup")).await;
-    assert!(page.contains("name=\"country\""), "sign-up asks for the country");
+    assert!(
+        page.contains("name=\"country\""),
+        "sign-up asks for the country"
+    );
     let res = b
         .post(app.url("/signup"))
         .form(&[
@@ -69,7 +72,10 @@ fn assert_uk_first(html: &str, what: &str) {
     );
     // The number reads as people write it; the link is digits only.
     assert!(html.contains(">Call 116 123</a>"), "{what}");
-    assert!(!html.contains("tel:988"), "{what}: no US line first in London");
+    assert!(
+        !html.contains("tel:988"),
+        "{what}: no US line first in London"
+    );
     assert_digit_links(html);
 }
 
@@ -145,7 +151,12 @@ async fn signed_in_pages_follow_the_country(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(get(&b, app.url("/help")).await.1.contains("<strong>Ireland</strong>"));
+    assert!(
+        get(&b, app.url("/help"))
+            .await
+            .1
+            .contains("<strong>Ireland</strong>")
+    );
     // A country tend has no lines for is refused with a plain message.
     let res = b
         .post(app.url("/account/country"))
@@ -154,7 +165,12 @@ async fn signed_in_pages_follow_the_country(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("Choose a country from the list."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Choose a country from the list.")
+    );
     // "From my time zone" again: Chicago now, so the US.
     b.post(app.url("/account/country"))
         .form(&[("csrf", csrf.as_str()), ("country", "")])
@@ -229,7 +245,11 @@ async fn signed_out_the_country_picker_works_without_script_and_the_cookie_holds
     // A country tend has no lines for sets nothing.
     let res = b
         .post(app.url("/help/country"))
-        .form(&[("csrf", csrf.as_str()), ("country", "Narnia"), ("back", "/help")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("country", "Narnia"),
+            ("back", "/help"),
+        ])
         .send()
         .await
         .unwrap();
@@ -260,7 +280,10 @@ async fn signed_out_the_country_picker_works_without_script_and_the_cookie_holds
             html.contains("Choose your country"),
             "{bad}: treated as unknown"
         );
-        assert!(at(&html, "href=\"tel:112\"") < at(&html, "<summary>"), "{bad}");
+        assert!(
+            at(&html, "href=\"tel:112\"") < at(&html, "<summary>"),
+            "{bad}"
+        );
     }
     let ok = plain
         .get(app.url("/hard-moment"))

@@ -173,7 +173,11 @@ async fn hard_moment_and_learn_work_signed_out() {
     // page showed the US lines to everyone.
     assert!(hm.contains("href=\"tel:112\"") && hm.contains("href=\"https://findahelpline.com\""));
     assert!(!hm.contains("tel:988"));
-    assert_eq!(hm.matches("<form ").count(), 1, "nothing to fill in but the country");
+    assert_eq!(
+        hm.matches("<form ").count(),
+        1,
+        "nothing to fill in but the country"
+    );
     assert!(hm.contains("action=\"/help/country\""));
     // Every page links to it.
     let (_, learn) = get(&b, app.url("/learn")).await;

@@ -8,12 +8,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
+use crate::domain::helplines::Helplines;
 use crate::service::{Credentials, NewAccount, ServiceError};
 use crate::web::error::PageError;
 use crate::web::extract::{
     AnonForm, MaybePerson, SESSION_COOKIE, SignedForm, local_path, pre_session_token, set_cookie,
 };
-use crate::domain::helplines::Helplines;
 use crate::web::helplines::{self as web_helplines, country_for, known_country};
 use crate::web::layout::{self, error_summary, field_error, pre_csrf};
 use crate::web::{AppState, now};
@@ -237,13 +237,17 @@ pub async fn signup(
     let token = created.token.encode();
     // A country picked from the list is kept in the new sealed profile; left on
     // "from my time zone", nothing is stored and the zone suggests one.
-    if let Some(country) = known_country(&state.helplines, &form.country) {
-        if let Some(who) = state.services.accounts().authenticate(&token, now()).await? {
-            let records = state.services.records(&who);
-            let mut profile = records.profile().await?;
-            profile.country = Some(country);
-            records.put_slot("profile", None, profile, now()).await?;
-        }
+    if let Some(country) = known_country(&state.helplines, &form.country)
+        && let Some(who) = state
+            .services
+            .accounts()
+            .authenticate(&token, now())
+            .await?
+    {
+        let records = state.services.records(&who);
+        let mut profile = records.profile().await?;
+        profile.country = Some(country);
+        records.put_slot("profile", None, profile, now()).await?;
     }
     let mut res = recovery_code_page(&created, "Your account is ready", &form.next).into_response();
     res.headers_mut().append(

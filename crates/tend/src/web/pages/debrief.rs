@@ -112,7 +112,7 @@ fn form_page(
         "Mistake debrief",
         Some(who),
         html! {
-            (risk_help(&state.helplines, &who, &[&input.what_happened, &input.what_i_felt, &input.common_humanity, &input.one_lesson, &input.kind_sentence]))
+            (risk_help(&state.helplines, who, &[&input.what_happened, &input.what_i_felt, &input.common_humanity, &input.one_lesson, &input.kind_sentence]))
             h1 { "Mistake debrief" }
             p { "For a clinical error, a near miss, a failed exam or being shamed on rounds. About five minutes. "
                 "Only the first and the last part are needed; the rest can stay empty. Only you can read this." }

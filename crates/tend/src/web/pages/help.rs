@@ -80,8 +80,10 @@ pub async fn choose_country(
     let mut res = Redirect::to(back).into_response();
     // An unknown code is ignored: the page shows what it showed before.
     if let Some(code) = known_country(&state.helplines, &form.country) {
-        res.headers_mut()
-            .append(header::SET_COOKIE, country_cookie(&code, state.secure_cookies));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            country_cookie(&code, state.secure_cookies),
+        );
     }
     res
 }

@@ -98,7 +98,7 @@ async fn break_view(
         Some(who),
         html! {
             @if saved { (layout::notice("Saved. Thank you for being kind to yourself just now.")) }
-            (risk_help(&state.helplines, &who, &[note, if saved { latest_note } else { "" }]))
+            (risk_help(&state.helplines, who, &[note, if saved { latest_note } else { "" }]))
             h1 { (guide.title) }
             p { (guide.summary) }
             ol class="break-steps" {
@@ -200,7 +200,7 @@ async fn letters_view(
         "A compassionate letter",
         Some(who),
         html! {
-            (risk_help(&state.helplines, &who, &[&input.body]))
+            (risk_help(&state.helplines, who, &[&input.body]))
             h1 { "A compassionate letter" }
             p { "Write to yourself as a kind, wise friend would: someone who sees your struggles and loves you anyway. "
                 "A few minutes is enough. Only you can read it." }
