@@ -39,7 +39,12 @@ pub struct CountryForm {
 }
 
 /// Which country's help lines come first (kept in the sealed profile).
-fn country_section(who: &Unlocked, helplines: &Helplines, profile: &Profile) -> Markup {
+fn country_section(
+    who: &Unlocked,
+    helplines: &Helplines,
+    profile: &Profile,
+    errors: &[Invalid],
+) -> Markup {
     let suggested = country_for_time_zone(&profile.time_zone);
     html! {
         section class="card" aria-labelledby="country-h" {
@@ -49,6 +54,7 @@ fn country_section(who: &Unlocked, helplines: &Helplines, profile: &Profile) -> 
                 div {
                     label for="country" { "Country" span class="hint" { "Its help lines come first on every page that shows help." } }
                     (web_helplines::select(helplines, profile.country.as_deref(), suggested))
+                    (field_error(errors, "country"))
                 }
                 div class="actions" { button type="submit" { "Save country" } }
             }
@@ -130,7 +136,7 @@ fn account_page(
                     div class="actions" { button type="submit" { "Save time zone" } }
                 }
             }
-            (country_section(who, helplines, profile))
+            (country_section(who, helplines, profile, errors))
             section class="card" aria-labelledby="pass-h" {
                 h2 id="pass-h" { "Change passphrase" }
                 p class="muted" { "You'll stay signed in here; other devices will be signed out." }
