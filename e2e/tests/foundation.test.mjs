@@ -135,9 +135,15 @@ test('crisis help is one click away on every page, signed in or not', async () =
     await page.getByRole('link', { name: 'Get help now' }).click();
     await page.getByRole('heading', { name: 'Get help now' }).waitFor();
   }
+  // No country chosen yet: emergency help for anywhere first. (Before help
+  // lines had countries, everyone saw the US lines here.)
+  assert.ok(await page.getByRole('link', { name: 'Call 112' }).isVisible());
+  await page.getByLabel('Which country are you in?').selectOption({ label: 'United States' });
+  await page.getByRole('button', { name: 'Show lines' }).click();
+  await page.getByRole('link', { name: 'Call 988' }).waitFor();
   assert.ok(await page.getByRole('link', { name: 'Call 988' }).isVisible());
   assert.ok(await page.getByRole('link', { name: 'Text 988' }).isVisible());
-  assert.ok(await page.getByText('1-888-409-0141').isVisible());
+  assert.ok(await page.getByRole('link', { name: 'Call 1-888-409-0141' }).isVisible());
   assert.ok(await page.getByText(/not monitored/).first().isVisible());
   await checkA11y(page, 'help');
   await screenshot(page, 'help');

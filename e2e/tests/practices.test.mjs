@@ -35,9 +35,16 @@ test('a hard moment needs no account and shows everything at once', async () => 
     assert.ok(await page.getByRole('heading', { name }).isVisible(), `${name} visible without a click`);
   }
   assert.ok(await page.getByText('5 things you can see').isVisible());
+  // No country chosen yet: emergency help for anywhere, and the country
+  // picker, the page's only form. (Before help lines had countries this page
+  // showed everyone the US lines.)
+  assert.equal(await page.locator('a[href="tel:112"]').count(), 1);
+  assert.equal(await page.locator('main form').count(), 1, 'nothing to fill in but the country');
+  await page.getByLabel('Which country are you in?').selectOption({ label: 'United States' });
+  await page.getByRole('button', { name: 'Show lines' }).click();
+  await page.waitForURL(/\/hard-moment$/);
   assert.equal(await page.locator('a[href="tel:988"]').count(), 1);
   assert.equal(await page.locator('a[href="sms:988"]').count(), 1);
-  assert.equal(await page.locator('main form').count(), 0, 'nothing to fill in');
   await checkA11y(page, 'hard moment');
   await shot(page, 'hard-moment');
 

@@ -109,9 +109,11 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when tend is served over HTTPS).
     #[arg(long, env = "TEND_SECURE_COOKIES")]
     secure_cookies: bool,
-    /// A TOML file of help lines to show instead of the defaults (see docs/content.md).
-    #[arg(long, env = "TEND_HELPLINES")]
-    helplines: Option<PathBuf>,
+    /// A TOML file of help lines that extends or replaces the built-in lines of
+    /// one country, or of everywhere (see docs/operations.md). Repeatable; in
+    /// the environment, separate paths with commas.
+    #[arg(long, env = "TEND_HELPLINES", value_delimiter = ',')]
+    helplines: Vec<PathBuf>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "TEND_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     max_body_bytes: usize,
@@ -215,14 +217,14 @@ fn prepare_data_dir(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let helplines = match &args.helplines {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("could not read {}: {e}", path.display()))?;
-            Helplines::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        }
-        None => Helplines::defaults().map_err(|e| anyhow::anyhow!("built-in help lines: {e}"))?,
-    };
+    let mut files = Vec::new();
+    for path in &args.helplines {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("could not read {}: {e}", path.display()))?;
+        files.push((path.display().to_string(), text));
+    }
+    let helplines =
+        Helplines::with_operator_files(&files).map_err(|e| anyhow::anyhow!("help lines: {e}"))?;
     let url = prepare_data_dir(&args.db)?;
     let config = Config {
         addr: args.addr,

@@ -87,6 +87,39 @@ const PRACTICES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The built-in help lines: one file per country, and one for everywhere
+/// (read by `domain::helplines`; an operator's `--helplines` files come after).
+pub const HELPLINE_FILES: &[(&str, &str)] = &[
+    (
+        "content/helplines/international.toml",
+        include_str!("../../../../content/helplines/international.toml"),
+    ),
+    (
+        "content/helplines/gb.toml",
+        include_str!("../../../../content/helplines/gb.toml"),
+    ),
+    (
+        "content/helplines/ie.toml",
+        include_str!("../../../../content/helplines/ie.toml"),
+    ),
+    (
+        "content/helplines/ca.toml",
+        include_str!("../../../../content/helplines/ca.toml"),
+    ),
+    (
+        "content/helplines/au.toml",
+        include_str!("../../../../content/helplines/au.toml"),
+    ),
+    (
+        "content/helplines/nz.toml",
+        include_str!("../../../../content/helplines/nz.toml"),
+    ),
+    (
+        "content/helplines/us.toml",
+        include_str!("../../../../content/helplines/us.toml"),
+    ),
+];
+
 const GROUNDING: (&str, &str) = (
     "content/guides/grounding.toml",
     include_str!("../../../../content/guides/grounding.toml"),

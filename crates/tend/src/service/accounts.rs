@@ -22,6 +22,15 @@ pub struct Unlocked {
     pub(super) profile: tokio::sync::OnceCell<Profile>,
 }
 
+impl Unlocked {
+    /// The profile if it came with the session (it does for every account
+    /// with one), for page parts that cannot wait on a read, such as the
+    /// crisis box's choice of country.
+    pub fn loaded_profile(&self) -> Option<&Profile> {
+        self.profile.get()
+    }
+}
+
 impl std::fmt::Debug for Unlocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Unlocked")
@@ -161,7 +170,15 @@ impl Accounts<'_> {
         };
         self.0
             .records(&who)
-            .put_slot("profile", None, Profile { time_zone }, now)
+            .put_slot(
+                "profile",
+                None,
+                Profile {
+                    time_zone,
+                    country: None,
+                },
+                now,
+            )
             .await?;
         Ok(NewAccount {
             token,

@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod extract;
 mod headers;
+mod helplines;
 mod layout;
 mod metrics;
 mod pages;

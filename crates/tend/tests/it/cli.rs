@@ -180,3 +180,106 @@ async fn backup_copies_a_live_sqlite_database_that_reads_back() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+/// `--helplines FILE`: an operator's files extend the built-in lines (a
+/// school's service for everyone, a country tend does not ship), and a file
+/// whose entry lacks its source stops start-up with a message saying so.
+#[tokio::test]
+async fn serve_takes_operator_help_line_files_and_refuses_unsourced_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let school = dir.path().join("school.toml");
+    std::fs::write(
+        &school,
+        r#"
+[[line]]
+name = "St Elsewhere student counselling"
+how = "Free and confidential, weekdays"
+call = "020 7946 0000"
+crisis = false
+source = "https://counselling.example"
+checked = "2026-11-30"
+"#,
+    )
+    .unwrap();
+    let de = dir.path().join("de.toml");
+    std::fs::write(
+        &de,
+        r#"
+country = "DE"
+name = "Deutschland"
+[[line]]
+name = "TelefonSeelsorge"
+how = "Kostenlos, rund um die Uhr"
+call = "0800 111 0 111"
+source = "https://www.telefonseelsorge.de"
+checked = "2026-11-30"
+"#,
+    )
+    .unwrap();
+    let mut child = Command::new(TEND)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--helplines")
+        .arg(&school)
+        .arg("--helplines")
+        .arg(&de)
+        .env("TEND_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("tend is running at ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let page = |cookie: &'static str| {
+        let url = format!("{base}/help");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let uk = page("tend_country=GB").await;
+    let de_page = page("tend_country=DE").await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The school's line comes after the UK's own and before the directories.
+    let school_at = uk.find("St Elsewhere").expect("school line shown");
+    assert!(uk.find("tel:116123").unwrap() < school_at);
+    assert!(school_at < uk.find("findahelpline.com").unwrap());
+    assert!(uk.contains("href=\"tel:02079460000\""));
+    // The new country is in the picker and its lines come first for it.
+    assert!(uk.contains("<option value=\"DE\">Deutschland</option>"));
+    assert!(de_page.find("tel:08001110111").unwrap() < de_page.find("findahelpline.com").unwrap());
+
+    let unsourced = dir.path().join("unsourced.toml");
+    std::fs::write(
+        &unsourced,
+        "[[line]]\nname = \"Old line\"\nhow = \"Call 123\"\ntel = \"123\"\n",
+    )
+    .unwrap();
+    let out = Command::new(TEND)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--helplines")
+        .arg(&unsourced)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsourced.toml") && err.contains("Old line") && err.contains("source"),
+        "{err}"
+    );
+}

@@ -469,7 +469,16 @@ async fn the_support_list_adds_edits_and_removes_people(backend: Backend) {
     let (b, _) = person(&app, "connected").await;
     let (status, html) = get(&b, app.url("/support")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("988"), "help lines from configuration");
+    // This person signed up in UTC, so no country: the lines for anywhere.
+    // (Until help lines had countries this asserted the US's 988.)
+    assert!(
+        html.contains("href=\"https://findahelpline.com\"") && html.contains("href=\"tel:112\""),
+        "help lines from configuration"
+    );
+    assert!(
+        !html.contains("tel:988"),
+        "no US line for someone who is not in the US"
+    );
     assert!(html.contains("Peer circles") && html.contains("href=\"/circles\""));
     let csrf = csrf_of(&html);
 

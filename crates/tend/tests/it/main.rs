@@ -7,6 +7,7 @@
 
 mod cli;
 mod helpers;
+mod helplines;
 mod http_api;
 mod http_pages;
 mod metrics;

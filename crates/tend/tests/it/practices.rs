@@ -168,9 +168,17 @@ async fn hard_moment_and_learn_work_signed_out() {
     assert!(hm.contains("Two-minute self-compassion break"));
     assert!(hm.contains("5-4-3-2-1 grounding"));
     assert!(hm.contains("5 things you can see"));
-    assert!(hm.contains("href=\"tel:988\"") && hm.contains("href=\"sms:988\""));
-    assert!(hm.contains("href=\"tel:18884090141\""));
-    assert!(!hm.contains("<form method=\"post\""), "nothing to fill in");
+    // Signed out and no country chosen: the lines for anywhere, and the
+    // country picker (the only form). Before help lines had countries this
+    // page showed the US lines to everyone.
+    assert!(hm.contains("href=\"tel:112\"") && hm.contains("href=\"https://findahelpline.com\""));
+    assert!(!hm.contains("tel:988"));
+    assert_eq!(
+        hm.matches("<form ").count(),
+        1,
+        "nothing to fill in but the country"
+    );
+    assert!(hm.contains("action=\"/help/country\""));
     // Every page links to it.
     let (_, learn) = get(&b, app.url("/learn")).await;
     assert!(learn.contains("href=\"/hard-moment\""));

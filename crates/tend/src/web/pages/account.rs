@@ -1,4 +1,4 @@
-//! Account settings: time zone, passphrase, and deleting everything.
+//! Account settings: time zone, country, passphrase, and deleting everything.
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::auth::COMMON_ZONES;
 use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, Meals};
+use crate::domain::helplines::{Helplines, country_for_time_zone};
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::service::{ServiceError, Unlocked};
@@ -16,6 +17,7 @@ use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
+use crate::web::helplines as web_helplines;
 use crate::web::layout::{self, csrf, error_summary, field_error};
 use crate::web::{AppState, now};
 
@@ -28,6 +30,62 @@ pub struct AccountQuery {
 pub struct TimeZoneForm {
     #[serde(default)]
     time_zone: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CountryForm {
+    #[serde(default)]
+    country: String,
+}
+
+/// Which country's help lines come first (kept in the sealed profile).
+fn country_section(
+    who: &Unlocked,
+    helplines: &Helplines,
+    profile: &Profile,
+    errors: &[Invalid],
+) -> Markup {
+    let suggested = country_for_time_zone(&profile.time_zone);
+    html! {
+        section class="card" aria-labelledby="country-h" {
+            h2 id="country-h" { "Your country" }
+            form method="post" action="/account/country" class="stack" {
+                (csrf(who))
+                div {
+                    label for="country" { "Country" span class="hint" { "Its help lines come first on every page that shows help." } }
+                    (web_helplines::select(helplines, profile.country.as_deref(), suggested))
+                    (field_error(errors, "country"))
+                }
+                div class="actions" { button type="submit" { "Save country" } }
+            }
+        }
+    }
+}
+
+/// Saves the country (or "from my time zone"); an unknown code is refused.
+pub async fn country(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<CountryForm>,
+) -> Result<Response, PageError> {
+    let records = state.services.records(&who);
+    let mut profile = records.profile().await?;
+    profile.country = if form.country.is_empty() {
+        None
+    } else {
+        match web_helplines::known_country(&state.helplines, &form.country) {
+            Some(c) => Some(c),
+            None => {
+                let e = Invalid::new("country", "Choose a country from the list.");
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    account_page(&who, &state.helplines, &profile, &[e], None),
+                )
+                    .into_response());
+            }
+        }
+    };
+    records.put_slot("profile", None, profile, now()).await?;
+    Ok(Redirect::to("/account?done=country").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +122,7 @@ pub(crate) async fn passphrase_limit(
 
 fn account_page(
     who: &Unlocked,
+    helplines: &Helplines,
     profile: &Profile,
     errors: &[Invalid],
     done: Option<&str>,
@@ -89,6 +148,7 @@ fn account_page(
                     div class="actions" { button type="submit" { "Save time zone" } }
                 }
             }
+            (country_section(who, helplines, profile, errors))
             section class="card" aria-labelledby="pass-h" {
                 h2 id="pass-h" { "Change passphrase" }
                 p class="muted" { "You'll stay signed in here; other devices will be signed out." }
@@ -142,11 +202,12 @@ pub async fn page(
     let profile = state.services.records(&who).profile().await?;
     let done = match q.done.as_deref() {
         Some("tz") => Some("Time zone saved."),
+        Some("country") => Some("Country saved. Help lines for it now come first."),
         Some("passphrase") => Some("Passphrase changed. Other devices have been signed out."),
         Some("signed-out") => Some("Every other device and browser has been signed out."),
         _ => None,
     };
-    Ok(account_page(&who, &profile, &[], done))
+    Ok(account_page(&who, &state.helplines, &profile, &[], done))
 }
 
 pub async fn time_zone(
@@ -157,7 +218,15 @@ pub async fn time_zone(
     match Profile::parse_time_zone(&form.time_zone) {
         Ok(time_zone) => {
             records
-                .put_slot("profile", None, Profile { time_zone }, now())
+                .put_slot(
+                    "profile",
+                    None,
+                    Profile {
+                        time_zone,
+                        country: records.profile().await?.country,
+                    },
+                    now(),
+                )
                 .await?;
             Ok(Redirect::to("/account?done=tz").into_response())
         }
@@ -165,7 +234,7 @@ pub async fn time_zone(
             let profile = records.profile().await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&who, &profile, &[e], None),
+                account_page(&who, &state.helplines, &profile, &[e], None),
             )
                 .into_response())
         }
@@ -188,7 +257,7 @@ pub async fn passphrase(
             let profile = state.services.records(&who).profile().await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&who, &profile, &errors, None),
+                account_page(&who, &state.helplines, &profile, &errors, None),
             )
                 .into_response())
         }

@@ -8,11 +8,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
+use crate::domain::helplines::Helplines;
 use crate::service::{Credentials, Limit, NewAccount, ServiceError};
 use crate::web::error::PageError;
 use crate::web::extract::{
     AnonForm, MaybePerson, SESSION_COOKIE, SignedForm, local_path, pre_session_token, set_cookie,
 };
+use crate::web::helplines::{self as web_helplines, country_for, known_country};
 use crate::web::layout::{self, error_summary, field_error, pre_csrf};
 use crate::web::{AppState, now};
 
@@ -27,6 +29,9 @@ pub struct SignupForm {
     passphrase: String,
     #[serde(default)]
     time_zone: String,
+    /// Empty: suggested from the time zone.
+    #[serde(default)]
+    country: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,7 +96,7 @@ async fn rate_limited(state: &AppState, client: &str) -> Result<(), PageError> {
         .await?)
 }
 
-fn signup_page(token: &str, form: &SignupForm, errors: &[Invalid]) -> Markup {
+fn signup_page(h: &Helplines, token: &str, form: &SignupForm, errors: &[Invalid]) -> Markup {
     layout::bare(
         "Create an account",
         html! {
@@ -123,6 +128,10 @@ fn signup_page(token: &str, form: &SignupForm, errors: &[Invalid]) -> Markup {
                         @for z in COMMON_ZONES { option value=(z) {} }
                     }
                     (field_error(errors, "time_zone"))
+                }
+                div {
+                    label for="country" { "Your country" span class="hint" { "Its help lines come first. You can change it on your account page." } }
+                    (web_helplines::select(h, known_country(h, &form.country).as_deref(), None))
                 }
                 p class="muted" { "Your passphrase unlocks your encrypted data. If you forget it, only the recovery code we show next can get you back in." }
                 div class="actions" { button type="submit" { "Create account" } }
@@ -177,6 +186,8 @@ pub async fn signup_form(
         return Redirect::to("/today").into_response();
     }
     let form = SignupForm {
+        // A country chosen on the help page before signing up stays chosen.
+        country: country_for(&state.helplines, None, &headers).unwrap_or_default(),
         next: q
             .next
             .as_deref()
@@ -185,7 +196,9 @@ pub async fn signup_form(
             .to_owned(),
         ..SignupForm::default()
     };
-    with_pre_cookie(&headers, &state, |t| signup_page(t, &form, &[]))
+    with_pre_cookie(&headers, &state, |t| {
+        signup_page(&state.helplines, t, &form, &[])
+    })
 }
 
 pub async fn signup(
@@ -201,10 +214,11 @@ pub async fn signup(
             passphrase: String::new(),
             handle: form.handle.clone(),
             time_zone: form.time_zone.clone(),
+            country: form.country.clone(),
         };
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            signup_page(&token, &cleared, &errors),
+            signup_page(&state.helplines, &token, &cleared, &errors),
         )
             .into_response())
     };
@@ -225,6 +239,20 @@ pub async fn signup(
         Err(e) => return Err(e.into()),
     };
     let token = created.token.encode();
+    // A country picked from the list is kept in the new sealed profile; left on
+    // "from my time zone", nothing is stored and the zone suggests one.
+    if let Some(country) = known_country(&state.helplines, &form.country)
+        && let Some(who) = state
+            .services
+            .accounts()
+            .authenticate(&token, now())
+            .await?
+    {
+        let records = state.services.records(&who);
+        let mut profile = records.profile().await?;
+        profile.country = Some(country);
+        records.put_slot("profile", None, profile, now()).await?;
+    }
     let mut res = recovery_code_page(&created, "Your account is ready", &form.next).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,

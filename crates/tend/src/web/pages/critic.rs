@@ -129,7 +129,7 @@ fn capture_page(
         Some(who),
         html! {
             // Shown even when the form has a problem: help must never wait for valid input.
-            (risk_help(&state.helplines, &[&input.text]))
+            (risk_help(&state.helplines, who, &[&input.text]))
             h1 { "Notice a thought" }
             p class="muted" { "Catching the critic in the act is a skill. Write the thought down as it is; you don't have to argue with it yet." }
             (thought_form(who, "/critic/new", input, None, errors, "Save the thought"))
@@ -232,7 +232,7 @@ fn thought_page(
         Some(who),
         html! {
             @if let Some(f) = flash { (layout::notice(f)) }
-            (highlight::crisis_help(&state.helplines, risky))
+            (highlight::crisis_help(&state.helplines, who, risky))
             h1 { "A thought you noticed" }
             p class="muted" {
                 (when(t.created_at))
@@ -362,7 +362,7 @@ fn edit_page(
         "Edit the thought",
         Some(who),
         html! {
-            (risk_help(&state.helplines, &[&input.text]))
+            (risk_help(&state.helplines, who, &[&input.text]))
             h1 { "Edit the thought" }
             @if let Some(n) = note { div class="errors" role="alert" { p { (n) } } }
             (thought_form(who, &format!("/critic/{id}/edit"), input, Some(version), errors, "Save changes"))

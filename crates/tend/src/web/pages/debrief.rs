@@ -112,7 +112,7 @@ fn form_page(
         "Mistake debrief",
         Some(who),
         html! {
-            (risk_help(&state.helplines, &[&input.what_happened, &input.what_i_felt, &input.common_humanity, &input.one_lesson, &input.kind_sentence]))
+            (risk_help(&state.helplines, who, &[&input.what_happened, &input.what_i_felt, &input.common_humanity, &input.one_lesson, &input.kind_sentence]))
             h1 { "Mistake debrief" }
             p { "For a clinical error, a near miss, a failed exam or being shamed on rounds. About five minutes. "
                 "Only the first and the last part are needed; the rest can stay empty. Only you can read this." }
@@ -235,7 +235,7 @@ pub async fn show(
         html! {
             @if q.saved == "1" { (layout::notice("Your debrief is saved. That took courage.")) }
             @if q.saved == "edit" { (layout::notice("Your changes are saved.")) }
-            (risk_help(&state.helplines, &[&v.what_happened, &v.what_i_felt, &v.common_humanity, &v.one_lesson, &v.kind_sentence]))
+            (risk_help(&state.helplines, &who, &[&v.what_happened, &v.what_i_felt, &v.common_humanity, &v.one_lesson, &v.kind_sentence]))
             h1 { "Your debrief" }
             p class="muted" { (when(d.created_at)) }
             (phi_notice(&[&v.what_happened], Some(&format!("/debrief/{}/edit", d.id))))

@@ -1,15 +1,18 @@
 //! Step 8: the hard-moment page. One page, no sign-in, nothing to fill in:
-//! people to call, a two-minute self-compassion break and a grounding exercise,
+//! people to call (the person's own country first), a two-minute self-compassion break and a grounding exercise,
 //! all visible at once so nobody has to click through while struggling.
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 
 use crate::content::Guide;
 use crate::web::AppState;
-use crate::web::extract::MaybePerson;
+use crate::web::extract::{MaybePerson, pre_session_token};
+use crate::web::helplines::{self, country_for};
 use crate::web::layout;
 
 pub fn routes() -> Router<AppState> {
@@ -32,34 +35,32 @@ fn guide(id: &str, g: &Guide) -> Markup {
 }
 
 /// Reachable from the header of every page, signed in or not.
-pub async fn page(State(state): State<AppState>, MaybePerson(who): MaybePerson) -> Markup {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybePerson(who): MaybePerson,
+) -> Response {
     let c = &state.content;
     let h = &state.helplines;
-    layout::page(
+    let country = country_for(h, who.as_ref(), &headers);
+    let local = h.local(country.as_deref());
+    let (token, set) = pre_session_token(&headers, state.secure_cookies);
+    let mut res = layout::page(
         "A hard moment",
         who.as_ref(),
         html! {
             h1 { "A hard moment" }
-            p class="lead" { "You did the right thing by opening this. Take one slow breath, longer on the way out. "
-                "Everything is on this page: nothing to sign in to, nothing to fill in." }
+            p class="lead" { "You did the right thing by opening this. Take one slow breath, longer on the way out." }
             section class="card talk" aria-labelledby="talk-h" id="talk" {
                 h2 id="talk-h" { "Talk to someone now" }
-                p { "If you might hurt yourself, or you are not safe right now, call your local emergency number now. "
-                    "These lines are free and confidential:" }
-                ul class="lines compact" {
-                    @for line in h.crisis_lines() {
-                        li {
-                            strong { (line.name) }
-                            @if !line.region.is_empty() { " " span class="muted" { "(" (line.region) ")" } }
-                            br; (line.how)
-                            @if !line.tel.is_empty() || !line.sms.is_empty() {
-                                span class="actions" {
-                                    @if !line.tel.is_empty() { a class="button" href={ "tel:" (line.tel) } { "Call " (line.name) } }
-                                    @if !line.sms.is_empty() { a class="button secondary" href={ "sms:" (line.sms) } { "Text " (line.name) } }
-                                }
-                            }
-                        }
-                    }
+                (helplines::emergency(&local))
+                p { "These lines are free and confidential:" }
+                (helplines::compact(local.crisis_lines()))
+                @if who.is_none() {
+                    (helplines::showing_for(&local, None))
+                    (helplines::picker(h, country.as_deref(), "/hard-moment", &token))
+                } @else {
+                    (helplines::showing_for(&local, Some("/account#country-h")))
                 }
                 p class="muted" { "tend is not monitored and won't contact anyone for you. " a href="/help" { "More about these lines" } "." }
             }
@@ -77,4 +78,9 @@ pub async fn page(State(state): State<AppState>, MaybePerson(who): MaybePerson) 
             }
         },
     )
+    .into_response();
+    if let Some(c) = set {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
 }

@@ -168,7 +168,7 @@ pub async fn show(
         &e.value.display_title(),
         Some(&who),
         html! {
-            (highlight::crisis_help(&state.helplines, risky))
+            (highlight::crisis_help(&state.helplines, &who, risky))
             article {
                 h1 { (e.value.display_title()) }
                 p class="muted" { (when(e.created_at))

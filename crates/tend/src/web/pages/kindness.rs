@@ -98,7 +98,7 @@ async fn break_view(
         Some(who),
         html! {
             @if saved { (layout::notice("Saved. Thank you for being kind to yourself just now.")) }
-            (risk_help(&state.helplines, &[note, if saved { latest_note } else { "" }]))
+            (risk_help(&state.helplines, who, &[note, if saved { latest_note } else { "" }]))
             h1 { (guide.title) }
             p { (guide.summary) }
             ol class="break-steps" {
@@ -200,7 +200,7 @@ async fn letters_view(
         "A compassionate letter",
         Some(who),
         html! {
-            (risk_help(&state.helplines, &[&input.body]))
+            (risk_help(&state.helplines, who, &[&input.body]))
             h1 { "A compassionate letter" }
             p { "Write to yourself as a kind, wise friend would: someone who sees your struggles and loves you anyway. "
                 "A few minutes is enough. Only you can read it." }
@@ -301,7 +301,7 @@ pub async fn show_letter(
         Some(&who),
         html! {
             @if q.saved == "1" { (layout::notice("Your letter is saved. Come back to it whenever you need it.")) }
-            (risk_help(&state.helplines, &[&l.value.body]))
+            (risk_help(&state.helplines, &who, &[&l.value.body]))
             h1 { "Your letter" }
             p class="muted" { (when(l.created_at)) }
             @if !l.value.prompt.is_empty() { p class="muted" { "Prompt: " (l.value.prompt) } }

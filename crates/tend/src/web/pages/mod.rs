@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/tend.css", get(stylesheet))
         .route("/static/tz.js", get(tz_script))
         .route("/help", get(help::page))
+        .route("/help/country", post(help::choose_country))
         .route("/signup", get(auth::signup_form).post(auth::signup))
         .route("/welcome", post(auth::welcome))
         .route("/signin", get(auth::signin_form).post(auth::signin))
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account", get(account::page))
         .route("/account/time-zone", post(account::time_zone))
+        .route("/account/country", post(account::country))
         .route("/account/sign-out-others", post(account::sign_out_others))
         .route("/account/export.json", get(account::export_json))
         .route(

@@ -25,7 +25,7 @@ use tend_instruments::{
 
 use super::today_for;
 use crate::domain::Invalid;
-use crate::domain::helplines::Helplines;
+use crate::domain::helplines::Local;
 use crate::domain::questionnaire::{
     Draft, Drafts, Preferences, Response as Answers, check_answers, from_time, parse_answer,
     parse_followup, parse_settings, to_time,
@@ -34,6 +34,7 @@ use crate::service::{Stored, Unlocked};
 use crate::store::RecordFilter;
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiJson, ApiPerson, Person, SignedForm};
+use crate::web::helplines as web_helplines;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -215,44 +216,25 @@ fn crisis_answer(inst: &Instrument, n: usize, code: u8) -> bool {
         .any(|f| f.kind == FlagKind::Crisis && f.item == Some(n) && f.fires_on(f64::from(code)))
 }
 
-fn helplines_list(h: &Helplines) -> Markup {
-    html! {
-        ul class="lines" {
-            @for line in h.crisis_lines() {
-                li class="card" {
-                    h3 { (line.name) }
-                    @if !line.region.is_empty() { p class="muted" { (line.region) } }
-                    p { strong { (line.how) } }
-                    @if !line.tel.is_empty() || !line.sms.is_empty() {
-                        p class="actions" {
-                            @if !line.tel.is_empty() { a class="button" href={ "tel:" (line.tel) } { "Call " (line.tel) } }
-                            @if !line.sms.is_empty() { a class="button secondary" href={ "sms:" (line.sms) } { "Text " (line.sms) } }
-                        }
-                    }
-                    @if !line.note.is_empty() { p { (line.note) } }
-                }
-            }
-        }
-    }
-}
-
 /// The crisis message and lines, shown before anything else.
-fn crisis_block(h: &Helplines) -> Markup {
+fn crisis_block(h: &Local<'_>) -> Markup {
     html! {
         section class="q-crisis" aria-labelledby="crisis-h" {
             h2 id="crisis-h" { "You don't have to carry this alone" }
             p { "You said you have had thoughts of being better off dead or of hurting yourself. "
                 "Thank you for being honest about something so hard. Thoughts like these are more common "
                 "than people say, especially under pressure, and they deserve care, not silence." }
-            p { strong { "If you might act on these thoughts, or you are not safe right now, call your local emergency number." } }
+            // The emergency number and the person's own country's lines come
+            // first, with their call buttons, before anything else on the page.
+            (web_helplines::emergency(h))
             p { "Otherwise, please talk to someone today. These lines are free and confidential:" }
-            (helplines_list(h))
+            (web_helplines::compact(h.crisis_lines()))
             p class="muted" { "tend can't see your answers and won't contact anyone for you. Nothing about this is sent anywhere." }
         }
     }
 }
 
-fn support_block(h: &Helplines) -> Markup {
+fn support_block(h: &Local<'_>) -> Markup {
     html! {
         section class="q-support" aria-labelledby="support-h" {
             h2 id="support-h" { "Support is here" }
@@ -262,8 +244,9 @@ fn support_block(h: &Helplines) -> Markup {
                 a class="button" href="/help" { "See help lines" }
                 a class="button secondary" href="/hard-moment" { "Take a short pause" }
             }
-            @if let Some(first) = h.lines.first() {
-                p { (first.name) ": " (first.how) }
+            @if let Some(first) = h.crisis_lines().next() {
+                p { strong { (first.name) } ": " (first.how) }
+                (web_helplines::buttons(first))
             }
         }
     }
@@ -678,7 +661,7 @@ async fn crisis_help(
         Some(&who),
         html! {
             h1 { "Before you go on" }
-            (crisis_block(&state.helplines))
+            (crisis_block(&web_helplines::for_person(&state.helplines, &who)))
             p class="actions" {
                 a class="button" href="/help" { "See all help lines" }
                 a class="button secondary" href=(next) { "Continue the questionnaire" }
@@ -858,10 +841,10 @@ async fn result(
         &format!("{} result", inst.short_name),
         Some(&who),
         html! {
-            @if res.needs_crisis_help() { (crisis_block(&state.helplines)) }
+            @if res.needs_crisis_help() { (crisis_block(&web_helplines::for_person(&state.helplines, &who))) }
             h1 { "Your " (inst.short_name) " result" }
             p class="muted" { (when) }
-            @if res.needs_support() && !res.needs_crisis_help() { (support_block(&state.helplines)) }
+            @if res.needs_support() && !res.needs_crisis_help() { (support_block(&web_helplines::for_person(&state.helplines, &who))) }
             div class="card q-result" {
                 @match res.score {
                     Some(s) => {

@@ -2,6 +2,7 @@
 //! of people to reach (sealed), and a place for the peer circles to come.
 
 use crate::web::extract::NoFields;
+use crate::web::helplines as web_helplines;
 use crate::web::layout::ConfirmDelete;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -110,6 +111,7 @@ fn render(
     notice: Option<&str>,
 ) -> Markup {
     let h = &state.helplines;
+    let local = web_helplines::for_person(h, who);
     layout::page(
         "Support",
         Some(who),
@@ -148,22 +150,8 @@ fn render(
             section class="card" aria-labelledby="lines-h" {
                 h2 id="lines-h" { "Help lines" }
                 p { (h.intro) }
-                ul class="lines" {
-                    @for line in &h.lines {
-                        li {
-                            strong { (line.name) }
-                            @if !line.region.is_empty() { " " span class="muted" { "(" (line.region) ")" } }
-                            br;
-                            (line.how)
-                            @if !line.tel.is_empty() || !line.sms.is_empty() {
-                                span class="actions" {
-                                    @if !line.tel.is_empty() { a href={ "tel:" (line.tel) } { "Call " (line.tel) } }
-                                    @if !line.sms.is_empty() { a href={ "sms:" (line.sms) } { "Text " (line.sms) } }
-                                }
-                            }
-                        }
-                    }
-                }
+                (web_helplines::emergency(&local))
+                (web_helplines::compact(local.crisis_lines()))
                 p { a href="/help" { "All help lines, with notes" } " · " a href="/learn/seek-support" { "Read: seeking support" } }
             }
             section class="card" aria-labelledby="circles-h" {

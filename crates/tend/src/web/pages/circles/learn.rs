@@ -82,7 +82,7 @@ async fn render(
         &format!("Replies: {title}"),
         Some(who),
         html! {
-            @if sent == Some("risk") { (held_with_help(state, "other readers")) }
+            @if sent == Some("risk") { (held_with_help(state, who, "other readers")) }
             @if sent == Some("held") { (layout::notice("Thank you. Your reply is saved and will appear once a moderator has read it.")) }
             p { a href={ "/learn/" (slug) } { "← Back to the article" } }
             h1 { "Replies to “" (title) "”" }

@@ -38,28 +38,22 @@ pub(crate) fn announce(thread_id: &str) {
 
 // Words with risk language wait for a moderator and show their author help:
 // the same check that shows crisis help beside private writing.
+use crate::web::helplines as web_helplines;
 use crate::web::pages::critic::highlight::is_risky;
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
 /// `audience` names who would otherwise see the words ("the circle",
 /// "other readers").
-pub(crate) fn held_with_help(state: &AppState, audience: &str) -> Markup {
-    let h = &state.helplines;
+pub(crate) fn held_with_help(state: &AppState, who: &Unlocked, audience: &str) -> Markup {
+    let local = web_helplines::for_person(&state.helplines, who);
     html! {
         section class="held-help" role="alert" aria-labelledby="held-h" tabindex="-1" id="held" {
             h2 id="held-h" { "Thank you for sharing this" }
             p { "Your words are saved. Because they sound like you may be going through something really hard, "
                 "a moderator will read them before they are shown to " (audience) ". You haven't done anything wrong." }
             p { "You don't have to wait to talk to someone. These people are there right now:" }
-            ul class="lines" {
-                @for line in h.crisis_lines().take(4) {
-                    li {
-                        strong { (line.name) } ": " (line.how)
-                        @if !line.tel.is_empty() { " " a href={ "tel:" (line.tel) } { "Call " (line.tel) } }
-                        @if !line.sms.is_empty() { " · " a href={ "sms:" (line.sms) } { "Text " (line.sms) } }
-                    }
-                }
-            }
+            (web_helplines::emergency(&local))
+            (web_helplines::compact(local.crisis_lines().take(4)))
             p { a href="/help" { "See all help lines" } " · " a href="/hard-moment" { "A two-minute pause" } }
         }
     }
@@ -262,7 +256,7 @@ async fn render(
         &t.title,
         Some(who),
         html! {
-            @if held { (held_with_help(state, "the circle")) }
+            @if held { (held_with_help(state, who, "the circle")) }
             p { a href={ "/circles/" (cid) } { "← " (a.circle.name) } }
             (circle_nav(a))
             article class="thread" {

@@ -7,6 +7,8 @@ use maud::{Markup, html};
 use tend_detector::{Analysis, Finding, Pattern, patient_identifiers, risk_language};
 
 use crate::domain::helplines::Helplines;
+use crate::service::Unlocked;
+use crate::web::helplines as web_helplines;
 
 /// Byte spans worth marking: every reported pattern and every self-critical
 /// sentence's critic words.
@@ -217,32 +219,23 @@ pub(crate) fn phi_notice(texts: &[&str], edit_href: Option<&str>) -> Markup {
 }
 
 /// Crisis help shown at once when any of the texts has risk language.
-pub(crate) fn risk_help(helplines: &Helplines, texts: &[&str]) -> Markup {
-    crisis_help(helplines, is_risky(texts))
+pub(crate) fn risk_help(helplines: &Helplines, who: &Unlocked, texts: &[&str]) -> Markup {
+    crisis_help(helplines, who, is_risky(texts))
 }
 
-/// The crisis help box, when `risky` (for pages that already checked).
-pub(crate) fn crisis_help(helplines: &Helplines, risky: bool) -> Markup {
+/// The crisis help box, when `risky` (for pages that already checked): the
+/// emergency number and the crisis lines of the person's country first.
+pub(crate) fn crisis_help(helplines: &Helplines, who: &Unlocked, risky: bool) -> Markup {
+    let local = web_helplines::for_person(helplines, who);
     html! {
         @if risky {
             section class="crisis" role="alert" aria-labelledby="crisis-h" {
                 h2 id="crisis-h" { "You don't have to carry this alone" }
                 p { "Some of what you wrote sounds like you might be thinking about hurting yourself or not being here. "
                     "If that's true, please talk to someone now. It is free and confidential, and they want to hear from you." }
-                ul class="lines" {
-                    @for line in helplines.crisis_lines() {
-                        li {
-                            strong { (line.name) }
-                            @if !line.region.is_empty() { " (" (line.region) ")" }
-                            ": " (line.how)
-                            @if !line.tel.is_empty() {
-                                " " a class="button" href={ "tel:" (line.tel) } { "Call " (line.tel) }
-                            }
-                        }
-                    }
-                }
-                p { "If you are in danger right now, call your local emergency number. "
-                    a href="/help" { "See all help lines" } "." }
+                (web_helplines::emergency(&local))
+                (web_helplines::compact(local.crisis_lines()))
+                p { a href="/help" { "See all help lines" } "." }
             }
         }
     }
