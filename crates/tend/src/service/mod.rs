@@ -3,11 +3,13 @@
 //! a parameter so they are testable.
 
 mod accounts;
+pub mod circles;
 mod records;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
+pub use circles::Circles;
 pub use records::{Entry, Kind, Overview, Records, Stored};
 
 use crate::domain::Invalid;
