@@ -53,6 +53,14 @@ impl TestDb {
     pub fn sqlite_file(&self) -> std::path::PathBuf {
         self.dir.path().join("tend.db")
     }
+
+    /// The PostgreSQL server and this test's schema, when on PostgreSQL (for
+    /// tests that reach past the store, such as adding a failing trigger).
+    pub fn postgres_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(u, s)| (u.as_str(), s.as_str()))
+    }
 }
 
 impl Drop for TestDb {

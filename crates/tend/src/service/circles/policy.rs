@@ -2,7 +2,8 @@
 //!
 //! Two questions, both without I/O so they can be tested as a table:
 //! - [`allows`]: may a person with this standing do this action in this place?
-//! - [`may_moderate`]: may this moderator take this action on this post?
+//! - [`may_moderate`]: may this moderator take this action on this post (or,
+//!   for a suspension, on its author)?
 //!
 //! A "no" from [`allows`] becomes the same 404 as something that does not
 //! exist, so nobody learns what they may not see. A "no" from
@@ -137,9 +138,9 @@ pub enum Refusal {
     Deleted,
     /// Nobody approves their own held words: someone else must read them.
     OwnHeld,
-    /// A moderator does not moderate their own posts.
+    /// A moderator does not suspend themselves (or end it).
     Own,
-    /// A moderator does not act on the circle's facilitator.
+    /// A moderator does not suspend the circle's facilitator (or end it).
     Facilitator,
     /// Nobody lifts their own suspension.
     OwnSuspension,
@@ -154,11 +155,11 @@ impl Refusal {
                  If it is about how you feel, please reach out to one of the help lines."
             }
             Self::Own => {
-                "This is your own post, so another moderator or the facilitator needs to act on it."
+                "This is your own post: a suspension of yourself is for the facilitator to decide."
             }
             Self::Facilitator => {
-                "This was written by the circle's facilitator, so only another facilitator \
-                 or a server admin can act on it."
+                "This was written by the circle's facilitator: only another facilitator \
+                 or a server admin can suspend them."
             }
             Self::OwnSuspension => {
                 "You can't end your own suspension. The facilitator or another moderator can."
@@ -169,6 +170,11 @@ impl Refusal {
 
 /// May `actor` (whose membership id in the circle is `me`, if any) take
 /// `action` on `post`? Assumes `allows(actor, _, Moderate)` already said yes.
+///
+/// Actions on words (approve, hide, remove, lock, dismiss) are open to every
+/// moderator, except approving one's own held words. Actions on a person
+/// (suspend, unsuspend) follow the roles: a moderator never acts on the
+/// facilitator or on themselves, and nobody lifts their own suspension.
 pub fn may_moderate(
     actor: &Standing,
     me: Option<&str>,
@@ -185,8 +191,9 @@ pub fn may_moderate(
     if own && action == ModAction::Unsuspend {
         return Err(Refusal::OwnSuspension);
     }
+    let on_person = matches!(action, ModAction::Suspend(_) | ModAction::Unsuspend);
     // Above a moderator stand the circle's facilitators and server admins.
-    if !actor.admin && actor.role == Some(Role::Moderator) {
+    if on_person && !actor.admin && actor.role == Some(Role::Moderator) {
         if own {
             return Err(Refusal::Own);
         }
@@ -359,47 +366,48 @@ mod tests {
     ];
 
     #[test]
-    fn a_moderator_never_acts_on_the_facilitator_or_on_themselves() {
+    fn a_moderator_never_suspends_the_facilitator_or_themselves() {
         let moderator = Standing {
             role: Some(Role::Moderator),
             ..Standing::default()
         };
-        for action in ACTIONS {
+        let fac_post = post("fac", Some(Role::Facilitator), Status::Visible);
+        let own_post = post("mod", Some(Role::Moderator), Status::Visible);
+        for action in [ModAction::Suspend(7), ModAction::Unsuspend] {
             assert_eq!(
-                may_moderate(
-                    &moderator,
-                    Some("mod"),
-                    action,
-                    &post("fac", Some(Role::Facilitator), Status::Visible)
-                ),
+                may_moderate(&moderator, Some("mod"), action, &fac_post),
                 Err(Refusal::Facilitator),
                 "{action:?}"
             );
-            let own = may_moderate(
-                &moderator,
-                Some("mod"),
-                action,
-                &post("mod", Some(Role::Moderator), Status::Visible),
+            assert!(
+                may_moderate(&moderator, Some("mod"), action, &own_post).is_err(),
+                "{action:?} on themselves"
             );
-            assert!(own.is_err(), "{action:?} on own post");
-            // Members' posts, and other moderators', are theirs to act on.
+        }
+        for action in ACTIONS {
+            // Members and other moderators are theirs to act on.
+            for role in [Role::Member, Role::Moderator] {
+                assert_eq!(
+                    may_moderate(
+                        &moderator,
+                        Some("mod"),
+                        action,
+                        &post("x", Some(role), Status::Visible)
+                    ),
+                    Ok(()),
+                    "{action:?} on a {role:?}"
+                );
+            }
+        }
+        // Words are words: a moderator may still hide or approve what the
+        // facilitator wrote, and hide their own.
+        for action in [ModAction::Approve, ModAction::Hide, ModAction::Lock] {
             assert_eq!(
-                may_moderate(
-                    &moderator,
-                    Some("mod"),
-                    action,
-                    &post("m1", Some(Role::Member), Status::Visible)
-                ),
-                Ok(()),
-                "{action:?}"
+                may_moderate(&moderator, Some("mod"), action, &fac_post),
+                Ok(())
             );
             assert_eq!(
-                may_moderate(
-                    &moderator,
-                    Some("mod"),
-                    action,
-                    &post("mod2", Some(Role::Moderator), Status::Visible)
-                ),
+                may_moderate(&moderator, Some("mod"), action, &own_post),
                 Ok(())
             );
         }
