@@ -179,11 +179,23 @@ pub struct ModLogRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModChange {
     /// A new status for a thread or reply; never for a deleted one.
-    ThreadStatus { id: String, status: String },
-    ReplyStatus { id: String, status: String },
-    ThreadLocked { id: String, locked: bool },
+    ThreadStatus {
+        id: String,
+        status: String,
+    },
+    ReplyStatus {
+        id: String,
+        status: String,
+    },
+    ThreadLocked {
+        id: String,
+        locked: bool,
+    },
     /// `None` ends a suspension.
-    Suspension { member_id: String, until: Option<i64> },
+    Suspension {
+        member_id: String,
+        until: Option<i64>,
+    },
     /// Only the reports are resolved (dismissed).
     ReportsOnly,
 }
@@ -275,8 +287,12 @@ pub trait CommunityStore: Send + Sync {
     /// reports on `entry.target_id`'s post resolved, and the log line. False
     /// (and nothing written) when the change found nothing to change: a
     /// deleted post stays deleted, a member who left cannot be suspended.
-    async fn moderate(&self, change: &ModChange, reports_on: &str, entry: &ModLogRow)
-    -> StoreResult<bool>;
+    async fn moderate(
+        &self,
+        change: &ModChange,
+        reports_on: &str,
+        entry: &ModLogRow,
+    ) -> StoreResult<bool>;
     async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
 
     /// Replaces the account's calendar link (the old one stops working).

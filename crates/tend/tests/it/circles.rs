@@ -2195,10 +2195,7 @@ async fn words_that_might_identify_a_patient_get_a_second_look(backend: Backend)
     assert!(page.contains("name=\"identifiers_ok\""), "{page}");
     assert!(page.contains("Send as it is"));
     // Nothing was shared yet.
-    assert_eq!(
-        app.db.store.replies(t, 0, 100).await.unwrap().len(),
-        before
-    );
+    assert_eq!(app.db.store.replies(t, 0, 100).await.unwrap().len(), before);
     // The author decides: as it is.
     let res = m
         .post(

@@ -1,9 +1,8 @@
 //! The storage conformance story: the same assertions on SQLite and PostgreSQL.
 
 use tend::store::{
-    AccountRow, CircleRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModChange,
-    ModLogRow, RecordFilter, RecordRow, ReplyRow, ReportRow, SessionRow, Store, StoreError,
-    ThreadRow,
+    AccountRow, CircleRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModChange, ModLogRow,
+    RecordFilter, RecordRow, ReplyRow, ReportRow, SessionRow, Store, StoreError, ThreadRow,
 };
 
 use crate::helpers::{Backend, TestDb};
@@ -232,7 +231,6 @@ async fn delete_account_removes_everything(s: &dyn Store) {
     assert!(!s.delete_account("a1").await.unwrap());
 }
 
-
 fn member(id: &str, circle: &str, account: &str, role: &str, name: &str) -> MembershipRow {
     MembershipRow {
         id: id.into(),
@@ -287,9 +285,12 @@ async fn community(s: &dyn Store) {
         guidelines: "Be kind.".into(),
         created_at: 1,
     };
-    s.create_circle(&circle, &member("m1", "c1", "a1", "facilitator", "Calm Heron"))
-        .await
-        .unwrap();
+    s.create_circle(
+        &circle,
+        &member("m1", "c1", "a1", "facilitator", "Calm Heron"),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.circle("c1").await.unwrap(), Some(circle));
     assert!(!s.has_server_role("a1", "admin").await.unwrap());
     s.grant_server_role("a1", "admin").await.unwrap();
@@ -368,7 +369,11 @@ async fn community(s: &dyn Store) {
     assert!(s.set_member_role("c1", "a3", "moderator").await.unwrap());
     let mine = s.circles_of("a3").await.unwrap();
     assert_eq!(
-        (mine.len(), mine[0].role.as_str(), mine[0].pseudonym.as_str()),
+        (
+            mine.len(),
+            mine[0].role.as_str(),
+            mine[0].pseudonym.as_str()
+        ),
         (1, "moderator", "Bright Owl")
     );
 
@@ -386,12 +391,17 @@ async fn community(s: &dyn Store) {
     })
     .await
     .unwrap();
-    assert_eq!(s.meetings_for_account("a2").await.unwrap()[0].circle_name, "Night shift");
+    assert_eq!(
+        s.meetings_for_account("a2").await.unwrap()[0].circle_name,
+        "Night shift"
+    );
     assert!(s.delete_meeting("c1", "g1").await.unwrap());
     assert!(s.meetings("c1").await.unwrap().is_empty());
 
     // Threads and replies, with their authors as the circle sees them.
-    s.create_thread(&thread("t1", "m2", "Rough week")).await.unwrap();
+    s.create_thread(&thread("t1", "m2", "Rough week"))
+        .await
+        .unwrap();
     let mut held = thread("t2", "m2", "Heavy night");
     held.status = "held".into();
     held.urgent = 1;
@@ -403,7 +413,11 @@ async fn community(s: &dyn Store) {
         .into_iter()
         .map(|t| t.id)
         .collect();
-    assert_eq!(seen, ["t1"], "a held thread is for its author and moderators");
+    assert_eq!(
+        seen,
+        ["t1"],
+        "a held thread is for its author and moderators"
+    );
     assert_eq!(s.threads("c1", "m2", false, 10).await.unwrap().len(), 2);
     assert_eq!(s.held_threads("c1", 10).await.unwrap()[0].id, "t2");
     let seq = s
@@ -425,9 +439,15 @@ async fn community(s: &dyn Store) {
         (1, 200, Some("Quiet Fox"))
     );
     let replies = s.replies("t1", 0, 10).await.unwrap();
-    assert_eq!((replies[0].seq, replies[0].author_account.as_deref()), (seq, Some("a3")));
+    assert_eq!(
+        (replies[0].seq, replies[0].author_account.as_deref()),
+        (seq, Some("a3"))
+    );
     assert!(s.replies("t1", seq, 10).await.unwrap().is_empty());
-    assert!(s.thread("other", "t1").await.unwrap().is_none(), "threads stay in their circle");
+    assert!(
+        s.thread("other", "t1").await.unwrap().is_none(),
+        "threads stay in their circle"
+    );
 
     // Moderation: the change, the reports and the log line together.
     s.create_report(&ReportRow {
@@ -447,40 +467,73 @@ async fn community(s: &dyn Store) {
         id: "t1".into(),
         status: "hidden".into(),
     };
-    assert!(s.moderate(&hide, "t1", &log_line("l1", "hid", "t1")).await.unwrap());
-    assert_eq!(s.thread("c1", "t1").await.unwrap().unwrap().status, "hidden");
+    assert!(
+        s.moderate(&hide, "t1", &log_line("l1", "hid", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.thread("c1", "t1").await.unwrap().unwrap().status,
+        "hidden"
+    );
     assert!(s.open_reports("c1", 10).await.unwrap().is_empty());
     let lock = ModChange::ThreadLocked {
         id: "t1".into(),
         locked: true,
     };
-    assert!(s.moderate(&lock, "t1", &log_line("l2", "locked", "t1")).await.unwrap());
+    assert!(
+        s.moderate(&lock, "t1", &log_line("l2", "locked", "t1"))
+            .await
+            .unwrap()
+    );
     assert_eq!(s.thread("c1", "t1").await.unwrap().unwrap().locked, 1);
     let pause = ModChange::Suspension {
         member_id: "m2".into(),
         until: Some(9_999),
     };
-    assert!(s.moderate(&pause, "t1", &log_line("l3", "suspended", "t1")).await.unwrap());
+    assert!(
+        s.moderate(&pause, "t1", &log_line("l3", "suspended", "t1"))
+            .await
+            .unwrap()
+    );
     assert_eq!(
-        s.membership("c1", "a2").await.unwrap().unwrap().suspended_until,
+        s.membership("c1", "a2")
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended_until,
         Some(9_999)
     );
     // What its author deleted stays deleted, and nothing is logged for it.
     assert!(s.delete_thread_text("c1", "t1").await.unwrap());
     let t = s.thread("c1", "t1").await.unwrap().unwrap();
-    assert_eq!((t.status.as_str(), t.title.as_str(), t.body.as_str()), ("deleted", "", ""));
+    assert_eq!(
+        (t.status.as_str(), t.title.as_str(), t.body.as_str()),
+        ("deleted", "", "")
+    );
     let restore = ModChange::ThreadStatus {
         id: "t1".into(),
         status: "visible".into(),
     };
-    assert!(!s.moderate(&restore, "t1", &log_line("l4", "approved", "t1")).await.unwrap());
-    assert_eq!(s.thread("c1", "t1").await.unwrap().unwrap().status, "deleted");
+    assert!(
+        !s.moderate(&restore, "t1", &log_line("l4", "approved", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.thread("c1", "t1").await.unwrap().unwrap().status,
+        "deleted"
+    );
     // A member of another circle (or nobody) cannot be suspended from here.
     let nobody = ModChange::Suspension {
         member_id: "m9".into(),
         until: None,
     };
-    assert!(!s.moderate(&nobody, "t1", &log_line("l5", "ended", "t1")).await.unwrap());
+    assert!(
+        !s.moderate(&nobody, "t1", &log_line("l5", "ended", "t1"))
+            .await
+            .unwrap()
+    );
     let log: Vec<String> = s
         .moderation_log("c1", 10)
         .await
@@ -495,7 +548,11 @@ async fn community(s: &dyn Store) {
         id: "t2".into(),
         status: "visible".into(),
     };
-    assert!(s.moderate(&approve, "t2", &log_line("l1", "approved", "t2")).await.is_err());
+    assert!(
+        s.moderate(&approve, "t2", &log_line("l1", "approved", "t2"))
+            .await
+            .is_err()
+    );
     assert_eq!(s.thread("c1", "t2").await.unwrap().unwrap().status, "held");
 
     // Leaving keeps the words, shown without a name.
@@ -508,7 +565,10 @@ async fn community(s: &dyn Store) {
     s.set_calendar_feed("a2", "hash1", 1).await.unwrap();
     s.set_calendar_feed("a2", "hash2", 2).await.unwrap();
     assert_eq!(s.calendar_feed_account("hash1").await.unwrap(), None);
-    assert_eq!(s.calendar_feed_account("hash2").await.unwrap().as_deref(), Some("a2"));
+    assert_eq!(
+        s.calendar_feed_account("hash2").await.unwrap().as_deref(),
+        Some("a2")
+    );
     assert!(s.delete_calendar_feed("a2").await.unwrap());
     assert!(!s.has_calendar_feed("a2").await.unwrap());
 }

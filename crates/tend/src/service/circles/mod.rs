@@ -6,6 +6,7 @@
 //! the same as something that does not exist. Time comes in as `now`
 //! (seconds); nothing here reads the clock.
 
+mod learn;
 mod live;
 mod moderation;
 mod policy;
@@ -15,14 +16,14 @@ use sha2::{Digest, Sha256};
 
 use rand::RngCore;
 
+pub use self::learn::{LearnPage, LearnReply, learn_premoderated, learn_thread_id};
 pub use self::live::{InProcess, LiveFeed, Subscription};
-pub use self::moderation::{ModerationRequest, Moderated, Queue, Reported};
+pub use self::moderation::{Moderated, ModerationRequest, Queue, Reported};
 pub use self::policy::{
     Action, ModAction, Place, PostFacts, Refusal, Standing, allows, may_moderate,
 };
 pub use self::posts::{
-    Identifier, LearnPage, LearnReply, Posted, ReplyOutcome, ReportOutcome, ThreadPage, Watch,
-    identifiers, learn_premoderated, learn_thread_id,
+    Identifier, Posted, ReplyOutcome, ReportOutcome, ThreadPage, Watch, identifiers,
 };
 use super::{ServiceError, ServiceResult, Services, Unlocked};
 use crate::domain::circles::{
@@ -166,9 +167,7 @@ fn token_hash(token: &str) -> String {
 
 /// Drew five pseudonyms and every one was taken: not the person's fault.
 fn no_free_pseudonym() -> ServiceError {
-    ServiceError::Store(StoreError::Config(
-        "could not draw a free pseudonym".into(),
-    ))
+    ServiceError::Store(StoreError::Config("could not draw a free pseudonym".into()))
 }
 
 impl<'a> Circles<'a> {

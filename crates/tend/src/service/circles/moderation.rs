@@ -176,8 +176,12 @@ impl Circles<'_> {
             status,
         };
         let asked = action.unwrap_or(ModAction::Approve);
-        if let Err(refusal) = may_moderate(&a.standing(), a.me.as_ref().map(|m| m.id.as_str()), asked, &post)
-        {
+        if let Err(refusal) = may_moderate(
+            &a.standing(),
+            a.me.as_ref().map(|m| m.id.as_str()),
+            asked,
+            &post,
+        ) {
             // Only refusals that hold whatever the action are final here.
             if action.is_some() || refusal == super::Refusal::Deleted {
                 return Ok(refused("action", refusal.message()));
@@ -212,7 +216,10 @@ impl Circles<'_> {
             created_at: now,
         };
         let (change, entry) = match action {
-            ModAction::Approve => (status_change(Status::Visible), post_entry("approved / restored")),
+            ModAction::Approve => (
+                status_change(Status::Visible),
+                post_entry("approved / restored"),
+            ),
             ModAction::Hide => (status_change(Status::Hidden), post_entry("hid")),
             ModAction::Remove => (status_change(Status::Removed), post_entry("removed")),
             ModAction::Lock => (
@@ -229,7 +236,10 @@ impl Circles<'_> {
                 },
                 post_entry("unlocked"),
             ),
-            ModAction::Dismiss => (ModChange::ReportsOnly, post_entry("dismissed the reports on")),
+            ModAction::Dismiss => (
+                ModChange::ReportsOnly,
+                post_entry("dismissed the reports on"),
+            ),
             ModAction::Suspend(_) | ModAction::Unsuspend => {
                 let Some(name) = author.filter(|m| m.circle_id == id).map(|m| m.pseudonym) else {
                     return Ok(refused(
@@ -238,7 +248,9 @@ impl Circles<'_> {
                     ));
                 };
                 let (until, label) = match action {
-                    ModAction::Suspend(d) => (Some(now + d * 86_400), format!("suspended for {d} days")),
+                    ModAction::Suspend(d) => {
+                        (Some(now + d * 86_400), format!("suspended for {d} days"))
+                    }
                     _ => (None, "ended the suspension of".to_owned()),
                 };
                 (

@@ -154,6 +154,9 @@ pub async fn reply(
         }
         LearnReply::CheckIdentifiers(found) => (Vec::new(), found),
     };
-    let page = render(&state, &who, &slug, &title, &form.body, &errors, &found, None).await?;
+    let page = render(
+        &state, &who, &slug, &title, &form.body, &errors, &found, None,
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

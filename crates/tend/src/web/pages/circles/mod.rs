@@ -8,9 +8,12 @@
 //! person may not see answers with the same 404 as something that does not
 //! exist, so nothing leaks.
 
+mod invites;
 mod learn;
+mod live;
 mod meetings;
 mod moderation;
+mod reports;
 mod threads;
 
 use crate::web::extract::NoFields;
@@ -25,9 +28,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
-use crate::domain::circles::{self, CircleInput, InviteInput, Role};
+use crate::domain::circles::{self, CircleInput, Role};
+use crate::service::circles::{Access, Action, Identifier, JoinOutcome};
 use crate::service::{ServiceError, Unlocked};
-use crate::service::circles::{Access, Action, Identifier, InviteRow, JoinOutcome};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -48,8 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar/{token}", get(meetings::feed))
         .route("/circles/{id}", get(home))
         .route("/circles/{id}/leave", get(leave_form).post(leave))
-        .route("/circles/{id}/invites", get(invites).post(invite_create))
-        .route("/circles/{id}/invites/revoke", post(invite_revoke))
+        .route(
+            "/circles/{id}/invites",
+            get(invites::invites).post(invites::create),
+        )
+        .route("/circles/{id}/invites/revoke", post(invites::revoke))
         .route(
             "/circles/{id}/meetings",
             get(meetings::page).post(meetings::create),
@@ -61,7 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/{id}/threads", post(threads::create))
         .route("/circles/{id}/threads/{tid}", get(threads::show))
         .route("/circles/{id}/threads/{tid}/replies", post(threads::reply))
-        .route("/circles/{id}/threads/{tid}/events", get(threads::events))
+        .route("/circles/{id}/threads/{tid}/events", get(live::events))
         .route(
             "/circles/{id}/threads/{tid}/delete",
             post(threads::delete_own),
@@ -72,7 +78,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/circles/{id}/report",
-            get(threads::report_form).post(threads::report),
+            get(reports::form).post(reports::send),
         )
         .route(
             "/circles/{id}/moderation",
@@ -242,7 +248,7 @@ fn join_box(who: &Unlocked, code: &str, errors: &[Invalid]) -> Markup {
 #[derive(Debug, Default, Deserialize)]
 pub struct JoinForm {
     #[serde(default)]
-    code: String,
+    pub(crate) code: String,
 }
 
 async fn join_form(Person(who): Person) -> Markup {
@@ -309,7 +315,9 @@ async fn join(
         ),
         // The service draws again on a clash; reaching here means it gave up.
         JoinOutcome::PseudonymTaken => {
-            return Err(PageError::Internal("could not draw a free pseudonym".into()));
+            return Err(PageError::Internal(
+                "could not draw a free pseudonym".into(),
+            ));
         }
     })
 }
@@ -483,122 +491,4 @@ async fn leave(
 ) -> Result<Response, PageError> {
     state.services.circles().leave(&who, &id, now()).await?;
     Ok(Redirect::to("/circles").into_response())
-}
-
-fn invite_page(
-    who: &Unlocked,
-    a: &Access,
-    list: &[InviteRow],
-    input: &InviteInput,
-    errors: &[Invalid],
-    tz: &jiff::tz::TimeZone,
-) -> Markup {
-    let id = &a.circle.id;
-    let at = now();
-    html! {
-        h1 { "Invites for " (a.circle.name) }
-        (circle_nav(a))
-        p { "Share a code, or its link, with someone you'd like to join. Codes can expire, be limited in uses, and be withdrawn." }
-        (error_summary(errors))
-        form method="post" action={ "/circles/" (id) "/invites" } class="stack" novalidate {
-            (csrf(who))
-            div {
-                label for="days" { "Expires after (days)" span class="hint" { "Leave empty for no expiry." } }
-                input id="days" name="days" type="text" inputmode="numeric" value=(input.days)
-                    aria-invalid=[has_error(errors, "days").then_some("true")];
-                (field_error(errors, "days"))
-            }
-            div {
-                label for="uses" { "How many people can use it" span class="hint" { "Leave empty for no limit." } }
-                input id="uses" name="uses" type="text" inputmode="numeric" value=(input.uses)
-                    aria-invalid=[has_error(errors, "uses").then_some("true")];
-                (field_error(errors, "uses"))
-            }
-            div class="actions" { button type="submit" { "Make an invite" } }
-        }
-        @if !list.is_empty() {
-            h2 { "Invites" }
-            ul class="entries" {
-                @for i in list {
-                    li {
-                        strong class="invite-code" { (i.code) }
-                        br;
-                        // A real link, so "copy link address" gives the full
-                        // address to paste into a message.
-                        span class="muted" {
-                            "Link to share: "
-                            a class="feed-url" href={ "/circles/join/" (i.code) } { "/circles/join/" (i.code) }
-                        }
-                        br;
-                        span {
-                            @if i.revoked_at.is_some() { "Withdrawn" }
-                            @else if i.expires_at.is_some_and(|e| e <= at) { "Expired" }
-                            @else if i.max_uses.is_some_and(|m| i.uses >= m) { "Used up" }
-                            @else { "Active" }
-                            " · used " (i.uses) @if let Some(m) = i.max_uses { " of " (m) } " times"
-                            @if let Some(e) = i.expires_at { " · expires " (when(e, tz)) }
-                        }
-                        @if i.revoked_at.is_none() {
-                            form method="post" action={ "/circles/" (id) "/invites/revoke" } class="inline" {
-                                (csrf(who))
-                                input type="hidden" name="code" value=(i.code);
-                                " " button type="submit" class="link" aria-label={ "Withdraw invite " (i.code) } { "Withdraw" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-async fn invites(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    let (a, list) = state.services.circles().invites(&who, &id, now()).await?;
-    let tz = viewer_tz(&state, &who).await?;
-    Ok(layout::page(
-        "Invites",
-        Some(&who),
-        invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz),
-    ))
-}
-
-async fn invite_create(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    SignedForm { who, form }: SignedForm<InviteInput>,
-) -> Result<Response, PageError> {
-    let circles = state.services.circles();
-    match circles.create_invite(&who, &id, &form, now()).await {
-        Ok(_) => {}
-        Err(ServiceError::Invalid(errors)) => {
-            let (a, list) = circles.invites(&who, &id, now()).await?;
-            let tz = viewer_tz(&state, &who).await?;
-            let page = layout::page(
-                "Invites",
-                Some(&who),
-                invite_page(&who, &a, &list, &form, &errors, &tz),
-            );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
-}
-
-async fn invite_revoke(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    SignedForm { who, form }: SignedForm<JoinForm>,
-) -> Result<Response, PageError> {
-    let code = circles::normalise_code(&form.code);
-    state
-        .services
-        .circles()
-        .revoke_invite(&who, &id, &code, now())
-        .await?;
-    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
 }

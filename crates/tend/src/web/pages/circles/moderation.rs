@@ -10,7 +10,7 @@ use super::{circle_nav, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles;
 use crate::service::Unlocked;
-use crate::service::circles::{Access, LEARN, ModerationRequest, Moderated, Queue};
+use crate::service::circles::{Access, LEARN, Moderated, ModerationRequest, Queue};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary};

@@ -1,12 +1,9 @@
 //! Threads and replies inside a circle, live updates, and reports.
 
 use crate::web::extract::NoFields;
-use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,8 +13,7 @@ use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::Unlocked;
 use crate::service::circles::{
-    Access, Action, Identifier, Posted, ReplyOutcome, ReplyView, ReportOutcome, ThreadPage,
-    ThreadView,
+    Access, Action, Identifier, Posted, ReplyOutcome, ReplyView, ThreadPage, ThreadView,
 };
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
@@ -26,10 +22,6 @@ use crate::web::{AppState, now};
 
 /// The most replies a thread page shows at once; longer threads page on.
 const REPLY_PAGE: i64 = 200;
-
-/// Live viewers also notice new replies within `POLL` through the database
-/// (those in other processes, and any wake-up that was missed).
-const POLL: Duration = Duration::from_secs(2);
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
 /// `audience` names who would otherwise see the words ("the circle",
@@ -90,7 +82,7 @@ pub(crate) fn new_thread_form(
     }
 }
 
-fn author(name: Option<&str>) -> &str {
+pub(super) fn author(name: Option<&str>) -> &str {
     name.unwrap_or("a former member")
 }
 
@@ -426,73 +418,6 @@ pub async fn reply(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct EventsQuery {
-    #[serde(default)]
-    after: Option<i64>,
-}
-
-/// Server-sent events: each new visible reply as JSON, for `circles.js`.
-pub async fn events(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path((id, tid)): Path<(String, String)>,
-    Query(q): Query<EventsQuery>,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let Some(mut watch) = state
-        .services
-        .circles()
-        .watch(&who, &id, &tid, now())
-        .await?
-    else {
-        // 204 tells a browser's EventSource to stop asking.
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    };
-    let tz = viewer_tz(&state, &who).await?;
-    // A reconnecting browser says where it got to.
-    let mut cursor = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i64>().ok())
-        .or(q.after)
-        .unwrap_or(0);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
-    tokio::spawn(async move {
-        while let Some(rows) = watch.next(cursor, 50).await {
-            for r in rows {
-                cursor = r.seq;
-                if Status::parse(&r.status) != Status::Visible {
-                    continue;
-                }
-                let data = serde_json::json!({
-                    "id": r.id,
-                    "author": author(r.author_name.as_deref()),
-                    "when": when(r.created_at, &tz),
-                    "body": r.body,
-                    "mine": r.author_account.as_deref() == Some(watch.account()),
-                });
-                let ev = Event::default()
-                    .event("reply")
-                    .id(r.seq.to_string())
-                    .data(data.to_string());
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-            }
-            tokio::select! {
-                () = watch.wait() => {}
-                () = tokio::time::sleep(POLL) => {}
-                () = tx.closed() => return,
-            }
-        }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
-}
-
 pub async fn delete_own(
     State(state): State<AppState>,
     Path((id, tid)): Path<(String, String)>,
@@ -518,108 +443,4 @@ pub async fn delete_reply(
         .delete_reply(&who, &id, &rid, now())
         .await?;
     Ok(Redirect::to(&format!("/circles/{id}/threads/{thread}")).into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ReportQuery {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    id: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ReportForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    reason: String,
-}
-
-fn report_page(
-    who: &Unlocked,
-    a: &Access,
-    kind: &str,
-    id: &str,
-    excerpt: &str,
-    reason: &str,
-    errors: &[Invalid],
-) -> Markup {
-    let short: String = excerpt.chars().take(200).collect();
-    html! {
-        h1 { "Report this " (if kind == "thread" { "thread" } else { "reply" }) }
-        p { "Moderators of " (a.circle.name) " will see your report. The author won't see who sent it." }
-        blockquote { (short) @if excerpt.chars().count() > 200 { "…" } }
-        (error_summary(errors))
-        form method="post" action={ "/circles/" (a.circle.id) "/report" } class="stack" novalidate {
-            (csrf(who))
-            input type="hidden" name="kind" value=(kind);
-            input type="hidden" name="id" value=(id);
-            div {
-                label for="reason" { "What's the problem?" }
-                textarea id="reason" name="reason" rows="4" aria-invalid=[has_error(errors, "reason").then_some("true")] { (reason) }
-                (field_error(errors, "reason"))
-            }
-            div class="actions" { button type="submit" { "Send report" } a href={ "/circles/" (a.circle.id) } { "Cancel" } }
-        }
-    }
-}
-
-pub async fn report_form(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path(cid): Path<String>,
-    Query(q): Query<ReportQuery>,
-) -> Result<Markup, PageError> {
-    let (a, excerpt) = state
-        .services
-        .circles()
-        .report_target(&who, &cid, &q.kind, &q.id, now())
-        .await?;
-    Ok(layout::page(
-        "Report",
-        Some(&who),
-        report_page(&who, &a, &q.kind, &q.id, &excerpt, "", &[]),
-    ))
-}
-
-pub async fn report(
-    State(state): State<AppState>,
-    Path(cid): Path<String>,
-    SignedForm { who, form }: SignedForm<ReportForm>,
-) -> Result<Response, PageError> {
-    let outcome = state
-        .services
-        .circles()
-        .report(&who, &cid, &form.kind, &form.id, &form.reason, now(), || {
-            LIMITS.reports.check(&who.account_id)
-        })
-        .await?;
-    Ok(match outcome {
-        ReportOutcome::Sent(a) => layout::page(
-            "Report sent",
-            Some(&who),
-            html! {
-                h1 { "Thank you" }
-                (layout::notice("Your report was sent to the circle's moderators."))
-                p { a href={ "/circles/" (cid) } { "Back to " (a.circle.name) } }
-            },
-        )
-        .into_response(),
-        ReportOutcome::Invalid {
-            access,
-            excerpt,
-            errors,
-        } => {
-            let page = layout::page(
-                "Report",
-                Some(&who),
-                report_page(&who, &access, &form.kind, &form.id, &excerpt, &form.reason, &errors),
-            );
-            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-        }
-        ReportOutcome::SlowDown { secs, kept } => slow_down(&who, "sent a report", secs, &kept),
-    })
 }
