@@ -148,6 +148,10 @@ pub struct ThreadInput {
     pub title: String,
     #[serde(default)]
     pub body: String,
+    /// The author saw the note that their words might identify a patient
+    /// and chose to post them as they are.
+    #[serde(default)]
+    pub identifiers_ok: bool,
 }
 
 impl ThreadInput {

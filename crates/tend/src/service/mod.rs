@@ -3,12 +3,14 @@
 //! a parameter so they are testable.
 
 mod accounts;
+pub mod circles;
 mod limits;
 mod records;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
+pub use circles::Circles;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
 pub use records::{Entry, Kind, Overview, Records, Stored};
 

@@ -174,6 +174,32 @@ pub struct ModLogRow {
     pub created_at: i64,
 }
 
+/// What a moderation action changes, applied in the same transaction as its
+/// log line (see [`CommunityStore::moderate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModChange {
+    /// A new status for a thread or reply; never for a deleted one.
+    ThreadStatus {
+        id: String,
+        status: String,
+    },
+    ReplyStatus {
+        id: String,
+        status: String,
+    },
+    ThreadLocked {
+        id: String,
+        locked: bool,
+    },
+    /// `None` ends a suspension.
+    Suspension {
+        member_id: String,
+        until: Option<i64>,
+    },
+    /// Only the reports are resolved (dismissed).
+    ReportsOnly,
+}
+
 #[async_trait]
 pub trait CommunityStore: Send + Sync {
     async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool>;
@@ -199,7 +225,6 @@ pub trait CommunityStore: Send + Sync {
         account_id: &str,
         role: &str,
     ) -> StoreResult<bool>;
-    async fn suspend_member(&self, member_id: &str, until: Option<i64>) -> StoreResult<bool>;
     async fn leave_circle(&self, circle_id: &str, account_id: &str) -> StoreResult<bool>;
 
     async fn create_invite(&self, invite: &InviteRow) -> StoreResult<()>;
@@ -232,11 +257,6 @@ pub trait CommunityStore: Send + Sync {
         moderator: bool,
         limit: i64,
     ) -> StoreResult<Vec<ThreadView>>;
-    /// Moderation. A deleted thread stays deleted (false, nothing changes).
-    async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str)
-    -> StoreResult<bool>;
-    async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool)
-    -> StoreResult<bool>;
     /// The author deleted the thread: its words go, in the same statement.
     async fn delete_thread_text(&self, circle_id: &str, id: &str) -> StoreResult<bool>;
 
@@ -246,8 +266,6 @@ pub trait CommunityStore: Send + Sync {
     /// Replies after position `after`, oldest first.
     async fn replies(&self, thread_id: &str, after: i64, limit: i64)
     -> StoreResult<Vec<ReplyView>>;
-    /// Moderation. A deleted reply stays deleted (false, nothing changes).
-    async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool>;
     /// The author deleted the reply: its words go, in the same statement.
     async fn delete_reply_text(&self, circle_id: &str, id: &str) -> StoreResult<bool>;
     /// The newest `limit` replies this reader may see (visible ones, and the
@@ -261,13 +279,20 @@ pub trait CommunityStore: Send + Sync {
 
     async fn create_report(&self, r: &ReportRow) -> StoreResult<()>;
     async fn open_reports(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReportRow>>;
-    async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64)
-    -> StoreResult<u64>;
     /// Threads and replies waiting for a moderator, urgent first.
     async fn held_threads(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ThreadView>>;
     async fn held_replies(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ReplyView>>;
 
-    async fn log_action(&self, entry: &ModLogRow) -> StoreResult<()>;
+    /// One moderation action, all or nothing: the change itself, the open
+    /// reports on `entry.target_id`'s post resolved, and the log line. False
+    /// (and nothing written) when the change found nothing to change: a
+    /// deleted post stays deleted, a member who left cannot be suspended.
+    async fn moderate(
+        &self,
+        change: &ModChange,
+        reports_on: &str,
+        entry: &ModLogRow,
+    ) -> StoreResult<bool>;
     async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
 
     /// Replaces the account's calendar link (the old one stops working).
@@ -366,11 +391,6 @@ macro_rules! impl_community {
             async fn set_member_role(&self, circle_id: &str, account_id: &str, role: &str) -> StoreResult<bool> {
                 let d = sqlx::query("UPDATE memberships SET role = $3 WHERE circle_id = $1 AND account_id = $2")
                     .bind(circle_id).bind(account_id).bind(role).execute(&self.pool).await?;
-                Ok(d.rows_affected() == 1)
-            }
-            async fn suspend_member(&self, member_id: &str, until: Option<i64>) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE memberships SET suspended_until = $2 WHERE id = $1")
-                    .bind(member_id).bind(until).execute(&self.pool).await?;
                 Ok(d.rows_affected() == 1)
             }
             async fn leave_circle(&self, circle_id: &str, account_id: &str) -> StoreResult<bool> {
@@ -486,17 +506,6 @@ macro_rules! impl_community {
                      ORDER BY t.last_activity DESC, t.id LIMIT $4"))
                     .bind(circle_id).bind(viewer).bind(i64::from(moderator)).bind(limit).fetch_all(&self.pool).await?)
             }
-            async fn set_thread_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE threads SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
-                    .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
-                Ok(d.rows_affected() == 1)
-            }
-            async fn set_thread_locked(&self, circle_id: &str, id: &str, locked: bool) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE threads SET locked = $3 WHERE circle_id = $1 AND id = $2")
-                    .bind(circle_id).bind(id).bind(i64::from(locked)).execute(&self.pool).await?;
-                Ok(d.rows_affected() == 1)
-            }
-
             async fn delete_thread_text(&self, circle_id: &str, id: &str) -> StoreResult<bool> {
                 let d = sqlx::query("UPDATE threads SET status = 'deleted', urgent = 0, title = '', body = '' WHERE circle_id = $1 AND id = $2")
                     .bind(circle_id).bind(id).execute(&self.pool).await?;
@@ -524,12 +533,6 @@ macro_rules! impl_community {
                 Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"))
                     .bind(thread_id).bind(after).bind(limit).fetch_all(&self.pool).await?)
             }
-            async fn set_reply_status(&self, circle_id: &str, id: &str, status: &str) -> StoreResult<bool> {
-                let d = sqlx::query("UPDATE replies SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
-                    .bind(circle_id).bind(id).bind(status).execute(&self.pool).await?;
-                Ok(d.rows_affected() == 1)
-            }
-
             async fn delete_reply_text(&self, circle_id: &str, id: &str) -> StoreResult<bool> {
                 let d = sqlx::query("UPDATE replies SET status = 'deleted', urgent = 0, body = '' WHERE circle_id = $1 AND id = $2")
                     .bind(circle_id).bind(id).execute(&self.pool).await?;
@@ -555,11 +558,6 @@ macro_rules! impl_community {
                 Ok(sqlx::query_as("SELECT * FROM reports WHERE circle_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT $2")
                     .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
             }
-            async fn resolve_reports(&self, circle_id: &str, target_id: &str, now: i64) -> StoreResult<u64> {
-                let d = sqlx::query("UPDATE reports SET resolved_at = $3 WHERE circle_id = $1 AND target_id = $2 AND resolved_at IS NULL")
-                    .bind(circle_id).bind(target_id).bind(now).execute(&self.pool).await?;
-                Ok(d.rows_affected())
-            }
             async fn held_threads(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ThreadView>> {
                 Ok(sqlx::query_as(&format!("{THREAD_VIEW} WHERE t.circle_id = $1 AND t.status = 'held' ORDER BY t.urgent DESC, t.created_at LIMIT $2"))
                     .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
@@ -569,12 +567,36 @@ macro_rules! impl_community {
                     .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
             }
 
-            async fn log_action(&self, e: &ModLogRow) -> StoreResult<()> {
+            async fn moderate(&self, change: &ModChange, reports_on: &str, e: &ModLogRow) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let circle = e.circle_id.as_str();
+                let changed = match change {
+                    ModChange::ThreadStatus { id, status } => sqlx::query(
+                        "UPDATE threads SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
+                        .bind(circle).bind(id).bind(status).execute(&mut *tx).await?.rows_affected() == 1,
+                    ModChange::ReplyStatus { id, status } => sqlx::query(
+                        "UPDATE replies SET status = $3, urgent = 0 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
+                        .bind(circle).bind(id).bind(status).execute(&mut *tx).await?.rows_affected() == 1,
+                    ModChange::ThreadLocked { id, locked } => sqlx::query(
+                        "UPDATE threads SET locked = $3 WHERE circle_id = $1 AND id = $2 AND status <> 'deleted'")
+                        .bind(circle).bind(id).bind(i64::from(*locked)).execute(&mut *tx).await?.rows_affected() == 1,
+                    ModChange::Suspension { member_id, until } => sqlx::query(
+                        "UPDATE memberships SET suspended_until = $3 WHERE circle_id = $1 AND id = $2")
+                        .bind(circle).bind(member_id).bind(*until).execute(&mut *tx).await?.rows_affected() == 1,
+                    ModChange::ReportsOnly => true,
+                };
+                // Dropping the transaction undoes whatever was written.
+                if !changed {
+                    return Ok(false);
+                }
+                sqlx::query("UPDATE reports SET resolved_at = $3 WHERE circle_id = $1 AND target_id = $2 AND resolved_at IS NULL")
+                    .bind(circle).bind(reports_on).bind(e.created_at).execute(&mut *tx).await?;
                 sqlx::query("INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(&e.id).bind(&e.circle_id).bind(&e.actor).bind(&e.action).bind(&e.target_kind)
-                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&self.pool).await?;
-                Ok(())
+                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
             }
             async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
                 Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 ORDER BY created_at DESC, id LIMIT $2")

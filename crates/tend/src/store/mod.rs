@@ -18,7 +18,7 @@ use async_trait::async_trait;
 
 pub use community::{
     CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
-    ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
+    ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -1954,3 +1954,285 @@ async fn deleting_an_account_also_deletes_posts_in_circles_it_left_on_sqlite() {
 async fn deleting_an_account_also_deletes_posts_in_circles_it_left_on_postgres() {
     deleting_an_account_also_deletes_posts_in_circles_it_left(Backend::Postgres).await;
 }
+
+// ---- The circles service: one transaction per moderation action, the role
+// hierarchy, and the patient-identifier check on shared words.
+
+/// Makes every insert into the moderation log fail, as a full disk or a
+/// broken connection would between the change and its log line.
+async fn refuse_log_lines(app: &TestApp) {
+    match app.db.postgres_schema() {
+        Some((url, schema)) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(&format!(
+                "CREATE FUNCTION \"{schema}\".refuse_log() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'log refused'; END $$ LANGUAGE plpgsql"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(&format!(
+                "CREATE TRIGGER refuse_log BEFORE INSERT ON \"{schema}\".moderation_log \
+                 FOR EACH ROW EXECUTE FUNCTION \"{schema}\".refuse_log()"
+            ))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        None => {
+            let url = format!("sqlite://{}", app.db.sqlite_file().display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(
+                "CREATE TRIGGER refuse_log BEFORE INSERT ON moderation_log \
+                 BEGIN SELECT RAISE(ABORT, 'log refused'); END",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+async fn a_moderation_action_is_never_left_without_its_log_line(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, r) = (&w.a, &w.thread, &w.reply);
+    let (m, fac) = (&w.people["member"], &w.people["facilitator"]);
+    // The member reports the moderator's reply; the facilitator acts on it.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/report"),
+            &[("kind", "reply"), ("id", r), ("reason", "Unkind")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    refuse_log_lines(&app).await;
+    let res = moderate(&app, fac, a, "reply", r, "hide").await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    // Nothing happened: the reply is still visible, the report still open,
+    // and the log (which could not be written) has nothing to miss.
+    let store = &app.db.store;
+    assert_eq!(store.reply(a, r).await.unwrap().unwrap().status, "visible");
+    let open = store.open_reports(a, 10).await.unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(store.moderation_log(a, 10).await.unwrap().is_empty());
+    // A suspension is rolled back the same way.
+    let res = fac
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "thread"),
+                ("target_id", t),
+                ("action", "suspend"),
+                ("reason", "Cooling off"),
+                ("days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let member = store.membership(a, &m.account).await.unwrap().unwrap();
+    assert_eq!(member.suspended_until, None);
+}
+
+#[tokio::test]
+async fn a_moderation_action_is_never_left_without_its_log_line_on_sqlite() {
+    a_moderation_action_is_never_left_without_its_log_line(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_moderation_action_is_never_left_without_its_log_line_on_postgres() {
+    a_moderation_action_is_never_left_without_its_log_line(Backend::Postgres).await;
+}
+
+async fn suspend(
+    app: &TestApp,
+    who: &Person,
+    circle: &str,
+    kind: &str,
+    id: &str,
+    action: &str,
+) -> reqwest::Response {
+    who.post(
+        app,
+        &format!("/circles/{circle}/moderation"),
+        &[
+            ("target_kind", kind),
+            ("target_id", id),
+            ("action", action),
+            ("reason", "A break"),
+            ("days", "3"),
+        ],
+    )
+    .await
+}
+
+async fn moderators_act_on_members_not_on_the_facilitator_or_themselves(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, own_reply) = (&w.a, &w.reply);
+    let (fac, modr, m) = (
+        &w.people["facilitator"],
+        &w.people["moderator"],
+        &w.people["member"],
+    );
+    let store = &app.db.store;
+    let paused = |account: String| async move {
+        store
+            .membership(a, &account)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended_until
+    };
+    let fac_thread = post_thread(&app, fac, a, "Welcome", "Say hello when you're ready.").await;
+    let res = suspend(&app, modr, a, "thread", &fac_thread, "suspend").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("circle's facilitator"));
+    assert_eq!(paused(fac.account.clone()).await, None);
+    // Nor themselves, through their own reply.
+    let res = suspend(&app, modr, a, "reply", own_reply, "suspend").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(paused(modr.account.clone()).await, None);
+    assert!(store.moderation_log(a, 10).await.unwrap().is_empty());
+    // A member is theirs to pause; the facilitator may pause the moderator.
+    let res = suspend(&app, modr, a, "thread", &w.thread, "suspend").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(paused(m.account.clone()).await.is_some());
+    let res = suspend(&app, fac, a, "reply", own_reply, "suspend").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(paused(modr.account.clone()).await.is_some());
+}
+
+#[tokio::test]
+async fn moderators_act_on_members_not_on_the_facilitator_or_themselves_on_sqlite() {
+    moderators_act_on_members_not_on_the_facilitator_or_themselves(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn moderators_act_on_members_not_on_the_facilitator_or_themselves_on_postgres() {
+    moderators_act_on_members_not_on_the_facilitator_or_themselves(Backend::Postgres).await;
+}
+
+async fn nobody_lifts_their_own_suspension(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, own_reply) = (&w.a, &w.thread, &w.reply);
+    let (fac, modr) = (&w.people["facilitator"], &w.people["moderator"]);
+    let store = &app.db.store;
+    // The facilitator pauses the moderator, through the moderator's reply.
+    let res = suspend(&app, fac, a, "reply", own_reply, "suspend").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let paused = || async {
+        store
+            .membership(a, &modr.account)
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended_until
+    };
+    assert!(paused().await.is_some());
+    // The moderator cannot end it themselves.
+    let res = suspend(&app, modr, a, "reply", own_reply, "unsuspend").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("can't end your own suspension")
+    );
+    assert!(paused().await.is_some());
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", "Back again")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The facilitator can.
+    let res = suspend(&app, fac, a, "reply", own_reply, "unsuspend").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(paused().await.is_none());
+}
+
+#[tokio::test]
+async fn nobody_lifts_their_own_suspension_on_sqlite() {
+    nobody_lifts_their_own_suspension(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn nobody_lifts_their_own_suspension_on_postgres() {
+    nobody_lifts_their_own_suspension(Backend::Postgres).await;
+}
+
+async fn words_that_might_identify_a_patient_get_a_second_look(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t, m) = (&w.a, &w.thread, &w.people["member"]);
+    let words = "I messed up Mrs Okafor's meds in bed 12 today.";
+    let before = app.db.store.replies(t, 0, 100).await.unwrap().len();
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", words)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This might identify a patient"), "{page}");
+    assert!(page.contains("Mrs Okafor"), "the words are named: {page}");
+    assert!(page.contains("name=\"identifiers_ok\""), "{page}");
+    assert!(page.contains("Send as it is"));
+    // Nothing was shared yet.
+    assert_eq!(app.db.store.replies(t, 0, 100).await.unwrap().len(), before);
+    // The author decides: as it is.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads/{t}/replies"),
+            &[("body", words), ("identifiers_ok", "true")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // New threads get the same note, with the title checked too.
+    let res = m
+        .post(
+            &app,
+            &format!("/circles/{a}/threads"),
+            &[("title", "Mrs Okafor in bed 12"), ("body", "A hard shift.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This might identify a patient"), "{page}");
+    assert!(page.contains("Post as it is"));
+    // And Learn replies.
+    let res = m
+        .post(&app, "/learn/seek-support/replies", &[("body", words)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This might identify a patient"), "{page}");
+    assert!(page.contains("Send as it is"));
+}
+
+#[tokio::test]
+async fn words_that_might_identify_a_patient_get_a_second_look_on_sqlite() {
+    words_that_might_identify_a_patient_get_a_second_look(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn words_that_might_identify_a_patient_get_a_second_look_on_postgres() {
+    words_that_might_identify_a_patient_get_a_second_look(Backend::Postgres).await;
+}

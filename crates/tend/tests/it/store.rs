@@ -1,6 +1,9 @@
 //! The storage conformance story: the same assertions on SQLite and PostgreSQL.
 
-use tend::store::{AccountRow, RecordFilter, RecordRow, SessionRow, Store, StoreError};
+use tend::store::{
+    AccountRow, CircleRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModChange, ModLogRow,
+    RecordFilter, RecordRow, ReplyRow, ReportRow, SessionRow, Store, StoreError, ThreadRow,
+};
 
 use crate::helpers::{Backend, TestDb};
 
@@ -228,6 +231,348 @@ async fn delete_account_removes_everything(s: &dyn Store) {
     assert!(!s.delete_account("a1").await.unwrap());
 }
 
+fn member(id: &str, circle: &str, account: &str, role: &str, name: &str) -> MembershipRow {
+    MembershipRow {
+        id: id.into(),
+        circle_id: circle.into(),
+        account_id: account.into(),
+        role: role.into(),
+        pseudonym: name.into(),
+        joined_at: 10,
+        suspended_until: None,
+    }
+}
+
+fn thread(id: &str, author: &str, title: &str) -> ThreadRow {
+    ThreadRow {
+        id: id.into(),
+        circle_id: "c1".into(),
+        author_id: author.into(),
+        title: title.into(),
+        body: "Words".into(),
+        status: "visible".into(),
+        urgent: 0,
+        locked: 0,
+        reply_count: 0,
+        created_at: 100,
+        last_activity: 100,
+    }
+}
+
+fn log_line(id: &str, action: &str, target: &str) -> ModLogRow {
+    ModLogRow {
+        id: id.into(),
+        circle_id: "c1".into(),
+        actor: "Calm Heron (moderator)".into(),
+        action: action.into(),
+        target_kind: "thread".into(),
+        target_id: target.into(),
+        reason: "Checked".into(),
+        created_at: 500,
+    }
+}
+
+/// Circles, invites, threads, replies, reports and moderation: the shared
+/// (not encrypted) half of the store.
+async fn community(s: &dyn Store) {
+    for (id, h) in [("a1", "sam"), ("a2", "kim"), ("a3", "lee")] {
+        s.create_account(&account(id, h)).await.unwrap();
+    }
+    let circle = CircleRow {
+        id: "c1".into(),
+        name: "Night shift".into(),
+        description: String::new(),
+        guidelines: "Be kind.".into(),
+        created_at: 1,
+    };
+    s.create_circle(
+        &circle,
+        &member("m1", "c1", "a1", "facilitator", "Calm Heron"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.circle("c1").await.unwrap(), Some(circle));
+    assert!(!s.has_server_role("a1", "admin").await.unwrap());
+    s.grant_server_role("a1", "admin").await.unwrap();
+    s.grant_server_role("a1", "admin").await.unwrap();
+    assert!(s.has_server_role("a1", "admin").await.unwrap());
+    assert!(s.revoke_server_role("a1", "admin").await.unwrap());
+    assert!(!s.revoke_server_role("a1", "admin").await.unwrap());
+
+    // Invites: one use left, then used up; the same person twice is one member.
+    s.create_invite(&InviteRow {
+        code: "ABCD".into(),
+        circle_id: "c1".into(),
+        created_at: 1,
+        expires_at: Some(1_000),
+        max_uses: Some(1),
+        uses: 0,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    let kim = member("m2", "", "a2", "member", "Quiet Fox");
+    assert_eq!(
+        s.join_with_invite("ABCD", &kim, 50).await.unwrap(),
+        (JoinOutcome::Joined, Some("c1".into()))
+    );
+    assert_eq!(
+        s.join_with_invite("ABCD", &kim, 50).await.unwrap().0,
+        JoinOutcome::AlreadyMember
+    );
+    let lee = member("m3", "", "a3", "member", "Quiet Fox");
+    assert_eq!(
+        s.join_with_invite("ABCD", &lee, 50).await.unwrap().0,
+        JoinOutcome::UsedUp
+    );
+    assert_eq!(
+        s.join_with_invite("NOPE", &lee, 50).await.unwrap().0,
+        JoinOutcome::Unknown
+    );
+    s.create_invite(&InviteRow {
+        code: "EFGH".into(),
+        circle_id: "c1".into(),
+        created_at: 1,
+        expires_at: None,
+        max_uses: None,
+        uses: 0,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    // A clashing pseudonym undoes the use, so a retry can still get in.
+    assert_eq!(
+        s.join_with_invite("EFGH", &lee, 50).await.unwrap().0,
+        JoinOutcome::PseudonymTaken
+    );
+    let lee = member("m3", "", "a3", "member", "Bright Owl");
+    assert_eq!(
+        s.join_with_invite("EFGH", &lee, 50).await.unwrap().0,
+        JoinOutcome::Joined
+    );
+    assert!(s.revoke_invite("c1", "EFGH", 60).await.unwrap());
+    assert_eq!(
+        s.join_with_invite("EFGH", &member("m4", "", "a1", "member", "X"), 70)
+            .await
+            .unwrap()
+            .0,
+        JoinOutcome::AlreadyMember
+    );
+    let codes: Vec<(String, i64)> = s
+        .invites("c1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.code, i.uses))
+        .collect();
+    assert!(codes.contains(&("EFGH".into(), 1)) && codes.contains(&("ABCD".into(), 1)));
+    assert!(s.set_member_role("c1", "a3", "moderator").await.unwrap());
+    let mine = s.circles_of("a3").await.unwrap();
+    assert_eq!(
+        (
+            mine.len(),
+            mine[0].role.as_str(),
+            mine[0].pseudonym.as_str()
+        ),
+        (1, "moderator", "Bright Owl")
+    );
+
+    s.create_meeting(&MeetingRow {
+        id: "g1".into(),
+        circle_id: "c1".into(),
+        title: "Tea".into(),
+        starts_local: "2030-01-07T19:00".into(),
+        time_zone: "Europe/London".into(),
+        weekly: 1,
+        duration_minutes: 60,
+        video_link: String::new(),
+        note: String::new(),
+        created_at: 1,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.meetings_for_account("a2").await.unwrap()[0].circle_name,
+        "Night shift"
+    );
+    assert!(s.delete_meeting("c1", "g1").await.unwrap());
+    assert!(s.meetings("c1").await.unwrap().is_empty());
+
+    // Threads and replies, with their authors as the circle sees them.
+    s.create_thread(&thread("t1", "m2", "Rough week"))
+        .await
+        .unwrap();
+    let mut held = thread("t2", "m2", "Heavy night");
+    held.status = "held".into();
+    held.urgent = 1;
+    s.create_thread(&held).await.unwrap();
+    let seen: Vec<String> = s
+        .threads("c1", "m3", false, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(
+        seen,
+        ["t1"],
+        "a held thread is for its author and moderators"
+    );
+    assert_eq!(s.threads("c1", "m2", false, 10).await.unwrap().len(), 2);
+    assert_eq!(s.held_threads("c1", 10).await.unwrap()[0].id, "t2");
+    let seq = s
+        .create_reply(&ReplyRow {
+            id: "r1".into(),
+            thread_id: "t1".into(),
+            circle_id: "c1".into(),
+            author_id: "m3".into(),
+            body: "Same here".into(),
+            status: "visible".into(),
+            urgent: 0,
+            created_at: 200,
+        })
+        .await
+        .unwrap();
+    let t = s.thread("c1", "t1").await.unwrap().unwrap();
+    assert_eq!(
+        (t.reply_count, t.last_activity, t.author_name.as_deref()),
+        (1, 200, Some("Quiet Fox"))
+    );
+    let replies = s.replies("t1", 0, 10).await.unwrap();
+    assert_eq!(
+        (replies[0].seq, replies[0].author_account.as_deref()),
+        (seq, Some("a3"))
+    );
+    assert!(s.replies("t1", seq, 10).await.unwrap().is_empty());
+    assert!(
+        s.thread("other", "t1").await.unwrap().is_none(),
+        "threads stay in their circle"
+    );
+
+    // Moderation: the change, the reports and the log line together.
+    s.create_report(&ReportRow {
+        id: "p1".into(),
+        circle_id: "c1".into(),
+        target_kind: "thread".into(),
+        target_id: "t1".into(),
+        reporter_id: "m3".into(),
+        reason: "Unkind".into(),
+        created_at: 300,
+        resolved_at: None,
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.open_reports("c1", 10).await.unwrap().len(), 1);
+    let hide = ModChange::ThreadStatus {
+        id: "t1".into(),
+        status: "hidden".into(),
+    };
+    assert!(
+        s.moderate(&hide, "t1", &log_line("l1", "hid", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.thread("c1", "t1").await.unwrap().unwrap().status,
+        "hidden"
+    );
+    assert!(s.open_reports("c1", 10).await.unwrap().is_empty());
+    let lock = ModChange::ThreadLocked {
+        id: "t1".into(),
+        locked: true,
+    };
+    assert!(
+        s.moderate(&lock, "t1", &log_line("l2", "locked", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.thread("c1", "t1").await.unwrap().unwrap().locked, 1);
+    let pause = ModChange::Suspension {
+        member_id: "m2".into(),
+        until: Some(9_999),
+    };
+    assert!(
+        s.moderate(&pause, "t1", &log_line("l3", "suspended", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.membership("c1", "a2")
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended_until,
+        Some(9_999)
+    );
+    // What its author deleted stays deleted, and nothing is logged for it.
+    assert!(s.delete_thread_text("c1", "t1").await.unwrap());
+    let t = s.thread("c1", "t1").await.unwrap().unwrap();
+    assert_eq!(
+        (t.status.as_str(), t.title.as_str(), t.body.as_str()),
+        ("deleted", "", "")
+    );
+    let restore = ModChange::ThreadStatus {
+        id: "t1".into(),
+        status: "visible".into(),
+    };
+    assert!(
+        !s.moderate(&restore, "t1", &log_line("l4", "approved", "t1"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.thread("c1", "t1").await.unwrap().unwrap().status,
+        "deleted"
+    );
+    // A member of another circle (or nobody) cannot be suspended from here.
+    let nobody = ModChange::Suspension {
+        member_id: "m9".into(),
+        until: None,
+    };
+    assert!(
+        !s.moderate(&nobody, "t1", &log_line("l5", "ended", "t1"))
+            .await
+            .unwrap()
+    );
+    let log: Vec<String> = s
+        .moderation_log("c1", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert!(!log.contains(&"l4".to_owned()) && !log.contains(&"l5".to_owned()));
+    // A duplicate log id fails the whole action: the change is undone.
+    let approve = ModChange::ThreadStatus {
+        id: "t2".into(),
+        status: "visible".into(),
+    };
+    assert!(
+        s.moderate(&approve, "t2", &log_line("l1", "approved", "t2"))
+            .await
+            .is_err()
+    );
+    assert_eq!(s.thread("c1", "t2").await.unwrap().unwrap().status, "held");
+
+    // Leaving keeps the words, shown without a name.
+    assert!(s.leave_circle("c1", "a3").await.unwrap());
+    assert!(!s.leave_circle("c1", "a3").await.unwrap());
+    let r = s.reply("c1", "r1").await.unwrap().unwrap();
+    assert_eq!((r.body.as_str(), r.author_name), ("Same here", None));
+
+    // The calendar link: one per account, replaced by a new one.
+    s.set_calendar_feed("a2", "hash1", 1).await.unwrap();
+    s.set_calendar_feed("a2", "hash2", 2).await.unwrap();
+    assert_eq!(s.calendar_feed_account("hash1").await.unwrap(), None);
+    assert_eq!(
+        s.calendar_feed_account("hash2").await.unwrap().as_deref(),
+        Some("a2")
+    );
+    assert!(s.delete_calendar_feed("a2").await.unwrap());
+    assert!(!s.has_calendar_feed("a2").await.unwrap());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -254,7 +599,8 @@ macro_rules! conformance {
 conformance!(
     accounts_and_sessions,
     records,
-    delete_account_removes_everything
+    delete_account_removes_everything,
+    community
 );
 
 #[tokio::test]

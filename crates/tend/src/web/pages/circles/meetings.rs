@@ -5,13 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use sha2::{Digest, Sha256};
 
-use super::{Access, access, circle_nav, internal, new_id, viewer_tz};
+use super::{circle_nav, viewer_tz};
 use crate::domain::Invalid;
 use crate::domain::circles::{MeetingInput, Schedule};
-use crate::service::Unlocked;
-use crate::store::{FeedMeetingRow, MeetingRow};
+use crate::service::circles::{Access, Action, FeedMeetingRow, MeetingRow};
+use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm, random_token};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -129,12 +128,12 @@ async fn render(
     state: &AppState,
     who: &Unlocked,
     a: &Access,
+    list: &[MeetingRow],
     input: &MeetingInput,
     errors: &[Invalid],
 ) -> Result<Markup, PageError> {
     let cid = &a.circle.id;
     let tz = viewer_tz(state, who).await?;
-    let list = state.services.store.meetings(cid).await.map_err(internal)?;
     let zone_name = tz.iana_name().unwrap_or("UTC").to_owned();
     Ok(layout::page(
         "Meetings",
@@ -146,7 +145,7 @@ async fn render(
                 a href="/account" { "Change it in your account" } "." }
             @if list.is_empty() { p { "No meetings are scheduled yet." } }
             ul class="entries meetings" {
-                @for m in &list {
+                @for m in list {
                     @let times = local_times(m, &tz, 3);
                     li {
                         h2 { (m.title) }
@@ -158,7 +157,7 @@ async fn render(
                         }
                         @if !m.video_link.is_empty() { p { "Video call: " code { (m.video_link) } } }
                         @if !m.note.is_empty() { (layout::paragraphs(&m.note)) }
-                        @if a.facilitates() {
+                        @if a.may(Action::Schedule) {
                             form method="post" action={ "/circles/" (cid) "/meetings/" (m.id) "/delete" } class="inline" {
                                 (csrf(who))
                                 button type="submit" class="link" { "Cancel this meeting" }
@@ -168,7 +167,7 @@ async fn render(
                 }
             }
             p { a href="/circles/calendar" { "Add your circles' meetings to your calendar app" } }
-            @if a.facilitates() { (meeting_form(who, cid, input, errors)) }
+            @if a.may(Action::Schedule) { (meeting_form(who, cid, input, errors)) }
         },
     ))
 }
@@ -178,10 +177,7 @@ pub async fn page(
     Person(who): Person,
     Path(cid): Path<String>,
 ) -> Result<Markup, PageError> {
-    if cid == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &cid).await?;
+    let (a, list) = state.services.circles().meetings(&who, &cid, now()).await?;
     let input = MeetingInput {
         time_zone: viewer_tz(&state, &who)
             .await?
@@ -192,7 +188,7 @@ pub async fn page(
         repeat: "weekly".into(),
         ..MeetingInput::default()
     };
-    render(&state, &who, &a, &input, &[]).await
+    render(&state, &who, &a, &list, &input, &[]).await
 }
 
 pub async fn create(
@@ -200,39 +196,16 @@ pub async fn create(
     Path(cid): Path<String>,
     SignedForm { who, form }: SignedForm<MeetingInput>,
 ) -> Result<Response, PageError> {
-    if cid == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &cid).await?;
-    if !a.facilitates() {
-        return Err(PageError::NotFound);
-    }
-    let d = match form.validate() {
-        Ok(d) => d,
-        Err(errors) => {
-            let page = render(&state, &who, &a, &form, &errors).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let circles = state.services.circles();
+    match circles.schedule(&who, &cid, &form, now()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let (a, list) = circles.meetings(&who, &cid, now()).await?;
+            let page = render(&state, &who, &a, &list, &form, &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-    };
-    let m = MeetingRow {
-        id: new_id(),
-        circle_id: cid.clone(),
-        title: d.title,
-        starts_local: d.start.strftime("%Y-%m-%dT%H:%M").to_string(),
-        time_zone: d.time_zone,
-        weekly: i64::from(d.weekly),
-        duration_minutes: d.duration_minutes,
-        video_link: d.link,
-        note: d.note,
-        created_at: now(),
-    };
-    state
-        .services
-        .store
-        .create_meeting(&m)
-        .await
-        .map_err(internal)?;
-    Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn delete(
@@ -240,25 +213,12 @@ pub async fn delete(
     Path((cid, mid)): Path<(String, String)>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    if !a.facilitates()
-        || !state
-            .services
-            .store
-            .delete_meeting(&cid, &mid)
-            .await
-            .map_err(internal)?
-    {
-        return Err(PageError::NotFound);
-    }
+    state
+        .services
+        .circles()
+        .cancel_meeting(&who, &cid, &mid, now())
+        .await?;
     Ok(Redirect::to(&format!("/circles/{cid}/meetings")).into_response())
-}
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn calendar_body(who: &Unlocked, has: bool, fresh: Option<&str>) -> Markup {
@@ -291,12 +251,7 @@ pub async fn calendar_page(
     State(state): State<AppState>,
     Person(who): Person,
 ) -> Result<Markup, PageError> {
-    let has = state
-        .services
-        .store
-        .has_calendar_feed(&who.account_id)
-        .await
-        .map_err(internal)?;
+    let has = state.services.circles().has_calendar_link(&who).await?;
     Ok(layout::page(
         "Calendar link",
         Some(&who),
@@ -312,10 +267,9 @@ pub async fn calendar_new(
     let token = random_token();
     state
         .services
-        .store
-        .set_calendar_feed(&who.account_id, &token_hash(&token), now())
-        .await
-        .map_err(internal)?;
+        .circles()
+        .set_calendar_link(&who, &token, now())
+        .await?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -338,12 +292,7 @@ pub async fn calendar_revoke(
     State(state): State<AppState>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    state
-        .services
-        .store
-        .delete_calendar_feed(&who.account_id)
-        .await
-        .map_err(internal)?;
+    state.services.circles().end_calendar_link(&who).await?;
     Ok(Redirect::to("/circles/calendar").into_response())
 }
 
@@ -433,18 +382,7 @@ pub async fn feed(
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let token = token.strip_suffix(".ics").unwrap_or(&token);
-    let store = &state.services.store;
-    let Some(account) = store
-        .calendar_feed_account(&token_hash(token))
-        .await
-        .map_err(internal)?
-    else {
-        return Err(PageError::NotFound);
-    };
-    let meetings = store
-        .meetings_for_account(&account)
-        .await
-        .map_err(internal)?;
+    let meetings = state.services.circles().calendar(token).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         ics(&meetings, jiff::Timestamp::now()),

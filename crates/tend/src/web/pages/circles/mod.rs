@@ -3,12 +3,17 @@
 //! every member's own time zone with a calendar feed, and the moderated
 //! discussions under Learn articles.
 //!
-//! Authorisation rule for every route: anything a person may not see answers
-//! with the same 404 as something that does not exist, so nothing leaks.
+//! Each handler parses its input, makes one call to `service::circles` (which
+//! asks the access policy and talks to the store), and renders. Anything a
+//! person may not see answers with the same 404 as something that does not
+//! exist, so nothing leaks.
 
+mod invites;
 mod learn;
+mod live;
 mod meetings;
 mod moderation;
+mod reports;
 mod threads;
 
 use crate::web::extract::NoFields;
@@ -20,22 +25,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use rand::RngCore;
 use serde::Deserialize;
 
 use crate::domain::Invalid;
-use crate::domain::circles::{
-    self, CircleInput, InviteInput, Role, SERVER_ADMIN, SERVER_FACILITATOR,
-};
-use crate::service::Unlocked;
-use crate::store::{CircleRow, InviteRow, JoinOutcome, MembershipRow};
+use crate::domain::circles::{self, CircleInput, Role};
+use crate::service::circles::{Access, Action, Identifier, JoinOutcome};
+use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, RateLimiter, now};
-
-/// The built-in circle that holds the Learn discussions.
-pub(crate) const LEARN: &str = "learn";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,8 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar/{token}", get(meetings::feed))
         .route("/circles/{id}", get(home))
         .route("/circles/{id}/leave", get(leave_form).post(leave))
-        .route("/circles/{id}/invites", get(invites).post(invite_create))
-        .route("/circles/{id}/invites/revoke", post(invite_revoke))
+        .route(
+            "/circles/{id}/invites",
+            get(invites::invites).post(invites::create),
+        )
+        .route("/circles/{id}/invites/revoke", post(invites::revoke))
         .route(
             "/circles/{id}/meetings",
             get(meetings::page).post(meetings::create),
@@ -65,7 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/{id}/threads", post(threads::create))
         .route("/circles/{id}/threads/{tid}", get(threads::show))
         .route("/circles/{id}/threads/{tid}/replies", post(threads::reply))
-        .route("/circles/{id}/threads/{tid}/events", get(threads::events))
+        .route("/circles/{id}/threads/{tid}/events", get(live::events))
         .route(
             "/circles/{id}/threads/{tid}/delete",
             post(threads::delete_own),
@@ -76,7 +78,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/circles/{id}/report",
-            get(threads::report_form).post(threads::report),
+            get(reports::form).post(reports::send),
         )
         .route(
             "/circles/{id}/moderation",
@@ -126,85 +128,24 @@ pub(crate) fn slow_down(who: &Unlocked, what: &str, secs: u64, kept: &str) -> Re
     res
 }
 
-/// What one person may do in one circle.
-pub(crate) struct Access {
-    pub circle: CircleRow,
-    pub me: Option<MembershipRow>,
-    pub admin: bool,
-}
-
-impl Access {
-    pub fn role(&self) -> Option<Role> {
-        self.me.as_ref().and_then(|m| Role::parse(&m.role))
-    }
-    pub fn facilitates(&self) -> bool {
-        self.admin || self.role() == Some(Role::Facilitator)
-    }
-    /// Facilitators moderate too: a new circle has no moderator until a
-    /// server admin names one, and a post held for risk language must reach
-    /// someone at once.
-    pub fn moderates(&self) -> bool {
-        self.admin || matches!(self.role(), Some(Role::Moderator | Role::Facilitator))
-    }
-    pub fn reads_log(&self) -> bool {
-        self.facilitates() || self.moderates()
-    }
-    /// The suspension end, if this member may not post right now.
-    pub fn suspended_until(&self, at: i64) -> Option<i64> {
-        self.me
-            .as_ref()
-            .and_then(|m| m.suspended_until)
-            .filter(|u| *u > at)
-    }
-    pub fn member_id(&self) -> &str {
-        self.me.as_ref().map_or("", |m| m.id.as_str())
-    }
-    /// The name an action is logged under.
-    pub fn actor(&self) -> String {
-        match &self.me {
-            Some(m) => format!("{} ({})", m.pseudonym, m.role),
-            None => "a server admin".into(),
+/// A gentle note, before words are shared, that they might identify a
+/// patient; the form below it can send them as they are.
+pub(crate) fn identifiers_note(found: &[Identifier]) -> Markup {
+    html! {
+        @if !found.is_empty() {
+            div class="phi-notice" role="note" aria-labelledby="phi-h" {
+                h2 id="phi-h" { "This might identify a patient" }
+                p { "Members of the circle will read this. It's kinder to your patients, "
+                    "and safer for you, to leave out details that could point to a person." }
+                ul {
+                    @for w in found {
+                        li { "“" (w.words) "”: " (w.why) }
+                    }
+                }
+                p { "Change the words below, or send them as they are." }
+            }
         }
     }
-}
-
-/// Loads a circle for a signed-in person. Members and server admins get in;
-/// everyone else, and every unknown id, gets the same 404. The Learn circle is
-/// reachable here only by its moderators (for the queue and the log).
-pub(crate) async fn access(
-    state: &AppState,
-    who: &Unlocked,
-    id: &str,
-) -> Result<Access, PageError> {
-    let store = &state.services.store;
-    let Some(circle) = store.circle(id).await.map_err(internal)? else {
-        return Err(PageError::NotFound);
-    };
-    let me = store
-        .membership(id, &who.account_id)
-        .await
-        .map_err(internal)?;
-    let admin = store
-        .has_server_role(&who.account_id, SERVER_ADMIN)
-        .await
-        .map_err(internal)?;
-    if me.is_none() && !admin {
-        return Err(PageError::NotFound);
-    }
-    Ok(Access { circle, me, admin })
-}
-
-pub(crate) fn internal(e: crate::store::StoreError) -> PageError {
-    PageError::Internal(e.to_string())
-}
-
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-pub(crate) fn random_pseudonym() -> String {
-    let mut r = rand::rngs::OsRng;
-    circles::pseudonym(r.next_u32(), r.next_u32(), r.next_u32())
 }
 
 /// Date and time for a person, in their zone.
@@ -230,13 +171,13 @@ pub(crate) fn circle_nav(a: &Access) -> Markup {
     let id = &a.circle.id;
     html! {
         nav class="circle-nav" aria-label="Circle" {
-            @if id != LEARN {
+            @if a.may(Action::Read) {
                 a href={ "/circles/" (id) } { "Threads" }
                 a href={ "/circles/" (id) "/meetings" } { "Meetings" }
             }
-            @if a.facilitates() && id != LEARN { a href={ "/circles/" (id) "/invites" } { "Invites" } }
-            @if a.moderates() { a href={ "/circles/" (id) "/moderation" } { "Moderation" } }
-            @if a.reads_log() { a href={ "/circles/" (id) "/log" } { "Moderation log" } }
+            @if a.may(Action::Invite) { a href={ "/circles/" (id) "/invites" } { "Invites" } }
+            @if a.may(Action::Moderate) { a href={ "/circles/" (id) "/moderation" } { "Moderation" } }
+            @if a.may(Action::ReadLog) { a href={ "/circles/" (id) "/log" } { "Moderation log" } }
         }
     }
 }
@@ -251,24 +192,10 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-async fn may_create(state: &AppState, who: &Unlocked) -> Result<bool, PageError> {
-    let s = &state.services.store;
-    Ok(s.has_server_role(&who.account_id, SERVER_ADMIN)
-        .await
-        .map_err(internal)?
-        || s.has_server_role(&who.account_id, SERVER_FACILITATOR)
-            .await
-            .map_err(internal)?)
-}
-
 async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
-    let mine = state
-        .services
-        .store
-        .circles_of(&who.account_id)
-        .await
-        .map_err(internal)?;
-    let creator = may_create(&state, &who).await?;
+    let mine = state.services.circles().mine(&who).await?;
+    let creator = mine.may_create;
+    let mine = mine.circles;
     Ok(layout::page(
         "Circles",
         Some(&who),
@@ -321,7 +248,7 @@ fn join_box(who: &Unlocked, code: &str, errors: &[Invalid]) -> Markup {
 #[derive(Debug, Default, Deserialize)]
 pub struct JoinForm {
     #[serde(default)]
-    code: String,
+    pub(crate) code: String,
 }
 
 async fn join_form(Person(who): Person) -> Markup {
@@ -368,46 +295,31 @@ async fn join(
     if code.is_empty() {
         return Ok(problem("Enter the invite code you were given."));
     }
-    // A pseudonym can clash with one already in the circle; draw again.
-    for _ in 0..5 {
-        let m = MembershipRow {
-            id: new_id(),
-            circle_id: String::new(),
-            account_id: who.account_id.clone(),
-            role: Role::Member.as_str().into(),
-            pseudonym: random_pseudonym(),
-            joined_at: now(),
-            suspended_until: None,
-        };
-        let (outcome, circle) = state
-            .services
-            .store
-            .join_with_invite(&code, &m, now())
-            .await
-            .map_err(internal)?;
-        let to = circle
-            .map(|c| format!("/circles/{c}?joined=1"))
-            .unwrap_or_default();
-        return Ok(match outcome {
-            JoinOutcome::Joined | JoinOutcome::AlreadyMember => Redirect::to(&to).into_response(),
-            JoinOutcome::PseudonymTaken => continue,
-            JoinOutcome::Unknown => {
-                problem("We don't recognise that code. Check it with the person who shared it.")
-            }
-            JoinOutcome::Revoked => {
-                problem("That invite was withdrawn. Ask the facilitator for a new one.")
-            }
-            JoinOutcome::Expired => {
-                problem("That invite has expired. Ask the facilitator for a new one.")
-            }
-            JoinOutcome::UsedUp => problem(
-                "That invite has been used as many times as it allows. Ask the facilitator for a new one.",
-            ),
-        });
-    }
-    Err(PageError::Internal(
-        "could not draw a free pseudonym".into(),
-    ))
+    let (outcome, circle) = state.services.circles().join(&who, &code, now()).await?;
+    let to = circle
+        .map(|c| format!("/circles/{c}?joined=1"))
+        .unwrap_or_default();
+    Ok(match outcome {
+        JoinOutcome::Joined | JoinOutcome::AlreadyMember => Redirect::to(&to).into_response(),
+        JoinOutcome::Unknown => {
+            problem("We don't recognise that code. Check it with the person who shared it.")
+        }
+        JoinOutcome::Revoked => {
+            problem("That invite was withdrawn. Ask the facilitator for a new one.")
+        }
+        JoinOutcome::Expired => {
+            problem("That invite has expired. Ask the facilitator for a new one.")
+        }
+        JoinOutcome::UsedUp => problem(
+            "That invite has been used as many times as it allows. Ask the facilitator for a new one.",
+        ),
+        // The service draws again on a clash; reaching here means it gave up.
+        JoinOutcome::PseudonymTaken => {
+            return Err(PageError::Internal(
+                "could not draw a free pseudonym".into(),
+            ));
+        }
+    })
 }
 
 fn circle_editor(who: &Unlocked, input: &CircleInput, errors: &[Invalid]) -> Markup {
@@ -437,7 +349,7 @@ fn circle_editor(who: &Unlocked, input: &CircleInput, errors: &[Invalid]) -> Mar
 }
 
 async fn new_form(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
-    if !may_create(&state, &who).await? {
+    if !state.services.circles().may_create(&who).await? {
         return Err(PageError::NotFound);
     }
     let input = CircleInput {
@@ -457,44 +369,18 @@ async fn create(
     State(state): State<AppState>,
     SignedForm { who, form }: SignedForm<CircleInput>,
 ) -> Result<Response, PageError> {
-    if !may_create(&state, &who).await? {
-        return Err(PageError::NotFound);
-    }
-    let draft = match form.validate() {
-        Ok(d) => d,
-        Err(errors) => {
+    match state.services.circles().create(&who, &form, now()).await {
+        Ok(id) => Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
             let page = layout::page(
                 "Start a circle",
                 Some(&who),
                 html! { h1 { "Start a circle" } (circle_editor(&who, &form, &errors)) },
             );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-    };
-    let at = now();
-    let circle = CircleRow {
-        id: new_id(),
-        name: draft.name,
-        description: draft.description,
-        guidelines: draft.guidelines,
-        created_at: at,
-    };
-    let first = MembershipRow {
-        id: new_id(),
-        circle_id: circle.id.clone(),
-        account_id: who.account_id.clone(),
-        role: Role::Facilitator.as_str().into(),
-        pseudonym: random_pseudonym(),
-        joined_at: at,
-        suspended_until: None,
-    };
-    state
-        .services
-        .store
-        .create_circle(&circle, &first)
-        .await
-        .map_err(internal)?;
-    Ok(Redirect::to(&format!("/circles/{}/invites", circle.id)).into_response())
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -509,26 +395,17 @@ async fn home(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<HomeQuery>,
 ) -> Result<Markup, PageError> {
-    if id == LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &id).await?;
+    let home = state.services.circles().home(&who, &id, 100, now()).await?;
     let tz = viewer_tz(&state, &who).await?;
-    let store = &state.services.store;
-    let list = store
-        .threads(&id, a.member_id(), a.moderates(), 100)
-        .await
-        .map_err(internal)?;
-    let meetings = store.meetings(&id).await.map_err(internal)?;
-    let upcoming = meetings::upcoming_lines(&meetings, &tz, 1);
-    let at = now();
+    let (a, list) = (&home.access, &home.threads);
+    let upcoming = meetings::upcoming_lines(&home.meetings, &tz, 1);
     Ok(layout::page(
         &a.circle.name,
         Some(&who),
         html! {
             @if q.joined.is_some() { (layout::notice("Welcome. You're in.")) }
             h1 { (a.circle.name) }
-            (circle_nav(&a))
+            (circle_nav(a))
             @if !a.circle.description.is_empty() { (layout::paragraphs(&a.circle.description)) }
             @if let Some(m) = &a.me {
                 p class="muted" { "Here you are " strong { (m.pseudonym) } ". Nobody in the circle sees your handle." }
@@ -548,7 +425,7 @@ async fn home(
                     p { "No threads yet. You could start one: a question, a hard day, a small win." }
                 } @else {
                     ul class="entries" {
-                        @for t in &list {
+                        @for t in list {
                             li {
                                 a href={ "/circles/" (id) "/threads/" (t.id) } { (t.title) }
                                 br;
@@ -570,10 +447,10 @@ async fn home(
                 }
             }
             @if a.me.is_some() {
-                @if let Some(until) = a.suspended_until(at) {
+                @if let Some(until) = a.suspended_until() {
                     p class="notice" { "You can read here, and post again from " (when(until, &tz)) "." }
                 } @else {
-                    (threads::new_thread_form(&who, &id, &circles::ThreadInput::default(), &[]))
+                    (threads::new_thread_form(&who, &id, &circles::ThreadInput::default(), &[], &[]))
                 }
                 p { a href={ "/circles/" (id) "/leave" } { "Leave this circle" } }
             }
@@ -586,10 +463,11 @@ async fn leave_form(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
-    let a = access(&state, &who, &id).await?;
-    if a.me.is_none() || id == LEARN {
-        return Err(PageError::NotFound);
-    }
+    let a = state
+        .services
+        .circles()
+        .open(&who, &id, Action::Leave, now())
+        .await?;
     Ok(layout::page(
         "Leave circle",
         Some(&who),
@@ -611,165 +489,6 @@ async fn leave(
     Path(id): Path<String>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    if id == LEARN
-        || !state
-            .services
-            .store
-            .leave_circle(&id, &who.account_id)
-            .await
-            .map_err(internal)?
-    {
-        return Err(PageError::NotFound);
-    }
+    state.services.circles().leave(&who, &id, now()).await?;
     Ok(Redirect::to("/circles").into_response())
-}
-
-fn invite_page(
-    who: &Unlocked,
-    a: &Access,
-    list: &[InviteRow],
-    input: &InviteInput,
-    errors: &[Invalid],
-    tz: &jiff::tz::TimeZone,
-) -> Markup {
-    let id = &a.circle.id;
-    let at = now();
-    html! {
-        h1 { "Invites for " (a.circle.name) }
-        (circle_nav(a))
-        p { "Share a code, or its link, with someone you'd like to join. Codes can expire, be limited in uses, and be withdrawn." }
-        (error_summary(errors))
-        form method="post" action={ "/circles/" (id) "/invites" } class="stack" novalidate {
-            (csrf(who))
-            div {
-                label for="days" { "Expires after (days)" span class="hint" { "Leave empty for no expiry." } }
-                input id="days" name="days" type="text" inputmode="numeric" value=(input.days)
-                    aria-invalid=[has_error(errors, "days").then_some("true")];
-                (field_error(errors, "days"))
-            }
-            div {
-                label for="uses" { "How many people can use it" span class="hint" { "Leave empty for no limit." } }
-                input id="uses" name="uses" type="text" inputmode="numeric" value=(input.uses)
-                    aria-invalid=[has_error(errors, "uses").then_some("true")];
-                (field_error(errors, "uses"))
-            }
-            div class="actions" { button type="submit" { "Make an invite" } }
-        }
-        @if !list.is_empty() {
-            h2 { "Invites" }
-            ul class="entries" {
-                @for i in list {
-                    li {
-                        strong class="invite-code" { (i.code) }
-                        br;
-                        // A real link, so "copy link address" gives the full
-                        // address to paste into a message.
-                        span class="muted" {
-                            "Link to share: "
-                            a class="feed-url" href={ "/circles/join/" (i.code) } { "/circles/join/" (i.code) }
-                        }
-                        br;
-                        span {
-                            @if i.revoked_at.is_some() { "Withdrawn" }
-                            @else if i.expires_at.is_some_and(|e| e <= at) { "Expired" }
-                            @else if i.max_uses.is_some_and(|m| i.uses >= m) { "Used up" }
-                            @else { "Active" }
-                            " · used " (i.uses) @if let Some(m) = i.max_uses { " of " (m) } " times"
-                            @if let Some(e) = i.expires_at { " · expires " (when(e, tz)) }
-                        }
-                        @if i.revoked_at.is_none() {
-                            form method="post" action={ "/circles/" (id) "/invites/revoke" } class="inline" {
-                                (csrf(who))
-                                input type="hidden" name="code" value=(i.code);
-                                " " button type="submit" class="link" aria-label={ "Withdraw invite " (i.code) } { "Withdraw" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-async fn invites(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    let a = access(&state, &who, &id).await?;
-    if !a.facilitates() || id == LEARN {
-        return Err(PageError::NotFound);
-    }
-    let list = state.services.store.invites(&id).await.map_err(internal)?;
-    let tz = viewer_tz(&state, &who).await?;
-    Ok(layout::page(
-        "Invites",
-        Some(&who),
-        invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz),
-    ))
-}
-
-async fn invite_create(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    SignedForm { who, form }: SignedForm<InviteInput>,
-) -> Result<Response, PageError> {
-    let a = access(&state, &who, &id).await?;
-    if !a.facilitates() || id == LEARN {
-        return Err(PageError::NotFound);
-    }
-    let draft = match form.validate() {
-        Ok(d) => d,
-        Err(errors) => {
-            let list = state.services.store.invites(&id).await.map_err(internal)?;
-            let tz = viewer_tz(&state, &who).await?;
-            let page = layout::page(
-                "Invites",
-                Some(&who),
-                invite_page(&who, &a, &list, &form, &errors, &tz),
-            );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-    let at = now();
-    let mut bytes = [0u8; circles::CODE_LEN];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let invite = InviteRow {
-        code: circles::code_from(&bytes),
-        circle_id: id.clone(),
-        created_at: at,
-        expires_at: draft.valid_seconds.map(|s| at + s),
-        max_uses: draft.max_uses,
-        uses: 0,
-        revoked_at: None,
-    };
-    state
-        .services
-        .store
-        .create_invite(&invite)
-        .await
-        .map_err(internal)?;
-    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
-}
-
-async fn invite_revoke(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    SignedForm { who, form }: SignedForm<JoinForm>,
-) -> Result<Response, PageError> {
-    let a = access(&state, &who, &id).await?;
-    if !a.facilitates() || id == LEARN {
-        return Err(PageError::NotFound);
-    }
-    let code = circles::normalise_code(&form.code);
-    if !state
-        .services
-        .store
-        .revoke_invite(&id, &code, now())
-        .await
-        .map_err(internal)?
-    {
-        return Err(PageError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())
 }

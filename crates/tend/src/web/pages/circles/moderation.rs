@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Access, access, circle_nav, internal, new_id, viewer_tz, when};
+use super::{circle_nav, viewer_tz, when};
 use crate::domain::Invalid;
-use crate::domain::circles::{self, Status};
+use crate::domain::circles;
 use crate::service::Unlocked;
-use crate::store::ModLogRow;
+use crate::service::circles::{Access, LEARN, Moderated, ModerationRequest, Queue};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary};
@@ -63,57 +63,27 @@ pub async fn queue(
     Person(who): Person,
     Path(cid): Path<String>,
 ) -> Result<Markup, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    if !a.moderates() {
-        return Err(PageError::NotFound);
-    }
-    render_queue(&state, &who, &a, &[], None).await
+    let q = state
+        .services
+        .circles()
+        .queue(&who, &cid, QUEUE_LIMIT, now())
+        .await?;
+    render_queue(&state, &who, &q, &[], None).await
 }
 
 async fn render_queue(
     state: &AppState,
     who: &Unlocked,
-    a: &Access,
+    q: &Queue,
     errors: &[Invalid],
     done: Option<&str>,
 ) -> Result<Markup, PageError> {
-    let store = &state.services.store;
+    let (a, threads, replies, reported) = (&q.access, &q.threads, &q.replies, &q.reported);
     let cid = &a.circle.id;
     let tz = viewer_tz(state, who).await?;
-    let threads = store
-        .held_threads(cid, QUEUE_LIMIT)
-        .await
-        .map_err(internal)?;
-    let replies = store
-        .held_replies(cid, QUEUE_LIMIT)
-        .await
-        .map_err(internal)?;
-    let reports = store
-        .open_reports(cid, QUEUE_LIMIT)
-        .await
-        .map_err(internal)?;
-    // The reported text, fetched per report (the queue is short by nature).
-    let mut reported = Vec::with_capacity(reports.len());
-    for r in &reports {
-        let (text, author, status) = match r.target_kind.as_str() {
-            "thread" => match store.thread(cid, &r.target_id).await.map_err(internal)? {
-                Some(t) => (format!("{}: {}", t.title, t.body), t.author_name, t.status),
-                None => continue,
-            },
-            _ => match store.reply(cid, &r.target_id).await.map_err(internal)? {
-                Some(x) => (x.body, x.author_name, x.status),
-                None => continue,
-            },
-        };
-        // Deleted by its author: gone for moderators too.
-        if Status::parse(&status) == Status::Deleted {
-            continue;
-        }
-        reported.push((r, text, author, status));
-    }
     let urgent = threads.iter().filter(|t| t.urgent == 1).count()
         + replies.iter().filter(|r| r.urgent == 1).count();
-    let learn = cid == super::LEARN;
+    let learn = cid == LEARN;
     Ok(layout::page(
         "Moderation",
         Some(who),
@@ -130,7 +100,7 @@ async fn render_queue(
                 h2 id="held-h" { "Waiting for a moderator" }
                 @if threads.is_empty() && replies.is_empty() { p { "Nothing is waiting." } }
                 ul class="entries" {
-                    @for t in &threads {
+                    @for t in threads {
                         li class={ "queue-item" @if t.urgent == 1 { " urgent" } } {
                             p { @if t.urgent == 1 { strong class="tag" { "Urgent" } " " } "Thread by " (t.author_name.as_deref().unwrap_or("a former member")) " · " (when(t.created_at, &tz)) }
                             p { strong { (t.title) } }
@@ -138,7 +108,7 @@ async fn render_queue(
                             (action_form(who, a, "thread", &t.id, &t.title))
                         }
                     }
-                    @for r in &replies {
+                    @for r in replies {
                         li class={ "queue-item" @if r.urgent == 1 { " urgent" } } {
                             p { @if r.urgent == 1 { strong class="tag" { "Urgent" } " " }
                                 @if learn { "Reply on article " } @else { "Reply by " }
@@ -154,7 +124,8 @@ async fn render_queue(
                     h2 id="reports-h" { "Reports" }
                     @if reported.is_empty() { p { "No open reports." } }
                     ul class="entries" {
-                        @for (r, text, author, status) in &reported {
+                        @for x in reported {
+                            @let (r, text, author, status) = (&x.report, &x.text, &x.author, &x.status);
                             li class="queue-item" {
                                 p { "Reported " (r.target_kind) " by " (author.as_deref().unwrap_or("a former member"))
                                     " · now " (status) " · " (when(r.created_at, &tz)) }
@@ -189,192 +160,22 @@ pub async fn act(
     Path(cid): Path<String>,
     SignedForm { who, form }: SignedForm<ActForm>,
 ) -> Result<Response, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    if !a.moderates() {
-        return Err(PageError::NotFound);
+    let circles = state.services.circles();
+    let req = ModerationRequest {
+        target_kind: form.target_kind,
+        target_id: form.target_id,
+        action: form.action,
+        reason: form.reason,
+        days: form.days,
+    };
+    match circles.moderate(&who, &cid, &req, now()).await? {
+        Moderated::Done => Ok(Redirect::to(&format!("/circles/{cid}/moderation")).into_response()),
+        Moderated::Refused(errors) => {
+            let q = circles.queue(&who, &cid, QUEUE_LIMIT, now()).await?;
+            let page = render_queue(&state, &who, &q, &errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
     }
-    let store = &state.services.store;
-    // The target must be in this circle.
-    let (author_id, thread_id, status) = match form.target_kind.as_str() {
-        "thread" => {
-            let t = store
-                .thread(&cid, &form.target_id)
-                .await
-                .map_err(internal)?
-                .ok_or(PageError::NotFound)?;
-            (t.author_id, t.id, t.status)
-        }
-        "reply" => {
-            let r = store
-                .reply(&cid, &form.target_id)
-                .await
-                .map_err(internal)?
-                .ok_or(PageError::NotFound)?;
-            (r.author_id, r.thread_id, r.status)
-        }
-        _ => return Err(PageError::NotFound),
-    };
-    // What its author deleted stays deleted: no action brings it back.
-    if Status::parse(&status) == Status::Deleted {
-        let errors = [Invalid::new(
-            "action",
-            "Its author deleted this, so there is nothing left to act on.",
-        )];
-        let page = render_queue(&state, &who, &a, &errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    // Whoever moderates never approves their own held words (a facilitator
-    // moderates too): someone else has to read them.
-    if form.action == "approve"
-        && Status::parse(&status) == Status::Held
-        && a.me.as_ref().is_some_and(|m| m.id == author_id)
-    {
-        let errors = [Invalid::new(
-            "action",
-            "This is your own post, so someone else needs to read it first. \
-             If it is about how you feel, please reach out to one of the help lines.",
-        )];
-        let page = render_queue(&state, &who, &a, &errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let mut errors = Vec::new();
-    let reason = circles::reason(&form.reason)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let days = if form.action == "suspend" {
-        match form.days.trim().parse::<i64>() {
-            Ok(d) if (1..=circles::SUSPEND_DAYS_MAX).contains(&d) => Some(d),
-            _ => {
-                errors.push(Invalid::new(
-                    "days",
-                    format!(
-                        "Enter the days of suspension, from 1 to {}.",
-                        circles::SUSPEND_DAYS_MAX
-                    ),
-                ));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let valid_action = matches!(
-        (form.action.as_str(), form.target_kind.as_str()),
-        (
-            "approve" | "hide" | "remove" | "suspend" | "unsuspend" | "dismiss",
-            _
-        ) | ("lock" | "unlock", "thread")
-    );
-    if !valid_action {
-        errors.push(Invalid::new(
-            "action",
-            "Choose one of the actions in the list.",
-        ));
-    }
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        let page = render_queue(&state, &who, &a, &errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    let at = now();
-    let kind = form.target_kind.as_str();
-    let id = form.target_id.as_str();
-    let circle = cid.as_str();
-    let set = |status: Status| async move {
-        if kind == "thread" {
-            store.set_thread_status(circle, id, status.as_str()).await
-        } else {
-            store.set_reply_status(circle, id, status.as_str()).await
-        }
-    };
-    let (logged_action, target_kind, target_id) = match form.action.as_str() {
-        "approve" => {
-            set(Status::Visible).await.map_err(internal)?;
-            if kind == "reply" {
-                super::threads::announce(&thread_id);
-            }
-            ("approved / restored", kind, id.to_owned())
-        }
-        "hide" => {
-            set(Status::Hidden).await.map_err(internal)?;
-            ("hid", kind, id.to_owned())
-        }
-        "remove" => {
-            set(Status::Removed).await.map_err(internal)?;
-            ("removed", kind, id.to_owned())
-        }
-        "lock" => {
-            store
-                .set_thread_locked(&cid, id, true)
-                .await
-                .map_err(internal)?;
-            ("locked", kind, id.to_owned())
-        }
-        "unlock" => {
-            store
-                .set_thread_locked(&cid, id, false)
-                .await
-                .map_err(internal)?;
-            ("unlocked", kind, id.to_owned())
-        }
-        "suspend" | "unsuspend" => {
-            let until = days.map(|d| at + d * 86_400);
-            let name = store
-                .membership_by_id(&author_id)
-                .await
-                .map_err(internal)?
-                .map(|m| m.pseudonym);
-            if name.is_none()
-                || !store
-                    .suspend_member(&author_id, until)
-                    .await
-                    .map_err(internal)?
-            {
-                let errors = [Invalid::new(
-                    "action",
-                    "The author has left the circle, so there is nobody to suspend.",
-                )];
-                let page = render_queue(&state, &who, &a, &errors, None).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-            let label = match days {
-                Some(d) => format!("suspended for {d} days"),
-                None => "ended the suspension of".to_owned(),
-            };
-            let entry = ModLogRow {
-                id: new_id(),
-                circle_id: cid.clone(),
-                actor: a.actor(),
-                action: label,
-                target_kind: "member".into(),
-                target_id: name.unwrap_or_default(),
-                reason,
-                created_at: at,
-            };
-            store.log_action(&entry).await.map_err(internal)?;
-            store
-                .resolve_reports(&cid, id, at)
-                .await
-                .map_err(internal)?;
-            return Ok(Redirect::to(&format!("/circles/{cid}/moderation")).into_response());
-        }
-        _ => ("dismissed the reports on", kind, id.to_owned()),
-    };
-    store
-        .resolve_reports(&cid, id, at)
-        .await
-        .map_err(internal)?;
-    let entry = ModLogRow {
-        id: new_id(),
-        circle_id: cid.clone(),
-        actor: a.actor(),
-        action: logged_action.into(),
-        target_kind: target_kind.into(),
-        target_id,
-        reason,
-        created_at: at,
-    };
-    store.log_action(&entry).await.map_err(internal)?;
-    Ok(Redirect::to(&format!("/circles/{cid}/moderation")).into_response())
 }
 
 pub async fn log(
@@ -382,17 +183,12 @@ pub async fn log(
     Person(who): Person,
     Path(cid): Path<String>,
 ) -> Result<Markup, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    if !a.reads_log() {
-        return Err(PageError::NotFound);
-    }
-    let tz = viewer_tz(&state, &who).await?;
-    let entries = state
+    let (a, entries) = state
         .services
-        .store
-        .moderation_log(&cid, LOG_LIMIT)
-        .await
-        .map_err(internal)?;
+        .circles()
+        .log(&who, &cid, LOG_LIMIT, now())
+        .await?;
+    let tz = viewer_tz(&state, &who).await?;
     Ok(layout::page(
         "Moderation log",
         Some(&who),
@@ -411,7 +207,7 @@ pub async fn log(
                                 td { (e.actor) }
                                 td { (e.action) " " (e.target_kind)
                                     @if e.target_kind != "member" {
-                                        @if e.target_kind == "thread" && cid != super::LEARN {
+                                        @if e.target_kind == "thread" && cid != LEARN {
                                             " " a href={ "/circles/" (cid) "/threads/" (e.target_id) } { "(open)" }
                                         }
                                     } @else { " " (e.target_id) } }

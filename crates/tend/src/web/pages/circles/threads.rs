@@ -1,45 +1,28 @@
 //! Threads and replies inside a circle, live updates, and reports.
 
 use crate::web::extract::NoFields;
-use std::convert::Infallible;
-use std::sync::LazyLock;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tokio::sync::broadcast;
 
-use super::{Access, LIMITS, access, circle_nav, internal, new_id, slow_down, viewer_tz, when};
+use super::{LIMITS, circle_nav, identifiers_note, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::Unlocked;
-use crate::store::{ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView};
+use crate::service::circles::{
+    Access, Action, Identifier, Posted, ReplyOutcome, ReplyView, ThreadPage, ThreadView,
+};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::helplines as web_helplines;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
 /// The most replies a thread page shows at once; longer threads page on.
 const REPLY_PAGE: i64 = 200;
-
-/// Wakes live viewers of a thread in this process as soon as a reply is saved.
-/// Other processes' viewers notice within `POLL` through the database.
-static NEW_REPLY: LazyLock<broadcast::Sender<String>> = LazyLock::new(|| broadcast::channel(256).0);
-const POLL: Duration = Duration::from_secs(2);
-
-pub(crate) fn announce(thread_id: &str) {
-    // No receivers is normal: nobody is watching.
-    let _ = NEW_REPLY.send(thread_id.to_owned());
-}
-
-// Words with risk language wait for a moderator and show their author help:
-// the same check that shows crisis help beside private writing.
-use crate::web::helplines as web_helplines;
-use crate::web::pages::critic::highlight::is_risky;
 
 /// Shown at once to someone whose words were held: warm, never a rejection.
 /// `audience` names who would otherwise see the words ("the circle",
@@ -64,13 +47,16 @@ pub(crate) fn new_thread_form(
     circle: &str,
     input: &ThreadInput,
     errors: &[Invalid],
+    found: &[Identifier],
 ) -> Markup {
     html! {
         section aria-labelledby="new-h" {
             h2 id="new-h" { "Start a thread" }
             (error_summary(errors))
+            (identifiers_note(found))
             form method="post" action={ "/circles/" (circle) "/threads" } class="stack" novalidate {
                 (csrf(who))
+                @if !found.is_empty() { input type="hidden" name="identifiers_ok" value="true"; }
                 div {
                     label for="title" { "Title" }
                     input id="title" name="title" type="text" maxlength=(circles::TITLE_MAX) value=(input.title)
@@ -84,63 +70,20 @@ pub(crate) fn new_thread_form(
                     (field_error(errors, "body"))
                     p class="hint" id="body-hint" { "Plain text, up to " (circles::POST_MAX) " characters. Members see it under your pseudonym." }
                 }
-                div class="actions" { button type="submit" { "Post thread" } }
+                div class="actions" { button type="submit" { @if found.is_empty() { "Post thread" } @else { "Post as it is" } } }
             }
         }
     }
 }
 
-fn is_author(a: &Access, author_id: &str) -> bool {
-    a.me.as_ref().is_some_and(|m| m.id == author_id)
-}
-
-/// Whether this person may open the thread at all.
-fn may_see_thread(a: &Access, t: &ThreadView) -> bool {
-    match Status::parse(&t.status) {
-        Status::Visible | Status::Removed | Status::Deleted => true,
-        Status::Held | Status::Hidden => a.moderates() || is_author(a, &t.author_id),
-    }
-}
-
-/// Whether this person sees the thread's words and replies once it is open.
-/// A removed thread is a neutral note for everyone but moderators (who may
-/// restore it); a deleted one is a neutral note for everyone.
-fn shows_thread(a: &Access, t: &ThreadView) -> bool {
-    may_see_thread(a, t)
-        && match Status::parse(&t.status) {
-            Status::Removed => a.moderates(),
-            Status::Deleted => false,
-            _ => true,
-        }
-}
-
-async fn load_thread(state: &AppState, a: &Access, tid: &str) -> Result<ThreadView, PageError> {
-    let t = state
-        .services
-        .store
-        .thread(&a.circle.id, tid)
-        .await
-        .map_err(internal)?
-        .ok_or(PageError::NotFound)?;
-    if !may_see_thread(a, &t) {
-        return Err(PageError::NotFound);
-    }
-    Ok(t)
-}
-
-fn author(name: Option<&str>) -> &str {
+pub(super) fn author(name: Option<&str>) -> &str {
     name.unwrap_or("a former member")
 }
 
 fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone) -> Markup {
     let status = Status::parse(&r.status);
-    let mine = is_author(a, &r.author_id);
-    let show_body = match status {
-        Status::Visible => true,
-        Status::Held | Status::Hidden => mine || a.moderates(),
-        Status::Removed => a.moderates(),
-        Status::Deleted => false,
-    };
+    let mine = a.is_author(&r.author_id);
+    let show_body = a.shows_body(status, &r.author_id);
     let cid = &a.circle.id;
     html! {
         li id={ "r-" (r.id) } class="reply" {
@@ -155,7 +98,7 @@ fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone
             }
             @if show_body { div class="post-body" { (layout::paragraphs(&r.body)) } }
             @else if status == Status::Removed { p class="muted" { "This reply was removed by a moderator." } }
-            @if status == Status::Visible && !mine && a.me.is_some() && cid != super::LEARN {
+            @if status == Status::Visible && !mine && a.may(Action::Report) {
                 p class="post-actions" { a href={ "/circles/" (cid) "/report?kind=reply&id=" (r.id) } { "Report" span class="visually-hidden" { " this reply" } } }
             }
             @if mine && status != Status::Removed {
@@ -199,42 +142,29 @@ pub(crate) struct ReplyBox<'a> {
     pub body: &'a str,
     pub errors: &'a [Invalid],
     pub note: Option<&'a str>,
+    /// Words that might identify a patient, when the reply was sent back
+    /// for a second look.
+    pub found: &'a [Identifier],
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &AppState,
     who: &Unlocked,
-    a: &Access,
-    t: &ThreadView,
+    page: &ThreadPage,
     reply_box: ReplyBox<'_>,
     held: bool,
     after: i64,
 ) -> Result<Markup, PageError> {
-    if !shows_thread(a, t) {
+    let (a, t, replies, more) = (&page.access, &page.thread, &page.replies, page.more);
+    if !a.shows_thread(t) {
         return Ok(gone_page(who, a, t, &reply_box));
     }
     let tz = viewer_tz(state, who).await?;
-    let mut replies = state
-        .services
-        .store
-        .replies(&t.id, after, REPLY_PAGE + 1)
-        .await
-        .map_err(internal)?;
-    // One extra row says whether there is a newer page.
-    let more = replies.len() as i64 > REPLY_PAGE;
-    replies.truncate(REPLY_PAGE as usize);
     let last_seq = replies.last().map_or(after, |r| r.seq);
     let cid = &a.circle.id;
     let status = Status::parse(&t.status);
-    let mine = is_author(a, &t.author_id);
-    let show_body = match status {
-        Status::Visible => true,
-        Status::Held | Status::Hidden => mine || a.moderates(),
-        Status::Removed => a.moderates(),
-        Status::Deleted => false,
-    };
-    let at = now();
+    let mine = a.is_author(&t.author_id);
+    let show_body = a.shows_body(status, &t.author_id);
     let closed_reason = match status {
         Status::Removed => {
             Some("This thread was removed by a moderator, so it can't take new replies.")
@@ -274,7 +204,7 @@ async fn render(
                 @else if status == Status::Removed { p class="muted" { "This thread was removed by a moderator." } }
                 @else if status == Status::Deleted { p class="muted" { "This thread was deleted by its author." } }
                 p class="post-actions" {
-                    @if status == Status::Visible && !mine && a.me.is_some() {
+                    @if status == Status::Visible && !mine && a.may(Action::Report) {
                         a href={ "/circles/" (cid) "/report?kind=thread&id=" (t.id) } { "Report" span class="visually-hidden" { " this thread" } }
                     }
                     @if mine && status != Status::Deleted {
@@ -311,7 +241,7 @@ async fn render(
                         label for="kept" { "Your words, to copy" }
                         textarea id="kept" readonly rows="4" { (reply_box.body) }
                     }
-                } @else if let Some(until) = a.suspended_until(at) {
+                } @else if let Some(until) = a.suspended_until() {
                     p class="notice" { "You can read here, and reply again from " (when(until, &tz)) "." }
                     @if reply_box.note.is_some() && !reply_box.body.trim().is_empty() {
                         label for="kept" { "Your words, to copy" }
@@ -319,14 +249,16 @@ async fn render(
                     }
                 } @else {
                     (error_summary(reply_box.errors))
+                    (identifiers_note(reply_box.found))
                     form method="post" action=(action) class="stack" novalidate {
                         (csrf(who))
+                        @if !reply_box.found.is_empty() { input type="hidden" name="identifiers_ok" value="true"; }
                         div {
                             label for="body" { "Your reply" }
                             textarea id="body" name="body" rows="4" aria-invalid=[has_error(reply_box.errors, "body").then_some("true")] { (reply_box.body) }
                             (field_error(reply_box.errors, "body"))
                         }
-                        div class="actions" { button type="submit" { "Send reply" } }
+                        div class="actions" { button type="submit" { @if reply_box.found.is_empty() { "Send reply" } @else { "Send as it is" } } }
                     }
                 }
             }
@@ -344,35 +276,31 @@ pub struct ShowQuery {
     after: Option<String>,
 }
 
+const NO_BOX: ReplyBox<'static> = ReplyBox {
+    body: "",
+    errors: &[],
+    note: None,
+    found: &[],
+};
+
 pub async fn show(
     State(state): State<AppState>,
     Person(who): Person,
     Path((id, tid)): Path<(String, String)>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Markup, PageError> {
-    if id == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &id).await?;
-    let t = load_thread(&state, &a, &tid).await?;
-    render(
-        &state,
-        &who,
-        &a,
-        &t,
-        ReplyBox {
-            body: "",
-            errors: &[],
-            note: None,
-        },
-        q.held.is_some(),
-        q.after
-            .as_deref()
-            .and_then(|a| a.parse::<i64>().ok())
-            .unwrap_or(0)
-            .max(0),
-    )
-    .await
+    let after = q
+        .after
+        .as_deref()
+        .and_then(|a| a.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let page = state
+        .services
+        .circles()
+        .thread_page(&who, &id, &tid, after, REPLY_PAGE, now())
+        .await?;
+    render(&state, &who, &page, NO_BOX, q.held.is_some(), after).await
 }
 
 pub async fn create(
@@ -380,68 +308,42 @@ pub async fn create(
     Path(id): Path<String>,
     SignedForm { who, form }: SignedForm<ThreadInput>,
 ) -> Result<Response, PageError> {
-    if id == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &id).await?;
-    let Some(me) = a.me.clone() else {
-        return Err(PageError::NotFound);
-    };
-    let at = now();
-    let invalid = |errors: Vec<Invalid>| {
+    let outcome = state
+        .services
+        .circles()
+        .start_thread(&who, &id, &form, now(), || {
+            LIMITS.threads.check(&who.account_id)
+        })
+        .await?;
+    let back_with = |errors: &[Invalid], found: &[Identifier], circle: &str| {
         let page = layout::page(
             "Start a thread",
             Some(&who),
             html! {
-                p { a href={ "/circles/" (id) } { "← " (a.circle.name) } }
-                (new_thread_form(&who, &id, &form, &errors))
+                p { a href={ "/circles/" (id) } { "← " (circle) } }
+                (new_thread_form(&who, &id, &form, errors, found))
             },
         );
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     };
-    if a.suspended_until(at).is_some() {
-        return invalid(vec![Invalid::new(
-            "body",
-            "You can't post in this circle right now; a moderator paused posting for you for a while.",
-        )]);
-    }
-    let (title, body) = match form.validate() {
-        Ok(v) => v,
-        Err(errors) => return invalid(errors),
-    };
-    if let Err(secs) = LIMITS.threads.check(&who.account_id) {
-        return Ok(slow_down(&who, "started a thread", secs, &body));
-    }
-    let held = is_risky(&[&title, &body]);
-    let t = ThreadRow {
-        id: new_id(),
-        circle_id: id.clone(),
-        author_id: me.id,
-        title,
-        body,
-        status: if held { Status::Held } else { Status::Visible }
-            .as_str()
-            .into(),
-        urgent: i64::from(held),
-        locked: 0,
-        reply_count: 0,
-        created_at: at,
-        last_activity: at,
-    };
-    state
-        .services
-        .store
-        .create_thread(&t)
-        .await
-        .map_err(internal)?;
-    let suffix = if held { "?held=risk#held" } else { "" };
-    Ok(Redirect::to(&format!("/circles/{id}/threads/{}{suffix}", t.id)).into_response())
+    Ok(match outcome {
+        Posted::Saved { id: tid, held } => {
+            let suffix = if held { "?held=risk#held" } else { "" };
+            Redirect::to(&format!("/circles/{id}/threads/{tid}{suffix}")).into_response()
+        }
+        Posted::Invalid { errors, circle } => back_with(&errors, &[], &circle),
+        Posted::CheckIdentifiers { found, circle } => back_with(&[], &found, &circle),
+        Posted::SlowDown { secs, kept } => slow_down(&who, "started a thread", secs, &kept),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// Sent after the patient-identifier note: post the words as they are.
+    #[serde(default)]
+    identifiers_ok: bool,
 }
 
 pub async fn reply(
@@ -449,95 +351,59 @@ pub async fn reply(
     Path((id, tid)): Path<(String, String)>,
     SignedForm { who, form }: SignedForm<ReplyForm>,
 ) -> Result<Response, PageError> {
-    if id == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &id).await?;
-    let t = load_thread(&state, &a, &tid).await?;
-    let Some(me) = a.me.clone() else {
-        return Err(PageError::NotFound);
-    };
-    let at = now();
-    let status = Status::parse(&t.status);
-    let refused = match status {
-        Status::Removed => Some(
-            "This thread was removed by a moderator, so it can't take new replies. Your words are below if you'd like to keep them.",
-        ),
-        Status::Deleted => Some(
-            "This thread was deleted by its author, so it can't take new replies. Your words are below if you'd like to keep them.",
-        ),
-        Status::Hidden | Status::Held => Some(
-            "This thread can't take replies right now. Your words are below if you'd like to keep them.",
-        ),
-        Status::Visible if t.locked == 1 => Some(
-            "This thread was locked, so it can't take new replies. Your words are below if you'd like to keep them.",
-        ),
-        Status::Visible if a.suspended_until(at).is_some() => Some(
-            "A moderator paused posting for you for a while. Your words are below if you'd like to keep them.",
-        ),
-        Status::Visible => None,
-    };
-    let errors;
-    let (errs, note): (&[Invalid], Option<&str>) = if let Some(msg) = refused {
-        (&[], Some(msg))
-    } else {
-        match circles::post_body(&form.body) {
-            Ok(body) => {
-                if let Err(secs) = LIMITS.replies.check(&who.account_id) {
-                    return Ok(slow_down(&who, "replied", secs, &body));
-                }
-                let held = is_risky(&[&body]);
-                let r = ReplyRow {
-                    id: new_id(),
-                    thread_id: t.id.clone(),
-                    circle_id: id.clone(),
-                    author_id: me.id,
-                    body,
-                    status: if held { Status::Held } else { Status::Visible }
-                        .as_str()
-                        .into(),
-                    urgent: i64::from(held),
-                    created_at: at,
-                };
-                let seq = state
-                    .services
-                    .store
-                    .create_reply(&r)
-                    .await
-                    .map_err(internal)?;
-                // In a long thread, land on the page that shows the new reply.
-                let page: String = if t.reply_count + 1 > REPLY_PAGE {
-                    format!("?after={}", seq - 1)
-                } else {
-                    String::new()
-                };
-                if !held {
-                    announce(&t.id);
-                }
-                let to = if held {
-                    let page = page.replace('?', "&");
-                    format!("/circles/{id}/threads/{}?held=risk{page}#held", t.id)
-                } else {
-                    format!("/circles/{id}/threads/{}{page}#r-{}", t.id, r.id)
-                };
-                return Ok(Redirect::to(&to).into_response());
-            }
-            Err(e) => {
-                errors = vec![e];
-                (&errors, None)
-            }
+    let circles = state.services.circles();
+    let outcome = circles
+        .reply(
+            &who,
+            &id,
+            &tid,
+            &form.body,
+            form.identifiers_ok,
+            now(),
+            || LIMITS.replies.check(&who.account_id),
+        )
+        .await?;
+    let (errors, note, found) = match outcome {
+        ReplyOutcome::Saved {
+            id: rid,
+            seq,
+            before,
+            held,
+        } => {
+            // In a long thread, land on the page that shows the new reply.
+            let page: String = if before + 1 > REPLY_PAGE {
+                format!("?after={}", seq - 1)
+            } else {
+                String::new()
+            };
+            let to = if held {
+                let page = page.replace('?', "&");
+                format!("/circles/{id}/threads/{tid}?held=risk{page}#held")
+            } else {
+                format!("/circles/{id}/threads/{tid}{page}#r-{rid}")
+            };
+            return Ok(Redirect::to(&to).into_response());
         }
+        ReplyOutcome::SlowDown { secs, kept } => {
+            return Ok(slow_down(&who, "replied", secs, &kept));
+        }
+        ReplyOutcome::Refused(note) => (Vec::new(), Some(note), Vec::new()),
+        ReplyOutcome::Invalid(errors) => (errors, None, Vec::new()),
+        ReplyOutcome::CheckIdentifiers(found) => (Vec::new(), None, found),
     };
-    // A refusal keeps the person's words in the box so nothing is lost.
+    // Sent back: the person's words stay in the box so nothing is lost.
+    let thread = circles
+        .thread_page(&who, &id, &tid, 0, REPLY_PAGE, now())
+        .await?;
     let page = render(
         &state,
         &who,
-        &a,
-        &t,
+        &thread,
         ReplyBox {
             body: &form.body,
-            errors: errs,
+            errors: &errors,
             note,
+            found: &found,
         },
         false,
         0,
@@ -546,128 +412,16 @@ pub async fn reply(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct EventsQuery {
-    #[serde(default)]
-    after: Option<i64>,
-}
-
-/// Server-sent events: each new visible reply as JSON, for `circles.js`.
-pub async fn events(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path((id, tid)): Path<(String, String)>,
-    Query(q): Query<EventsQuery>,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    if id == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let a = access(&state, &who, &id).await?;
-    let t = load_thread(&state, &a, &tid).await?;
-    if !shows_thread(&a, &t) {
-        // 204 tells a browser's EventSource to stop asking.
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    }
-    let tz = viewer_tz(&state, &who).await?;
-    // A reconnecting browser says where it got to.
-    let mut cursor = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i64>().ok())
-        .or(q.after)
-        .unwrap_or(0);
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
-    let store = state.services.store.clone();
-    let account = who.account_id.clone();
-    let mut wake = NEW_REPLY.subscribe();
-    let thread_id = t.id.clone();
-    tokio::spawn(async move {
-        loop {
-            // Someone who left, or was never let back in, stops receiving.
-            let still_in = store
-                .membership(&id, &account)
-                .await
-                .ok()
-                .flatten()
-                .is_some()
-                || store
-                    .has_server_role(&account, circles::SERVER_ADMIN)
-                    .await
-                    .unwrap_or(false);
-            if !still_in {
-                break;
-            }
-            // A thread removed, deleted or hidden meanwhile stops its feed too.
-            let Ok(Some(now_t)) = store.thread(&id, &thread_id).await else {
-                break;
-            };
-            if !shows_thread(&a, &now_t) {
-                break;
-            }
-            let Ok(rows) = store.replies(&thread_id, cursor, 50).await else {
-                break;
-            };
-            for r in rows {
-                cursor = r.seq;
-                if Status::parse(&r.status) != Status::Visible {
-                    continue;
-                }
-                let data = serde_json::json!({
-                    "id": r.id,
-                    "author": author(r.author_name.as_deref()),
-                    "when": when(r.created_at, &tz),
-                    "body": r.body,
-                    "mine": r.author_account.as_deref() == Some(account.as_str()),
-                });
-                let ev = Event::default()
-                    .event("reply")
-                    .id(r.seq.to_string())
-                    .data(data.to_string());
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-            }
-            tokio::select! {
-                () = wait_for(&mut wake, &thread_id) => {}
-                () = tokio::time::sleep(POLL) => {}
-                () = tx.closed() => return,
-            }
-        }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
-}
-
-async fn wait_for(rx: &mut broadcast::Receiver<String>, thread_id: &str) {
-    loop {
-        match rx.recv().await {
-            Ok(t) if t == thread_id => return,
-            Ok(_) => {}
-            Err(broadcast::error::RecvError::Lagged(_)) => return,
-            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
-        }
-    }
-}
-
 pub async fn delete_own(
     State(state): State<AppState>,
     Path((id, tid)): Path<(String, String)>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let a = access(&state, &who, &id).await?;
-    let t = load_thread(&state, &a, &tid).await?;
-    if !is_author(&a, &t.author_id) {
-        return Err(PageError::NotFound);
-    }
     state
         .services
-        .store
-        .delete_thread_text(&id, &tid)
-        .await
-        .map_err(internal)?;
+        .circles()
+        .delete_thread(&who, &id, &tid, now())
+        .await?;
     Ok(Redirect::to(&format!("/circles/{id}")).into_response())
 }
 
@@ -677,173 +431,10 @@ pub async fn delete_reply(
     Path((id, rid)): Path<(String, String)>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    let a = access(&state, &who, &id).await?;
-    let store = &state.services.store;
-    let r = store
-        .reply(&id, &rid)
-        .await
-        .map_err(internal)?
-        .ok_or(PageError::NotFound)?;
-    if !is_author(&a, &r.author_id) || id == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    store.delete_reply_text(&id, &rid).await.map_err(internal)?;
-    Ok(Redirect::to(&format!("/circles/{id}/threads/{}", r.thread_id)).into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ReportQuery {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    id: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ReportForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// The visible text a report is about, if this member may report it.
-async fn report_target(
-    state: &AppState,
-    a: &Access,
-    kind: &str,
-    id: &str,
-) -> Result<String, PageError> {
-    let store = &state.services.store;
-    let text = match kind {
-        "thread" => store
-            .thread(&a.circle.id, id)
-            .await
-            .map_err(internal)?
-            .filter(|t| Status::parse(&t.status) == Status::Visible)
-            .map(|t| t.title),
-        "reply" => {
-            let r = store
-                .reply(&a.circle.id, id)
-                .await
-                .map_err(internal)?
-                .filter(|r| Status::parse(&r.status) == Status::Visible);
-            // The reply's thread must be one this person can read, as on its page.
-            match r {
-                Some(r) => store
-                    .thread(&a.circle.id, &r.thread_id)
-                    .await
-                    .map_err(internal)?
-                    .filter(|t| shows_thread(a, t))
-                    .map(|_| r.body),
-                None => None,
-            }
-        }
-        _ => None,
-    };
-    text.ok_or(PageError::NotFound)
-}
-
-fn report_page(
-    who: &Unlocked,
-    a: &Access,
-    kind: &str,
-    id: &str,
-    excerpt: &str,
-    reason: &str,
-    errors: &[Invalid],
-) -> Markup {
-    let short: String = excerpt.chars().take(200).collect();
-    html! {
-        h1 { "Report this " (if kind == "thread" { "thread" } else { "reply" }) }
-        p { "Moderators of " (a.circle.name) " will see your report. The author won't see who sent it." }
-        blockquote { (short) @if excerpt.chars().count() > 200 { "…" } }
-        (error_summary(errors))
-        form method="post" action={ "/circles/" (a.circle.id) "/report" } class="stack" novalidate {
-            (csrf(who))
-            input type="hidden" name="kind" value=(kind);
-            input type="hidden" name="id" value=(id);
-            div {
-                label for="reason" { "What's the problem?" }
-                textarea id="reason" name="reason" rows="4" aria-invalid=[has_error(errors, "reason").then_some("true")] { (reason) }
-                (field_error(errors, "reason"))
-            }
-            div class="actions" { button type="submit" { "Send report" } a href={ "/circles/" (a.circle.id) } { "Cancel" } }
-        }
-    }
-}
-
-pub async fn report_form(
-    State(state): State<AppState>,
-    Person(who): Person,
-    Path(cid): Path<String>,
-    Query(q): Query<ReportQuery>,
-) -> Result<Markup, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    if a.me.is_none() || cid == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let excerpt = report_target(&state, &a, &q.kind, &q.id).await?;
-    Ok(layout::page(
-        "Report",
-        Some(&who),
-        report_page(&who, &a, &q.kind, &q.id, &excerpt, "", &[]),
-    ))
-}
-
-pub async fn report(
-    State(state): State<AppState>,
-    Path(cid): Path<String>,
-    SignedForm { who, form }: SignedForm<ReportForm>,
-) -> Result<Response, PageError> {
-    let a = access(&state, &who, &cid).await?;
-    let Some(me) = a.me.clone() else {
-        return Err(PageError::NotFound);
-    };
-    if cid == super::LEARN {
-        return Err(PageError::NotFound);
-    }
-    let excerpt = report_target(&state, &a, &form.kind, &form.id).await?;
-    let reason = match circles::reason(&form.reason) {
-        Ok(r) => r,
-        Err(e) => {
-            let page = layout::page(
-                "Report",
-                Some(&who),
-                report_page(&who, &a, &form.kind, &form.id, &excerpt, &form.reason, &[e]),
-            );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-    if let Err(secs) = LIMITS.reports.check(&who.account_id) {
-        return Ok(slow_down(&who, "sent a report", secs, &reason));
-    }
-    let r = ReportRow {
-        id: new_id(),
-        circle_id: cid.clone(),
-        target_kind: form.kind.clone(),
-        target_id: form.id.clone(),
-        reporter_id: me.id,
-        reason,
-        created_at: now(),
-        resolved_at: None,
-    };
-    state
+    let thread = state
         .services
-        .store
-        .create_report(&r)
-        .await
-        .map_err(internal)?;
-    Ok(layout::page(
-        "Report sent",
-        Some(&who),
-        html! {
-            h1 { "Thank you" }
-            (layout::notice("Your report was sent to the circle's moderators."))
-            p { a href={ "/circles/" (cid) } { "Back to " (a.circle.name) } }
-        },
-    )
-    .into_response())
+        .circles()
+        .delete_reply(&who, &id, &rid, now())
+        .await?;
+    Ok(Redirect::to(&format!("/circles/{id}/threads/{thread}")).into_response())
 }

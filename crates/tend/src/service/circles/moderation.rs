@@ -1,0 +1,300 @@
+//! The moderators' queue, their actions, and the log.
+//!
+//! An action is one transaction in the store: the change (a status, a lock,
+//! a suspension), the reports on the post resolved, and the log line. Either
+//! all of it happens or none of it, so the log never misses an action.
+
+use super::{Access, Action, Circles, ModAction, PostFacts, may_moderate, new_id};
+use crate::domain::Invalid;
+use crate::domain::circles::{self, Role, Status};
+use crate::service::{ServiceError, ServiceResult, Unlocked};
+use crate::store::{ModChange, ModLogRow, ReplyView, ReportRow, ThreadView};
+
+/// What waits for the moderators of one circle.
+pub struct Queue {
+    pub access: Access,
+    /// Held threads and replies, urgent first.
+    pub threads: Vec<ThreadView>,
+    pub replies: Vec<ReplyView>,
+    pub reported: Vec<Reported>,
+}
+
+/// An open report with the words it is about.
+pub struct Reported {
+    pub report: ReportRow,
+    pub text: String,
+    pub author: Option<String>,
+    pub status: String,
+}
+
+/// A moderator's form, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct ModerationRequest {
+    pub target_kind: String,
+    pub target_id: String,
+    pub action: String,
+    pub reason: String,
+    pub days: String,
+}
+
+#[derive(Debug)]
+pub enum Moderated {
+    Done,
+    /// Nothing changed; why, for the moderator.
+    Refused(Vec<Invalid>),
+}
+
+impl ModAction {
+    /// Reads the form's action; suspensions need 1 to the maximum days.
+    fn parse(action: &str, target_kind: &str, days: &str) -> Result<Self, Invalid> {
+        Ok(match (action, target_kind) {
+            ("approve", _) => Self::Approve,
+            ("hide", _) => Self::Hide,
+            ("remove", _) => Self::Remove,
+            ("lock", "thread") => Self::Lock,
+            ("unlock", "thread") => Self::Unlock,
+            ("unsuspend", _) => Self::Unsuspend,
+            ("dismiss", _) => Self::Dismiss,
+            ("suspend", _) => match days.trim().parse::<i64>() {
+                Ok(d) if (1..=circles::SUSPEND_DAYS_MAX).contains(&d) => Self::Suspend(d),
+                _ => {
+                    return Err(Invalid::new(
+                        "days",
+                        format!(
+                            "Enter the days of suspension, from 1 to {}.",
+                            circles::SUSPEND_DAYS_MAX
+                        ),
+                    ));
+                }
+            },
+            _ => {
+                return Err(Invalid::new(
+                    "action",
+                    "Choose one of the actions in the list.",
+                ));
+            }
+        })
+    }
+}
+
+fn refused(field: &'static str, message: &str) -> Moderated {
+    Moderated::Refused(vec![Invalid::new(field, message)])
+}
+
+impl Circles<'_> {
+    pub async fn queue(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        limit: i64,
+        now: i64,
+    ) -> ServiceResult<Queue> {
+        let access = self.open(who, id, Action::Moderate, now).await?;
+        let store = self.store();
+        let threads = store.held_threads(id, limit).await?;
+        let replies = store.held_replies(id, limit).await?;
+        let reports = store.open_reports(id, limit).await?;
+        // The reported text, fetched per report (the queue is short by nature).
+        let mut reported = Vec::with_capacity(reports.len());
+        for report in reports {
+            let (text, author, status) = match report.target_kind.as_str() {
+                "thread" => match store.thread(id, &report.target_id).await? {
+                    Some(t) => (format!("{}: {}", t.title, t.body), t.author_name, t.status),
+                    None => continue,
+                },
+                _ => match store.reply(id, &report.target_id).await? {
+                    Some(x) => (x.body, x.author_name, x.status),
+                    None => continue,
+                },
+            };
+            // Deleted by its author: gone for moderators too.
+            if Status::parse(&status) == Status::Deleted {
+                continue;
+            }
+            reported.push(Reported {
+                report,
+                text,
+                author,
+                status,
+            });
+        }
+        Ok(Queue {
+            access,
+            threads,
+            replies,
+            reported,
+        })
+    }
+
+    /// One moderation action, checked against the policy and written in one
+    /// transaction with its log line.
+    pub async fn moderate(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        req: &ModerationRequest,
+        now: i64,
+    ) -> ServiceResult<Moderated> {
+        let a = self.open(who, id, Action::Moderate, now).await?;
+        let store = self.store();
+        // The target must be in this circle.
+        let (author_id, thread_id, status) = match req.target_kind.as_str() {
+            "thread" => {
+                let t = store
+                    .thread(id, &req.target_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                (t.author_id, t.id, t.status)
+            }
+            "reply" => {
+                let r = store
+                    .reply(id, &req.target_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                (r.author_id, r.thread_id, r.status)
+            }
+            _ => return Err(ServiceError::NotFound),
+        };
+        let status = Status::parse(&status);
+        let author = store.membership_by_id(&author_id).await?;
+        let mut errors = Vec::new();
+        let reason = circles::reason(&req.reason)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let action = ModAction::parse(&req.action, &req.target_kind, &req.days)
+            .map_err(|e| errors.push(e))
+            .ok();
+        // The policy first: what the person may not do at all, they hear
+        // before being asked to fix a reason. An unreadable action is
+        // checked as an approval, so "it's deleted" still comes first.
+        let post = PostFacts {
+            author: &author_id,
+            author_role: author
+                .as_ref()
+                .filter(|m| m.circle_id == id)
+                .and_then(|m| Role::parse(&m.role)),
+            status,
+        };
+        let asked = action.unwrap_or(ModAction::Approve);
+        if let Err(refusal) = may_moderate(
+            &a.standing(),
+            a.me.as_ref().map(|m| m.id.as_str()),
+            asked,
+            &post,
+        ) {
+            // Only refusals that hold whatever the action are final here.
+            if action.is_some() || refusal == super::Refusal::Deleted {
+                return Ok(refused("action", refusal.message()));
+            }
+        }
+        let (Some(reason), Some(action)) = (reason, action) else {
+            return Ok(Moderated::Refused(errors));
+        };
+        let kind = req.target_kind.as_str();
+        let target = req.target_id.clone();
+        let status_change = |s: Status| {
+            if kind == "thread" {
+                ModChange::ThreadStatus {
+                    id: target.clone(),
+                    status: s.as_str().into(),
+                }
+            } else {
+                ModChange::ReplyStatus {
+                    id: target.clone(),
+                    status: s.as_str().into(),
+                }
+            }
+        };
+        let post_entry = |what: &str| ModLogRow {
+            id: new_id(),
+            circle_id: id.to_owned(),
+            actor: a.actor(),
+            action: what.into(),
+            target_kind: kind.into(),
+            target_id: target.clone(),
+            reason: reason.clone(),
+            created_at: now,
+        };
+        let (change, entry) = match action {
+            ModAction::Approve => (
+                status_change(Status::Visible),
+                post_entry("approved / restored"),
+            ),
+            ModAction::Hide => (status_change(Status::Hidden), post_entry("hid")),
+            ModAction::Remove => (status_change(Status::Removed), post_entry("removed")),
+            ModAction::Lock => (
+                ModChange::ThreadLocked {
+                    id: target.clone(),
+                    locked: true,
+                },
+                post_entry("locked"),
+            ),
+            ModAction::Unlock => (
+                ModChange::ThreadLocked {
+                    id: target.clone(),
+                    locked: false,
+                },
+                post_entry("unlocked"),
+            ),
+            ModAction::Dismiss => (
+                ModChange::ReportsOnly,
+                post_entry("dismissed the reports on"),
+            ),
+            ModAction::Suspend(_) | ModAction::Unsuspend => {
+                let Some(name) = author.filter(|m| m.circle_id == id).map(|m| m.pseudonym) else {
+                    return Ok(refused(
+                        "action",
+                        "The author has left the circle, so there is nobody to suspend.",
+                    ));
+                };
+                let (until, label) = match action {
+                    ModAction::Suspend(d) => {
+                        (Some(now + d * 86_400), format!("suspended for {d} days"))
+                    }
+                    _ => (None, "ended the suspension of".to_owned()),
+                };
+                (
+                    ModChange::Suspension {
+                        member_id: author_id.clone(),
+                        until,
+                    },
+                    ModLogRow {
+                        id: new_id(),
+                        circle_id: id.to_owned(),
+                        actor: a.actor(),
+                        action: label,
+                        target_kind: "member".into(),
+                        target_id: name,
+                        reason: reason.clone(),
+                        created_at: now,
+                    },
+                )
+            }
+        };
+        if !store.moderate(&change, &req.target_id, &entry).await? {
+            // Deleted or gone between reading and writing: nothing changed.
+            let msg = if matches!(change, ModChange::Suspension { .. }) {
+                "The author has left the circle, so there is nobody to suspend."
+            } else {
+                super::Refusal::Deleted.message()
+            };
+            return Ok(refused("action", msg));
+        }
+        if action == ModAction::Approve && kind == "reply" {
+            self.live.announce(&thread_id);
+        }
+        Ok(Moderated::Done)
+    }
+
+    pub async fn log(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        limit: i64,
+        now: i64,
+    ) -> ServiceResult<(Access, Vec<ModLogRow>)> {
+        let a = self.open(who, id, Action::ReadLog, now).await?;
+        let entries = self.store().moderation_log(id, limit).await?;
+        Ok((a, entries))
+    }
+}

@@ -1,0 +1,489 @@
+//! Threads, replies, reports, live updates and the Learn discussions.
+//!
+//! Posting runs two checks on the words before they reach anyone:
+//! - the risk hold: words that sound like risk of self-harm wait for a
+//!   moderator (marked urgent), and their author is shown help at once;
+//! - the patient-identifier check: words that might identify a patient get
+//!   the same gentle note as private writing, before they are shared, and the
+//!   author chooses to change them or post them as they are.
+
+use std::sync::Arc;
+
+use super::{Access, Action, Circles, LiveFeed, Subscription, new_id};
+use crate::domain::Invalid;
+use crate::domain::circles::{self, Status, ThreadInput};
+use crate::service::{ServiceError, ServiceResult, Unlocked};
+use crate::store::{ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
+
+/// One place where the words might identify a patient, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identifier {
+    pub words: String,
+    pub why: String,
+}
+
+/// What in `texts` might identify a patient (the detector's guard, the same
+/// one private pages use).
+pub fn identifiers(texts: &[&str]) -> Vec<Identifier> {
+    let mut out = Vec::new();
+    for text in texts {
+        for w in tend_detector::patient_identifiers(text) {
+            if let Some(words) = text.get(w.start..w.end) {
+                out.push(Identifier {
+                    words: words.to_owned(),
+                    why: w.explanation.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Risk language in any of the texts: the same check that shows crisis help
+/// beside private writing.
+pub(super) fn risky(texts: &[&str]) -> bool {
+    texts
+        .iter()
+        .any(|t| tend_detector::risk_language(t).is_some())
+}
+
+/// What became of a new thread.
+#[derive(Debug)]
+pub enum Posted {
+    /// Saved; `held` when it waits for a moderator (risk language).
+    Saved { id: String, held: bool },
+    /// Nothing saved: the words need changing. With the circle's name, for
+    /// the way back.
+    Invalid {
+        errors: Vec<Invalid>,
+        circle: String,
+    },
+    /// Nothing saved yet: the words might identify a patient.
+    CheckIdentifiers {
+        found: Vec<Identifier>,
+        circle: String,
+    },
+    /// Nothing saved: too many in a minute. The checked words, to keep.
+    SlowDown { secs: u64, kept: String },
+}
+
+/// What became of a reply in a circle.
+#[derive(Debug)]
+pub enum ReplyOutcome {
+    Saved {
+        id: String,
+        /// Its position in the thread.
+        seq: i64,
+        /// How many replies the thread had before this one.
+        before: i64,
+        held: bool,
+    },
+    /// The thread takes no replies now (or the person may not post); why.
+    Refused(&'static str),
+    Invalid(Vec<Invalid>),
+    CheckIdentifiers(Vec<Identifier>),
+    SlowDown {
+        secs: u64,
+        kept: String,
+    },
+}
+
+/// A thread as one person may see it, with one page of its replies.
+pub struct ThreadPage {
+    pub access: Access,
+    pub thread: ThreadView,
+    /// Empty when the thread shows no words to this person.
+    pub replies: Vec<ReplyView>,
+    /// Whether there are newer replies than this page.
+    pub more: bool,
+}
+
+pub enum ReportOutcome {
+    Sent(Access),
+    Invalid {
+        access: Access,
+        excerpt: String,
+        errors: Vec<Invalid>,
+    },
+    SlowDown {
+        secs: u64,
+        kept: String,
+    },
+}
+
+/// A live view of one thread, for a server-sent event stream. Owns what it
+/// needs, so it can run in its own task.
+pub struct Watch {
+    store: Arc<dyn Store>,
+    sub: Box<dyn Subscription>,
+    access: Access,
+    account: String,
+    pub thread_id: String,
+}
+
+impl Watch {
+    /// Replies after `cursor`, oldest first; `None` once this person should
+    /// stop receiving (they left, the thread was hidden, or the store failed).
+    pub async fn next(&mut self, cursor: i64, limit: i64) -> Option<Vec<ReplyView>> {
+        let circle = self.access.circle.id.as_str();
+        // Someone who left, or was never let back in, stops receiving.
+        let still_in = self
+            .store
+            .membership(circle, &self.account)
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+            || self
+                .store
+                .has_server_role(&self.account, circles::SERVER_ADMIN)
+                .await
+                .unwrap_or(false);
+        if !still_in {
+            return None;
+        }
+        // A thread removed, deleted or hidden meanwhile stops its feed too.
+        let t = self.store.thread(circle, &self.thread_id).await.ok()??;
+        if !self.access.shows_thread(&t) {
+            return None;
+        }
+        self.store
+            .replies(&self.thread_id, cursor, limit)
+            .await
+            .ok()
+    }
+
+    /// Waits until a reply may have been saved in this thread.
+    pub async fn wait(&mut self) {
+        self.sub.wait_for(&self.thread_id).await;
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+}
+
+impl Circles<'_> {
+    pub(super) fn live(&self) -> &dyn LiveFeed {
+        self.live
+    }
+
+    /// A thread this person may open, or `NotFound`.
+    async fn visible_thread(&self, a: &Access, tid: &str) -> ServiceResult<ThreadView> {
+        let t = self
+            .store()
+            .thread(&a.circle.id, tid)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if a.sees_thread(&t) {
+            Ok(t)
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// A thread and the page of up to `limit` replies after position `after`.
+    pub async fn thread_page(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        tid: &str,
+        after: i64,
+        limit: i64,
+        now: i64,
+    ) -> ServiceResult<ThreadPage> {
+        let access = self.open(who, id, Action::Read, now).await?;
+        let thread = self.visible_thread(&access, tid).await?;
+        if !access.shows_thread(&thread) {
+            return Ok(ThreadPage {
+                access,
+                thread,
+                replies: Vec::new(),
+                more: false,
+            });
+        }
+        // One extra row says whether there is a newer page.
+        let mut replies = self.store().replies(tid, after, limit + 1).await?;
+        let more = replies.len() as i64 > limit;
+        replies.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(ThreadPage {
+            access,
+            thread,
+            replies,
+            more,
+        })
+    }
+
+    /// Starts a thread. `throttle` is asked just before saving, with the
+    /// checked words; `Err(seconds)` means wait that long.
+    pub async fn start_thread(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        input: &ThreadInput,
+        now: i64,
+        throttle: impl FnOnce() -> Result<(), u64>,
+    ) -> ServiceResult<Posted> {
+        let a = self.open(who, id, Action::Read, now).await?;
+        let Some(me) = a.me.clone() else {
+            return Err(ServiceError::NotFound);
+        };
+        let circle = a.circle.name.clone();
+        if !a.may(Action::Post) {
+            let errors = vec![Invalid::new(
+                "body",
+                "You can't post in this circle right now; a moderator paused posting for you for a while.",
+            )];
+            return Ok(Posted::Invalid { errors, circle });
+        }
+        let (title, body) = match input.validate() {
+            Ok(v) => v,
+            Err(errors) => return Ok(Posted::Invalid { errors, circle }),
+        };
+        if !input.identifiers_ok {
+            let found = identifiers(&[&title, &body]);
+            if !found.is_empty() {
+                return Ok(Posted::CheckIdentifiers { found, circle });
+            }
+        }
+        if let Err(secs) = throttle() {
+            return Ok(Posted::SlowDown { secs, kept: body });
+        }
+        let held = risky(&[&title, &body]);
+        let t = ThreadRow {
+            id: new_id(),
+            circle_id: id.to_owned(),
+            author_id: me.id,
+            title,
+            body,
+            status: if held { Status::Held } else { Status::Visible }
+                .as_str()
+                .into(),
+            urgent: i64::from(held),
+            locked: 0,
+            reply_count: 0,
+            created_at: now,
+            last_activity: now,
+        };
+        self.store().create_thread(&t).await?;
+        Ok(Posted::Saved { id: t.id, held })
+    }
+
+    /// Replies in a circle thread.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reply(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        tid: &str,
+        body: &str,
+        identifiers_ok: bool,
+        now: i64,
+        throttle: impl FnOnce() -> Result<(), u64>,
+    ) -> ServiceResult<ReplyOutcome> {
+        let a = self.open(who, id, Action::Read, now).await?;
+        let t = self.visible_thread(&a, tid).await?;
+        let Some(me) = a.me.clone() else {
+            return Err(ServiceError::NotFound);
+        };
+        let refused = match Status::parse(&t.status) {
+            Status::Removed => Some(
+                "This thread was removed by a moderator, so it can't take new replies. Your words are below if you'd like to keep them.",
+            ),
+            Status::Deleted => Some(
+                "This thread was deleted by its author, so it can't take new replies. Your words are below if you'd like to keep them.",
+            ),
+            Status::Hidden | Status::Held => Some(
+                "This thread can't take replies right now. Your words are below if you'd like to keep them.",
+            ),
+            Status::Visible if t.locked == 1 => Some(
+                "This thread was locked, so it can't take new replies. Your words are below if you'd like to keep them.",
+            ),
+            Status::Visible if !a.may(Action::Reply) => Some(
+                "A moderator paused posting for you for a while. Your words are below if you'd like to keep them.",
+            ),
+            Status::Visible => None,
+        };
+        if let Some(note) = refused {
+            return Ok(ReplyOutcome::Refused(note));
+        }
+        let body = match circles::post_body(body) {
+            Ok(b) => b,
+            Err(e) => return Ok(ReplyOutcome::Invalid(vec![e])),
+        };
+        if !identifiers_ok {
+            let found = identifiers(&[&body]);
+            if !found.is_empty() {
+                return Ok(ReplyOutcome::CheckIdentifiers(found));
+            }
+        }
+        if let Err(secs) = throttle() {
+            return Ok(ReplyOutcome::SlowDown { secs, kept: body });
+        }
+        let held = risky(&[&body]);
+        let r = ReplyRow {
+            id: new_id(),
+            thread_id: t.id.clone(),
+            circle_id: id.to_owned(),
+            author_id: me.id,
+            body,
+            status: if held { Status::Held } else { Status::Visible }
+                .as_str()
+                .into(),
+            urgent: i64::from(held),
+            created_at: now,
+        };
+        let seq = self.store().create_reply(&r).await?;
+        if !held {
+            self.live().announce(&t.id);
+        }
+        Ok(ReplyOutcome::Saved {
+            id: r.id,
+            seq,
+            before: t.reply_count,
+            held,
+        })
+    }
+
+    /// A live view of a thread; `None` when its words are not shown to this
+    /// person (so there is nothing to stream).
+    pub async fn watch(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        tid: &str,
+        now: i64,
+    ) -> ServiceResult<Option<Watch>> {
+        let access = self.open(who, id, Action::Read, now).await?;
+        let t = self.visible_thread(&access, tid).await?;
+        if !access.shows_thread(&t) {
+            return Ok(None);
+        }
+        Ok(Some(Watch {
+            store: self.services.store.clone(),
+            sub: self.live().subscribe(),
+            access,
+            account: who.account_id.clone(),
+            thread_id: t.id,
+        }))
+    }
+
+    /// The author takes their thread down; its words go.
+    pub async fn delete_thread(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        tid: &str,
+        now: i64,
+    ) -> ServiceResult<()> {
+        let a = self.open(who, id, Action::Read, now).await?;
+        let t = self.visible_thread(&a, tid).await?;
+        if !a.is_author(&t.author_id) {
+            return Err(ServiceError::NotFound);
+        }
+        self.store().delete_thread_text(id, tid).await?;
+        Ok(())
+    }
+
+    /// The author takes their reply down; returns its thread.
+    pub async fn delete_reply(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        rid: &str,
+        now: i64,
+    ) -> ServiceResult<String> {
+        let a = self.open(who, id, Action::Read, now).await?;
+        let r = self
+            .store()
+            .reply(id, rid)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !a.is_author(&r.author_id) {
+            return Err(ServiceError::NotFound);
+        }
+        self.store().delete_reply_text(id, rid).await?;
+        Ok(r.thread_id)
+    }
+
+    /// The visible words a report would be about, if this member may report
+    /// them (the reply's thread must be one they can read, as on its page).
+    async fn report_excerpt(&self, a: &Access, kind: &str, target: &str) -> ServiceResult<String> {
+        let store = self.store();
+        let cid = a.circle.id.as_str();
+        let text = match kind {
+            "thread" => store
+                .thread(cid, target)
+                .await?
+                .filter(|t| Status::parse(&t.status) == Status::Visible)
+                .map(|t| t.title),
+            "reply" => match store
+                .reply(cid, target)
+                .await?
+                .filter(|r| Status::parse(&r.status) == Status::Visible)
+            {
+                Some(r) => store
+                    .thread(cid, &r.thread_id)
+                    .await?
+                    .filter(|t| a.shows_thread(t))
+                    .map(|_| r.body),
+                None => None,
+            },
+            _ => None,
+        };
+        text.ok_or(ServiceError::NotFound)
+    }
+
+    pub async fn report_target(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        kind: &str,
+        target: &str,
+        now: i64,
+    ) -> ServiceResult<(Access, String)> {
+        let a = self.open(who, id, Action::Report, now).await?;
+        let excerpt = self.report_excerpt(&a, kind, target).await?;
+        Ok((a, excerpt))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn report(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        kind: &str,
+        target: &str,
+        reason: &str,
+        now: i64,
+        throttle: impl FnOnce() -> Result<(), u64>,
+    ) -> ServiceResult<ReportOutcome> {
+        let a = self.open(who, id, Action::Report, now).await?;
+        let excerpt = self.report_excerpt(&a, kind, target).await?;
+        let reason = match circles::reason(reason) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(ReportOutcome::Invalid {
+                    access: a,
+                    excerpt,
+                    errors: vec![e],
+                });
+            }
+        };
+        if let Err(secs) = throttle() {
+            return Ok(ReportOutcome::SlowDown { secs, kept: reason });
+        }
+        let r = ReportRow {
+            id: new_id(),
+            circle_id: id.to_owned(),
+            target_kind: kind.to_owned(),
+            target_id: target.to_owned(),
+            reporter_id: a.member_id().to_owned(),
+            reason,
+            created_at: now,
+            resolved_at: None,
+        };
+        self.store().create_report(&r).await?;
+        Ok(ReportOutcome::Sent(a))
+    }
+}
