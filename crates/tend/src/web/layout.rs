@@ -16,7 +16,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · tend" }
-                link rel="stylesheet" href="/static/tend.css";
+                link rel="stylesheet" href=(crate::web::assets::url("tend.css"));
                 link rel="icon" href="data:,";
             }
             body {

@@ -2,6 +2,7 @@
 //! keeps both safe (sessions, anti-forgery, rate limits, security headers).
 
 mod api;
+pub(crate) mod assets;
 mod error;
 mod extract;
 mod headers;
@@ -86,8 +87,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes().merge(pages::api_routes()))
         .route("/api/openapi.json", get(api::openapi))
         .route("/healthz", get(healthz))
+        .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
+        // Pages and styles are text: brotli or gzip makes them a fraction of
+        // their size on a weak connection. Live event streams are left as they
+        // are (tower-http's default predicate skips them, and tiny bodies).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,

@@ -5,6 +5,7 @@
 // Tests may unwrap: a panic is how a test fails.
 #![allow(clippy::unwrap_used)]
 
+mod assets;
 mod cli;
 mod helpers;
 mod helplines;

@@ -136,7 +136,7 @@ fn signup_page(h: &Helplines, token: &str, form: &SignupForm, errors: &[Invalid]
                 p class="muted" { "Your passphrase unlocks your encrypted data. If you forget it, only the recovery code we show next can get you back in." }
                 div class="actions" { button type="submit" { "Create account" } }
             }
-            script src="/static/tz.js" {}
+            script src=(crate::web::assets::url("tz.js")) {}
         },
     )
 }

@@ -25,7 +25,6 @@ mod selfcare;
 mod support;
 
 use axum::Router;
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::html;
@@ -38,8 +37,6 @@ use super::layout;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/static/tend.css", get(stylesheet))
-        .route("/static/tz.js", get(tz_script))
         .route("/help", get(help::page))
         .route("/help/country", post(help::choose_country))
         .route("/signup", get(auth::signup_form).post(auth::signup))
@@ -120,26 +117,6 @@ async fn home(MaybePerson(who): MaybePerson) -> Response {
         },
     )
     .into_response()
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../../../static/tend.css"),
-    )
-}
-
-async fn tz_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../../../static/tz.js"),
-    )
 }
 
 pub async fn not_found() -> PageError {

@@ -7,7 +7,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -37,17 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/practices", get(list))
         .route("/practices/{slug}", get(show))
         .route("/practices/{slug}/finish", post(finish))
-        .route("/static/practice.js", get(script))
-}
-
-async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../../../static/practice.js"),
-    )
 }
 
 /// "3, 5 or 10 minutes".
@@ -448,7 +437,7 @@ fn practice_page(
         }
         p class="muted source" { (p.source) }
         p { a href="/practices" { "All practices" } }
-        script src="/static/practice.js" defer {}
+        script src=(crate::web::assets::url("practice.js")) defer {}
     }
 }
 

@@ -38,7 +38,6 @@ use crate::web::{AppState, RateLimiter, now};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/static/circles.js", get(script))
         .route("/circles", get(list))
         .route("/circles/new", get(new_form).post(create))
         .route("/circles/join", get(join_form).post(join))
@@ -180,16 +179,6 @@ pub(crate) fn circle_nav(a: &Access) -> Markup {
             @if a.may(Action::ReadLog) { a href={ "/circles/" (id) "/log" } { "Moderation log" } }
         }
     }
-}
-
-async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../../../static/circles.js"),
-    )
 }
 
 async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {

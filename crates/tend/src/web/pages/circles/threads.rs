@@ -262,7 +262,7 @@ async fn render(
                     }
                 }
             }
-            script src="/static/circles.js" defer {}
+            script src=(crate::web::assets::url("circles.js")) defer {}
         },
     ))
 }
