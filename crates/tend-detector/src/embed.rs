@@ -80,11 +80,6 @@ pub(crate) fn available() -> bool {
     TABLE.is_some()
 }
 
-/// Force the table to load now (so the first answer does not pay for it).
-pub(crate) fn warm_up() {
-    let _ = available();
-}
-
 /// The mean of the word-piece rows of `text`, L2-normalised; all zeros for a
 /// text without known pieces (or if the table failed to load).
 pub(crate) fn embed(text: &str) -> [f32; DIMS] {

@@ -164,7 +164,7 @@ fn shipped_model_is_what_the_train_command_builds() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut log = Vec::new();
     tend_detector::cli::run_train(&synthetic, &dir, &mut log).expect("training runs");
-    for file in ["model.txt", "risk-model.txt"] {
+    for file in ["model.txt", "embed-model.txt", "risk-model.txt"] {
         let rebuilt = std::fs::read_to_string(dir.join(file)).expect("model written");
         let shipped = std::fs::read_to_string(manifest().join("data").join(file)).expect("model");
         assert!(

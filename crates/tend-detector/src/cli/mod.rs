@@ -15,7 +15,7 @@ use crate::{
     Detector, Finding, MAX_INPUT_BYTES, PhiWarning, RiskMatch, patient_identifiers, risk_language,
 };
 
-pub use eval::run_eval;
+pub use eval::{run_eval, run_threshold};
 pub use train::run_train;
 
 /// Arguments of `tend analyze`.
