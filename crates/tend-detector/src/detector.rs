@@ -274,7 +274,12 @@ impl Detector {
             .enumerate()
             .map(|(i, ((s, e, toks, hits), pred))| {
                 let doc = doc.as_deref().filter(|_| Some(i) == top);
-                self.score_sentence(text, *s, *e, toks, hits, prior_odds, pred, doc)
+                let reading = ModelReading {
+                    prior_odds,
+                    pred,
+                    doc,
+                };
+                self.score_sentence(text, (*s, *e), toks, hits, reading)
             })
             .collect();
         let mut patterns: Vec<Finding> = sentences
@@ -320,7 +325,10 @@ impl Detector {
                 .as_ref()
                 .map(|m| m.predict_embedded(&embed::embed(&text[s..e]), &ev));
             let avg = emb.as_ref().map(|b| combine(&words, b));
-            for (slot, p) in [Some(&words), emb.as_ref(), avg.as_ref()].iter().enumerate() {
+            for (slot, p) in [Some(&words), emb.as_ref(), avg.as_ref()]
+                .iter()
+                .enumerate()
+            {
                 if let Some(p) = p {
                     best[slot] = best[slot].max(with_prior(1.0 - p[0], prior_odds));
                 }
@@ -418,14 +426,16 @@ impl Detector {
     fn score_sentence(
         &self,
         text: &str,
-        start: usize,
-        end: usize,
+        (start, end): (usize, usize),
         toks: &[text::Token],
         hits: &[Hit],
-        prior_odds: f32,
-        pred: Option<Prediction>,
-        doc: Option<&[f32]>,
+        reading: ModelReading<'_>,
     ) -> SentenceAnalysis {
+        let ModelReading {
+            prior_odds,
+            pred,
+            doc,
+        } = reading;
         let (ev, critic_tokens) = self.evidence_from_hits(hits);
         let soften = 1.0 - ev.kind;
         let byte_span = |(a, b): (usize, usize)| (toks[a].start, toks[b].end);
@@ -518,6 +528,17 @@ impl Detector {
             patterns,
         }
     }
+}
+
+/// What the learned layer brings to one sentence.
+struct ModelReading<'a> {
+    /// See [`prior_odds`].
+    prior_odds: f32,
+    /// The word model's reading of the sentence (`None` for the rules alone).
+    pred: Option<Prediction>,
+    /// The embedding model's reading of the whole text, given to the top
+    /// sentence only.
+    doc: Option<&'a [f32]>,
 }
 
 /// Prior odds that a given sentence of a text of `n` sentences shows a

@@ -10,6 +10,7 @@
 //! original Python tokenizer's output on a committed fixture.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use unicode_normalization::UnicodeNormalization;
@@ -24,10 +25,54 @@ const MAGIC: &[u8; 8] = b"TENDEMB1";
 /// BERT's limit: a longer "word" is one unknown piece.
 const MAX_CHARS_PER_WORD: usize = 100;
 
+/// Word pieces by the 64-bit FNV-1a hash of their text (with the `##` of a
+/// word-inner piece), so a lookup hashes the bytes once and allocates
+/// nothing. The parser refuses a vocabulary with colliding hashes.
+type Vocab = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+
+/// The keys are already well-mixed hashes: pass them through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// The hash of a piece: `inner` pieces are looked up as `##` + text.
+fn piece_hash(text: &str, inner: bool) -> u64 {
+    let h = if inner {
+        fnv(FNV_OFFSET, b"##")
+    } else {
+        FNV_OFFSET
+    };
+    fnv(h, text.as_bytes())
+}
+
 /// The table and the vocabulary, parsed on first use (a few milliseconds:
 /// the rows themselves are read in place from the embedded bytes).
 struct Table {
-    vocab: HashMap<&'static str, u32>,
+    vocab: Vocab,
     unk: Option<u32>,
     scales: Vec<f32>,
     /// Offset of the int8 rows in `TABLE_BYTES`.
@@ -52,12 +97,16 @@ impl Table {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        let vocab: HashMap<&'static str, u32> =
-            vocab.lines().enumerate().map(|(i, t)| (t, i as u32)).collect();
+        let vocab: Vocab = vocab
+            .lines()
+            .enumerate()
+            .map(|(i, t)| (piece_hash(t, false), i as u32))
+            .collect();
         if vocab.len() != rows {
+            // A collision (or a repeated line): refuse rather than misread.
             return None;
         }
-        let unk = vocab.get("[UNK]").copied();
+        let unk = vocab.get(&piece_hash("[UNK]", false)).copied();
         Some(Table {
             vocab,
             unk,
@@ -107,13 +156,19 @@ pub(crate) fn embed(text: &str) -> [f32; DIMS] {
 pub(crate) fn pieces(text: &str) -> Vec<&'static str> {
     let table = TABLE.as_ref().expect("table loads");
     let by_id: Vec<&'static str> = VOCAB.lines().collect();
+    assert_eq!(by_id.len(), table.scales.len());
     let mut out = Vec::new();
-    for_each_piece(text, &table.vocab, table.unk, |id| out.push(by_id[id as usize]));
+    for_each_piece(text, &table.vocab, table.unk, |id| {
+        out.push(by_id[id as usize])
+    });
     out
 }
 
 fn is_control(c: char) -> bool {
-    !matches!(c, '\t' | '\n' | '\r') && c.general_category_group() == GeneralCategoryGroup::Other
+    if c.is_ascii() {
+        return c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    }
+    c.general_category_group() == GeneralCategoryGroup::Other
 }
 
 fn is_whitespace(c: char) -> bool {
@@ -136,12 +191,7 @@ fn is_cjk(c: char) -> bool {
 /// and punctuation; then greedy longest-match WordPiece with `##` for
 /// word-inner pieces. Calls `f` with each piece's id (the unknown id for a
 /// word that cannot be split).
-fn for_each_piece(
-    text: &str,
-    vocab: &HashMap<&'static str, u32>,
-    unk: Option<u32>,
-    mut f: impl FnMut(u32),
-) {
+fn for_each_piece(text: &str, vocab: &Vocab, unk: Option<u32>, mut f: impl FnMut(u32)) {
     let mut word = String::new();
     let flush = |word: &mut String, f: &mut dyn FnMut(u32)| {
         if !word.is_empty() {
@@ -155,6 +205,18 @@ fn for_each_piece(
         }
         if is_whitespace(c) {
             flush(&mut word, &mut f);
+            continue;
+        }
+        if c.is_ascii() {
+            // Fast path: no accents to strip, ASCII punctuation only.
+            let l = c.to_ascii_lowercase();
+            if l.is_ascii_punctuation() {
+                flush(&mut word, &mut f);
+                word.push(l);
+                flush(&mut word, &mut f);
+            } else {
+                word.push(l);
+            }
             continue;
         }
         if is_cjk(c) {
@@ -181,12 +243,7 @@ fn for_each_piece(
     flush(&mut word, &mut f);
 }
 
-fn wordpiece(
-    word: &str,
-    vocab: &HashMap<&'static str, u32>,
-    unk: Option<u32>,
-    f: &mut dyn FnMut(u32),
-) {
+fn wordpiece(word: &str, vocab: &Vocab, unk: Option<u32>, f: &mut dyn FnMut(u32)) {
     let unknown = |f: &mut dyn FnMut(u32)| {
         if let Some(u) = unk {
             f(u);
@@ -196,19 +253,18 @@ fn wordpiece(
         unknown(f);
         return;
     }
+    // Most words are one piece: look the whole word up first.
+    if let Some(&id) = vocab.get(&piece_hash(word, false)) {
+        f(id);
+        return;
+    }
     let mut ids = Vec::new();
     let mut start = 0;
-    let mut piece = String::new();
     while start < word.len() {
         let mut end = word.len();
         let mut found = None;
         while end > start {
-            piece.clear();
-            if start > 0 {
-                piece.push_str("##");
-            }
-            piece.push_str(&word[start..end]);
-            if let Some(&id) = vocab.get(piece.as_str()) {
+            if let Some(&id) = vocab.get(&piece_hash(&word[start..end], start > 0)) {
                 found = Some(id);
                 break;
             }
@@ -275,7 +331,8 @@ mod tests {
         let a = embed("I am a complete failure");
         let b = embed("I'm such a loser at everything");
         let c = embed("The train leaves at nine tomorrow");
-        let dot = |x: &[f32; DIMS], y: &[f32; DIMS]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+        let dot =
+            |x: &[f32; DIMS], y: &[f32; DIMS]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
         assert!(dot(&a, &b) > dot(&a, &c) + 0.1);
         assert_eq!(embed("").iter().copied().fold(0.0f32, f32::max), 0.0);
     }

@@ -617,6 +617,59 @@ pub(crate) fn own_sentence_texts() -> Result<Vec<String>, String> {
         .map(|(_, items)| items.into_iter().map(|i| i.text).collect())
 }
 
+/// Choose the decision threshold on the text score from the project's own
+/// held-out rows (pooled over its four labelled files), never from a public
+/// set: every threshold in 0.05 … 0.95 with MCC, F1 and the specificity on
+/// the everyday and plain-description sentences labelled ordinary (which
+/// must stay ≥ 0.95).
+pub fn run_threshold(detector: &Detector, out: &mut dyn Write) -> Result<(), String> {
+    let mut scored: Vec<(bool, f32, bool)> = Vec::new();
+    for (name, text) in super::train::OWN_FILES {
+        let (_, items) = read_items(text.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
+        let everyday = name.contains("everyday") || name.contains("plain");
+        for i in items
+            .iter()
+            .filter(|i| i.split.as_deref() == Some("heldout"))
+        {
+            if let Some(d) = i.distorted {
+                scored.push((d, detector.analyze(&i.text).score, everyday && !d));
+            }
+        }
+    }
+    let w = |e: std::io::Error| format!("could not write output: {e}");
+    writeln!(
+        out,
+        "{} held-out rows; threshold  MCC  F1  specificity  everyday specificity",
+        scored.len()
+    )
+    .map_err(w)?;
+    let mut best = (f64::MIN, 0.0f32);
+    for step in 1..20 {
+        let t = step as f32 * 0.05;
+        let pairs: Vec<(bool, bool)> = scored.iter().map(|s| (s.0, s.1 >= t)).collect();
+        let c = super::metrics::Confusion::from_pairs(&pairs);
+        let everyday: Vec<(bool, bool)> = scored
+            .iter()
+            .filter(|s| s.2)
+            .map(|s| (false, s.1 >= t))
+            .collect();
+        let ec = super::metrics::Confusion::from_pairs(&everyday);
+        if c.mcc() > best.0 {
+            best = (c.mcc(), t);
+        }
+        writeln!(
+            out,
+            "  {t:.2}  {:.3}  {:.3}  {:.3}  {:.3}",
+            c.mcc(),
+            c.f1(),
+            c.specificity(),
+            ec.specificity()
+        )
+        .map_err(w)?;
+    }
+    writeln!(out, "MCC-best threshold: {:.2} (MCC {:.3})", best.1, best.0).map_err(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,46 +719,4 @@ mod tests {
                 .contains("not part of the text")
         );
     }
-}
-
-/// Choose the decision threshold on the text score from the project's own
-/// held-out rows (pooled over its four labelled files), never from a public
-/// set: every threshold in 0.05 … 0.95 with MCC, F1 and the specificity on
-/// the everyday and plain-description sentences labelled ordinary (which
-/// must stay ≥ 0.95).
-pub fn run_threshold(detector: &Detector, out: &mut dyn Write) -> Result<(), String> {
-    let mut scored: Vec<(bool, f32, bool)> = Vec::new();
-    for (name, text) in super::train::OWN_FILES {
-        let (_, items) = read_items(text.as_bytes()).map_err(|e| format!("{name}: {e}"))?;
-        let everyday = name.contains("everyday") || name.contains("plain");
-        for i in items.iter().filter(|i| i.split.as_deref() == Some("heldout")) {
-            if let Some(d) = i.distorted {
-                scored.push((d, detector.analyze(&i.text).score, everyday && !d));
-            }
-        }
-    }
-    let w = |e: std::io::Error| format!("could not write output: {e}");
-    writeln!(out, "{} held-out rows; threshold  MCC  F1  specificity  everyday specificity", scored.len()).map_err(w)?;
-    let mut best = (f64::MIN, 0.0f32);
-    for step in 1..20 {
-        let t = step as f32 * 0.05;
-        let pairs: Vec<(bool, bool)> = scored.iter().map(|s| (s.0, s.1 >= t)).collect();
-        let c = super::metrics::Confusion::from_pairs(&pairs);
-        let everyday: Vec<(bool, bool)> =
-            scored.iter().filter(|s| s.2).map(|s| (false, s.1 >= t)).collect();
-        let ec = super::metrics::Confusion::from_pairs(&everyday);
-        if c.mcc() > best.0 {
-            best = (c.mcc(), t);
-        }
-        writeln!(
-            out,
-            "  {t:.2}  {:.3}  {:.3}  {:.3}  {:.3}",
-            c.mcc(),
-            c.f1(),
-            c.specificity(),
-            ec.specificity()
-        )
-        .map_err(w)?;
-    }
-    writeln!(out, "MCC-best threshold: {:.2} (MCC {:.3})", best.1, best.0).map_err(w)
 }
