@@ -698,6 +698,23 @@ mod tests {
     }
 
     #[test]
+    fn threshold_shift_puts_the_decision_threshold_at_one_half() {
+        assert!((shift_to_half(DECISION_THRESHOLD, DECISION_THRESHOLD) - 0.5).abs() < 1e-6);
+        assert!(shift_to_half(0.4, 0.3) > 0.5 && shift_to_half(0.2, 0.3) < 0.5);
+        assert!((average_log_odds(0.9, 0.1) - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn text_reading_goes_to_the_top_sentence_only() {
+        // The second sentence carries the pattern; the text's embedding
+        // reading must not make the plain first sentence a finding.
+        let t = "I went to the library after lunch. Everyone must think I'm useless.";
+        let a = det().analyze(t);
+        assert!(a.distorted, "{a:?}");
+        assert!(!a.sentences[0].distorted, "{:?}", a.sentences[0]);
+    }
+
+    #[test]
     fn empty_and_huge_input_do_not_panic() {
         assert!(!det().analyze("").distorted);
         let big = "é".repeat(MAX_INPUT_BYTES);

@@ -84,6 +84,9 @@ struct Section {
     /// well the score ranks distorted texts above the others, at any threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
     distorted_auc: Option<f64>,
+    /// The same with a bootstrap 95% interval (item resamples).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distorted_auc_interval: Option<Estimate>,
     /// For reference only: the best F1 any threshold on the score reaches
     /// while keeping specificity ≥ 0.5, with the threshold chosen on this
     /// very set (an oracle, so not a result the detector achieves).
@@ -323,6 +326,8 @@ fn section(format: Format, items: &[(&Item, &Prediction)]) -> Section {
         // (on an all-positive set such as the synthetic one only recall is meaningful)
         distorted: pairs(|i, p| i.distorted.map(|d| (d, p.distorted))),
         distorted_auc: roc_auc(&scored),
+        distorted_auc_interval: roc_auc(&scored)
+            .map(|_| bootstrap(&scored, |s| roc_auc(s).unwrap_or(0.5))),
         oracle_best_f1_at_specificity_half: oracle_point(&scored, 0.5),
         auc_by_reading: {
             let mut m = BTreeMap::new();
@@ -523,8 +528,8 @@ fn write_section(out: &mut dyn Write, title: &str, s: &Section) -> std::io::Resu
     if let Some(r) = &s.distorted {
         bin(out, "distorted or not", r)?;
     }
-    if let Some(auc) = s.distorted_auc {
-        writeln!(out, "    ROC AUC of score   {auc:.3}")?;
+    if let Some(auc) = &s.distorted_auc_interval {
+        writeln!(out, "    ROC AUC of score   {auc}")?;
     }
     if let Some(o) = &s.oracle_best_f1_at_specificity_half {
         writeln!(
