@@ -303,6 +303,29 @@ mod tests {
     }
 
     #[test]
+    fn shipped_files_are_the_ones_the_distill_script_recorded() {
+        use sha2::{Digest, Sha256};
+        let sums = include_str!("../data/embeddings/SHA256SUMS");
+        let files: [(&str, &[u8]); 4] = [
+            ("minilm-static.bin", TABLE_BYTES),
+            ("vocab.txt", VOCAB.as_bytes()),
+            ("tokenizer-fixture.tsv", FIXTURE.as_bytes()),
+            ("reference-embeddings.json", REFERENCE.as_bytes()),
+        ];
+        for (name, bytes) in files {
+            let want = sums
+                .lines()
+                .find_map(|l| l.strip_suffix(name)?.strip_suffix("  "))
+                .unwrap_or_else(|| panic!("{name} not in SHA256SUMS"));
+            let got: String = Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(got, want, "{name} differs from SHA256SUMS");
+        }
+    }
+
+    #[test]
     fn tokenizer_matches_the_python_bert_tokenizer() {
         let mut n = 0;
         for line in FIXTURE.lines() {
