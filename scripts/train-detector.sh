@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuild crates/tend-detector/data/model.txt (the detector's learned layer)
+# Rebuild crates/tend-detector/data/model.txt (the detector's learned layer),
+# data/embed-model.txt (the same classes over the static embedding and the rules)
 # and data/risk-model.txt (the risk-language model)
 # from the allowed data: the MIT synthetic set in ../shared and the dev rows
 # of the project's own labelled files. Deterministic: the same data gives the

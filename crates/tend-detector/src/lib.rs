@@ -14,6 +14,7 @@
 
 pub mod cli;
 mod detector;
+mod embed;
 mod guard;
 mod model;
 mod pattern;

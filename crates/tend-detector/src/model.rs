@@ -15,11 +15,16 @@
 
 use std::collections::HashMap;
 
+use crate::embed::DIMS;
 use crate::pattern::Pattern;
 use crate::text::Token;
 
 /// The embedded model (see `data/model.txt`).
 pub const MODEL_SOURCE: &str = include_str!("../data/model.txt");
+
+/// The embedded embedding model (see `data/embed-model.txt`): the same
+/// classes over the sentence's static embedding and the rule features.
+pub const EMBED_MODEL_SOURCE: &str = include_str!("../data/embed-model.txt");
 
 /// The risk-language model's classes.
 pub(crate) const RISK_CLASSES: [&str; 2] = ["none", "risk"];
@@ -81,6 +86,14 @@ pub(crate) fn visit_features(
     if let Some(last) = toks.len().checked_sub(1) {
         f(&["b", prev, "</s>"], Some((last, last)), 1.0);
     }
+    visit_rule_features(rules, f);
+}
+
+/// Visit the rule features alone (shared by both learned models).
+pub(crate) fn visit_rule_features(
+    rules: &RuleEvidence,
+    mut f: impl FnMut(&[&str], Option<(usize, usize)>, f32),
+) {
     for p in Pattern::ALL {
         let v = rules.pattern[p as usize];
         if v > 0.0 {
@@ -224,6 +237,9 @@ pub(crate) struct Model {
     index: HashMap<u64, u32>,
     /// Row-major: features × classes.
     weights: Vec<f32>,
+    /// Weights of the embedding dimensions (`e 0` … `e 255`), row-major
+    /// dims × classes, when the file has them.
+    dense: Option<Vec<f32>>,
 }
 
 impl Model {
@@ -282,6 +298,19 @@ impl Model {
         if !saw_classes {
             return Err("model has no classes line".to_string());
         }
+        // Embedding dimensions are read densely, without hashing per sentence.
+        let mut dense = vec![0.0f32; DIMS * k];
+        let mut any = false;
+        for d in 0..DIMS {
+            if let Some(&idx) = model.index.get(&feature_hash(&["e", &d.to_string()])) {
+                let idx = idx as usize;
+                dense[d * k..(d + 1) * k].copy_from_slice(&model.weights[idx * k..(idx + 1) * k]);
+                any = true;
+            }
+        }
+        if any {
+            model.dense = Some(dense);
+        }
         Ok(model)
     }
 
@@ -323,6 +352,43 @@ impl Model {
             known,
         }
     }
+}
+
+impl Model {
+    /// Class probabilities from a sentence embedding and the rule features
+    /// (the embedding model). The embedding's own weights are dense.
+    pub fn predict_embedded(&self, emb: &[f32; DIMS], rules: &RuleEvidence) -> Vec<f32> {
+        let k = self.n_classes;
+        let mut logits = self.bias.clone();
+        if let Some(dense) = &self.dense {
+            for (x, row) in emb.iter().zip(dense.chunks_exact(k)) {
+                for (l, w) in logits.iter_mut().zip(row) {
+                    *l += x * w;
+                }
+            }
+        }
+        visit_rule_features(rules, |parts, _, value| {
+            if let Some(&idx) = self.index.get(&feature_hash(parts)) {
+                let w = &self.weights[idx as usize * k..(idx as usize + 1) * k];
+                for (l, wc) in logits.iter_mut().zip(w) {
+                    *l += value * wc;
+                }
+            }
+        });
+        softmax(&logits)
+    }
+}
+
+/// Two readings combined as a product of experts: the average of their
+/// log-probabilities, renormalised (for two classes this is the average of
+/// the log-odds).
+pub(crate) fn combine(a: &[f32], b: &[f32]) -> Vec<f32> {
+    let logits: Vec<f32> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| 0.5 * (x.max(1e-12).ln() + y.max(1e-12).ln()))
+        .collect();
+    softmax(&logits)
 }
 
 pub(crate) fn softmax(logits: &[f32]) -> Vec<f32> {

@@ -9,7 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::Detector;
-use crate::model::{RISK_CLASSES, RuleEvidence, pattern_classes, softmax, visit_features};
+use crate::embed;
+use crate::model::{
+    RISK_CLASSES, RuleEvidence, pattern_classes, softmax, visit_features, visit_rule_features,
+};
 use crate::pattern::Pattern;
 use crate::text;
 
@@ -51,16 +54,40 @@ impl Default for TrainConfig {
     }
 }
 
-/// The features of a whole example, summed over its sentences, by name.
-/// With a detector, what its rules found is part of the features.
-fn example_features(rules: Option<&Detector>, text: &str) -> BTreeMap<String, f32> {
+/// What a model reads.
+#[derive(Clone, Copy)]
+enum Features<'a> {
+    /// Words and word pairs, plus the rules' findings when given a detector.
+    Words(Option<&'a Detector>),
+    /// The text's static embedding (`e 0` … `e 255`) and the rules' findings.
+    Embedding(&'a Detector),
+}
+
+/// The features of a whole example, by name: words, pairs and rule findings
+/// summed over its sentences; the embedding of the whole text.
+fn example_features(features: Features, text: &str) -> BTreeMap<String, f32> {
     let mut out = BTreeMap::new();
+    let rules = match features {
+        Features::Words(rules) => rules,
+        Features::Embedding(rules) => Some(rules),
+    };
     for (s, e) in text::sentences(text) {
         let toks = text::tokens(text, s, e);
         let evidence = rules.map_or_else(RuleEvidence::default, |d| d.rule_evidence(&toks));
-        visit_features(&toks, &evidence, |parts, _, value| {
+        let mut add = |parts: &[&str], _: Option<(usize, usize)>, value: f32| {
             *out.entry(parts.join(" ")).or_insert(0.0) += value;
-        });
+        };
+        match features {
+            Features::Words(_) => visit_features(&toks, &evidence, add),
+            Features::Embedding(_) => visit_rule_features(&evidence, &mut add),
+        }
+    }
+    if let Features::Embedding(_) = features {
+        for (d, v) in embed::embed(text).iter().enumerate() {
+            if *v != 0.0 {
+                out.insert(format!("e {d}"), *v);
+            }
+        }
     }
     out
 }
@@ -79,11 +106,33 @@ pub fn train(
         .map(|e| (e.text.as_str(), e.pattern.map_or(0, |p| 1 + p as usize)))
         .collect();
     fit(
-        Some(detector),
+        Features::Words(Some(detector)),
         &labelled,
         &pattern_classes(),
         config,
         "tend-detector learned layer: multinomial logistic regression over words, word pairs and rules",
+        about,
+    )
+}
+
+/// Train the embedding model (same classes as the pattern model, over the
+/// text's static embedding and the rule features) and return its file's text.
+pub fn train_embedded(
+    detector: &Detector,
+    examples: &[Example],
+    config: &TrainConfig,
+    about: &[String],
+) -> String {
+    let labelled: Vec<(&str, usize)> = examples
+        .iter()
+        .map(|e| (e.text.as_str(), e.pattern.map_or(0, |p| 1 + p as usize)))
+        .collect();
+    fit(
+        Features::Embedding(detector),
+        &labelled,
+        &pattern_classes(),
+        config,
+        "tend-detector embedding model: multinomial logistic regression over the static embedding (all-MiniLM-L6-v2 distilled) and rules",
         about,
     )
 }
@@ -96,7 +145,7 @@ pub fn train_risk(examples: &[(String, bool)], config: &TrainConfig, about: &[St
         .map(|(t, risk)| (t.as_str(), usize::from(*risk)))
         .collect();
     fit(
-        None,
+        Features::Words(None),
         &labelled,
         &RISK_CLASSES,
         config,
@@ -107,7 +156,7 @@ pub fn train_risk(examples: &[(String, bool)], config: &TrainConfig, about: &[St
 
 /// Fit a multinomial logistic regression and write it in the model format.
 fn fit(
-    rules: Option<&Detector>,
+    features: Features,
     examples: &[(&str, usize)],
     classes: &[&str],
     config: &TrainConfig,
@@ -118,7 +167,7 @@ fn fit(
     // Featurise and keep features seen in enough examples (rule features always).
     let featurised: Vec<BTreeMap<String, f32>> = examples
         .iter()
-        .map(|(text, _)| example_features(rules, text))
+        .map(|(text, _)| example_features(features, text))
         .collect();
     let mut doc_freq: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &featurised {
@@ -128,7 +177,9 @@ fn fit(
     }
     let vocab: Vec<&str> = doc_freq
         .iter()
-        .filter(|&(name, &n)| n >= config.min_count || name.starts_with("r "))
+        .filter(|&(name, &n)| {
+            n >= config.min_count || name.starts_with("r ") || name.starts_with("e ")
+        })
         .map(|(&name, _)| name)
         .collect();
     let index: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, &n)| (n, i)).collect();

@@ -3,12 +3,14 @@
 //! * `tend-detector analyze [--json] [--lines] [--eval FILE]` — same as `tend analyze`.
 //! * `tend-detector bench [FILE]` — throughput on one core (sentences per second).
 //! * `tend-detector trace` — which rules fire on each line of standard input.
+//! * `tend-detector threshold [--raw] [--without-embeddings]` — MCC of each decision threshold on the
+//!   project's own held-out rows (how the shipped threshold was chosen).
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use tend_detector::Detector;
-use tend_detector::cli::{AnalyzeArgs, run_analyze, run_bench, run_train};
+use tend_detector::cli::{AnalyzeArgs, run_analyze, run_bench, run_threshold, run_train};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +49,17 @@ fn main() -> ExitCode {
                 &mut out,
             )
         }
+        Some("threshold") => {
+            let mut d = if args.iter().any(|a| a == "--without-embeddings") {
+                Detector::without_embeddings()
+            } else {
+                Detector::new()
+            };
+            if args.iter().any(|a| a == "--raw") {
+                d = d.with_decision_threshold(0.5);
+            }
+            run_threshold(&d, &mut out)
+        }
         Some("bench") => run_bench(args.get(1).map(std::path::Path::new), &mut out),
         Some("trace") => {
             let d = Detector::new();
@@ -71,7 +84,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         _ => Err(
-            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] [--rules-only] | train [SYNTHETIC_CSV [OUT_DIR]] | bench [FILE] | trace"
+            "usage: tend-detector analyze [--json] [--lines] [--eval FILE] [--rules-only] | train [SYNTHETIC_CSV [OUT_DIR]] | bench [FILE] | trace | threshold [--raw] [--without-embeddings]"
                 .to_string(),
         ),
     };

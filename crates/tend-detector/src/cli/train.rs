@@ -13,9 +13,9 @@ use std::path::Path;
 use super::eval::{Format, read_items};
 use crate::Detector;
 use crate::text::sentences;
-use crate::train::{Example, TrainConfig, train, train_risk};
+use crate::train::{Example, TrainConfig, train, train_embedded, train_risk};
 
-const OWN_FILES: [(&str, &str); 5] = [
+pub(super) const OWN_FILES: [(&str, &str); 5] = [
     (
         "data/medstudent-sentences.csv",
         include_str!("../../data/medstudent-sentences.csv"),
@@ -131,16 +131,22 @@ pub fn run_train(synthetic: &Path, out_dir: &Path, out: &mut dyn Write) -> Resul
             examples.len() - before
         ));
     }
-    let model = train(
-        &Detector::rules_only(),
-        &examples,
-        &TrainConfig::default(),
-        &about,
-    );
+    let rules = Detector::rules_only();
+    let model = train(&rules, &examples, &TrainConfig::default(), &about);
     write_model(
         out,
         &out_dir.join("model.txt"),
         &model,
+        examples.len(),
+        &about,
+    )?;
+    // The embedding model reads the same examples through the static
+    // embedding; the detector averages the two readings.
+    let embed_model = train_embedded(&rules, &examples, &TrainConfig::default(), &about);
+    write_model(
+        out,
+        &out_dir.join("embed-model.txt"),
+        &embed_model,
         examples.len(),
         &about,
     )?;
