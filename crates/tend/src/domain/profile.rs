@@ -11,6 +11,10 @@ pub struct Profile {
     pub time_zone: String,
 }
 
+impl super::Kind for Profile {
+    const KIND: &'static str = "profile";
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Self {

@@ -37,7 +37,7 @@ impl Response {
     }
 }
 
-impl crate::service::Kind for Response {
+impl super::Kind for Response {
     const KIND: &'static str = "questionnaire-response";
 }
 
@@ -59,7 +59,7 @@ pub struct Drafts {
     pub drafts: BTreeMap<String, Draft>,
 }
 
-impl crate::service::Kind for Drafts {
+impl super::Kind for Drafts {
     const KIND: &'static str = "questionnaire-drafts";
 }
 
@@ -111,7 +111,7 @@ pub struct Preferences {
     pub paused: bool,
 }
 
-impl crate::service::Kind for Preferences {
+impl super::Kind for Preferences {
     const KIND: &'static str = "questionnaire-preferences";
 }
 

@@ -8,7 +8,7 @@ mod records;
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
-pub use records::{Entry, Kind, Overview, Records, Stored};
+pub use records::{Entry, Overview, RecordFilter, Records, Stored};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};

@@ -1,31 +1,34 @@
 use jiff::civil::Date;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::domain::Kind;
 use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::domain::summary::{WeekSummary, summarise_week, window_start};
-use crate::store::{RecordFilter, RecordRow};
+use crate::store::{self, RecordRow};
 use crate::vault;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
 
-/// A kind of personal record. Its value is sealed as JSON; `KIND` is stored in
-/// the clear and bound into the ciphertext.
-pub trait Kind: Serialize + DeserializeOwned {
-    const KIND: &'static str;
+/// Which of a person's records of one kind to list, newest first. The
+/// service's own type, so pages and the API never name the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    /// Inclusive bounds on the record's day.
+    pub day_from: Option<Date>,
+    pub day_to: Option<Date>,
+    pub limit: Option<i64>,
 }
 
-impl Kind for Checkin {
-    const KIND: &'static str = "checkin";
-}
-impl Kind for JournalEntry {
-    const KIND: &'static str = "journal";
-}
-impl Kind for Profile {
-    const KIND: &'static str = "profile";
+impl RecordFilter {
+    fn to_store(self) -> store::RecordFilter {
+        store::RecordFilter {
+            day_from: self.day_from.map(|d| d.to_string()),
+            day_to: self.day_to.map(|d| d.to_string()),
+            limit: self.limit,
+        }
+    }
 }
 
 /// A record opened for its owner.
@@ -183,7 +186,7 @@ impl<'a> Records<'a> {
         let rows = self
             .services
             .store
-            .records(&self.who.account_id, T::KIND, filter)
+            .records(&self.who.account_id, T::KIND, &filter.to_store())
             .await?;
         rows.into_iter().map(|r| self.open(r)).collect()
     }
@@ -297,8 +300,8 @@ impl<'a> Records<'a> {
     pub async fn overview(&self, today: Date, recent: i64) -> ServiceResult<Overview> {
         let week = self
             .list::<Checkin>(&RecordFilter {
-                day_from: Some(window_start(today).to_string()),
-                day_to: Some(today.to_string()),
+                day_from: Some(window_start(today)),
+                day_to: Some(today),
                 limit: Some(7),
             })
             .await?;

@@ -17,8 +17,8 @@ use super::extract::{ApiJson, ApiPerson, ClientKey};
 use super::{AppState, now};
 use crate::domain::checkin::{Checkin, CheckinInput, Meals};
 use crate::domain::journal::{JournalEntry, JournalInput};
+use crate::service::RecordFilter;
 use crate::service::{Credentials, Stored, Unlocked};
-use crate::store::RecordFilter;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -272,10 +272,10 @@ struct DayRange {
     to: Option<String>,
 }
 
-fn parse_day(field: &'static str, v: Option<String>) -> Result<Option<String>, ApiError> {
+fn parse_day(field: &'static str, v: Option<String>) -> Result<Option<Date>, ApiError> {
     match v {
         None => Ok(None),
-        Some(s) => s.parse::<Date>().map(|d| Some(d.to_string())).map_err(|_| {
+        Some(s) => s.parse::<Date>().map(Some).map_err(|_| {
             ApiError::bad_request(format!("`{field}` must be a date like 2026-03-14."))
         }),
     }

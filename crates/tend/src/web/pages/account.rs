@@ -11,8 +11,8 @@ use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, Meals};
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
@@ -340,11 +340,6 @@ pub async fn sign_out_others(
     State(state): State<AppState>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    state
-        .services
-        .store
-        .delete_sessions_of(&who.account_id, Some(&who.session_hash))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    state.services.accounts().sign_out_elsewhere(&who).await?;
     Ok(Redirect::to("/account?done=signed-out").into_response())
 }

@@ -22,8 +22,8 @@ use crate::domain::critic::{
     BreakNote, Debrief, Letter, Place, REFRAME_MAX, THOUGHT_MAX, Thought, ThoughtFields,
     ThoughtInput, validate_reframe,
 };
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -501,8 +501,8 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
     let records = state.services.records(&who);
     let window = records
         .list::<Thought>(&RecordFilter {
-            day_from: Some(first_week.to_string()),
-            day_to: Some(today.to_string()),
+            day_from: Some(first_week),
+            day_to: Some(today),
             limit: Some(WINDOW_LIMIT),
         })
         .await?;
@@ -629,8 +629,8 @@ pub(crate) async fn week_summary(
     to: Date,
 ) -> Result<Markup, PageError> {
     let filter = RecordFilter {
-        day_from: Some(from.to_string()),
-        day_to: Some(to.to_string()),
+        day_from: Some(from),
+        day_to: Some(to),
         limit: Some(500),
     };
     let records = state.services.records(who);

@@ -19,8 +19,8 @@ use crate::domain::goals::{
     Commitments, CommitmentsInput, Fit, GOOD_ENOUGH_MAX, Goal, GoalInput, GoalState, IsoWeek,
     TITLE_MAX, fit, goals_met, hours,
 };
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -92,8 +92,8 @@ pub async fn week_goals(
         .services
         .records(who)
         .list::<Goal>(&RecordFilter {
-            day_from: Some(week.monday().to_string()),
-            day_to: Some(week.sunday().to_string()),
+            day_from: Some(week.monday()),
+            day_to: Some(week.sunday()),
             limit: Some(MAX_GOALS_PER_WEEK as i64 + 1),
         })
         .await?;

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::today_for;
 use crate::domain::Invalid;
 use crate::domain::gratitude::{FIELDS, Gratitude, GratitudeInput, THING_MAX, prompts_for};
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -139,7 +139,7 @@ async fn load(state: &AppState, who: &Unlocked) -> Result<Loaded, PageError> {
         .services
         .records(who)
         .list::<Gratitude>(&RecordFilter {
-            day_to: Some(today.to_string()),
+            day_to: Some(today),
             limit: Some(PAST_LIMIT + 1),
             ..RecordFilter::default()
         })
@@ -208,7 +208,7 @@ async fn pick_reminder(
     let back = today.saturating_sub(jiff::Span::new().days(r));
     let mut rows = records
         .list::<Gratitude>(&RecordFilter {
-            day_to: Some(back.to_string()),
+            day_to: Some(back),
             limit: Some(1),
             ..RecordFilter::default()
         })

@@ -16,8 +16,8 @@ use crate::domain::Invalid;
 use crate::domain::critic::{
     BREAK_NOTE_MAX, BreakNote, LETTER_MAX, Letter, LetterInput, validate_break_note,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};

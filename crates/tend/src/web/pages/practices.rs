@@ -21,8 +21,8 @@ use crate::domain::practice::{
     PracticeLog, Totals, day_number, parse_length, parse_minutes, pick_suggestion, totals,
     window_start,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{MaybePerson, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -102,8 +102,8 @@ async fn month_logs(
         .services
         .records(who)
         .list::<PracticeLog>(&RecordFilter {
-            day_from: Some(window_start(today, 30).to_string()),
-            day_to: Some(today.to_string()),
+            day_from: Some(window_start(today, 30)),
+            day_to: Some(today),
             limit: Some(MONTH_LIMIT),
         })
         .await?)
@@ -149,8 +149,8 @@ pub(crate) async fn suggest_practice(
 
 fn range(from: jiff::civil::Date, to: jiff::civil::Date, limit: i64) -> RecordFilter {
     RecordFilter {
-        day_from: Some(from.to_string()),
-        day_to: Some(to.to_string()),
+        day_from: Some(from),
+        day_to: Some(to),
         limit: Some(limit),
     }
 }

@@ -30,8 +30,8 @@ use crate::domain::questionnaire::{
     Draft, Drafts, Preferences, Response as Answers, check_answers, from_time, parse_answer,
     parse_followup, parse_settings, to_time,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiJson, ApiPerson, Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -157,7 +157,7 @@ async fn recent(
         .services
         .records(who)
         .list::<Answers>(&RecordFilter {
-            day_from: Some(from.to_string()),
+            day_from: Some(from),
             day_to: None,
             limit: Some(HISTORY_LIMIT),
         })
@@ -937,8 +937,8 @@ pub(crate) async fn week_results(
         .services
         .records(who)
         .list::<Answers>(&RecordFilter {
-            day_from: Some(from.to_string()),
-            day_to: Some(to.to_string()),
+            day_from: Some(from),
+            day_to: Some(to),
             limit: Some(HISTORY_LIMIT),
         })
         .await?;

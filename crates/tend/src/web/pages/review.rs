@@ -17,8 +17,8 @@ use crate::domain::goals::{Goal, IsoWeek, goals_met, hours};
 use crate::domain::review::{
     REFLECTION_MAX, Reflection, ReflectionInput, WeekCheckins, prompt_for, summarise,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -240,8 +240,8 @@ async fn view<'a>(
     let records = state.services.records(who);
     let checkins: Vec<Checkin> = records
         .list::<Checkin>(&RecordFilter {
-            day_from: Some(week.monday().to_string()),
-            day_to: Some(week.sunday().to_string()),
+            day_from: Some(week.monday()),
+            day_to: Some(week.sunday()),
             limit: Some(7),
         })
         .await?

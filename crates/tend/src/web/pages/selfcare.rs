@@ -21,8 +21,8 @@ use crate::domain::selfcare::{
     Comparison, MIN_DAYS_PER_SIDE, SelfcareSettings, SettingsInput, SleepDebt, ate_regular_meals,
     compare, mood, moved, sleep_debt, window,
 };
+use crate::service::RecordFilter;
 use crate::service::Unlocked;
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -57,8 +57,8 @@ pub async fn recent_checkins(
         .services
         .records(who)
         .list::<Checkin>(&RecordFilter {
-            day_from: Some(from.to_string()),
-            day_to: Some(today.to_string()),
+            day_from: Some(from),
+            day_to: Some(today),
             limit: Some(i64::from(days)),
         })
         .await?;
