@@ -3,6 +3,7 @@
 //! a parameter so they are testable.
 
 mod accounts;
+pub mod questionnaires;
 mod records;
 
 use std::sync::Arc;
@@ -60,6 +61,14 @@ impl Services {
 
     pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {
         Records::new(self, who)
+    }
+
+    pub fn questionnaires<'a>(
+        &'a self,
+        who: &'a Unlocked,
+        catalog: &'a tend_instruments::Catalog,
+    ) -> questionnaires::Questionnaires<'a> {
+        questionnaires::Questionnaires::new(self, who, catalog)
     }
 }
 

@@ -21,6 +21,7 @@ use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -66,7 +67,11 @@ pub async fn feature_sections(
         title: "Good things".into(),
         body: super::practices::week_good_things(state, who, from, to).await?,
     });
-    let results = super::questionnaires::week_results(state, who, from, to).await?;
+    let results = state
+        .services
+        .questionnaires(who, &state.catalog)
+        .week_results(from, to)
+        .await?;
     sections.push(ReviewSection {
         id: "questionnaires",
         title: "Questionnaires".into(),
@@ -75,10 +80,15 @@ pub async fn feature_sections(
                 p { "No questionnaires this week. " a href="/questionnaires" { "See what's due" } "." }
             } @else {
                 ul {
-                    @for (name, result, link) in &results {
+                    @for r in &results {
                         li {
-                            strong { (name) } ": " (result)
-                            @if let Some(href) = link { " · " a href=(href) { "A step that may help" } }
+                            strong { (r.short_name) } ": "
+                            @match (r.score, &r.band) {
+                                (Some(s), Some(b)) => { (format::number(s)) " (" (b) ")" }
+                                (Some(s), None) => { (format::number(s)) }
+                                (None, _) => { "Not scored: some questions were left unanswered." }
+                            }
+                            @if let Some(href) = r.step { " · " a href=(href) { "A step that may help" } }
                         }
                     }
                 }

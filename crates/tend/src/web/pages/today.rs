@@ -87,7 +87,18 @@ pub async fn page(
     let overview = state.services.records(&who).overview(today, 3).await?;
     let (summary, entries) = (&overview.summary, overview.recent_entries.as_slice());
     let suggestion = super::practices::suggest_practice(&state, &who).await?;
-    let due = super::questionnaires::due_now(&state, &who).await?;
+    let due: Vec<(String, String)> = state
+        .services
+        .questionnaires(&who, &state.catalog)
+        .due(today)
+        .await?
+        .offered()
+        .into_iter()
+        .filter_map(|s| {
+            let name = state.catalog.get(&s.instrument)?.short_name.clone();
+            Some((s.instrument.clone(), name))
+        })
+        .collect();
     let todays = overview.checkin.as_ref().map(|s| &s.value);
 
     Ok(layout::page(
