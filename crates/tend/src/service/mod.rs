@@ -5,6 +5,7 @@
 mod accounts;
 pub mod questionnaires;
 mod records;
+pub mod summaries;
 
 use std::sync::Arc;
 
@@ -61,6 +62,10 @@ impl Services {
 
     pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {
         Records::new(self, who)
+    }
+
+    pub fn summaries<'a>(&'a self, who: &'a Unlocked) -> summaries::Summaries<'a> {
+        summaries::Summaries::new(self, who)
     }
 
     pub fn questionnaires<'a>(

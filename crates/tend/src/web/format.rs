@@ -8,6 +8,31 @@ pub fn number(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_owned() }
 }
 
+/// A record's time as a date, such as "4 March 2026".
+pub fn when(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts)
+        .map(|t| t.strftime("%-d %B %Y").to_string())
+        .unwrap_or_default()
+}
+
+/// "1 minute", "12 minutes".
+pub fn minutes(n: u32) -> String {
+    if n == 1 {
+        "1 minute".into()
+    } else {
+        format!("{n} minutes")
+    }
+}
+
+/// "1 day", "3 days".
+pub fn days(n: usize) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! keeps both safe (sessions, anti-forgery, rate limits, security headers).
 
 mod api;
+mod components;
 mod error;
 mod extract;
 mod format;

@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::auth::COMMON_ZONES;
 use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, Meals};
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::service::RecordFilter;
 use crate::service::{ServiceError, Unlocked};
+use crate::web::components::COMMON_ZONES;
 use crate::web::error::PageError;
 use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};

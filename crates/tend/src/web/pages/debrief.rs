@@ -11,15 +11,15 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight::{phi_notice, risk_help};
-use super::critic::when;
 use crate::content::Prompt;
 use crate::domain::Invalid;
 use crate::domain::critic::{DEBRIEF_FIELD_MAX, Debrief, DebriefInput, KIND_SENTENCE_MAX};
 use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
+use crate::web::components::highlight::{phi_notice, risk_help};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 

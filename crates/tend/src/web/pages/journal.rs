@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight;
 use crate::domain::Invalid;
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
 use crate::service::RecordFilter;
 use crate::service::{ServiceError, Unlocked};
+use crate::web::components::highlight;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error};

@@ -10,16 +10,17 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight::{phi_notice, risk_help};
-use super::critic::when;
 use crate::domain::Invalid;
 use crate::domain::critic::{
     BREAK_NOTE_MAX, BreakNote, LETTER_MAX, Letter, LetterInput, validate_break_note,
 };
 use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
+use crate::web::components::highlight::{phi_notice, risk_help};
+use crate::web::components::week;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -45,7 +46,13 @@ pub async fn hub(State(state): State<AppState>, Person(who): Person) -> Result<M
     let week_ago = today
         .checked_sub(jiff::Span::new().days(6))
         .unwrap_or(today);
-    let this_week = super::critic::week_summary_section(&state, &who, week_ago, today).await?;
+    let this_week = week::critic_section(
+        &state
+            .services
+            .summaries(&who)
+            .critic_week(week_ago, today)
+            .await?,
+    );
     Ok(layout::page(
         "Self-kindness",
         Some(&who),

@@ -19,6 +19,7 @@ use crate::domain::review::{
 };
 use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
+use crate::web::components::week;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::format;
@@ -51,21 +52,27 @@ pub async fn feature_sections(
     week: IsoWeek,
 ) -> Result<Vec<ReviewSection>, PageError> {
     let (from, to) = (week.monday(), week.sunday());
+    let summaries = state.services.summaries(who);
     let mut sections: Vec<ReviewSection> = Vec::new();
     sections.push(ReviewSection {
         id: "noticing",
         title: "Noticing and kindness".into(),
-        body: super::critic::week_summary(state, who, from, to).await?,
+        body: week::critic(&summaries.critic_week(from, to).await?),
     });
     sections.push(ReviewSection {
         id: "practice",
         title: "Practice".into(),
-        body: super::practices::week_practice(state, who, from, to).await?,
+        body: week::practice(
+            &state.content,
+            &summaries.practice(from, to).await?,
+            from,
+            to,
+        ),
     });
     sections.push(ReviewSection {
         id: "gratitude",
         title: "Good things".into(),
-        body: super::practices::week_good_things(state, who, from, to).await?,
+        body: week::good_things(&summaries.good_things(from, to).await?),
     });
     let results = state
         .services
@@ -279,7 +286,7 @@ async fn view<'a>(
         week,
         current,
         checkins: summarise(&checkins),
-        goals: super::goals::week_goals(state, who, week).await?,
+        goals: state.services.summaries(who).week_goals(week).await?,
         sections: feature_sections(state, who, week).await?,
         saved,
         prompt,

@@ -5,9 +5,11 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{checkin, today_for};
+use super::today_for;
 use crate::domain::checkin::{CheckinInput, Meals};
+use crate::service::summaries::{Suggestion, suggest_practice};
 use crate::web::AppState;
+use crate::web::components::checkin_form;
 use crate::web::error::PageError;
 use crate::web::extract::Person;
 use crate::web::layout;
@@ -86,7 +88,8 @@ pub async fn page(
     let today = today_for(&state, &who).await?;
     let overview = state.services.records(&who).overview(today, 3).await?;
     let (summary, entries) = (&overview.summary, overview.recent_entries.as_slice());
-    let suggestion = super::practices::suggest_practice(&state, &who).await?;
+    let month = state.services.summaries(&who).practice_month(today).await?;
+    let suggestion = suggest_practice(&state.content, &month, today);
     let due: Vec<(String, String)> = state
         .services
         .questionnaires(&who, &state.catalog)
@@ -122,7 +125,7 @@ pub async fn page(
                     p { a href="/checkin" { "Change today's check-in" } }
                 } @else {
                     p class="muted" { "How are you, right now? Thirty seconds is enough." }
-                    (checkin::form_fields(&who, &CheckinInput::default(), &[], false))
+                    (checkin_form::form_fields(&who, &CheckinInput::default(), &[], false))
                 }
             }
             section aria-labelledby="week-h" class="card" {
@@ -157,7 +160,7 @@ pub async fn page(
                     a href="/journal" { "All entries" }
                 }
             }
-            @if let Some((slug, title, reason)) = &suggestion {
+            @if let Some(Suggestion { slug, title, reason }) = &suggestion {
                 section aria-labelledby="suggest-h" class="card" {
                     h2 id="suggest-h" { "A practice for today" }
                     p { (reason) }
