@@ -81,7 +81,7 @@ struct RoleArgs {
     circle: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 struct DbArgs {
     /// Folder for tend's data (the SQLite database lives here by default).
     #[arg(long, env = "TEND_DATA_DIR", default_value = "./tend-data")]
@@ -89,6 +89,19 @@ struct DbArgs {
     /// `sqlite:PATH` or `postgres://USER@HOST/DB`; default: SQLite in the data folder.
     #[arg(long, env = "TEND_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+}
+
+/// Without the database password (see [`crate::config::redact_url`]).
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::config::redact_url),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]

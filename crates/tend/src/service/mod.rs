@@ -34,8 +34,11 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
-    #[error("background task failed")]
-    Join,
+    /// A record's contents did not turn into (or back from) JSON.
+    #[error("record contents: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
 }
 
 impl From<Invalid> for ServiceError {
@@ -81,7 +84,5 @@ impl Services {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ServiceResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ServiceError::Join)
+    Ok(tokio::task::spawn_blocking(f).await?)
 }

@@ -72,7 +72,7 @@ impl<'a> Records<'a> {
     }
 
     fn seal<T: Kind>(&self, id: &str, value: &T) -> ServiceResult<Vec<u8>> {
-        let json = serde_json::to_vec(value).map_err(|_| vault::VaultError::Malformed)?;
+        let json = serde_json::to_vec(value)?;
         Ok(vault::seal_record(
             &self.who.key,
             &self.who.account_id,
@@ -90,7 +90,7 @@ impl<'a> Records<'a> {
             T::KIND,
             &row.sealed,
         )?;
-        let value = serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+        let value = serde_json::from_slice(&json)?;
         Ok(Stored {
             day: row.day.as_deref().and_then(|d| d.parse().ok()),
             id: row.id,
@@ -269,8 +269,7 @@ impl<'a> Records<'a> {
                 &row.kind,
                 &row.sealed,
             )?;
-            let value: serde_json::Value =
-                serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+            let value: serde_json::Value = serde_json::from_slice(&json)?;
             records.push(serde_json::json!({
                 "kind": row.kind,
                 "id": row.id,

@@ -260,8 +260,7 @@ pub async fn export_json(
     Person(who): Person,
 ) -> Result<Response, PageError> {
     let doc = state.services.records(&who).export(now()).await?;
-    let body =
-        serde_json::to_string_pretty(&doc).map_err(|e| PageError::Internal(e.to_string()))?;
+    let body = serde_json::to_string_pretty(&doc)?;
     Ok(download("application/json", "tend-export.json", body))
 }
 
