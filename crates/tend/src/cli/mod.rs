@@ -302,7 +302,7 @@ async fn add_to_circle(
             account_id: account_id.to_owned(),
             role: role.as_str().to_owned(),
             pseudonym: crate::domain::circles::pseudonym(r.next_u32(), r.next_u32(), r.next_u32()),
-            joined_at: jiff::Timestamp::now().as_second(),
+            joined_at: crate::web::now(),
             suspended_until: None,
         };
         match store.add_member(&m).await {

@@ -287,11 +287,9 @@ impl<'a> Records<'a> {
         }))
     }
 
-    /// The person's own date today, in their time zone.
-    pub async fn today(&self) -> ServiceResult<Date> {
-        Ok(jiff::Timestamp::now()
-            .to_zoned(self.profile().await?.tz())
-            .date())
+    /// The person's own date at `now`, in their time zone.
+    pub async fn today(&self, now: jiff::Timestamp) -> ServiceResult<Date> {
+        Ok(now.to_zoned(self.profile().await?.tz()).date())
     }
 
     /// What the Today page and `GET /api/v1/today` show: today's check-in, the

@@ -63,7 +63,11 @@ fn limited(state: &AppState, client: &str) -> Result<(), ApiError> {
 }
 
 async fn today_of(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
-    Ok(state.services.records(who).today().await?)
+    Ok(state
+        .services
+        .records(who)
+        .today(crate::web::clock())
+        .await?)
 }
 
 #[derive(Deserialize)]
@@ -253,7 +257,9 @@ async fn today(
     ApiPerson(who): ApiPerson,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let records = state.services.records(&who);
-    let o = records.overview(records.today().await?, 3).await?;
+    let o = records
+        .overview(records.today(crate::web::clock()).await?, 3)
+        .await?;
     Ok(Json(json!({
         "day": o.today.to_string(),
         "checkin": o.checkin.map(checkin_out),

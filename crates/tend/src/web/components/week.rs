@@ -112,7 +112,7 @@ pub fn good_things(notes: &[Stored<Gratitude>]) -> Markup {
                 @for n in notes.iter().rev() {
                     @if let Some(d) = n.day {
                         li {
-                            span class="muted" { (d.strftime("%A %-d %B")) }
+                            span class="muted" { (crate::web::format::weekday(d)) }
                             ul { @for thing in &n.value.things { li { (thing) } } }
                         }
                     }

@@ -15,10 +15,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use maud::{Markup, html};
 use serde::Deserialize;
 use tend_detector::Pattern;
 
+use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::critic::{
     Place, REFRAME_MAX, THOUGHT_MAX, Thought, ThoughtFields, ThoughtInput, validate_reframe,
@@ -52,7 +54,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn day_label(d: Date) -> String {
-    d.strftime("%-d %b").to_string()
+    crate::web::format::short(d)
 }
 
 /// Pattern ids as saved, sorted by the detector's confidence.
@@ -194,9 +196,11 @@ pub struct ReframeForm {
     version: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn thought_page(
     state: &AppState,
     who: &Unlocked,
+    tz: &TimeZone,
     t: &Stored<Thought>,
     draft: &str,
     errors: &[Invalid],
@@ -231,7 +235,7 @@ fn thought_page(
             (highlight::crisis_help(&state.helplines, risky))
             h1 { "A thought you noticed" }
             p class="muted" {
-                (when(t.created_at))
+                (when(t.created_at, tz))
                 @if let Some(p) = v.place { " · " (p.label()) }
                 @if let Some(i) = v.intensity { " · loudness " (i) " of 10" }
             }
@@ -292,6 +296,7 @@ pub async fn show(
     Ok(thought_page(
         &state,
         &who,
+        &zone_of(&state, &who).await?,
         &t,
         &t.value.reframe,
         &[],
@@ -309,7 +314,16 @@ pub async fn save_reframe(
     let reframe = match validate_reframe(&form.reframe) {
         Ok(r) => r,
         Err(errors) => {
-            let page = thought_page(&state, &who, &current, &form.reframe, &errors, None, None);
+            let page = thought_page(
+                &state,
+                &who,
+                &zone_of(&state, &who).await?,
+                &current,
+                &form.reframe,
+                &errors,
+                None,
+                None,
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -326,7 +340,16 @@ pub async fn save_reframe(
         Err(ServiceError::Stale) => {
             let note = "This thought was changed in another tab or device after you opened it. \
                         Your words are below, unchanged. Saving now will replace the other version.";
-            let page = thought_page(&state, &who, &current, &form.reframe, &[], None, Some(note));
+            let page = thought_page(
+                &state,
+                &who,
+                &zone_of(&state, &who).await?,
+                &current,
+                &form.reframe,
+                &[],
+                None,
+                Some(note),
+            );
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -471,7 +494,7 @@ fn bar(count: usize, max: usize) -> Markup {
     }
 }
 
-fn thought_list(items: &[Stored<Thought>]) -> Markup {
+fn thought_list(items: &[Stored<Thought>], tz: &TimeZone) -> Markup {
     html! {
         ul class="entries" {
             @for t in items {
@@ -479,7 +502,7 @@ fn thought_list(items: &[Stored<Thought>]) -> Markup {
                     a href={ "/critic/" (t.id) } { (t.value.snippet()) }
                     br;
                     span class="muted" {
-                        (when(t.created_at))
+                        (when(t.created_at, tz))
                         @if let Some(p) = t.value.place { " · " (p.label()) }
                         @if !t.value.reframe.is_empty() { " · answered kindly" }
                     }
@@ -490,6 +513,7 @@ fn thought_list(items: &[Stored<Thought>]) -> Markup {
 }
 
 pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let today = super::today_for(&state, &who).await?;
     let first_week = week_start(today)
         .checked_sub(jiff::Span::new().weeks(WEEKS - 1))
@@ -605,7 +629,7 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
                 }
                 section aria-labelledby="list-h" {
                     h2 id="list-h" { "Your thoughts" }
-                    (thought_list(&recent))
+                    (thought_list(&recent, &tz))
                     @if recent.len() as i64 >= LIST_LIMIT {
                         p class="muted" { "Showing your " (LIST_LIMIT) " newest thoughts. All of them are in your export." }
                     }

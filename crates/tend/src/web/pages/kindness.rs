@@ -10,6 +10,7 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::critic::{
     BREAK_NOTE_MAX, BreakNote, LETTER_MAX, Letter, LetterInput, validate_break_note,
@@ -90,6 +91,7 @@ async fn break_view(
     errors: &[Invalid],
     saved: bool,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(state, who).await?;
     let recent = state
         .services
         .records(who)
@@ -132,7 +134,7 @@ async fn break_view(
                     h2 id="notes-h" { "Your recent notes" }
                     ul class="entries" {
                         @for r in with_notes {
-                            li { span class="muted" { (when(r.created_at)) } (layout::paragraphs(&r.value.note)) }
+                            li { span class="muted" { (when(r.created_at, &tz)) } (layout::paragraphs(&r.value.note)) }
                         }
                     }
                 }
@@ -189,6 +191,7 @@ async fn letters_view(
     input: &LetterInput,
     errors: &[Invalid],
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(state, who).await?;
     let list = state
         .services
         .records(who)
@@ -238,7 +241,7 @@ async fn letters_view(
                             li {
                                 a href={ "/kindness/letter/" (l.id) } { (l.value.snippet()) }
                                 br;
-                                span class="muted" { (when(l.created_at)) }
+                                span class="muted" { (when(l.created_at, &tz)) }
                             }
                         }
                     }
@@ -302,6 +305,7 @@ pub async fn show_letter(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let l = load(&state, &who, &id).await?;
     Ok(layout::page(
         "Your letter",
@@ -310,7 +314,7 @@ pub async fn show_letter(
             @if q.saved == "1" { (layout::notice("Your letter is saved. Come back to it whenever you need it.")) }
             (risk_help(&state.helplines, &[&l.value.body]))
             h1 { "Your letter" }
-            p class="muted" { (when(l.created_at)) }
+            p class="muted" { (when(l.created_at, &tz)) }
             @if !l.value.prompt.is_empty() { p class="muted" { "Prompt: " (l.value.prompt) } }
             (phi_notice(&[&l.value.body], None))
             article class="card letter" { (layout::paragraphs(&l.value.body)) }

@@ -168,7 +168,7 @@ pub async fn list(
                                 li {
                                     (state.content.practice(&l.value.slug).map_or(l.value.slug.as_str(), |p| p.title.as_str()))
                                     " · " (minutes_word(u32::from(l.value.minutes)))
-                                    @if let Some(d) = l.day { br; span class="muted" { (d.strftime("%A %-d %B")) } }
+                                    @if let Some(d) = l.day { br; span class="muted" { (crate::web::format::weekday(d)) } }
                                 }
                             }
                         }

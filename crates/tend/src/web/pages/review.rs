@@ -22,7 +22,7 @@ use crate::service::{Stored, Unlocked};
 use crate::web::components::week;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
-use crate::web::format;
+use crate::web::format::{self, when};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -127,13 +127,6 @@ struct View<'a> {
     input: ReflectionInput,
     errors: Vec<Invalid>,
     notice: Option<&'static str>,
-}
-
-/// A moment as a date in the person's own time zone.
-fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_second(ts)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%-d %B %Y").to_string())
-        .unwrap_or_default()
 }
 
 fn checkins_section(c: &WeekCheckins) -> Markup {
@@ -249,7 +242,7 @@ async fn view<'a>(
     week: IsoWeek,
 ) -> Result<View<'a>, PageError> {
     let tz = state.services.records(who).profile().await?.tz();
-    let current = IsoWeek::of(jiff::Timestamp::now().to_zoned(tz.clone()).date());
+    let current = IsoWeek::of(crate::web::clock().to_zoned(tz.clone()).date());
     // Weeks still to come have nothing to review yet.
     if week > current {
         return Err(PageError::NotFound);

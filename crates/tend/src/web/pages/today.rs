@@ -110,7 +110,7 @@ pub async fn page(
         html! {
             @if q.welcome.is_some() { (layout::notice("Welcome to tend. This is your Today page: start wherever feels right.")) }
             @if q.saved.as_deref() == Some("checkin") { (layout::notice("Check-in saved. Thank you for checking in with yourself.")) }
-            h1 { "Today, " (today.strftime("%A %-d %B")) }
+            h1 { "Today, " (crate::web::format::weekday(today)) }
             section aria-labelledby="checkin-h" class="card" {
                 h2 id="checkin-h" { "Check-in" }
                 @if let Some(c) = todays {

@@ -19,7 +19,11 @@ use crate::web::error::ApiError;
 use crate::web::extract::{ApiJson, ApiPerson};
 
 async fn api_today(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
-    Ok(state.services.records(who).today().await?)
+    Ok(state
+        .services
+        .records(who)
+        .today(crate::web::clock())
+        .await?)
 }
 
 fn service<'a>(state: &'a AppState, who: &'a Unlocked) -> Questionnaires<'a> {

@@ -16,7 +16,7 @@ use crate::web::format::number as num;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 
 fn nice_date(d: Date) -> String {
-    d.strftime("%-d %B %Y").to_string()
+    crate::web::format::date(d)
 }
 
 /// Chart points for one instrument, from responses in any order.
