@@ -221,7 +221,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         session_ttl_seconds: 14 * 24 * 3600,
     };
     let store = store::connect(&url).await?;
-    let server = crate::web::Server::bind(config, store).await?;
+    let services = crate::service::Services::new(store, &config);
+    let server = crate::web::Server::bind(config, services).await?;
     println!("tend is running at http://{}", server.local_addr());
     server.run_until_shutdown().await?;
     Ok(())

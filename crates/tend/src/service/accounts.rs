@@ -249,6 +249,12 @@ impl Accounts<'_> {
         Ok(())
     }
 
+    /// Removes sessions that expired before `now` (they are already refused).
+    pub async fn purge_expired_sessions(&self, now: i64) -> ServiceResult<()> {
+        self.0.store.purge_expired_sessions(now).await?;
+        Ok(())
+    }
+
     /// Ends every session of this account except the one making the request
     /// ("sign out everywhere else").
     pub async fn sign_out_elsewhere(&self, who: &Unlocked) -> ServiceResult<()> {

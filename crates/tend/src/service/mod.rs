@@ -59,6 +59,28 @@ pub struct Services {
 }
 
 impl Services {
+    /// The use cases over an opened store, with the settings they need.
+    pub fn new(store: Arc<dyn Store>, config: &crate::config::Config) -> Self {
+        Self {
+            store,
+            kdf: config.kdf,
+            session_ttl: config.session_ttl_seconds,
+        }
+    }
+
+    /// Opens the database the settings name (SQLite in the data folder by
+    /// default), brings its schema up to date, and serves the use cases on it.
+    pub async fn open(config: &crate::config::Config) -> ServiceResult<Self> {
+        let url =
+            crate::store::DatabaseUrl::resolve(config.database_url.as_deref(), &config.data_dir)?;
+        Ok(Self::new(crate::store::connect(&url).await?, config))
+    }
+
+    /// Whether the database answers, for the health check.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts(self)
     }

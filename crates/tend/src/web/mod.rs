@@ -28,7 +28,6 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::domain::helplines::Helplines;
 use crate::service::Services;
-use crate::store::Store;
 
 pub use error::{ApiError, PageError};
 pub use ratelimit::RateLimiter;
@@ -52,15 +51,11 @@ pub struct AppState {
 impl AppState {
     /// Loads and checks the built-in content and questionnaires; a broken file
     /// stops start-up with a message naming it.
-    pub fn new(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, services: Services) -> anyhow::Result<Self> {
         let content = Content::embedded().map_err(|e| anyhow::anyhow!("content: {e}"))?;
         let catalog = Catalog::embedded().map_err(|e| anyhow::anyhow!("questionnaires: {e}"))?;
         Ok(Self {
-            services: Services {
-                store,
-                kdf: config.kdf,
-                session_ttl: config.session_ttl_seconds,
-            },
+            services,
             helplines: Arc::new(config.helplines.clone()),
             secure_cookies: config.secure_cookies,
             max_body_bytes: config.max_body_bytes,
@@ -85,7 +80,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.services.store.ping().await {
+    match state.services.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -98,19 +93,19 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub struct Server {
     listener: TcpListener,
     app: Router,
-    store: Arc<dyn Store>,
+    services: Services,
 }
 
 impl Server {
-    pub async fn bind(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+    pub async fn bind(config: Config, services: Services) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", config.addr))?;
-        let app = router(AppState::new(&config, store.clone())?);
+        let app = router(AppState::new(&config, services.clone())?);
         Ok(Self {
             listener,
             app,
-            store,
+            services,
         })
     }
 
@@ -129,13 +124,13 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let store = self.store.clone();
+        let services = self.services.clone();
         // Expired sessions are removed hourly; they are already refused on use.
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = store.purge_expired_sessions(now()).await {
+                if let Err(e) = services.accounts().purge_expired_sessions(now()).await {
                     tracing::warn!(error = %e, "could not purge expired sessions");
                 }
             }

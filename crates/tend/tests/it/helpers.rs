@@ -112,7 +112,8 @@ impl TestApp {
         config.kdf = FAST_KDF;
         config.auth_attempts_per_minute = 1000;
         tweak(&mut config);
-        let server = Server::bind(config, db.store.clone()).await.unwrap();
+        let services = tend::service::Services::new(db.store.clone(), &config);
+        let server = Server::bind(config, services).await.unwrap();
         let base = format!("http://{}", server.local_addr());
         let server = tokio::spawn(async move {
             let _ = server.run(std::future::pending()).await;

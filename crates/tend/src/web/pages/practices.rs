@@ -372,27 +372,23 @@ pub async fn finish(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::sync::Arc;
-
     use jiff::civil::date;
 
     use super::*;
     use crate::config::Config;
     use crate::domain::gratitude::Gratitude;
-    use crate::store::SqliteStore;
     use crate::vault::KdfParams;
 
     /// A real state on a fresh SQLite file, and one signed-in person.
     async fn state_and_person() -> (tempfile::TempDir, AppState, Unlocked) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = SqliteStore::connect(&url).await.unwrap();
         let mut config = Config::for_data_dir(dir.path().to_path_buf()).unwrap();
         config.kdf = KdfParams {
             memory_kib: 64,
             iterations: 1,
         };
-        let state = AppState::new(&config, Arc::new(store)).unwrap();
+        let services = crate::service::Services::open(&config).await.unwrap();
+        let state = AppState::new(&config, services).unwrap();
         let accounts = state.services.accounts();
         let made = accounts
             .sign_up("weekly", "kettle maple orbit", "UTC", now())
