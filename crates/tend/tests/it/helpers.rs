@@ -50,6 +50,13 @@ impl TestDb {
         }
     }
 
+    /// The server URL and schema of a PostgreSQL test database.
+    pub fn pg_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(url, schema)| (url.as_str(), schema.as_str()))
+    }
+
     pub fn sqlite_file(&self) -> std::path::PathBuf {
         self.dir.path().join("tend.db")
     }

@@ -10,6 +10,7 @@ mod cli;
 mod helpers;
 mod http_api;
 mod http_pages;
+mod schema;
 mod store;
 
 // Peer support (issue 5).
