@@ -335,7 +335,7 @@ async fn save_checkin(
         joy: b.joy,
         note: b.note,
     });
-    let checkin = input.validate().map_err(ApiError::Invalid)?;
+    let checkin = input.validate()?;
     let day = today_of(&state, &who).await?;
     let saved = state
         .services
@@ -400,8 +400,7 @@ async fn create_entry(
         title: b.title,
         body: b.body,
     }
-    .validate()
-    .map_err(ApiError::Invalid)?;
+    .validate()?;
     let day = today_of(&state, &who).await?;
     let saved = state
         .services
@@ -444,8 +443,7 @@ async fn update_entry(
         title: b.title,
         body: b.body,
     }
-    .validate()
-    .map_err(ApiError::Invalid)?;
+    .validate()?;
     let saved = state
         .services
         .records(&who)

@@ -207,6 +207,13 @@ impl ApiError {
     }
 }
 
+/// What a domain parser refused, with a message per field.
+impl From<Vec<Invalid>> for ApiError {
+    fn from(problems: Vec<Invalid>) -> Self {
+        Self::Invalid(problems)
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
