@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== layers"
+scripts/check-layers.sh
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::domain::helplines::Helplines;
 use crate::vault::KdfParams;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
@@ -67,5 +67,71 @@ impl Default for ConnectionLimits {
             body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
         }
+    }
+}
+
+/// Written out by hand so that logging a `Config` never prints the database
+/// password: the URL's user information is replaced by `***`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("secure_cookies", &self.secure_cookies)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("auth_attempts_per_minute", &self.auth_attempts_per_minute)
+            .field("helplines", &self.helplines)
+            .field("kdf", &self.kdf)
+            .field("session_ttl_seconds", &self.session_ttl_seconds)
+            .field("limits", &self.limits)
+            .field("metrics_addr", &self.metrics_addr)
+            .finish()
+    }
+}
+
+/// A database URL fit for logs: `postgres://***@db.example/tend` for
+/// `postgres://tend:secret@db.example/tend`. URLs without user information
+/// (SQLite paths, `postgres://host/db`) are unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The user information ends at the last `@` before the path.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_password_never_reaches_debug_output() {
+        let mut c = Config::for_data_dir("/tmp/x".into()).unwrap();
+        c.database_url = Some("postgres://tend:hunter2@db.example:5432/tend".into());
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("tend:"), "{shown}");
+        assert!(
+            shown.contains("postgres://***@db.example:5432/tend"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn urls_without_user_information_are_kept() {
+        assert_eq!(redact_url("sqlite:/data/tend.db"), "sqlite:/data/tend.db");
+        assert_eq!(redact_url("postgres://db/tend"), "postgres://db/tend");
+        assert_eq!(
+            redact_url("postgres://u:p@ss@db/tend"),
+            "postgres://***@db/tend"
+        );
     }
 }

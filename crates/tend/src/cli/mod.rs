@@ -89,7 +89,7 @@ struct RoleArgs {
     circle: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 struct DbArgs {
     /// Folder for tend's data (the SQLite database lives here by default).
     #[arg(long, env = "TEND_DATA_DIR", default_value = "./tend-data")]
@@ -97,6 +97,19 @@ struct DbArgs {
     /// `sqlite:PATH` or `postgres://USER@HOST/DB`; default: SQLite in the data folder.
     #[arg(long, env = "TEND_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+}
+
+/// Without the database password (see [`crate::config::redact_url`]).
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::config::redact_url),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -247,7 +260,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         metrics_addr: args.metrics_addr,
     };
     let store = store::connect(&url).await?;
-    let server = crate::web::Server::bind(config, store).await?;
+    let services = crate::service::Services::new(store, &config);
+    let server = crate::web::Server::bind(config, services).await?;
     println!("tend is running at http://{}", server.local_addr());
     server.run_until_shutdown().await?;
     Ok(())
@@ -351,7 +365,7 @@ async fn add_to_circle(
             account_id: account_id.to_owned(),
             role: role.as_str().to_owned(),
             pseudonym: crate::domain::circles::pseudonym(r.next_u32(), r.next_u32(), r.next_u32()),
-            joined_at: jiff::Timestamp::now().as_second(),
+            joined_at: crate::web::now(),
             suspended_until: None,
         };
         match store.add_member(&m).await {

@@ -32,6 +32,10 @@ pub struct Checkin {
     pub note: String,
 }
 
+impl super::Kind for Checkin {
+    const KIND: &'static str = "checkin";
+}
+
 /// What a form or API call sends before validation. All strings, so nothing is lost
 /// when a field is malformed and the form is shown again.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

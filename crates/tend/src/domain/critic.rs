@@ -316,16 +316,16 @@ impl DebriefInput {
     }
 }
 
-impl crate::service::Kind for Thought {
+impl super::Kind for Thought {
     const KIND: &'static str = "critic-thought";
 }
-impl crate::service::Kind for BreakNote {
+impl super::Kind for BreakNote {
     const KIND: &'static str = "kindness-break";
 }
-impl crate::service::Kind for Letter {
+impl super::Kind for Letter {
     const KIND: &'static str = "kindness-letter";
 }
-impl crate::service::Kind for Debrief {
+impl super::Kind for Debrief {
     const KIND: &'static str = "debrief";
 }
 

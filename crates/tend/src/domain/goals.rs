@@ -461,11 +461,11 @@ pub fn fit(commitments: &Commitments, goals: &[Goal]) -> Fit {
     }
 }
 
-impl crate::service::Kind for Goal {
+impl super::Kind for Goal {
     const KIND: &'static str = "goal";
 }
 
-impl crate::service::Kind for Commitments {
+impl super::Kind for Commitments {
     const KIND: &'static str = "goal-commitments";
 }
 

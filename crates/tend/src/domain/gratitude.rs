@@ -17,7 +17,7 @@ pub struct Gratitude {
     pub things: Vec<String>,
 }
 
-impl crate::service::Kind for Gratitude {
+impl super::Kind for Gratitude {
     const KIND: &'static str = "gratitude";
 }
 

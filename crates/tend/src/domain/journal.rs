@@ -15,6 +15,10 @@ pub struct JournalEntry {
     pub body: String,
 }
 
+impl super::Kind for JournalEntry {
+    const KIND: &'static str = "journal";
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct JournalInput {
     #[serde(default)]

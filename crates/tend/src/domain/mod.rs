@@ -19,6 +19,13 @@ pub mod review;
 pub mod selfcare;
 pub mod support;
 
+/// A kind of personal record. Its value is sealed as JSON; `KIND` is stored in
+/// the clear (the `kind` column) and bound into the ciphertext, so two types
+/// sharing a name could open each other's records: the names must be unique.
+pub trait Kind: serde::Serialize + serde::de::DeserializeOwned {
+    const KIND: &'static str;
+}
+
 /// A problem with what a person entered, in words meant for them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -57,4 +64,38 @@ pub fn bounded_text(
         ));
     }
     Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    /// Every `Kind` name in the domain, read from the source so that a new kind
+    /// cannot be forgotten here: two types with one name would share rows.
+    #[test]
+    fn kind_names_are_unique() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain");
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines() {
+                let Some(rest) = line.trim().strip_prefix("const KIND: &'static str = \"") else {
+                    continue;
+                };
+                let name = rest.trim_end_matches("\";").to_owned();
+                count += 1;
+                let file = path.display().to_string();
+                if let Some(other) = seen.insert(name.clone(), file.clone()) {
+                    panic!("kind {name:?} is named in both {other} and {file}");
+                }
+            }
+        }
+        // The trait's own declaration has no value; fifteen kinds exist today.
+        assert!(count >= 15, "found only {count} kinds in {}", dir.display());
+    }
 }

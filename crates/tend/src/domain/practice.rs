@@ -22,7 +22,7 @@ pub struct PracticeLog {
     pub minutes: u16,
 }
 
-impl crate::service::Kind for PracticeLog {
+impl super::Kind for PracticeLog {
     const KIND: &'static str = "practice";
 }
 

@@ -16,6 +16,10 @@ pub struct Profile {
     pub country: Option<String>,
 }
 
+impl super::Kind for Profile {
+    const KIND: &'static str = "profile";
+}
+
 impl Default for Profile {
     fn default() -> Self {
         Self {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use tend_instruments::{Catalog, Instrument, Pause, ScheduleChoice};
+use tend_instruments::{Catalog, Instrument, Pause, ScheduleChoice, ScoreResult};
 
 use super::Invalid;
 
@@ -37,7 +37,7 @@ impl Response {
     }
 }
 
-impl crate::service::Kind for Response {
+impl super::Kind for Response {
     const KIND: &'static str = "questionnaire-response";
 }
 
@@ -59,7 +59,7 @@ pub struct Drafts {
     pub drafts: BTreeMap<String, Draft>,
 }
 
-impl crate::service::Kind for Drafts {
+impl super::Kind for Drafts {
     const KIND: &'static str = "questionnaire-drafts";
 }
 
@@ -111,7 +111,7 @@ pub struct Preferences {
     pub paused: bool,
 }
 
-impl crate::service::Kind for Preferences {
+impl super::Kind for Preferences {
     const KIND: &'static str = "questionnaire-preferences";
 }
 
@@ -301,6 +301,22 @@ pub fn check_answers(
     }
 }
 
+/// Where a weaker area in a result points: the step of the guide that helps.
+pub fn step_for(inst: &Instrument, res: &ScoreResult) -> Option<&'static str> {
+    if res.needs_support() {
+        return Some("/help");
+    }
+    match (inst.id.as_str(), res.band_id()?) {
+        // Low self-kindness → "what would you tell a friend?" (step 3, in the critic flow).
+        ("scs" | "scs-sf", "low") => Some("/critic"),
+        ("who5", "low" | "very-low") | ("pss10" | "pss4", "high") => Some("/practices"),
+        ("brs", "low") => Some("/kindness"),
+        ("gq6", "bottom-quarter") => Some("/gratitude"),
+        ("cbi", "high") | ("burnout-single", "burning-out" | "persistent") => Some("/goals"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,5 +385,35 @@ mod tests {
     fn dates_convert_both_ways() {
         let d: Date = "2024-02-29".parse().unwrap();
         assert_eq!(from_time(to_time(d).unwrap()), Some(d));
+    }
+
+    #[test]
+    fn weaker_areas_point_at_the_matching_step() {
+        let c = tend_instruments::Catalog::embedded().unwrap();
+        let step = |id: &str, answers: &[u8]| {
+            let inst = c.get(id).unwrap();
+            let a: Vec<Option<u8>> = answers.iter().map(|x| Some(*x)).collect();
+            step_for(inst, &inst.score(&a).unwrap())
+        };
+        // SCS-SF all "almost never" on positive items, "almost always" on negative: low.
+        assert_eq!(
+            step("scs-sf", &[5, 1, 1, 5, 1, 1, 1, 5, 5, 1, 5, 5]),
+            Some("/critic")
+        );
+        assert_eq!(step("scs-sf", &[1, 5, 5, 1, 5, 5, 5, 1, 1, 5, 1, 1]), None);
+        assert_eq!(step("who5", &[2, 2, 2, 2, 2]), Some("/practices"));
+        assert_eq!(
+            step("who5", &[1, 1, 1, 1, 1]),
+            Some("/help"),
+            "index 20: support"
+        );
+        assert_eq!(step("who5", &[4, 4, 4, 4, 4]), None);
+        assert_eq!(step("burnout-single", &[5]), Some("/help"));
+        assert_eq!(step("burnout-single", &[3]), Some("/goals"));
+        assert_eq!(
+            step("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            Some("/help"),
+            "item 9 always points at help"
+        );
     }
 }

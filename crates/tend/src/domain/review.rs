@@ -18,7 +18,7 @@ pub struct Reflection {
     pub text: String,
 }
 
-impl crate::service::Kind for Reflection {
+impl super::Kind for Reflection {
     const KIND: &'static str = "review-reflection";
 }
 

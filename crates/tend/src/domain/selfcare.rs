@@ -30,7 +30,7 @@ impl Default for SelfcareSettings {
     }
 }
 
-impl crate::service::Kind for SelfcareSettings {
+impl super::Kind for SelfcareSettings {
     const KIND: &'static str = "selfcare-settings";
 }
 

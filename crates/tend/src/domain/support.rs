@@ -19,7 +19,7 @@ pub struct SupportPerson {
     pub note: String,
 }
 
-impl crate::service::Kind for SupportPerson {
+impl super::Kind for SupportPerson {
     const KIND: &'static str = "support-person";
 }
 

@@ -1,6 +1,6 @@
+use crate::domain::Kind;
 use crate::domain::account::{Handle, Passphrase};
 use crate::domain::profile::Profile;
-use crate::service::Kind;
 use crate::store::{AccountRow, SessionRow};
 use crate::vault::{
     self, DataKey, KdfParams, PassphraseHash, RecoveryCode, SessionToken, WrappedKey,
@@ -271,6 +271,22 @@ impl Accounts<'_> {
 
     pub async fn sign_out(&self, who: &Unlocked) -> ServiceResult<()> {
         self.0.store.delete_session(&who.session_hash).await?;
+        Ok(())
+    }
+
+    /// Removes sessions that expired before `now` (they are already refused).
+    pub async fn purge_expired_sessions(&self, now: i64) -> ServiceResult<()> {
+        self.0.store.purge_expired_sessions(now).await?;
+        Ok(())
+    }
+
+    /// Ends every session of this account except the one making the request
+    /// ("sign out everywhere else").
+    pub async fn sign_out_elsewhere(&self, who: &Unlocked) -> ServiceResult<()> {
+        self.0
+            .store
+            .delete_sessions_of(&who.account_id, Some(&who.session_hash))
+            .await?;
         Ok(())
     }
 

@@ -5,14 +5,16 @@
 mod accounts;
 pub mod circles;
 mod limits;
+pub mod questionnaires;
 mod records;
+pub mod summaries;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
 pub use circles::Circles;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
-pub use records::{Entry, Kind, Overview, Records, Stored};
+pub use records::{Entry, Overview, RecordFilter, Records, Stored};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};
@@ -39,8 +41,11 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
-    #[error("background task failed")]
-    Join,
+    /// A record's contents did not turn into (or back from) JSON.
+    #[error("record contents: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
 }
 
 impl From<Invalid> for ServiceError {
@@ -61,6 +66,28 @@ pub struct Services {
 }
 
 impl Services {
+    /// The use cases over an opened store, with the settings they need.
+    pub fn new(store: Arc<dyn Store>, config: &crate::config::Config) -> Self {
+        Self {
+            store,
+            kdf: config.kdf,
+            session_ttl: config.session_ttl_seconds,
+        }
+    }
+
+    /// Opens the database the settings name (SQLite in the data folder by
+    /// default), brings its schema up to date, and serves the use cases on it.
+    pub async fn open(config: &crate::config::Config) -> ServiceResult<Self> {
+        let url =
+            crate::store::DatabaseUrl::resolve(config.database_url.as_deref(), &config.data_dir)?;
+        Ok(Self::new(crate::store::connect(&url).await?, config))
+    }
+
+    /// Whether the database answers, for the health check.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts(self)
     }
@@ -100,13 +127,23 @@ impl Services {
     pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {
         Records::new(self, who)
     }
+
+    pub fn summaries<'a>(&'a self, who: &'a Unlocked) -> summaries::Summaries<'a> {
+        summaries::Summaries::new(self, who)
+    }
+
+    pub fn questionnaires<'a>(
+        &'a self,
+        who: &'a Unlocked,
+        catalog: &'a tend_instruments::Catalog,
+    ) -> questionnaires::Questionnaires<'a> {
+        questionnaires::Questionnaires::new(self, who, catalog)
+    }
 }
 
 /// Runs CPU-heavy work (Argon2) off the async executor.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ServiceResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ServiceError::Join)
+    Ok(tokio::task::spawn_blocking(f).await?)
 }

@@ -1,31 +1,34 @@
 use jiff::civil::Date;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::domain::Kind;
 use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::domain::summary::{WeekSummary, summarise_week, window_start};
-use crate::store::{RecordFilter, RecordRow};
+use crate::store::{self, RecordRow};
 use crate::vault;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
 
-/// A kind of personal record. Its value is sealed as JSON; `KIND` is stored in
-/// the clear and bound into the ciphertext.
-pub trait Kind: Serialize + DeserializeOwned {
-    const KIND: &'static str;
+/// Which of a person's records of one kind to list, newest first. The
+/// service's own type, so pages and the API never name the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordFilter {
+    /// Inclusive bounds on the record's day.
+    pub day_from: Option<Date>,
+    pub day_to: Option<Date>,
+    pub limit: Option<i64>,
 }
 
-impl Kind for Checkin {
-    const KIND: &'static str = "checkin";
-}
-impl Kind for JournalEntry {
-    const KIND: &'static str = "journal";
-}
-impl Kind for Profile {
-    const KIND: &'static str = "profile";
+impl RecordFilter {
+    fn to_store(self) -> store::RecordFilter {
+        store::RecordFilter {
+            day_from: self.day_from.map(|d| d.to_string()),
+            day_to: self.day_to.map(|d| d.to_string()),
+            limit: self.limit,
+        }
+    }
 }
 
 /// A record opened for its owner.
@@ -69,7 +72,7 @@ impl<'a> Records<'a> {
     }
 
     fn seal<T: Kind>(&self, id: &str, value: &T) -> ServiceResult<Vec<u8>> {
-        let json = serde_json::to_vec(value).map_err(|_| vault::VaultError::Malformed)?;
+        let json = serde_json::to_vec(value)?;
         Ok(vault::seal_record(
             &self.who.key,
             &self.who.account_id,
@@ -87,7 +90,7 @@ impl<'a> Records<'a> {
             T::KIND,
             &row.sealed,
         )?;
-        let value = serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+        let value = serde_json::from_slice(&json)?;
         Ok(Stored {
             day: row.day.as_deref().and_then(|d| d.parse().ok()),
             id: row.id,
@@ -183,7 +186,7 @@ impl<'a> Records<'a> {
         let rows = self
             .services
             .store
-            .records(&self.who.account_id, T::KIND, filter)
+            .records(&self.who.account_id, T::KIND, &filter.to_store())
             .await?;
         rows.into_iter().map(|r| self.open(r)).collect()
     }
@@ -266,8 +269,7 @@ impl<'a> Records<'a> {
                 &row.kind,
                 &row.sealed,
             )?;
-            let value: serde_json::Value =
-                serde_json::from_slice(&json).map_err(|_| vault::VaultError::Malformed)?;
+            let value: serde_json::Value = serde_json::from_slice(&json)?;
             records.push(serde_json::json!({
                 "kind": row.kind,
                 "id": row.id,
@@ -285,11 +287,9 @@ impl<'a> Records<'a> {
         }))
     }
 
-    /// The person's own date today, in their time zone.
-    pub async fn today(&self) -> ServiceResult<Date> {
-        Ok(jiff::Timestamp::now()
-            .to_zoned(self.profile().await?.tz())
-            .date())
+    /// The person's own date at `now`, in their time zone.
+    pub async fn today(&self, now: jiff::Timestamp) -> ServiceResult<Date> {
+        Ok(now.to_zoned(self.profile().await?.tz()).date())
     }
 
     /// What the Today page and `GET /api/v1/today` show: today's check-in, the
@@ -297,8 +297,8 @@ impl<'a> Records<'a> {
     pub async fn overview(&self, today: Date, recent: i64) -> ServiceResult<Overview> {
         let week = self
             .list::<Checkin>(&RecordFilter {
-                day_from: Some(window_start(today).to_string()),
-                day_to: Some(today.to_string()),
+                day_from: Some(window_start(today)),
+                day_to: Some(today),
                 limit: Some(7),
             })
             .await?;

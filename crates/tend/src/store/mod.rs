@@ -186,10 +186,23 @@ pub trait Store: CommunityStore + Send + Sync + 'static {
 }
 
 /// Where the database lives, decided from a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(String),
     Postgres(String),
+}
+
+/// Without the password (see [`crate::config::redact_url`]).
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(u) => f.debug_tuple("Sqlite").field(u).finish(),
+            Self::Postgres(u) => f
+                .debug_tuple("Postgres")
+                .field(&crate::config::redact_url(u))
+                .finish(),
+        }
+    }
 }
 
 impl DatabaseUrl {

@@ -17,8 +17,8 @@ use super::extract::{ApiJson, ApiPerson, ClientKey};
 use super::{AppState, now};
 use crate::domain::checkin::{Checkin, CheckinInput, Meals};
 use crate::domain::journal::{JournalEntry, JournalInput};
+use crate::service::RecordFilter;
 use crate::service::{Credentials, Limit, Stored, Unlocked};
-use crate::store::RecordFilter;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -67,7 +67,11 @@ async fn limited(state: &AppState, client: &str) -> Result<(), ApiError> {
 }
 
 async fn today_of(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
-    Ok(state.services.records(who).today().await?)
+    Ok(state
+        .services
+        .records(who)
+        .today(crate::web::clock())
+        .await?)
 }
 
 #[derive(Deserialize)]
@@ -251,7 +255,9 @@ async fn today(
     ApiPerson(who): ApiPerson,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let records = state.services.records(&who);
-    let o = records.overview(records.today().await?, 3).await?;
+    let o = records
+        .overview(records.today(crate::web::clock()).await?, 3)
+        .await?;
     Ok(Json(json!({
         "day": o.today.to_string(),
         "checkin": o.checkin.map(checkin_out),
@@ -270,10 +276,10 @@ struct DayRange {
     to: Option<String>,
 }
 
-fn parse_day(field: &'static str, v: Option<String>) -> Result<Option<String>, ApiError> {
+fn parse_day(field: &'static str, v: Option<String>) -> Result<Option<Date>, ApiError> {
     match v {
         None => Ok(None),
-        Some(s) => s.parse::<Date>().map(|d| Some(d.to_string())).map_err(|_| {
+        Some(s) => s.parse::<Date>().map(Some).map_err(|_| {
             ApiError::bad_request(format!("`{field}` must be a date like 2026-03-14."))
         }),
     }
@@ -327,7 +333,7 @@ async fn save_checkin(
         joy: b.joy,
         note: b.note,
     });
-    let checkin = input.validate().map_err(ApiError::Invalid)?;
+    let checkin = input.validate()?;
     let day = today_of(&state, &who).await?;
     let saved = state
         .services
@@ -392,8 +398,7 @@ async fn create_entry(
         title: b.title,
         body: b.body,
     }
-    .validate()
-    .map_err(ApiError::Invalid)?;
+    .validate()?;
     let day = today_of(&state, &who).await?;
     let saved = state
         .services
@@ -436,8 +441,7 @@ async fn update_entry(
         title: b.title,
         body: b.body,
     }
-    .validate()
-    .map_err(ApiError::Invalid)?;
+    .validate()?;
     let saved = state
         .services
         .records(&who)

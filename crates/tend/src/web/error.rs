@@ -27,7 +27,24 @@ pub enum PageError {
         next: Option<String>,
         kept: Vec<(String, String)>,
     },
-    Internal(String),
+    /// Something failed that the person can do nothing about; the cause is
+    /// kept for the log (never shown).
+    Unexpected(anyhow::Error),
+}
+
+impl PageError {
+    /// An unexpected failure with its cause.
+    pub fn unexpected(e: impl Into<anyhow::Error>) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// Failures inside tend's own code (a record that won't serialise), with
+/// their cause.
+impl From<serde_json::Error> for PageError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::unexpected(e)
+    }
 }
 
 impl From<ServiceError> for PageError {
@@ -48,7 +65,7 @@ impl From<ServiceError> for PageError {
                 Self::BadRequest("This changed in another tab or device. Please reload.".into())
             }
             ServiceError::TooManyAttempts(secs) => Self::RateLimited(secs),
-            other => Self::Internal(other.to_string()),
+            other => Self::unexpected(other),
         }
     }
 }
@@ -139,20 +156,26 @@ impl IntoResponse for PageError {
                     }
                 },
             ),
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    html! {
-                        h1 { "Something went wrong on our side" }
-                        p { "It wasn't anything you did. Please try again in a moment." }
-                    },
-                )
+            Self::Unexpected(e) => {
+                // `{:#}` prints the whole chain of causes on one line.
+                tracing::error!(error = format!("{e:#}"), "request failed");
+                apology()
             }
         };
         (status, layout::bare(title, body)).into_response()
     }
+}
+
+/// The page for an unexpected failure: no internals, no blame.
+fn apology() -> (StatusCode, &'static str, maud::Markup) {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        html! {
+            h1 { "Something went wrong on our side" }
+            p { "It wasn't anything you did. Please try again in a moment." }
+        },
+    )
 }
 
 #[derive(Debug)]
@@ -178,6 +201,13 @@ impl ApiError {
     }
 }
 
+/// What a domain parser refused, with a message per field.
+impl From<Vec<Invalid>> for ApiError {
+    fn from(problems: Vec<Invalid>) -> Self {
+        Self::Invalid(problems)
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
@@ -200,7 +230,10 @@ impl From<ServiceError> for ApiError {
             ),
             ServiceError::TooManyAttempts(secs) => Self::RateLimited(secs),
             other => {
-                tracing::error!(error = %other, "api request failed");
+                tracing::error!(
+                    error = format!("{:#}", anyhow::Error::from(other)),
+                    "api request failed"
+                );
                 Self::Status(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

@@ -50,6 +50,13 @@ impl TestDb {
         }
     }
 
+    /// The server URL and schema of a PostgreSQL test database.
+    pub fn pg_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(url, schema)| (url.as_str(), schema.as_str()))
+    }
+
     pub fn sqlite_file(&self) -> std::path::PathBuf {
         self.dir.path().join("tend.db")
     }
@@ -120,7 +127,8 @@ impl TestApp {
         config.kdf = FAST_KDF;
         config.auth_attempts_per_minute = 1000;
         tweak(&mut config);
-        let server = Server::bind(config, db.store.clone()).await.unwrap();
+        let services = tend::service::Services::new(db.store.clone(), &config);
+        let server = Server::bind(config, services).await.unwrap();
         let base = format!("http://{}", server.local_addr());
         let server = tokio::spawn(async move {
             let _ = server.run(std::future::pending()).await;

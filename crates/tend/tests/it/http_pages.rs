@@ -672,3 +672,59 @@ async fn a_new_person_following_a_link_lands_there_after_creating_an_account() {
         .unwrap();
     assert_eq!(res.headers()["location"], "/today?welcome=1");
 }
+
+/// Journal and critic dates are the person's own day, not the server's (UTC).
+/// The zone is picked so that its date differs from UTC's at the moment the
+/// test runs: Kiritimati is 14 hours ahead, Pago Pago 11 hours behind, so one
+/// of them is always on another day.
+#[tokio::test]
+async fn journal_and_critic_dates_show_in_the_persons_time_zone() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let b = app.browser();
+    sign_up_in_browser(&app, &b, "far_away", PASS).await;
+    let now = jiff::Timestamp::now();
+    let utc_day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let zone = ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
+        .into_iter()
+        .find(|z| now.in_tz(z).unwrap().date() != utc_day)
+        .unwrap();
+    let local = now.in_tz(zone).unwrap().date();
+    let shown = |d: jiff::civil::Date| d.strftime("%-d %B %Y").to_string();
+
+    let account = page(&b, app.url("/account")).await;
+    let res = b
+        .post(app.url("/account/time-zone"))
+        .form(&[("csrf", csrf_of(&account).as_str()), ("time_zone", zone)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+
+    let form = page(&b, app.url("/journal/new")).await;
+    b.post(app.url("/journal/new"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("title", "Late shift"),
+            ("body", "Long day on the ward."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let journal = page(&b, app.url("/journal")).await;
+    assert!(journal.contains(&shown(local)), "{zone}: {journal}");
+    assert!(!journal.contains(&shown(utc_day)), "{zone}: {journal}");
+
+    let form = page(&b, app.url("/critic/new")).await;
+    b.post(app.url("/critic/new"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("text", "I should have known that."),
+            ("place", "ward"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let log = page(&b, app.url("/critic")).await;
+    assert!(log.contains(&shown(local)), "{zone}: {log}");
+    assert!(!log.contains(&shown(utc_day)), "{zone}: {log}");
+}

@@ -1,7 +1,8 @@
 //! One integration-test binary (linking is the slow part on a 2-core machine).
 //! Everything here runs against a real server on a real port, with a real
 //! SQLite file, and against PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
-
+// Tests and tools choose the time they give tend, so they may read the clock.
+#![allow(clippy::disallowed_methods)]
 // Tests may unwrap: a panic is how a test fails.
 #![allow(clippy::unwrap_used)]
 
@@ -13,6 +14,7 @@ mod http_api;
 mod http_pages;
 mod metrics;
 mod query_plans;
+mod schema;
 mod server_limits;
 mod shared_limits;
 mod store;

@@ -13,7 +13,8 @@ async fn metrics_count_requests_by_route_template_on_their_own_address() {
     config.kdf = FAST_KDF;
     config.auth_attempts_per_minute = 2;
     config.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
-    let server = Server::bind(config, db.store.clone()).await.unwrap();
+    let services = tend::service::Services::new(db.store.clone(), &config);
+    let server = Server::bind(config, services).await.unwrap();
     let base = format!("http://{}", server.local_addr());
     let metrics_url = format!("http://{}/metrics", server.metrics_addr().unwrap());
     let task = tokio::spawn(async move {

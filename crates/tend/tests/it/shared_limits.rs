@@ -81,7 +81,8 @@ async fn second_server(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
     let mut config = Config::for_data_dir(app.db.dir.path().to_path_buf()).unwrap();
     config.kdf = FAST_KDF;
     config.auth_attempts_per_minute = 1000;
-    let server = Server::bind(config, store).await.unwrap();
+    let services = tend::service::Services::new(store, &config);
+    let server = Server::bind(config, services).await.unwrap();
     let base = format!("http://{}", server.local_addr());
     let task = tokio::spawn(async move {
         let _ = server.run(std::future::pending()).await;

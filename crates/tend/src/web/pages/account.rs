@@ -6,14 +6,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::auth::COMMON_ZONES;
 use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, Meals};
 use crate::domain::helplines::{Helplines, country_for_time_zone};
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Unlocked};
-use crate::store::RecordFilter;
+use crate::web::components::COMMON_ZONES;
 use crate::web::error::PageError;
 use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
@@ -335,8 +335,7 @@ pub async fn export_json(
     Person(who): Person,
 ) -> Result<Response, PageError> {
     let doc = state.services.records(&who).export(now()).await?;
-    let body =
-        serde_json::to_string_pretty(&doc).map_err(|e| PageError::Internal(e.to_string()))?;
+    let body = serde_json::to_string_pretty(&doc)?;
     Ok(download("application/json", "tend-export.json", body))
 }
 
@@ -415,11 +414,6 @@ pub async fn sign_out_others(
     State(state): State<AppState>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    state
-        .services
-        .store
-        .delete_sessions_of(&who.account_id, Some(&who.session_hash))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    state.services.accounts().sign_out_elsewhere(&who).await?;
     Ok(Redirect::to("/account?done=signed-out").into_response())
 }

@@ -1,5 +1,6 @@
 //! Sign-up (with the one-time recovery code), sign-in, sign-out, recovery.
 
+use crate::web::components::COMMON_ZONES;
 use crate::web::extract::NoFields;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -140,41 +141,6 @@ fn signup_page(h: &Helplines, token: &str, form: &SignupForm, errors: &[Invalid]
         },
     )
 }
-
-pub const COMMON_ZONES: &[&str] = &[
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Phoenix",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Toronto",
-    "America/Vancouver",
-    "America/Mexico_City",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Dublin",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "Europe/Madrid",
-    "Europe/Rome",
-    "Europe/Warsaw",
-    "Europe/Istanbul",
-    "Africa/Lagos",
-    "Africa/Johannesburg",
-    "Africa/Cairo",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Asia/Seoul",
-    "Australia/Sydney",
-    "Australia/Perth",
-    "Pacific/Auckland",
-];
 
 pub async fn signup_form(
     State(state): State<AppState>,

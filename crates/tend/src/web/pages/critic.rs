@@ -1,8 +1,7 @@
 //! Steps 1 and 3: notice the critic, the private log, and the guided reframe
 //! ("what would you say to a friend?").
 
-pub(crate) mod highlight;
-
+use crate::web::components::highlight;
 use crate::web::extract::NoFields;
 use crate::web::layout::ConfirmDelete;
 use std::collections::HashMap;
@@ -13,19 +12,21 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use maud::{Markup, html};
 use serde::Deserialize;
 use tend_detector::Pattern;
 
+use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::critic::{
-    BreakNote, Debrief, Letter, Place, REFRAME_MAX, THOUGHT_MAX, Thought, ThoughtFields,
-    ThoughtInput, validate_reframe,
+    Place, REFRAME_MAX, THOUGHT_MAX, Thought, ThoughtFields, ThoughtInput, validate_reframe,
 };
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -49,14 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/critic/{id}/delete", get(confirm_delete).post(delete))
 }
 
-pub(super) fn when(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts)
-        .map(|t| t.strftime("%-d %B %Y").to_string())
-        .unwrap_or_default()
-}
-
 fn day_label(d: Date) -> String {
-    d.strftime("%-d %b").to_string()
+    crate::web::format::short(d)
 }
 
 /// Pattern ids as saved, sorted by the detector's confidence.
@@ -198,9 +193,11 @@ pub struct ReframeForm {
     version: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn thought_page(
     state: &AppState,
     who: &Unlocked,
+    tz: &TimeZone,
     t: &Stored<Thought>,
     draft: &str,
     errors: &[Invalid],
@@ -235,7 +232,7 @@ fn thought_page(
             (highlight::crisis_help(&state.helplines, who, risky))
             h1 { "A thought you noticed" }
             p class="muted" {
-                (when(t.created_at))
+                (when(t.created_at, tz))
                 @if let Some(p) = v.place { " · " (p.label()) }
                 @if let Some(i) = v.intensity { " · loudness " (i) " of 10" }
             }
@@ -296,6 +293,7 @@ pub async fn show(
     Ok(thought_page(
         &state,
         &who,
+        &zone_of(&state, &who).await?,
         &t,
         &t.value.reframe,
         &[],
@@ -313,7 +311,16 @@ pub async fn save_reframe(
     let reframe = match validate_reframe(&form.reframe) {
         Ok(r) => r,
         Err(errors) => {
-            let page = thought_page(&state, &who, &current, &form.reframe, &errors, None, None);
+            let page = thought_page(
+                &state,
+                &who,
+                &zone_of(&state, &who).await?,
+                &current,
+                &form.reframe,
+                &errors,
+                None,
+                None,
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -330,7 +337,16 @@ pub async fn save_reframe(
         Err(ServiceError::Stale) => {
             let note = "This thought was changed in another tab or device after you opened it. \
                         Your words are below, unchanged. Saving now will replace the other version.";
-            let page = thought_page(&state, &who, &current, &form.reframe, &[], None, Some(note));
+            let page = thought_page(
+                &state,
+                &who,
+                &zone_of(&state, &who).await?,
+                &current,
+                &form.reframe,
+                &[],
+                None,
+                Some(note),
+            );
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -475,7 +491,7 @@ fn bar(count: usize, max: usize) -> Markup {
     }
 }
 
-fn thought_list(items: &[Stored<Thought>]) -> Markup {
+fn thought_list(items: &[Stored<Thought>], tz: &TimeZone) -> Markup {
     html! {
         ul class="entries" {
             @for t in items {
@@ -483,7 +499,7 @@ fn thought_list(items: &[Stored<Thought>]) -> Markup {
                     a href={ "/critic/" (t.id) } { (t.value.snippet()) }
                     br;
                     span class="muted" {
-                        (when(t.created_at))
+                        (when(t.created_at, tz))
                         @if let Some(p) = t.value.place { " · " (p.label()) }
                         @if !t.value.reframe.is_empty() { " · answered kindly" }
                     }
@@ -494,6 +510,7 @@ fn thought_list(items: &[Stored<Thought>]) -> Markup {
 }
 
 pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let today = super::today_for(&state, &who).await?;
     let first_week = week_start(today)
         .checked_sub(jiff::Span::new().weeks(WEEKS - 1))
@@ -501,8 +518,8 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
     let records = state.services.records(&who);
     let window = records
         .list::<Thought>(&RecordFilter {
-            day_from: Some(first_week.to_string()),
-            day_to: Some(today.to_string()),
+            day_from: Some(first_week),
+            day_to: Some(today),
             limit: Some(WINDOW_LIMIT),
         })
         .await?;
@@ -609,7 +626,7 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
                 }
                 section aria-labelledby="list-h" {
                     h2 id="list-h" { "Your thoughts" }
-                    (thought_list(&recent))
+                    (thought_list(&recent, &tz))
                     @if recent.len() as i64 >= LIST_LIMIT {
                         p class="muted" { "Showing your " (LIST_LIMIT) " newest thoughts. All of them are in your export." }
                     }
@@ -617,91 +634,4 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
             }
         },
     ))
-}
-
-/// The week's noticing and kindness, for the weekly review and Today: thoughts
-/// noticed and their patterns, kinder answers written, debriefs, letters and
-/// self-compassion breaks, in kind words. `from` and `to` are inclusive days.
-pub(crate) async fn week_summary(
-    state: &AppState,
-    who: &Unlocked,
-    from: Date,
-    to: Date,
-) -> Result<Markup, PageError> {
-    let filter = RecordFilter {
-        day_from: Some(from.to_string()),
-        day_to: Some(to.to_string()),
-        limit: Some(500),
-    };
-    let records = state.services.records(who);
-    let thoughts = records.list::<Thought>(&filter).await?;
-    let debriefs = records.list::<Debrief>(&filter).await?.len();
-    let letters = records.list::<Letter>(&filter).await?.len();
-    let breaks = records.list::<BreakNote>(&filter).await?.len();
-    let answered = thoughts
-        .iter()
-        .filter(|t| !t.value.reframe.is_empty())
-        .count();
-    let mut by_pattern: HashMap<&str, usize> = HashMap::new();
-    for t in &thoughts {
-        for p in &t.value.patterns {
-            *by_pattern.entry(p.as_str()).or_default() += 1;
-        }
-    }
-    let mut patterns: Vec<(&str, usize)> = by_pattern.into_iter().collect();
-    patterns.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let plural = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    };
-    let nothing = thoughts.is_empty() && debriefs + letters + breaks == 0;
-    Ok(html! {
-            @if nothing {
-                p { "Nothing noted here this week, and that's okay. "
-                    a href="/critic/new" { "Notice a thought" } " whenever the critic speaks up." }
-            } @else {
-                ul {
-                    @if !thoughts.is_empty() {
-                        li {
-                            "You noticed " (plural(thoughts.len(), "thought", "thoughts")) " from the inner critic"
-                            @if answered > 0 { ", and answered " (answered) " of them as you would a friend" }
-                            "."
-                        }
-                    }
-                    @if !patterns.is_empty() {
-                        li {
-                            "Patterns that may have come up: "
-                            @for (i, (id, n)) in patterns.iter().take(3).enumerate() {
-                                @if i > 0 { ", " }
-                                (Pattern::from_id(id).map_or(*id, |p| p.name())) " (" (n) ")"
-                            }
-                            "."
-                        }
-                    }
-                    @if debriefs > 0 { li { "You worked through " (plural(debriefs, "hard moment", "hard moments")) " with the mistake debrief." } }
-                    @if letters > 0 { li { "You wrote " (plural(letters, "compassionate letter", "compassionate letters")) " to yourself." } }
-                    @if breaks > 0 { li { "You took " (plural(breaks, "self-compassion break", "self-compassion breaks")) "." } }
-                }
-                p { a href="/critic" { "See your critic log" } }
-            }
-    })
-}
-
-/// The same summary inside its own titled section, for pages that show it alone.
-pub(crate) async fn week_summary_section(
-    state: &AppState,
-    who: &Unlocked,
-    from: jiff::civil::Date,
-    to: jiff::civil::Date,
-) -> Result<Markup, PageError> {
-    let body = week_summary(state, who, from, to).await?;
-    Ok(html! {
-        section class="critic-week" aria-labelledby="critic-week-h" {
-            h2 id="critic-week-h" { "Noticing and kindness" }
-            (body)
-        }
-    })
 }

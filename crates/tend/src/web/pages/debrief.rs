@@ -11,15 +11,16 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight::{phi_notice, risk_help};
-use super::critic::when;
+use super::zone_of;
 use crate::content::Prompt;
 use crate::domain::Invalid;
 use crate::domain::critic::{DEBRIEF_FIELD_MAX, Debrief, DebriefInput, KIND_SENTENCE_MAX};
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
+use crate::web::components::highlight::{phi_notice, risk_help};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -172,6 +173,7 @@ pub async fn create(
 }
 
 pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let items = state
         .services
         .records(&who)
@@ -196,7 +198,7 @@ pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<
                         li {
                             a href={ "/debrief/" (d.id) } { (d.value.snippet()) }
                             br;
-                            span class="muted" { (when(d.created_at)) " · “" (d.value.kind_sentence) "”" }
+                            span class="muted" { (when(d.created_at, &tz)) " · “" (d.value.kind_sentence) "”" }
                         }
                     }
                 }
@@ -226,6 +228,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let d = load(&state, &who, &id).await?;
     let input = input_of(&d.value);
     let v = &d.value;
@@ -237,7 +240,7 @@ pub async fn show(
             @if q.saved == "edit" { (layout::notice("Your changes are saved.")) }
             (risk_help(&state.helplines, &who, &[&v.what_happened, &v.what_i_felt, &v.common_humanity, &v.one_lesson, &v.kind_sentence]))
             h1 { "Your debrief" }
-            p class="muted" { (when(d.created_at)) }
+            p class="muted" { (when(d.created_at, &tz)) }
             (phi_notice(&[&v.what_happened], Some(&format!("/debrief/{}/edit", d.id))))
             // The first four parts, then the kind sentence last and on its own.
             dl class="debrief" {

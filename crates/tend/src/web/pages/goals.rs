@@ -19,15 +19,14 @@ use crate::domain::goals::{
     Commitments, CommitmentsInput, Fit, GOOD_ENOUGH_MAX, Goal, GoalInput, GoalState, IsoWeek,
     TITLE_MAX, fit, goals_met, hours,
 };
+use crate::service::summaries::MAX_GOALS_PER_WEEK;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
 /// The most goals one week holds: plenty for a plan, small enough to stay fast.
-const MAX_GOALS_PER_WEEK: usize = 50;
 const COMMITMENTS_SLOT: &str = "commitments";
 
 pub fn routes() -> Router<AppState> {
@@ -80,29 +79,6 @@ pub struct CommitmentsForm {
 
 fn week_url(week: IsoWeek) -> String {
     format!("/goals?week={week}")
-}
-
-/// The goals of one week, in the order they were added.
-pub async fn week_goals(
-    state: &AppState,
-    who: &Unlocked,
-    week: IsoWeek,
-) -> Result<Vec<Stored<Goal>>, PageError> {
-    let mut goals = state
-        .services
-        .records(who)
-        .list::<Goal>(&RecordFilter {
-            day_from: Some(week.monday().to_string()),
-            day_to: Some(week.sunday().to_string()),
-            limit: Some(MAX_GOALS_PER_WEEK as i64 + 1),
-        })
-        .await?;
-    goals.sort_by(|a, b| {
-        a.created_at
-            .cmp(&b.created_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    Ok(goals)
 }
 
 async fn commitments(state: &AppState, who: &Unlocked) -> Result<Option<Commitments>, PageError> {
@@ -348,7 +324,7 @@ async fn view<'a>(
         week,
         current,
         commitments: commitments(state, who).await?,
-        goals: week_goals(state, who, week).await?,
+        goals: state.services.summaries(who).week_goals(week).await?,
         add: GoalInput::default(),
         add_errors: Vec::new(),
         notice: None,
@@ -498,7 +474,7 @@ pub async fn update(
     let g = load_goal(&state, &who, &id).await?;
     let week = goal_week(&g).ok_or(PageError::NotFound)?;
     let version: i64 = form.version.trim().parse().unwrap_or(0);
-    let goals = week_goals(&state, &who, week).await?;
+    let goals = state.services.summaries(&who).week_goals(week).await?;
     let goal = match form
         .goal
         .validate(g.value.state, others_hours(&goals, Some(&id)))

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::today_for;
 use crate::domain::Invalid;
 use crate::domain::gratitude::{FIELDS, Gratitude, GratitudeInput, THING_MAX, prompts_for};
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -79,7 +79,7 @@ fn render(state: &AppState, v: &View<'_>) -> Markup {
             form method="post" action="/gratitude" class="stack card" id="good-things" novalidate {
                 (csrf(v.who))
                 input type="hidden" name="version" value=(v.input.version);
-                h2 { "Today, " (v.today.strftime("%A %-d %B")) }
+                h2 { "Today, " (crate::web::format::weekday(v.today)) }
                 @for (i, field) in FIELDS.iter().enumerate() {
                     div {
                         label for=(field) { "Good thing " (i + 1) span class="hint" { (prompts[i]) } }
@@ -111,7 +111,7 @@ fn render(state: &AppState, v: &View<'_>) -> Markup {
                         @for g in v.past {
                             @if let Some(d) = g.day {
                                 li {
-                                    h3 class="day" { (d.strftime("%A %-d %B %Y")) }
+                                    h3 class="day" { (crate::web::format::weekday_year(d)) }
                                     ul { @for t in &g.value.things { li { (t) } } }
                                 }
                             }
@@ -139,7 +139,7 @@ async fn load(state: &AppState, who: &Unlocked) -> Result<Loaded, PageError> {
         .services
         .records(who)
         .list::<Gratitude>(&RecordFilter {
-            day_to: Some(today.to_string()),
+            day_to: Some(today),
             limit: Some(PAST_LIMIT + 1),
             ..RecordFilter::default()
         })
@@ -208,7 +208,7 @@ async fn pick_reminder(
     let back = today.saturating_sub(jiff::Span::new().days(r));
     let mut rows = records
         .list::<Gratitude>(&RecordFilter {
-            day_to: Some(back.to_string()),
+            day_to: Some(back),
             limit: Some(1),
             ..RecordFilter::default()
         })
@@ -243,7 +243,7 @@ pub async fn remind(
             @match &picked {
                 Some((day, thing)) => {
                     section class="card reminder" aria-labelledby="remind-h" id="reminder" {
-                        h1 id="remind-h" { "A good thing from " (day.strftime("%A %-d %B %Y")) }
+                        h1 id="remind-h" { "A good thing from " (crate::web::format::weekday_year(*day)) }
                         blockquote { (layout::paragraphs(thing)) }
                         p class="muted" { "It happened, and it was yours. Hard days pass too." }
                     }

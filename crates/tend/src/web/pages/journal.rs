@@ -8,13 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight;
+use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Unlocked};
-use crate::store::RecordFilter;
+use crate::web::components::highlight;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error};
 use crate::web::{AppState, now};
 
@@ -29,12 +31,6 @@ pub struct EditForm {
     body: String,
     #[serde(default)]
     version: String,
-}
-
-fn when(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts)
-        .map(|t| t.strftime("%-d %B %Y").to_string())
-        .unwrap_or_default()
 }
 
 fn editor(
@@ -68,6 +64,7 @@ fn editor(
 }
 
 pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let records = state.services.records(&who);
     let entries = records
         .list::<JournalEntry>(&RecordFilter {
@@ -90,7 +87,7 @@ pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<
                         li {
                             a href={ "/journal/" (e.id) } { (e.value.display_title()) }
                             br;
-                            span class="muted" { (when(e.created_at)) }
+                            span class="muted" { (when(e.created_at, &tz)) }
                         }
                     }
                 }
@@ -153,6 +150,7 @@ pub async fn show(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let e = load(&state, &who, &id).await?;
     // The detector runs on the person's own words, in this process, on each
     // view: nothing it finds is stored, so the entry stays the only record.
@@ -171,8 +169,8 @@ pub async fn show(
             (highlight::crisis_help(&state.helplines, &who, risky))
             article {
                 h1 { (e.value.display_title()) }
-                p class="muted" { (when(e.created_at))
-                    @if e.updated_at != e.created_at { " · edited " (when(e.updated_at)) } }
+                p class="muted" { (when(e.created_at, &tz))
+                    @if e.updated_at != e.created_at { " · edited " (when(e.updated_at, &tz)) } }
                 (highlight::marked_paragraphs(&e.value.body, &marks))
             }
             (highlight::phi_notice(&[&e.value.title, &e.value.body], Some(&edit)))

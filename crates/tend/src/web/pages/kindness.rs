@@ -10,16 +10,18 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::critic::highlight::{phi_notice, risk_help};
-use super::critic::when;
+use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::critic::{
     BREAK_NOTE_MAX, BreakNote, LETTER_MAX, Letter, LetterInput, validate_break_note,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
+use crate::web::components::highlight::{phi_notice, risk_help};
+use crate::web::components::week;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -45,7 +47,13 @@ pub async fn hub(State(state): State<AppState>, Person(who): Person) -> Result<M
     let week_ago = today
         .checked_sub(jiff::Span::new().days(6))
         .unwrap_or(today);
-    let this_week = super::critic::week_summary_section(&state, &who, week_ago, today).await?;
+    let this_week = week::critic_section(
+        &state
+            .services
+            .summaries(&who)
+            .critic_week(week_ago, today)
+            .await?,
+    );
     Ok(layout::page(
         "Self-kindness",
         Some(&who),
@@ -83,6 +91,7 @@ async fn break_view(
     errors: &[Invalid],
     saved: bool,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(state, who).await?;
     let recent = state
         .services
         .records(who)
@@ -125,7 +134,7 @@ async fn break_view(
                     h2 id="notes-h" { "Your recent notes" }
                     ul class="entries" {
                         @for r in with_notes {
-                            li { span class="muted" { (when(r.created_at)) } (layout::paragraphs(&r.value.note)) }
+                            li { span class="muted" { (when(r.created_at, &tz)) } (layout::paragraphs(&r.value.note)) }
                         }
                     }
                 }
@@ -182,6 +191,7 @@ async fn letters_view(
     input: &LetterInput,
     errors: &[Invalid],
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(state, who).await?;
     let list = state
         .services
         .records(who)
@@ -231,7 +241,7 @@ async fn letters_view(
                             li {
                                 a href={ "/kindness/letter/" (l.id) } { (l.value.snippet()) }
                                 br;
-                                span class="muted" { (when(l.created_at)) }
+                                span class="muted" { (when(l.created_at, &tz)) }
                             }
                         }
                     }
@@ -295,6 +305,7 @@ pub async fn show_letter(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Markup, PageError> {
+    let tz = zone_of(&state, &who).await?;
     let l = load(&state, &who, &id).await?;
     Ok(layout::page(
         "Your letter",
@@ -303,7 +314,7 @@ pub async fn show_letter(
             @if q.saved == "1" { (layout::notice("Your letter is saved. Come back to it whenever you need it.")) }
             (risk_help(&state.helplines, &who, &[&l.value.body]))
             h1 { "Your letter" }
-            p class="muted" { (when(l.created_at)) }
+            p class="muted" { (when(l.created_at, &tz)) }
             @if !l.value.prompt.is_empty() { p class="muted" { "Prompt: " (l.value.prompt) } }
             (phi_notice(&[&l.value.body], None))
             article class="card letter" { (layout::paragraphs(&l.value.body)) }

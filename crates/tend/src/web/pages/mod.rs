@@ -123,10 +123,23 @@ pub async fn not_found() -> PageError {
     PageError::NotFound
 }
 
-/// Current time zone of a signed-in person, from their sealed profile.
+/// A signed-in person's time zone, from their sealed profile: the times of
+/// their records are shown in it.
+pub(super) async fn zone_of(
+    state: &AppState,
+    who: &crate::service::Unlocked,
+) -> Result<jiff::tz::TimeZone, PageError> {
+    Ok(state.services.records(who).profile().await?.tz())
+}
+
+/// Today's date for a signed-in person, in their time zone.
 pub(super) async fn today_for(
     state: &AppState,
     who: &crate::service::Unlocked,
 ) -> Result<jiff::civil::Date, PageError> {
-    Ok(state.services.records(who).today().await?)
+    Ok(state
+        .services
+        .records(who)
+        .today(crate::web::clock())
+        .await?)
 }

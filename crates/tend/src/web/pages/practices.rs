@@ -16,21 +16,17 @@ use serde::Deserialize;
 use super::today_for;
 use crate::content::{PRACTICE_OPT_OUT, Practice};
 use crate::domain::Invalid;
-use crate::domain::gratitude::Gratitude;
 use crate::domain::practice::{
-    PracticeLog, Totals, day_number, parse_length, parse_minutes, pick_suggestion, totals,
-    window_start,
+    PracticeLog, Totals, parse_length, parse_minutes, totals, window_start,
 };
-use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
+use crate::service::Unlocked;
+use crate::service::summaries::{Suggestion, suggest_practice};
+use crate::web::components::week::dated;
 use crate::web::error::PageError;
 use crate::web::extract::{MaybePerson, SignedForm};
+use crate::web::format::{days as days_word, minutes as minutes_word};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
-
-/// Upper bound on logs read for a 30-day view: a dozen sittings a day is
-/// already unusual, and the bound keeps the page fast whatever is stored.
-const MONTH_LIMIT: i64 = 400;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,22 +42,6 @@ fn lengths_text(durations: &[u16]) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last} minutes", rest.join(", ")),
         Some((only, _)) => format!("{only} minutes"),
         None => String::new(),
-    }
-}
-
-fn minutes_word(n: u32) -> String {
-    if n == 1 {
-        "1 minute".into()
-    } else {
-        format!("{n} minutes")
-    }
-}
-
-fn days_word(n: usize) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
     }
 }
 
@@ -81,139 +61,6 @@ fn step_seconds(share: f32, length: u16) -> u32 {
     (share.clamp(0.0, 1.0) * f32::from(length) * 60.0).round() as u32
 }
 
-/// Recent logs of the last 30 days (today included), newest first.
-async fn month_logs(
-    state: &AppState,
-    who: &Unlocked,
-    today: jiff::civil::Date,
-) -> Result<Vec<Stored<PracticeLog>>, PageError> {
-    Ok(state
-        .services
-        .records(who)
-        .list::<PracticeLog>(&RecordFilter {
-            day_from: Some(window_start(today, 30).to_string()),
-            day_to: Some(today.to_string()),
-            limit: Some(MONTH_LIMIT),
-        })
-        .await?)
-}
-
-fn dated(logs: &[Stored<PracticeLog>]) -> Vec<(jiff::civil::Date, &PracticeLog)> {
-    logs.iter()
-        .filter_map(|s| s.day.map(|d| (d, &s.value)))
-        .collect()
-}
-
-fn choose_suggestion(
-    state: &AppState,
-    logs: &[Stored<PracticeLog>],
-    today: jiff::civil::Date,
-) -> Option<(String, String, String)> {
-    let practices = &state.content.practices;
-    let slugs: Vec<&str> = practices.iter().map(|p| p.slug.as_str()).collect();
-    let recent: Vec<(jiff::civil::Date, &str)> = logs
-        .iter()
-        .filter_map(|s| s.day.map(|d| (d, s.value.slug.as_str())))
-        .collect();
-    let p = practices.get(pick_suggestion(&slugs, &recent, today)?)?;
-    let reasons = &state.content.prompts.suggested_practice_reasons;
-    let reason = if reasons.is_empty() {
-        format!("If you have a few minutes: {}.", p.title)
-    } else {
-        reasons[day_number(today) % reasons.len()].replace("{practice}", &p.title)
-    };
-    Some((p.slug.clone(), p.title.clone(), reason))
-}
-
-/// A practice for the Today page: one not done lately, offered as an option,
-/// never as a reproach. `None` only when no practices are configured.
-pub(crate) async fn suggest_practice(
-    state: &AppState,
-    who: &Unlocked,
-) -> Result<Option<(String, String, String)>, PageError> {
-    let today = today_for(state, who).await?;
-    let logs = month_logs(state, who, today).await?;
-    Ok(choose_suggestion(state, &logs, today))
-}
-
-fn range(from: jiff::civil::Date, to: jiff::civil::Date, limit: i64) -> RecordFilter {
-    RecordFilter {
-        day_from: Some(from.to_string()),
-        day_to: Some(to.to_string()),
-        limit: Some(limit),
-    }
-}
-
-/// Practice minutes of `from..=to` (days in the person's time zone), without a
-/// heading: the weekly review puts it under its own `h2`.
-pub(crate) async fn week_practice(
-    state: &AppState,
-    who: &Unlocked,
-    from: jiff::civil::Date,
-    to: jiff::civil::Date,
-) -> Result<Markup, PageError> {
-    let logs = state
-        .services
-        .records(who)
-        .list::<PracticeLog>(&range(from, to, MONTH_LIMIT))
-        .await?;
-    let t = totals(&dated(&logs), from, to);
-    let mut by_practice: Vec<(&str, u32)> = Vec::new();
-    for log in &logs {
-        let title = state
-            .content
-            .practice(&log.value.slug)
-            .map_or(log.value.slug.as_str(), |p| p.title.as_str());
-        match by_practice.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, m)) => *m += u32::from(log.value.minutes),
-            None => by_practice.push((title, u32::from(log.value.minutes))),
-        }
-    }
-    Ok(html! {
-        @if t.sessions == 0 {
-            p { "No practice logged this week. Whenever you like, "
-                a href="/practices" { "a three-minute practice" } " is a fine place to start." }
-        } @else {
-            p { (minutes_word(t.minutes)) " of practice, on " (days_word(t.days)) "." }
-            ul {
-                @for (title, m) in &by_practice { li { (title) ": " (minutes_word(*m)) } }
-            }
-        }
-    })
-}
-
-/// The good things written in `from..=to`, oldest first, without a heading.
-pub(crate) async fn week_good_things(
-    state: &AppState,
-    who: &Unlocked,
-    from: jiff::civil::Date,
-    to: jiff::civil::Date,
-) -> Result<Markup, PageError> {
-    // One record a day: a week has at most 7, a long range at most one per day.
-    let notes = state
-        .services
-        .records(who)
-        .list::<Gratitude>(&range(from, to, 62))
-        .await?;
-    Ok(html! {
-        @if notes.is_empty() {
-            p { "No good things written down this week. "
-                a href="/gratitude" { "One small thing" } " is plenty, whenever you're ready." }
-        } @else {
-            ul class="entries" {
-                @for n in notes.iter().rev() {
-                    @if let Some(d) = n.day {
-                        li {
-                            span class="muted" { (d.strftime("%A %-d %B")) }
-                            ul { @for thing in &n.value.things { li { (thing) } } }
-                        }
-                    }
-                }
-            }
-        }
-    })
-}
-
 /// Practice minutes and gratitude notes of `from..=to` together, under `h3`
 /// headings. The weekly review shows the two parts as separate sections; this
 /// combined view lets the tests check both against one seeded week.
@@ -224,8 +71,15 @@ pub(crate) async fn week_summary(
     from: jiff::civil::Date,
     to: jiff::civil::Date,
 ) -> Result<Markup, PageError> {
-    let practice = week_practice(state, who, from, to).await?;
-    let good = week_good_things(state, who, from, to).await?;
+    let summaries = state.services.summaries(who);
+    use crate::web::components::week;
+    let practice = week::practice(
+        &state.content,
+        &summaries.practice(from, to).await?,
+        from,
+        to,
+    );
+    let good = week::good_things(&summaries.good_things(from, to).await?);
     Ok(html! {
         div class="week-practice" {
             h3 { "Practice" }
@@ -268,11 +122,11 @@ pub async fn list(
     let mut mine = None;
     if let Some(who) = &who {
         let today = today_for(&state, who).await?;
-        let logs = month_logs(&state, who, today).await?;
+        let logs = state.services.summaries(who).practice_month(today).await?;
         let d = dated(&logs);
         let week = totals(&d, window_start(today, 7), today);
         let month = totals(&d, window_start(today, 30), today);
-        let suggestion = choose_suggestion(&state, &logs, today);
+        let suggestion = suggest_practice(&state.content, &logs, today);
         mine = Some((week, month, suggestion, logs));
     }
     let saved = q
@@ -291,7 +145,7 @@ pub async fn list(
             p { "Short guided practices for a busy day. Pick one, choose a length, and follow along. "
                 "Wandering attention is part of it: coming back is the practice." }
             @if let Some((week, month, suggestion, logs)) = &mine {
-                @if let Some((slug, _title, reason)) = suggestion {
+                @if let Some(Suggestion { slug, reason, .. }) = suggestion {
                     p class="suggestion" { a href={ "/practices/" (slug) } { (reason) } }
                 }
                 (totals_card(*week, *month))
@@ -303,7 +157,7 @@ pub async fn list(
                                 li {
                                     (state.content.practice(&l.value.slug).map_or(l.value.slug.as_str(), |p| p.title.as_str()))
                                     " · " (minutes_word(u32::from(l.value.minutes)))
-                                    @if let Some(d) = l.day { br; span class="muted" { (d.strftime("%A %-d %B")) } }
+                                    @if let Some(d) = l.day { br; span class="muted" { (crate::web::format::weekday(d)) } }
                                 }
                             }
                         }
@@ -508,26 +362,23 @@ pub async fn finish(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::sync::Arc;
-
     use jiff::civil::date;
 
     use super::*;
     use crate::config::Config;
-    use crate::store::SqliteStore;
+    use crate::domain::gratitude::Gratitude;
     use crate::vault::KdfParams;
 
     /// A real state on a fresh SQLite file, and one signed-in person.
     async fn state_and_person() -> (tempfile::TempDir, AppState, Unlocked) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = SqliteStore::connect(&url).await.unwrap();
         let mut config = Config::for_data_dir(dir.path().to_path_buf()).unwrap();
         config.kdf = KdfParams {
             memory_kib: 64,
             iterations: 1,
         };
-        let state = AppState::new(&config, Arc::new(store)).unwrap();
+        let services = crate::service::Services::open(&config).await.unwrap();
+        let state = AppState::new(&config, services).unwrap();
         let accounts = state.services.accounts();
         let made = accounts
             .sign_up("weekly", "kettle maple orbit", "UTC", now())
@@ -677,7 +528,17 @@ mod tests {
             };
             records.create(Some(today), log, now()).await.unwrap();
         }
-        let (slug, title, reason) = suggest_practice(&state, &who).await.unwrap().unwrap();
+        let month = state
+            .services
+            .summaries(&who)
+            .practice_month(today)
+            .await
+            .unwrap();
+        let Suggestion {
+            slug,
+            title,
+            reason,
+        } = suggest_practice(&state.content, &month, today).unwrap();
         assert_eq!(slug, "body-scan");
         assert_eq!(title, "Body scan");
         assert!(reason.contains("Body scan"));

@@ -17,10 +17,12 @@ use crate::domain::goals::{Goal, IsoWeek, goals_met, hours};
 use crate::domain::review::{
     REFLECTION_MAX, Reflection, ReflectionInput, WeekCheckins, prompt_for, summarise,
 };
+use crate::service::RecordFilter;
 use crate::service::{Stored, Unlocked};
-use crate::store::RecordFilter;
+use crate::web::components::week;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::format::{self, when};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
@@ -50,23 +52,33 @@ pub async fn feature_sections(
     week: IsoWeek,
 ) -> Result<Vec<ReviewSection>, PageError> {
     let (from, to) = (week.monday(), week.sunday());
+    let summaries = state.services.summaries(who);
     let mut sections: Vec<ReviewSection> = Vec::new();
     sections.push(ReviewSection {
         id: "noticing",
         title: "Noticing and kindness".into(),
-        body: super::critic::week_summary(state, who, from, to).await?,
+        body: week::critic(&summaries.critic_week(from, to).await?),
     });
     sections.push(ReviewSection {
         id: "practice",
         title: "Practice".into(),
-        body: super::practices::week_practice(state, who, from, to).await?,
+        body: week::practice(
+            &state.content,
+            &summaries.practice(from, to).await?,
+            from,
+            to,
+        ),
     });
     sections.push(ReviewSection {
         id: "gratitude",
         title: "Good things".into(),
-        body: super::practices::week_good_things(state, who, from, to).await?,
+        body: week::good_things(&summaries.good_things(from, to).await?),
     });
-    let results = super::questionnaires::week_results(state, who, from, to).await?;
+    let results = state
+        .services
+        .questionnaires(who, &state.catalog)
+        .week_results(from, to)
+        .await?;
     sections.push(ReviewSection {
         id: "questionnaires",
         title: "Questionnaires".into(),
@@ -75,10 +87,15 @@ pub async fn feature_sections(
                 p { "No questionnaires this week. " a href="/questionnaires" { "See what's due" } "." }
             } @else {
                 ul {
-                    @for (name, result, link) in &results {
+                    @for r in &results {
                         li {
-                            strong { (name) } ": " (result)
-                            @if let Some(href) = link { " · " a href=(href) { "A step that may help" } }
+                            strong { (r.short_name) } ": "
+                            @match (r.score, &r.band) {
+                                (Some(s), Some(b)) => { (format::number(s)) " (" (b) ")" }
+                                (Some(s), None) => { (format::number(s)) }
+                                (None, _) => { "Not scored: some questions were left unanswered." }
+                            }
+                            @if let Some(href) = r.step { " · " a href=(href) { "A step that may help" } }
                         }
                     }
                 }
@@ -110,13 +127,6 @@ struct View<'a> {
     input: ReflectionInput,
     errors: Vec<Invalid>,
     notice: Option<&'static str>,
-}
-
-/// A moment as a date in the person's own time zone.
-fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_second(ts)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%-d %B %Y").to_string())
-        .unwrap_or_default()
 }
 
 fn checkins_section(c: &WeekCheckins) -> Markup {
@@ -232,7 +242,7 @@ async fn view<'a>(
     week: IsoWeek,
 ) -> Result<View<'a>, PageError> {
     let tz = state.services.records(who).profile().await?.tz();
-    let current = IsoWeek::of(jiff::Timestamp::now().to_zoned(tz.clone()).date());
+    let current = IsoWeek::of(crate::web::clock().to_zoned(tz.clone()).date());
     // Weeks still to come have nothing to review yet.
     if week > current {
         return Err(PageError::NotFound);
@@ -240,8 +250,8 @@ async fn view<'a>(
     let records = state.services.records(who);
     let checkins: Vec<Checkin> = records
         .list::<Checkin>(&RecordFilter {
-            day_from: Some(week.monday().to_string()),
-            day_to: Some(week.sunday().to_string()),
+            day_from: Some(week.monday()),
+            day_to: Some(week.sunday()),
             limit: Some(7),
         })
         .await?
@@ -269,7 +279,7 @@ async fn view<'a>(
         week,
         current,
         checkins: summarise(&checkins),
-        goals: super::goals::week_goals(state, who, week).await?,
+        goals: state.services.summaries(who).week_goals(week).await?,
         sections: feature_sections(state, who, week).await?,
         saved,
         prompt,

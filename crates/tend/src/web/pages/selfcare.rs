@@ -21,8 +21,8 @@ use crate::domain::selfcare::{
     Comparison, MIN_DAYS_PER_SIDE, SelfcareSettings, SettingsInput, SleepDebt, ate_regular_meals,
     compare, mood, moved, sleep_debt, window,
 };
+use crate::service::RecordFilter;
 use crate::service::Unlocked;
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
@@ -57,8 +57,8 @@ pub async fn recent_checkins(
         .services
         .records(who)
         .list::<Checkin>(&RecordFilter {
-            day_from: Some(from.to_string()),
-            day_to: Some(today.to_string()),
+            day_from: Some(from),
+            day_to: Some(today),
             limit: Some(i64::from(days)),
         })
         .await?;
@@ -96,11 +96,11 @@ fn chart(c: &Chart<'_>, days: &[Date], values: &[(Date, f32)]) -> Markup {
     let y = |v: f32| TOP + plot * (1.0 - (v / c.max).clamp(0.0, 1.0));
     let first = days
         .first()
-        .map(|d| d.strftime("%-d %b").to_string())
+        .map(|d| crate::web::format::short(*d))
         .unwrap_or_default();
     let last = days
         .last()
-        .map(|d| d.strftime("%-d %b").to_string())
+        .map(|d| crate::web::format::short(*d))
         .unwrap_or_default();
     html! {
         figure class="chart" {
@@ -337,7 +337,7 @@ fn render(v: &View<'_>) -> Markup {
                         tbody {
                             @for (d, c) in shown.iter().rev() {
                                 tr {
-                                    th scope="row" { (d.strftime("%a %-d %b")) }
+                                    th scope="row" { (crate::web::format::short_weekday(*d)) }
                                     td { (hours(c.sleep_hours)) }
                                     td { (c.mood) }
                                     td { (c.movement_minutes) }

@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::domain::Invalid;
 use crate::domain::support::{NAME_MAX, NOTE_MAX, REACH_MAX, SupportPerson, SupportPersonInput};
+use crate::service::RecordFilter;
 use crate::service::{ServiceError, Stored, Unlocked};
-use crate::store::RecordFilter;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};

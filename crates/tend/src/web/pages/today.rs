@@ -5,9 +5,11 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{checkin, today_for};
+use super::today_for;
 use crate::domain::checkin::{CheckinInput, Meals};
+use crate::service::summaries::{Suggestion, suggest_practice};
 use crate::web::AppState;
+use crate::web::components::checkin_form;
 use crate::web::error::PageError;
 use crate::web::extract::Person;
 use crate::web::layout;
@@ -86,8 +88,20 @@ pub async fn page(
     let today = today_for(&state, &who).await?;
     let overview = state.services.records(&who).overview(today, 3).await?;
     let (summary, entries) = (&overview.summary, overview.recent_entries.as_slice());
-    let suggestion = super::practices::suggest_practice(&state, &who).await?;
-    let due = super::questionnaires::due_now(&state, &who).await?;
+    let month = state.services.summaries(&who).practice_month(today).await?;
+    let suggestion = suggest_practice(&state.content, &month, today);
+    let due: Vec<(String, String)> = state
+        .services
+        .questionnaires(&who, &state.catalog)
+        .due(today)
+        .await?
+        .offered()
+        .into_iter()
+        .filter_map(|s| {
+            let name = state.catalog.get(&s.instrument)?.short_name.clone();
+            Some((s.instrument.clone(), name))
+        })
+        .collect();
     let todays = overview.checkin.as_ref().map(|s| &s.value);
 
     Ok(layout::page(
@@ -96,7 +110,7 @@ pub async fn page(
         html! {
             @if q.welcome.is_some() { (layout::notice("Welcome to tend. This is your Today page: start wherever feels right.")) }
             @if q.saved.as_deref() == Some("checkin") { (layout::notice("Check-in saved. Thank you for checking in with yourself.")) }
-            h1 { "Today, " (today.strftime("%A %-d %B")) }
+            h1 { "Today, " (crate::web::format::weekday(today)) }
             section aria-labelledby="checkin-h" class="card" {
                 h2 id="checkin-h" { "Check-in" }
                 @if let Some(c) = todays {
@@ -111,7 +125,7 @@ pub async fn page(
                     p { a href="/checkin" { "Change today's check-in" } }
                 } @else {
                     p class="muted" { "How are you, right now? Thirty seconds is enough." }
-                    (checkin::form_fields(&who, &CheckinInput::default(), &[], false))
+                    (checkin_form::form_fields(&who, &CheckinInput::default(), &[], false))
                 }
             }
             section aria-labelledby="week-h" class="card" {
@@ -146,7 +160,7 @@ pub async fn page(
                     a href="/journal" { "All entries" }
                 }
             }
-            @if let Some((slug, title, reason)) = &suggestion {
+            @if let Some(Suggestion { slug, title, reason }) = &suggestion {
                 section aria-labelledby="suggest-h" class="card" {
                     h2 id="suggest-h" { "A practice for today" }
                     p { (reason) }

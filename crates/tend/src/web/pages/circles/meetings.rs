@@ -32,7 +32,7 @@ fn schedule(m: &MeetingRow) -> Option<Schedule> {
 fn local_times(m: &MeetingRow, tz: &jiff::tz::TimeZone, n: usize) -> Vec<String> {
     schedule(m)
         .map(|s| {
-            s.upcoming(jiff::Timestamp::now(), n)
+            s.upcoming(crate::web::clock(), n)
                 .into_iter()
                 .map(|z| {
                     z.with_time_zone(tz.clone())
@@ -385,7 +385,7 @@ pub async fn feed(
     let meetings = state.services.circles().calendar(token).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        ics(&meetings, jiff::Timestamp::now()),
+        ics(&meetings, crate::web::clock()),
     )
         .into_response())
 }

@@ -304,9 +304,9 @@ async fn join(
         ),
         // The service draws again on a clash; reaching here means it gave up.
         JoinOutcome::PseudonymTaken => {
-            return Err(PageError::Internal(
-                "could not draw a free pseudonym".into(),
-            ));
+            return Err(PageError::unexpected(anyhow::anyhow!(
+                "could not draw a free pseudonym"
+            )));
         }
     })
 }
