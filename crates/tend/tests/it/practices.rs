@@ -51,7 +51,8 @@ async fn a_finished_practice_logs_its_minutes_and_shows_them_back() {
     assert!(page.contains("How long?") && page.contains("name=\"length\""));
     assert!(page.contains("id=\"player\"") && page.contains(" hidden"));
     assert!(page.contains("data-inhale=\"4\"") && page.contains("data-exhale=\"6\""));
-    assert!(page.contains("/static/practice.js"));
+    // The player script, under its content-hashed name (`practice.<hash>.js`).
+    assert!(page.contains("src=\"/static/practice.") && page.contains(".js\" defer"));
     assert!(!page.contains("style=") && !page.contains("onclick"));
     assert!(page.contains("Finish and save minutes"));
 
