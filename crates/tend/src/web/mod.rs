@@ -9,7 +9,6 @@ mod helplines;
 mod layout;
 mod metrics;
 mod pages;
-mod ratelimit;
 mod serve;
 
 use std::net::SocketAddr;
@@ -32,7 +31,6 @@ use crate::service::Services;
 use crate::store::Store;
 
 pub use error::{ApiError, PageError};
-pub use ratelimit::RateLimiter;
 
 /// Shared by every request.
 #[derive(Clone)]

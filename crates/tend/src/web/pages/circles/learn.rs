@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::threads::held_with_help;
-use super::{LIMITS, identifiers_note, slow_down, viewer_tz, when};
+use super::{identifiers_note, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status};
 use crate::service::Unlocked;
@@ -128,7 +128,6 @@ pub async fn reply(
             &form.body,
             form.identifiers_ok,
             now(),
-            || LIMITS.replies.check(&who.account_id),
         )
         .await?;
     let (errors, found) = match outcome {

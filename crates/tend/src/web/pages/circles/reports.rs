@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{LIMITS, slow_down};
+use super::slow_down;
 use crate::domain::Invalid;
 use crate::service::Unlocked;
 use crate::service::circles::{Access, ReportOutcome};
@@ -95,7 +95,6 @@ pub async fn send(
             &form.id,
             &form.reason,
             now(),
-            || LIMITS.reports.check(&who.account_id),
         )
         .await?;
     Ok(match outcome {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{LIMITS, circle_nav, identifiers_note, slow_down, viewer_tz, when};
+use super::{circle_nav, identifiers_note, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::Unlocked;
@@ -311,9 +311,7 @@ pub async fn create(
     let outcome = state
         .services
         .circles()
-        .start_thread(&who, &id, &form, now(), || {
-            LIMITS.threads.check(&who.account_id)
-        })
+        .start_thread(&who, &id, &form, now())
         .await?;
     let back_with = |errors: &[Invalid], found: &[Identifier], circle: &str| {
         let page = layout::page(
@@ -360,7 +358,6 @@ pub async fn reply(
             &form.body,
             form.identifiers_ok,
             now(),
-            || LIMITS.replies.check(&who.account_id),
         )
         .await?;
     let (errors, note, found) = match outcome {
