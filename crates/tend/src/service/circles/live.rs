@@ -32,7 +32,7 @@ pub const SAFETY_POLL: Duration = Duration::from_secs(30);
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// Live streams one account may have open at once, across every process
 /// (counted in the database): a few tabs and devices, not a flood.
-pub const STREAMS_PER_ACCOUNT: i64 = 8;
+pub const STREAMS_PER_ACCOUNT: i64 = 10;
 
 /// Announces new replies and hands out subscriptions.
 #[async_trait]
