@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use tend::store::{PostgresStore, Store};
+use tend::store::{CommunityStore, PostgresStore, Store};
 
 use crate::helpers::{csrf_of, postgres_url};
 
