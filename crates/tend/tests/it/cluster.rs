@@ -1,8 +1,8 @@
 //! Two real `tend` processes on one PostgreSQL database, as behind a load
 //! balancer: a session made on one works on the other, a reply posted through
 //! one reaches a live viewer of the other (PostgreSQL `NOTIFY`), wrong
-//! passphrases spread over both meet one per-account limit, and signing out
-//! through one ends a live stream held by the other.
+//! passphrases and circle replies spread over both meet one per-account limit
+//! each, and signing out through one ends a live stream held by the other.
 //!
 //! Skipped unless `TEND_TEST_POSTGRES_URL` is set. Each run creates its own
 //! database and drops it at the end.
@@ -295,6 +295,30 @@ async fn two_processes_share_sessions_live_replies_limits_and_sign_out() {
     );
     // Each event carries its position, so a reconnecting browser can resume.
     assert!(seen.contains("\nid: ") || seen.starts_with("id: "), "{seen:?}");
+
+    // Circle posting limits are shared too: 20 replies a minute per person,
+    // whichever process takes them (one was posted above).
+    for i in 1..20 {
+        let p = if i % 2 == 0 { &a } else { &b };
+        let body = format!("reply number {i}");
+        let res = post(
+            &fac,
+            p.url(&format!("{thread_path}/replies")),
+            &[("csrf", &csrf), ("body", &body)],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "reply {i}");
+    }
+    for p in [&a, &b] {
+        let res = post(
+            &fac,
+            p.url(&format!("{thread_path}/replies")),
+            &[("csrf", &csrf), ("body", "one too many")],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{}", p.base);
+        assert!(res.text().await.unwrap().contains("one too many"));
+    }
 
     // Signing out through A ends the stream held by B within seconds.
     let res = post(&member, a.url("/signout"), &[("csrf", &m_csrf)]).await;
