@@ -22,6 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+export PGOPTIONS="-c client_min_messages=warning"
 PG=${TEND_CLUSTER_PG:-postgres://postgres@127.0.0.1:5432/postgres}
 DB=${TEND_CLUSTER_DB:-tend_cluster}
 PORT=${TEND_CLUSTER_PORT:-18100}
@@ -108,7 +109,8 @@ start() {
 
   cat >"$DIR/haproxy.cfg" <<EOF
 global
-    maxconn 20000
+    # Within the usual open-file limit (each connection needs two).
+    maxconn 4096
     pidfile $DIR/haproxy.pid
 
 defaults

@@ -1,6 +1,7 @@
 //! Two real `tend` processes on one PostgreSQL database, as behind a load
 //! balancer: a session made on one works on the other, a reply posted through
-//! one reaches a live viewer of the other (PostgreSQL `NOTIFY`), wrong
+//! one reaches a live viewer of the other (PostgreSQL `NOTIFY`, also after the
+//! listener loses its connection), wrong
 //! passphrases and circle replies spread over both meet one per-account limit
 //! each, and signing out through one ends a live stream held by the other.
 //!
@@ -296,9 +297,35 @@ async fn two_processes_share_sessions_live_replies_limits_and_sign_out() {
     // Each event carries its position, so a reconnecting browser can resume.
     assert!(seen.contains("\nid: ") || seen.starts_with("id: "), "{seen:?}");
 
+    // The listeners lose their database connections (as in a database
+    // restart): they reconnect by themselves and the next reply still
+    // arrives well within the safety poll.
+    let admin = PgPool::connect(&db.url).await.unwrap();
+    let ended: Vec<(bool,)> = sqlx::query_as(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+    assert!(!ended.is_empty(), "B's listener was connected");
+    let res = post(
+        &fac,
+        a.url(&format!("{thread_path}/replies")),
+        &[("csrf", &csrf), ("body", "AFTERCUT still here")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (seen, _) = read_until(&mut stream, "AFTERCUT").await;
+    assert!(
+        seen.contains("AFTERCUT"),
+        "a reply after the listener lost its connection arrived: {seen:?}"
+    );
+
     // Circle posting limits are shared too: 20 replies a minute per person,
-    // whichever process takes them (one was posted above).
-    for i in 1..20 {
+    // whichever process takes them (two were posted above).
+    for i in 2..20 {
         let p = if i % 2 == 0 { &a } else { &b };
         let body = format!("reply number {i}");
         let res = post(
