@@ -68,9 +68,10 @@ impl Drop for Database {
             {
                 rt.block_on(async {
                     if let Ok(admin) = PgPool::connect(&url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&admin)
-                            .await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&admin)
+                                .await;
                         admin.close().await;
                     }
                 });
@@ -91,7 +92,13 @@ impl Process {
     fn start(database_url: &str) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(TEND)
-            .args(["serve", "--addr", "127.0.0.1:0", "--database-url", database_url])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
             .arg("--data-dir")
             .arg(data.path())
             .args(["--argon2-memory-kib", "64"])
@@ -252,7 +259,9 @@ async fn two_processes_share_sessions_live_replies_limits_and_sign_out() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let invites = page(&fac, a.url(&format!("/circles/{circle}/invites"))).await.1;
+    let invites = page(&fac, a.url(&format!("/circles/{circle}/invites")))
+        .await
+        .1;
     let code = invites
         .split("class=\"invite-code\">")
         .nth(1)
@@ -295,7 +304,10 @@ async fn two_processes_share_sessions_live_replies_limits_and_sign_out() {
         "the reply posted through A reached the viewer on B: {seen:?}"
     );
     // Each event carries its position, so a reconnecting browser can resume.
-    assert!(seen.contains("\nid: ") || seen.starts_with("id: "), "{seen:?}");
+    assert!(
+        seen.contains("\nid: ") || seen.starts_with("id: "),
+        "{seen:?}"
+    );
 
     // The listeners lose their database connections (as in a database
     // restart): they reconnect by themselves and the next reply still

@@ -121,14 +121,7 @@ pub async fn reply(
     let outcome = state
         .services
         .circles()
-        .learn_reply(
-            &who,
-            &slug,
-            &title,
-            &form.body,
-            form.identifiers_ok,
-            now(),
-        )
+        .learn_reply(&who, &slug, &title, &form.body, form.identifiers_ok, now())
         .await?;
     let (errors, found) = match outcome {
         LearnReply::Saved { id, urgent, held } => {

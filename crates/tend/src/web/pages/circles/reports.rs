@@ -88,14 +88,7 @@ pub async fn send(
     let outcome = state
         .services
         .circles()
-        .report(
-            &who,
-            &cid,
-            &form.kind,
-            &form.id,
-            &form.reason,
-            now(),
-        )
+        .report(&who, &cid, &form.kind, &form.id, &form.reason, now())
         .await?;
     Ok(match outcome {
         ReportOutcome::Sent(a) => layout::page(

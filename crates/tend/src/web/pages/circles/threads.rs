@@ -351,14 +351,7 @@ pub async fn reply(
 ) -> Result<Response, PageError> {
     let circles = state.services.circles();
     let outcome = circles
-        .reply(
-            &who,
-            &id,
-            &tid,
-            &form.body,
-            form.identifiers_ok,
-            now(),
-        )
+        .reply(&who, &id, &tid, &form.body, form.identifiers_ok, now())
         .await?;
     let (errors, note, found) = match outcome {
         ReplyOutcome::Saved {
