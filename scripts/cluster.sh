@@ -94,7 +94,7 @@ start() {
     local p=$((PORT + i))
     # shellcheck disable=SC2086
     TEND_LOG=${TEND_LOG:-warn} "$bin" serve --addr "127.0.0.1:$p" --database-url "$DB_URL" \
-      --data-dir "$DIR/data-$i" ${TEND_CLUSTER_FLAGS:-} >"$DIR/tend-$i.log" 2>&1 &
+      --data-dir "$DIR/data-$i" --trusted-proxy 127.0.0.1 ${TEND_CLUSTER_FLAGS:-} >"$DIR/tend-$i.log" 2>&1 &
     echo $! >"$DIR/tend-$i.pid"
     servers+="    server tend$i 127.0.0.1:$p check inter 2s fall 2 rise 1"$'\n'
   done
