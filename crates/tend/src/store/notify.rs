@@ -55,18 +55,38 @@ impl Signals {
     /// listener if it is not running; it stops by itself a few seconds after
     /// the last receiver is dropped, so an idle process holds no connection.
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        // Under the lock, so the listener cannot decide to stop between this
+        // receiver appearing and the check below (see `retire`).
+        let mut slot = lock(&self.listener);
         let rx = self.tx.subscribe();
-        // A poisoned lock only means a panic elsewhere mid-check; the handle
-        // inside is still meaningful.
-        let mut slot = self.listener.lock().unwrap_or_else(|e| e.into_inner());
         if slot.as_ref().is_none_or(JoinHandle::is_finished) {
-            *slot = Some(tokio::spawn(listen(self.pool.clone(), self.tx.clone())));
+            *slot = Some(tokio::spawn(listen(self.clone())));
         }
         rx
     }
+
+    /// Whether the listener should stop now that nobody waits; if so it is
+    /// marked gone under the same lock `subscribe` takes, so the next
+    /// subscriber starts a new one.
+    fn retire(&self) -> bool {
+        let mut slot = lock(&self.listener);
+        if self.tx.receiver_count() == 0 || self.pool.is_closed() {
+            *slot = None;
+            true
+        } else {
+            false
+        }
+    }
 }
 
-/// Resolves once nobody has waited for a while.
+/// A poisoned lock only means a panic elsewhere mid-check; the handle inside
+/// is still meaningful.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Resolves once nobody has waited for a while (checked without the lock;
+/// `retire` decides).
 async fn idle(tx: &broadcast::Sender<String>) {
     loop {
         tokio::time::sleep(IDLE_CHECK).await;
@@ -76,10 +96,11 @@ async fn idle(tx: &broadcast::Sender<String>) {
     }
 }
 
-async fn listen(pool: PgPool, tx: broadcast::Sender<String>) {
+async fn listen(signals: Signals) {
+    let Signals { pool, tx, .. } = signals.clone();
     let mut backoff = Duration::from_millis(250);
     loop {
-        if tx.receiver_count() == 0 || pool.is_closed() {
+        if signals.retire() {
             return;
         }
         let mut listener = match PgListener::connect_with(&pool).await {
@@ -103,8 +124,9 @@ async fn listen(pool: PgPool, tx: broadcast::Sender<String>) {
         loop {
             let got = tokio::select! {
                 got = listener.try_recv() => got,
-                // Dropping the listener mid-read is fine: it is not used again.
-                () = idle(&tx) => return,
+                // The read is abandoned, so the listener is not used again:
+                // stop, or (someone subscribed meanwhile) connect afresh.
+                () = idle(&tx) => break,
             };
             match got {
                 Ok(Some(n)) => {
