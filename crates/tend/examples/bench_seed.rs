@@ -39,7 +39,10 @@ async fn main() -> anyhow::Result<()> {
     // three good things, and each week three goals: a year of the whole app.
     let every_feature = std::env::args().any(|a| a == "--every-feature");
     std::fs::create_dir_all(&data_dir)?;
-    let url = DatabaseUrl::resolve(None, &data_dir)?;
+    // `--database-url postgres://...` seeds a PostgreSQL database instead
+    // (bench/cluster-bench.sh).
+    let database_url = arg("--database-url", "");
+    let url = DatabaseUrl::resolve(Some(database_url.as_str()), &data_dir)?;
     let store = store::connect(&url).await?;
     let services = Arc::new(Services {
         store,

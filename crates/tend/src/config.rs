@@ -1,6 +1,6 @@
 //! Settings for `tend serve`, from flags or `TEND_*` environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -57,6 +57,11 @@ pub struct ConnectionLimits {
     pub body_read_timeout: Duration,
     /// How long shutdown waits for open connections before closing them.
     pub shutdown_grace: Duration,
+    /// The load balancer in front, if any: for connections from this address
+    /// the client is the last address in `X-Forwarded-For` (the one the
+    /// proxy added), so per-address limits count real clients. Connections
+    /// from anywhere else are never trusted with that header.
+    pub trusted_proxy: Option<IpAddr>,
 }
 
 impl Default for ConnectionLimits {
@@ -66,6 +71,7 @@ impl Default for ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            trusted_proxy: None,
         }
     }
 }

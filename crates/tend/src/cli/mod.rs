@@ -142,6 +142,10 @@ struct ServeArgs {
     /// Seconds a connection may take to send a request's headers, or sit idle between requests.
     #[arg(long, env = "TEND_HEADER_TIMEOUT", default_value_t = 10)]
     header_timeout: u64,
+    /// The load balancer's address: for its connections, the client is the
+    /// last address in X-Forwarded-For (used for per-address limits).
+    #[arg(long, env = "TEND_TRUSTED_PROXY")]
+    trusted_proxy: Option<std::net::IpAddr>,
     /// Serve Prometheus metrics at http://ADDR/metrics (off unless given; keep it private).
     #[arg(long, env = "TEND_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
@@ -255,6 +259,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: ConnectionLimits {
             max_connections: args.max_connections,
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            trusted_proxy: args.trusted_proxy,
             ..ConnectionLimits::default()
         },
         metrics_addr: args.metrics_addr,

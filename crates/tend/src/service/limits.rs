@@ -25,6 +25,16 @@ pub enum Limit {
     SignInFailures,
     /// Wrong recovery codes for one handle, from anywhere.
     RecoveryFailures,
+    /// New circle threads per account.
+    Threads,
+    /// Replies per account, in circles and under Learn articles.
+    Replies,
+    /// Reports per account.
+    Reports,
+    /// Invite codes tried per account (joining a circle).
+    Joins,
+    /// Invite codes made per account.
+    Invites,
 }
 
 impl Limit {
@@ -34,6 +44,11 @@ impl Limit {
             Self::PassphraseCheck { .. } => "passphrase",
             Self::SignInFailures => "sign-in",
             Self::RecoveryFailures => "recovery",
+            Self::Threads => "threads",
+            Self::Replies => "replies",
+            Self::Reports => "reports",
+            Self::Joins => "joins",
+            Self::Invites => "invites",
         }
     }
 
@@ -44,6 +59,12 @@ impl Limit {
                 (i64::from(per_minute), 60)
             }
             Self::SignInFailures | Self::RecoveryFailures => (ACCOUNT_FAILURES, ACCOUNT_WINDOW),
+            // Per minute, enough for anyone taking part and little for a
+            // script; each refusal keeps the person's words and says how
+            // long to wait.
+            Self::Threads => (5, 60),
+            Self::Replies => (20, 60),
+            Self::Reports | Self::Joins | Self::Invites => (10, 60),
         }
     }
 
@@ -61,7 +82,8 @@ pub struct Limits<'a>(pub(super) &'a Services);
 
 impl Limits<'_> {
     /// Counts one attempt against `limit`; refuses with the seconds to wait
-    /// once the allowance for the window is used up.
+    /// once the allowance for the window is used up. A refused attempt
+    /// counts too, so hammering does not shorten the wait.
     pub async fn attempt(&self, limit: Limit, subject: &str, now: i64) -> ServiceResult<()> {
         let (allowed, window) = limit.allowance();
         let (start, count) = self
@@ -103,6 +125,20 @@ impl Limits<'_> {
     /// [`ACCOUNT_WINDOW`]); run by the periodic job.
     pub async fn purge(&self, now: i64) -> ServiceResult<u64> {
         Ok(self.0.store.purge_attempts(now - ACCOUNT_WINDOW).await?)
+    }
+}
+
+/// What the circle use cases ask before saving: `Err(seconds)` means wait.
+pub(crate) async fn slow_down(
+    services: &Services,
+    limit: Limit,
+    account_id: &str,
+    now: i64,
+) -> ServiceResult<Result<(), u64>> {
+    match services.limits().attempt(limit, account_id, now).await {
+        Ok(()) => Ok(Ok(())),
+        Err(ServiceError::TooManyAttempts(secs)) => Ok(Err(secs)),
+        Err(e) => Err(e),
     }
 }
 

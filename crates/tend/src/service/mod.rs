@@ -4,7 +4,7 @@
 
 mod accounts;
 pub mod circles;
-mod limits;
+pub(crate) mod limits;
 pub mod questionnaires;
 mod records;
 pub mod summaries;
@@ -92,7 +92,8 @@ impl Services {
         Accounts(self)
     }
 
-    /// The periodic jobs: expired sessions and old attempt counts are removed,
+    /// The periodic jobs: expired sessions, old attempt counts and lapsed
+    /// live-stream places are removed,
     /// at most once an hour across all processes sharing the database (each
     /// process may ask every minute; the database lets one claim the run).
     /// Returns whether this call ran them. Failures are logged, not returned:
@@ -111,6 +112,9 @@ impl Services {
         }
         if let Err(e) = self.limits().purge(now).await {
             tracing::warn!(error = %e, "could not purge old attempt counts");
+        }
+        if let Err(e) = self.store.purge_live_streams(now).await {
+            tracing::warn!(error = %e, "could not purge lapsed live streams");
         }
         true
     }

@@ -7,6 +7,7 @@
 //! conformance tests in `tests/it/store.rs` run against both.
 
 mod community;
+mod notify;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -20,6 +21,7 @@ pub use community::{
     CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
     ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
 };
+pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -128,6 +130,9 @@ pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Connections in this process's pool: (open, idle), for metrics.
     fn pool_use(&self) -> (u32, u32);
     async fn ping(&self) -> StoreResult<()>;
+    /// Wake-ups that reach every process on this database (PostgreSQL
+    /// `NOTIFY`); `None` on SQLite, where one process owns the database.
+    fn signals(&self) -> Option<&Signals>;
 
     async fn create_account(&self, account: &AccountRow) -> StoreResult<()>;
     async fn account_by_handle(&self, handle: &str) -> StoreResult<Option<AccountRow>>;
@@ -183,6 +188,31 @@ pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Claims a periodic job's run: true for exactly one caller per `every`
     /// seconds across all processes sharing the database.
     async fn claim_job(&self, name: &str, now: i64, every: i64) -> StoreResult<bool>;
+
+    /// Records a live stream for an account unless it already has `cap`
+    /// unexpired ones; false (nothing written) when refused.
+    async fn open_live_stream(
+        &self,
+        id: &str,
+        account_id: &str,
+        now: i64,
+        expires_at: i64,
+        cap: i64,
+    ) -> StoreResult<bool>;
+    async fn close_live_stream(&self, id: &str) -> StoreResult<()>;
+    async fn purge_live_streams(&self, now: i64) -> StoreResult<u64>;
+    /// Whether a live stream may go on, in one query: its session is still
+    /// valid (not signed out, not ended by a passphrase change, the account
+    /// not deleted) and its account is still in the circle or holds
+    /// `admin_role`.
+    async fn live_stream_allowed(
+        &self,
+        session_hash: &[u8],
+        account_id: &str,
+        circle_id: &str,
+        admin_role: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// Where the database lives, decided from a URL.

@@ -3,12 +3,15 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreResult;
+use super::notify::Signals;
 use super::sql::impl_store;
 
 /// PostgreSQL, for deployments that run several stateless tend processes.
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// `NOTIFY`/`LISTEN` wake-ups shared with the other processes.
+    signals: Signals,
 }
 
 impl PostgresStore {
@@ -35,7 +38,8 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let signals = Signals::new(pool.clone());
+        Ok(Self { pool, signals })
     }
 
     /// Drops a schema made by `connect(.., Some(schema))`. For tests.
@@ -56,4 +60,8 @@ impl PostgresStore {
 }
 
 super::community::impl_community!(PostgresStore, sqlx::Postgres);
-impl_store!(PostgresStore, "postgres");
+fn signals(s: &PostgresStore) -> Option<&Signals> {
+    Some(&s.signals)
+}
+
+impl_store!(PostgresStore, "postgres", signals);

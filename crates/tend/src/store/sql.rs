@@ -4,11 +4,15 @@
 //! backend so each is compiled against its own driver.
 
 macro_rules! impl_store {
-    ($store:ty, $backend:literal) => {
+    ($store:ty, $backend:literal, $signals:path) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
                 $backend
+            }
+
+            fn signals(&self) -> Option<&$crate::store::Signals> {
+                $signals(self)
             }
 
             fn pool_use(&self) -> (u32, u32) {
@@ -297,6 +301,59 @@ macro_rules! impl_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn open_live_stream(&self, id: &str, account_id: &str, now: i64, expires_at: i64, cap: i64) -> $crate::store::StoreResult<bool> {
+                // Lapsed rows (a process that stopped abruptly) do not count.
+                // One statement: concurrent opens in two processes can both
+                // see room for the last one, so the cap may be passed by one
+                // or two, never by many.
+                let done = sqlx::query(
+                    "INSERT INTO live_streams (id, account_id, expires_at) \
+                     SELECT $1, $2, $3 WHERE (SELECT COUNT(*) FROM live_streams \
+                     WHERE account_id = $2 AND expires_at > $4) < $5",
+                )
+                .bind(id)
+                .bind(account_id)
+                .bind(expires_at)
+                .bind(now)
+                .bind(cap)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn close_live_stream(&self, id: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM live_streams WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn purge_live_streams(&self, now: i64) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM live_streams WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn live_stream_allowed(&self, session_hash: &[u8], account_id: &str, circle_id: &str, admin_role: &str, now: i64) -> $crate::store::StoreResult<bool> {
+                let (session, member): (i64, i64) = sqlx::query_as(
+                    "SELECT \
+                     (SELECT COUNT(*) FROM sessions WHERE id_hash = $1 AND account_id = $2 AND expires_at > $5), \
+                     (SELECT COUNT(*) FROM memberships WHERE circle_id = $3 AND account_id = $2) \
+                     + (SELECT COUNT(*) FROM server_roles WHERE account_id = $2 AND role = $4)",
+                )
+                .bind(session_hash)
+                .bind(account_id)
+                .bind(circle_id)
+                .bind(admin_role)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(session > 0 && member > 0)
             }
 
             async fn claim_job(&self, name: &str, now: i64, every: i64) -> $crate::store::StoreResult<bool> {

@@ -64,4 +64,9 @@ impl SqliteStore {
 }
 
 super::community::impl_community!(SqliteStore, sqlx::Sqlite);
-impl_store!(SqliteStore, "sqlite");
+/// One process owns a SQLite file, so there is nobody to signal.
+fn signals(_: &SqliteStore) -> Option<&super::Signals> {
+    None
+}
+
+impl_store!(SqliteStore, "sqlite", signals);

@@ -74,7 +74,8 @@ pub fn pre_session_token(headers: &HeaderMap, secure: bool) -> (String, Option<H
 }
 
 /// The client address, for rate limits. Behind a proxy every client looks the
-/// same, which makes the limit stricter, never looser.
+/// same (stricter, never looser) unless the proxy is named with
+/// `--trusted-proxy`; then `web::serve` puts the address it forwarded here.
 pub fn client_key(parts: &Parts) -> String {
     parts
         .extensions

@@ -12,7 +12,6 @@ mod helplines;
 mod layout;
 mod metrics;
 mod pages;
-mod ratelimit;
 mod serve;
 
 use std::net::SocketAddr;
@@ -34,7 +33,6 @@ use crate::domain::helplines::Helplines;
 use crate::service::Services;
 
 pub use error::{ApiError, PageError};
-pub use ratelimit::RateLimiter;
 
 /// Shared by every request.
 #[derive(Clone)]

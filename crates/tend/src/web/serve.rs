@@ -66,9 +66,15 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let proxied = limits.trusted_proxy == Some(remote.ip());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let client = if proxied {
+                forwarded_client(req.headers()).unwrap_or(remote)
+            } else {
+                remote
+            };
             req.extensions_mut()
-                .insert(ConnectInfo::<SocketAddr>(remote));
+                .insert(ConnectInfo::<SocketAddr>(client));
             app.clone().oneshot(req)
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -87,4 +93,48 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// The client a trusted proxy reports: the last `X-Forwarded-For` entry, the
+/// one the proxy itself added (earlier entries come from the client and can
+/// say anything).
+fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<SocketAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?
+        .to_str()
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .trim();
+    let ip: std::net::IpAddr = last.parse().ok()?;
+    Some(SocketAddr::new(ip, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forwarded_client_is_the_entry_the_proxy_added() {
+        let mut h = axum::http::HeaderMap::new();
+        assert_eq!(forwarded_client(&h), None);
+        h.append(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        assert_eq!(
+            forwarded_client(&h).map(|a| a.ip().to_string()),
+            Some("198.51.100.7".into())
+        );
+        h.append("x-forwarded-for", "2001:db8::1".parse().unwrap());
+        assert_eq!(
+            forwarded_client(&h).map(|a| a.ip().to_string()),
+            Some("2001:db8::1".into())
+        );
+        let mut bad = axum::http::HeaderMap::new();
+        bad.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(forwarded_client(&bad), None);
+    }
 }

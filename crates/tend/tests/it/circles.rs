@@ -2236,3 +2236,74 @@ async fn words_that_might_identify_a_patient_get_a_second_look_on_sqlite() {
 async fn words_that_might_identify_a_patient_get_a_second_look_on_postgres() {
     words_that_might_identify_a_patient_get_a_second_look(Backend::Postgres).await;
 }
+
+/// Reads a live stream until it ends or `wait` passes; true when it ended.
+async fn stream_ends(stream: &mut reqwest::Response, wait: Duration) -> bool {
+    tokio::time::timeout(wait, async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await
+    .is_ok()
+}
+
+async fn live_streams_follow_membership_and_are_capped(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let events = format!("/circles/{a}/threads/{t}/events");
+
+    // Leaving the circle ends an open stream within seconds (it re-checks
+    // every 5 s), not at the end of its 30-minute life.
+    let m = &w.people["member"];
+    let mut stream = m.get(&app, &events).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let res = m.post(&app, &format!("/circles/{a}/leave"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        stream_ends(&mut stream, Duration::from_secs(15)).await,
+        "leaving ended the live stream"
+    );
+    assert_eq!(m.get(&app, &events).await.status(), StatusCode::NOT_FOUND);
+
+    // One account holds at most ten streams at once; the eleventh is told
+    // to wait, and a place frees up when a stream closes.
+    let f = &w.people["facilitator"];
+    let mut open = Vec::new();
+    for i in 0..10 {
+        let s = f.get(&app, &events).await;
+        assert_eq!(s.status(), StatusCode::OK, "stream {i}");
+        open.push(s);
+    }
+    let refused = f.get(&app, &events).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Someone else is not affected.
+    assert_eq!(
+        w.people["moderator"].get(&app, &events).await.status(),
+        StatusCode::OK
+    );
+    drop(open.pop());
+    // The server notices the closed connection at its next write or check;
+    // retry for a bounded time.
+    let mut again = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..40 {
+        again = f.get(&app, &events).await.status();
+        if again == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(again, StatusCode::OK, "a closed stream gave its place back");
+}
+
+#[tokio::test]
+async fn live_streams_follow_membership_and_are_capped_on_sqlite() {
+    live_streams_follow_membership_and_are_capped(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn live_streams_follow_membership_and_are_capped_on_postgres() {
+    live_streams_follow_membership_and_are_capped(Backend::Postgres).await;
+}

@@ -8,6 +8,7 @@
 
 mod assets;
 mod cli;
+mod cluster;
 mod helpers;
 mod helplines;
 mod http_api;

@@ -118,3 +118,40 @@ async fn a_body_that_never_finishes_gets_an_answer() {
         "expected a client error, got: {head}"
     );
 }
+
+/// Behind a trusted load balancer each real client has its own allowance
+/// (the address the proxy put last in `X-Forwarded-For`); from anywhere else
+/// the header is ignored, so a client cannot dodge the limit by inventing one.
+#[tokio::test]
+async fn a_trusted_proxy_passes_on_the_client_address_and_nobody_else_does() {
+    let sign_in = |app: &TestApp, forwarded: &str| {
+        let req = app
+            .api()
+            .post(app.url("/api/v1/sessions"))
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({"handle": "x_y_z", "passphrase": "wrong but long"}));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let behind = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.auth_attempts_per_minute = 2;
+        c.limits.trusted_proxy = Some([127, 0, 0, 1].into());
+    })
+    .await
+    .unwrap();
+    let mut first = Vec::new();
+    for _ in 0..3 {
+        first.push(sign_in(&behind, "203.0.113.5, 198.51.100.1").await);
+    }
+    assert_eq!(first, [401, 401, 429]);
+    // Another client behind the same proxy still has its own allowance.
+    assert_eq!(sign_in(&behind, "198.51.100.2").await, 401);
+
+    let direct = TestApp::spawn_with(Backend::Sqlite, |c| c.auth_attempts_per_minute = 2)
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        statuses.push(sign_in(&direct, &format!("198.51.100.{i}")).await);
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+}

@@ -9,7 +9,7 @@ use super::posts::{Identifier, identifiers, risky};
 use super::{Circles, LEARN, new_id, random_pseudonym};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Role, Status};
-use crate::service::{ServiceResult, Unlocked};
+use crate::service::{Limit, ServiceResult, Unlocked};
 use crate::store::{MembershipRow, ReplyRow, ReplyView, StoreError, ThreadRow};
 
 /// Replies wait for a moderator unless the deployment sets
@@ -111,7 +111,6 @@ impl Circles<'_> {
         body: &str,
         identifiers_ok: bool,
         now: i64,
-        throttle: impl FnOnce() -> Result<(), u64>,
     ) -> ServiceResult<LearnReply> {
         let body = match circles::post_body(body) {
             Ok(b) => b,
@@ -127,7 +126,10 @@ impl Circles<'_> {
                 return Ok(LearnReply::CheckIdentifiers(found));
             }
         }
-        if let Err(secs) = throttle() {
+        if let Err(secs) =
+            crate::service::limits::slow_down(self.services, Limit::Replies, &who.account_id, now)
+                .await?
+        {
             return Ok(LearnReply::SlowDown { secs, kept: body });
         }
         let store = self.store();
@@ -163,7 +165,7 @@ impl Circles<'_> {
         };
         store.create_reply(&r).await?;
         if !held {
-            self.live().announce(&r.thread_id);
+            self.live().announce(&r.thread_id).await;
         }
         Ok(LearnReply::Saved {
             id: r.id,

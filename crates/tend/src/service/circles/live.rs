@@ -1,19 +1,46 @@
 //! The live fan-out: "a reply was saved in this thread" reaches everyone
-//! watching it. Behind a small trait so a deployment with several tend
-//! processes can add an implementation that crosses processes (PostgreSQL
-//! `LISTEN`/`NOTIFY`, say). Until then, viewers in other processes notice new
-//! replies within the poll interval through the database.
+//! watching it, in any process.
+//!
+//! Two implementations, chosen by the store's backend when a request asks for
+//! [`Services::circles`](crate::service::Services::circles):
+//! - SQLite: one process owns the database, so an in-process broadcast
+//!   channel is enough ([`InProcess`]);
+//! - PostgreSQL: several processes may share the database, so an announcement
+//!   is a `NOTIFY` and each process hears it on its one `LISTEN` connection
+//!   ([`Notify`], over [`crate::store::Signals`]).
+//!
+//! A wake-up is only a hint: the viewer reads the database for what is new,
+//! so a lost or spurious one costs a query at most.
 
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
+use crate::store::Signals;
+
+/// How often a live stream checks that its session is still signed in and
+/// its person still in the circle (one query). Sign-out, a passphrase change,
+/// account deletion or removal from the circle end the stream within this.
+pub const RECHECK: Duration = Duration::from_secs(5);
+/// Viewers also read the database this often with no wake-up at all: a safety
+/// net for a notification lost while the listener reconnected.
+pub const SAFETY_POLL: Duration = Duration::from_secs(30);
+/// A stream ends after this; the browser reconnects (with `Last-Event-ID`)
+/// and is checked afresh like any new request.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// Live streams one account may have open at once, across every process
+/// (counted in the database): a few tabs and devices, not a flood.
+pub const STREAMS_PER_ACCOUNT: i64 = 10;
+
 /// Announces new replies and hands out subscriptions.
+#[async_trait]
 pub trait LiveFeed: Send + Sync {
     /// A reply was saved in `thread_id`; wake its viewers. Never fails: with
-    /// nobody watching there is nothing to do.
-    fn announce(&self, thread_id: &str);
+    /// nobody watching there is nothing to do, and a failed cross-process
+    /// announcement is logged and caught by the viewers' safety poll.
+    async fn announce(&self, thread_id: &str);
     fn subscribe(&self) -> Box<dyn Subscription>;
 }
 
@@ -44,24 +71,53 @@ impl Default for InProcess {
     }
 }
 
+#[async_trait]
 impl LiveFeed for InProcess {
-    fn announce(&self, thread_id: &str) {
+    async fn announce(&self, thread_id: &str) {
         // No receivers is normal: nobody is watching.
         let _ = self.tx.send(thread_id.to_owned());
     }
     fn subscribe(&self) -> Box<dyn Subscription> {
-        Box::new(InProcessSubscription(self.tx.subscribe()))
+        Box::new(Channel(self.tx.subscribe()))
     }
 }
 
-struct InProcessSubscription(broadcast::Receiver<String>);
+/// The in-process feed as a borrowed [`LiveFeed`].
+#[async_trait]
+impl LiveFeed for &InProcess {
+    async fn announce(&self, thread_id: &str) {
+        (**self).announce(thread_id).await;
+    }
+    fn subscribe(&self) -> Box<dyn Subscription> {
+        (**self).subscribe()
+    }
+}
+
+/// Viewers in every process on one PostgreSQL database: an announcement is a
+/// `NOTIFY`, heard by each process's listener (this one's too).
+pub struct Notify<'a>(pub &'a Signals);
 
 #[async_trait]
-impl Subscription for InProcessSubscription {
+impl LiveFeed for Notify<'_> {
+    async fn announce(&self, thread_id: &str) {
+        if let Err(e) = self.0.send(thread_id).await {
+            tracing::warn!(error = %e, "live updates: NOTIFY failed; viewers catch up at their next poll");
+        }
+    }
+    fn subscribe(&self) -> Box<dyn Subscription> {
+        Box::new(Channel(self.0.subscribe()))
+    }
+}
+
+/// A broadcast receiver of thread ids; an empty one wakes everybody.
+struct Channel(broadcast::Receiver<String>);
+
+#[async_trait]
+impl Subscription for Channel {
     async fn wait_for(&mut self, thread_id: &str) {
         loop {
             match self.0.recv().await {
-                Ok(t) if t == thread_id => return,
+                Ok(t) if t == thread_id || t.is_empty() => return,
                 Ok(_) => {}
                 // Missed some: wake, and let the database say what is new.
                 Err(broadcast::error::RecvError::Lagged(_)) => return,
@@ -71,7 +127,7 @@ impl Subscription for InProcessSubscription {
     }
 }
 
-/// The feed every request in this process shares.
+/// The feed every request in this process shares when the store is SQLite.
 pub(crate) static IN_PROCESS: LazyLock<InProcess> = LazyLock::new(InProcess::new);
 
 #[cfg(test)]
@@ -82,12 +138,22 @@ mod tests {
     async fn a_subscriber_wakes_for_its_thread_and_not_for_others() {
         let feed = InProcess::new();
         let mut sub = feed.subscribe();
-        feed.announce("other");
-        feed.announce("mine");
+        feed.announce("other").await;
+        feed.announce("mine").await;
         // Returns only after skipping "other"; a wrong implementation hangs
         // and the test runner reports it.
         sub.wait_for("mine").await;
-        feed.announce("mine");
+        feed.announce("mine").await;
         sub.wait_for("mine").await;
+    }
+
+    #[tokio::test]
+    async fn an_empty_announcement_wakes_every_subscriber() {
+        let feed = InProcess::new();
+        let mut a = feed.subscribe();
+        let mut b = feed.subscribe();
+        feed.announce("").await;
+        a.wait_for("one").await;
+        b.wait_for("two").await;
     }
 }

@@ -17,7 +17,10 @@ use sha2::{Digest, Sha256};
 use rand::RngCore;
 
 pub use self::learn::{LearnPage, LearnReply, learn_premoderated, learn_thread_id};
-pub use self::live::{InProcess, LiveFeed, Subscription};
+pub use self::live::{
+    InProcess, LiveFeed, MAX_LIFETIME, Notify, RECHECK, SAFETY_POLL, STREAMS_PER_ACCOUNT,
+    Subscription,
+};
 pub use self::moderation::{Moderated, ModerationRequest, Queue, Reported};
 pub use self::policy::{
     Action, ModAction, Place, PostFacts, Refusal, Standing, allows, may_moderate,
@@ -25,7 +28,7 @@ pub use self::policy::{
 pub use self::posts::{
     Identifier, Posted, ReplyOutcome, ReportOutcome, ThreadPage, Watch, identifiers,
 };
-use super::{ServiceError, ServiceResult, Services, Unlocked};
+use super::{Limit, ServiceError, ServiceResult, Services, Unlocked};
 use crate::domain::circles::{
     self, CircleInput, InviteInput, MeetingInput, Role, SERVER_ADMIN, SERVER_FACILITATOR, Status,
 };
@@ -41,13 +44,18 @@ pub const LEARN: &str = "learn";
 /// Circle use cases for one request.
 pub struct Circles<'a> {
     services: &'a Services,
-    live: &'a dyn LiveFeed,
+    live: Box<dyn LiveFeed + 'a>,
 }
 
 impl Services {
-    /// Peer support, with the in-process live feed.
+    /// Peer support, with the live feed that fits the database: `NOTIFY` on
+    /// PostgreSQL (several processes may share it), an in-process channel on
+    /// SQLite.
     pub fn circles(&self) -> Circles<'_> {
-        Circles::new(self, &*live::IN_PROCESS)
+        match self.store.signals() {
+            Some(signals) => Circles::new(self, Box::new(Notify(signals))),
+            None => Circles::new(self, Box::new(&*live::IN_PROCESS)),
+        }
     }
 }
 
@@ -172,7 +180,7 @@ fn no_free_pseudonym() -> ServiceError {
 
 impl<'a> Circles<'a> {
     /// With another live feed (a cross-process one, say).
-    pub fn new(services: &'a Services, live: &'a dyn LiveFeed) -> Self {
+    pub fn new(services: &'a Services, live: Box<dyn LiveFeed + 'a>) -> Self {
         Self { services, live }
     }
 
@@ -269,12 +277,19 @@ impl<'a> Circles<'a> {
     }
 
     /// Uses an invite code. `Joined` and `AlreadyMember` come with the circle.
+    /// `TooManyAttempts` once this account has tried too many codes in a
+    /// minute (counted in the database, across processes), so codes cannot be
+    /// guessed quickly.
     pub async fn join(
         &self,
         who: &Unlocked,
         code: &str,
         now: i64,
     ) -> ServiceResult<(JoinOutcome, Option<String>)> {
+        self.services
+            .limits()
+            .attempt(Limit::Joins, &who.account_id, now)
+            .await?;
         // A pseudonym can clash with one already in the circle; draw again.
         for _ in 0..5 {
             let m = MembershipRow {
@@ -343,6 +358,10 @@ impl<'a> Circles<'a> {
     ) -> ServiceResult<String> {
         self.open(who, id, Action::Invite, now).await?;
         let draft = input.validate().map_err(ServiceError::Invalid)?;
+        self.services
+            .limits()
+            .attempt(Limit::Invites, &who.account_id, now)
+            .await?;
         let mut bytes = [0u8; circles::CODE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let invite = InviteRow {

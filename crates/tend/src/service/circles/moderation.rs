@@ -281,7 +281,7 @@ impl Circles<'_> {
             return Ok(refused("action", msg));
         }
         if action == ModAction::Approve && kind == "reply" {
-            self.live.announce(&thread_id);
+            self.live.announce(&thread_id).await;
         }
         Ok(Moderated::Done)
     }

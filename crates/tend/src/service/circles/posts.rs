@@ -9,10 +9,13 @@
 
 use std::sync::Arc;
 
-use super::{Access, Action, Circles, LiveFeed, Subscription, new_id};
+use super::{
+    Access, Action, Circles, LiveFeed, MAX_LIFETIME, STREAMS_PER_ACCOUNT, Subscription, new_id,
+};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
-use crate::service::{ServiceError, ServiceResult, Unlocked};
+use crate::service::limits::slow_down;
+use crate::service::{Limit, ServiceError, ServiceResult, Unlocked};
 use crate::store::{ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
 
 /// One place where the words might identify a patient, and why.
@@ -112,37 +115,27 @@ pub enum ReportOutcome {
 }
 
 /// A live view of one thread, for a server-sent event stream. Owns what it
-/// needs, so it can run in its own task.
+/// needs, so it can run in its own task. While it exists it holds one of its
+/// account's [`STREAMS_PER_ACCOUNT`] places (a row in `live_streams`, so the
+/// cap holds across processes); dropping it gives the place back.
 pub struct Watch {
     store: Arc<dyn Store>,
     sub: Box<dyn Subscription>,
     access: Access,
     account: String,
+    /// The session that opened the stream, re-checked every [`super::RECHECK`].
+    session_hash: Vec<u8>,
+    stream_id: String,
     pub thread_id: String,
 }
 
 impl Watch {
     /// Replies after `cursor`, oldest first; `None` once this person should
-    /// stop receiving (they left, the thread was hidden, or the store failed).
+    /// stop receiving (the thread was removed, deleted or hidden meanwhile, or
+    /// the store failed). Two queries; [`Self::still_allowed`] covers the
+    /// person.
     pub async fn next(&mut self, cursor: i64, limit: i64) -> Option<Vec<ReplyView>> {
         let circle = self.access.circle.id.as_str();
-        // Someone who left, or was never let back in, stops receiving.
-        let still_in = self
-            .store
-            .membership(circle, &self.account)
-            .await
-            .ok()
-            .flatten()
-            .is_some()
-            || self
-                .store
-                .has_server_role(&self.account, circles::SERVER_ADMIN)
-                .await
-                .unwrap_or(false);
-        if !still_in {
-            return None;
-        }
-        // A thread removed, deleted or hidden meanwhile stops its feed too.
         let t = self.store.thread(circle, &self.thread_id).await.ok()??;
         if !self.access.shows_thread(&t) {
             return None;
@@ -151,6 +144,23 @@ impl Watch {
             .replies(&self.thread_id, cursor, limit)
             .await
             .ok()
+    }
+
+    /// Whether the stream may go on: its session is still signed in (not
+    /// signed out, not ended by a passphrase change, the account not deleted)
+    /// and the person is still in the circle (or a server admin). One query;
+    /// a failing database ends the stream too, and the browser reconnects.
+    pub async fn still_allowed(&mut self, now: i64) -> bool {
+        self.store
+            .live_stream_allowed(
+                &self.session_hash,
+                &self.account,
+                &self.access.circle.id,
+                circles::SERVER_ADMIN,
+                now,
+            )
+            .await
+            .unwrap_or(false)
     }
 
     /// Waits until a reply may have been saved in this thread.
@@ -163,9 +173,25 @@ impl Watch {
     }
 }
 
+impl Drop for Watch {
+    /// Gives the stream's place back. Best effort: without a runtime (or if
+    /// the delete fails) the row lapses by itself.
+    fn drop(&mut self) {
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            let id = std::mem::take(&mut self.stream_id);
+            rt.spawn(async move {
+                if let Err(e) = store.close_live_stream(&id).await {
+                    tracing::warn!(error = %e, "could not close a live stream's row");
+                }
+            });
+        }
+    }
+}
+
 impl Circles<'_> {
     pub(super) fn live(&self) -> &dyn LiveFeed {
-        self.live
+        self.live.as_ref()
     }
 
     /// A thread this person may open, or `NotFound`.
@@ -214,15 +240,15 @@ impl Circles<'_> {
         })
     }
 
-    /// Starts a thread. `throttle` is asked just before saving, with the
-    /// checked words; `Err(seconds)` means wait that long.
+    /// Starts a thread. The per-account limit (shared by every process
+    /// through the database) is asked just before saving, with the checked
+    /// words, so a refusal can hand them back.
     pub async fn start_thread(
         &self,
         who: &Unlocked,
         id: &str,
         input: &ThreadInput,
         now: i64,
-        throttle: impl FnOnce() -> Result<(), u64>,
     ) -> ServiceResult<Posted> {
         let a = self.open(who, id, Action::Read, now).await?;
         let Some(me) = a.me.clone() else {
@@ -246,7 +272,7 @@ impl Circles<'_> {
                 return Ok(Posted::CheckIdentifiers { found, circle });
             }
         }
-        if let Err(secs) = throttle() {
+        if let Err(secs) = slow_down(self.services, Limit::Threads, &who.account_id, now).await? {
             return Ok(Posted::SlowDown { secs, kept: body });
         }
         let held = risky(&[&title, &body]);
@@ -270,7 +296,6 @@ impl Circles<'_> {
     }
 
     /// Replies in a circle thread.
-    #[allow(clippy::too_many_arguments)]
     pub async fn reply(
         &self,
         who: &Unlocked,
@@ -279,7 +304,6 @@ impl Circles<'_> {
         body: &str,
         identifiers_ok: bool,
         now: i64,
-        throttle: impl FnOnce() -> Result<(), u64>,
     ) -> ServiceResult<ReplyOutcome> {
         let a = self.open(who, id, Action::Read, now).await?;
         let t = self.visible_thread(&a, tid).await?;
@@ -317,7 +341,7 @@ impl Circles<'_> {
                 return Ok(ReplyOutcome::CheckIdentifiers(found));
             }
         }
-        if let Err(secs) = throttle() {
+        if let Err(secs) = slow_down(self.services, Limit::Replies, &who.account_id, now).await? {
             return Ok(ReplyOutcome::SlowDown { secs, kept: body });
         }
         let held = risky(&[&body]);
@@ -335,7 +359,7 @@ impl Circles<'_> {
         };
         let seq = self.store().create_reply(&r).await?;
         if !held {
-            self.live().announce(&t.id);
+            self.live().announce(&t.id).await;
         }
         Ok(ReplyOutcome::Saved {
             id: r.id,
@@ -346,7 +370,8 @@ impl Circles<'_> {
     }
 
     /// A live view of a thread; `None` when its words are not shown to this
-    /// person (so there is nothing to stream).
+    /// person (so there is nothing to stream); `TooManyAttempts` when this
+    /// account already has [`STREAMS_PER_ACCOUNT`] streams open.
     pub async fn watch(
         &self,
         who: &Unlocked,
@@ -359,11 +384,30 @@ impl Circles<'_> {
         if !access.shows_thread(&t) {
             return Ok(None);
         }
+        let stream_id = new_id();
+        // A stream left behind by a process that stopped abruptly lapses a
+        // minute after the longest a stream lives.
+        let lapses = now + i64::try_from(MAX_LIFETIME.as_secs()).unwrap_or(i64::MAX / 2) + 60;
+        if !self
+            .store()
+            .open_live_stream(
+                &stream_id,
+                &who.account_id,
+                now,
+                lapses,
+                STREAMS_PER_ACCOUNT,
+            )
+            .await?
+        {
+            return Err(ServiceError::TooManyAttempts(60));
+        }
         Ok(Some(Watch {
             store: self.services.store.clone(),
             sub: self.live().subscribe(),
             access,
             account: who.account_id.clone(),
+            session_hash: who.session_hash.clone(),
+            stream_id,
             thread_id: t.id,
         }))
     }
@@ -456,7 +500,6 @@ impl Circles<'_> {
         target: &str,
         reason: &str,
         now: i64,
-        throttle: impl FnOnce() -> Result<(), u64>,
     ) -> ServiceResult<ReportOutcome> {
         let a = self.open(who, id, Action::Report, now).await?;
         let excerpt = self.report_excerpt(&a, kind, target).await?;
@@ -470,7 +513,7 @@ impl Circles<'_> {
                 });
             }
         };
-        if let Err(secs) = throttle() {
+        if let Err(secs) = slow_down(self.services, Limit::Reports, &who.account_id, now).await? {
             return Ok(ReportOutcome::SlowDown { secs, kept: reason });
         }
         let r = ReportRow {

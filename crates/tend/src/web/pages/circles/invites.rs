@@ -114,6 +114,9 @@ pub async fn create(
             );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
+        Err(ServiceError::TooManyAttempts(secs)) => {
+            return Ok(super::slow_down(&who, "made an invite", secs, ""));
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response())

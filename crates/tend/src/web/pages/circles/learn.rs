@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::threads::held_with_help;
-use super::{LIMITS, identifiers_note, slow_down, viewer_tz, when};
+use super::{identifiers_note, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status};
 use crate::service::Unlocked;
@@ -121,15 +121,7 @@ pub async fn reply(
     let outcome = state
         .services
         .circles()
-        .learn_reply(
-            &who,
-            &slug,
-            &title,
-            &form.body,
-            form.identifiers_ok,
-            now(),
-            || LIMITS.replies.check(&who.account_id),
-        )
+        .learn_reply(&who, &slug, &title, &form.body, form.identifiers_ok, now())
         .await?;
     let (errors, found) = match outcome {
         LearnReply::Saved { id, urgent, held } => {

@@ -1,10 +1,17 @@
 //! Live replies: a server-sent event stream per open thread page.
+//!
+//! Each event carries the reply's position as its `id`, so a browser that
+//! reconnects (after a network blip, a restart of this process, or the
+//! stream's maximum lifetime) sends `Last-Event-ID` and gets exactly the
+//! replies it missed. The stream wakes when the live feed says its thread
+//! changed (in any process, see `service::circles::live`), re-checks the
+//! session and circle membership every few seconds, and ends after a
+//! maximum lifetime.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -12,13 +19,11 @@ use serde::Deserialize;
 use super::threads::author;
 use super::{viewer_tz, when};
 use crate::domain::circles::Status;
+use crate::service::ServiceError;
+use crate::service::circles::{MAX_LIFETIME, RECHECK, SAFETY_POLL};
 use crate::web::error::PageError;
 use crate::web::extract::Person;
 use crate::web::{AppState, now};
-
-/// Live viewers also notice new replies within `POLL` through the database
-/// (those in other processes, and any wake-up that was missed).
-const POLL: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct EventsQuery {
@@ -34,14 +39,20 @@ pub async fn events(
     Query(q): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let Some(mut watch) = state
-        .services
-        .circles()
-        .watch(&who, &id, &tid, now())
-        .await?
-    else {
+    let mut watch = match state.services.circles().watch(&who, &id, &tid, now()).await {
+        Ok(Some(w)) => w,
         // 204 tells a browser's EventSource to stop asking.
-        return Ok(StatusCode::NO_CONTENT.into_response());
+        Ok(None) => return Ok(StatusCode::NO_CONTENT.into_response()),
+        // Too many streams open for this account: the page still works
+        // without live updates (a reload shows new replies).
+        Err(ServiceError::TooManyAttempts(secs)) => {
+            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(res);
+        }
+        Err(e) => return Err(e.into()),
     };
     let tz = viewer_tz(&state, &who).await?;
     // A reconnecting browser says where it got to.
@@ -53,6 +64,11 @@ pub async fn events(
         .unwrap_or(0);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
     tokio::spawn(async move {
+        let ends = tokio::time::sleep(MAX_LIFETIME);
+        tokio::pin!(ends);
+        let mut recheck = tokio::time::interval(RECHECK);
+        // The first tick is immediate; the session was checked just now.
+        recheck.tick().await;
         while let Some(rows) = watch.next(cursor, 50).await {
             for r in rows {
                 cursor = r.seq;
@@ -74,10 +90,22 @@ pub async fn events(
                     return;
                 }
             }
-            tokio::select! {
-                () = watch.wait() => {}
-                () = tokio::time::sleep(POLL) => {}
-                () = tx.closed() => return,
+            // Wait for a reason to read again; the session and membership
+            // checks in between read nothing else.
+            let poll = tokio::time::sleep(SAFETY_POLL);
+            tokio::pin!(poll);
+            loop {
+                tokio::select! {
+                    () = watch.wait() => break,
+                    () = &mut poll => break,
+                    _ = recheck.tick() => {
+                        if !watch.still_allowed(now()).await {
+                            return;
+                        }
+                    }
+                    () = &mut ends => return,
+                    () = tx.closed() => return,
+                }
             }
         }
     });

@@ -17,7 +17,6 @@ mod reports;
 mod threads;
 
 use crate::web::extract::NoFields;
-use std::sync::LazyLock;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -34,7 +33,7 @@ use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error};
-use crate::web::{AppState, RateLimiter, now};
+use crate::web::{AppState, now};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -86,21 +85,6 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/{id}/log", get(moderation::log))
         .route("/learn/{slug}/replies", get(learn::page).post(learn::reply))
 }
-
-/// Limits per person per minute; each message says what to do.
-pub(crate) struct Limits {
-    pub threads: RateLimiter,
-    pub replies: RateLimiter,
-    pub reports: RateLimiter,
-    pub joins: RateLimiter,
-}
-
-pub(crate) static LIMITS: LazyLock<Limits> = LazyLock::new(|| Limits {
-    threads: RateLimiter::per_minute(5),
-    replies: RateLimiter::per_minute(20),
-    reports: RateLimiter::per_minute(10),
-    joins: RateLimiter::per_minute(10),
-});
 
 /// A kind 429 page that keeps the person's words.
 pub(crate) fn slow_down(who: &Unlocked, what: &str, secs: u64, kept: &str) -> Response {
@@ -266,9 +250,6 @@ async fn join(
     SignedForm { who, form }: SignedForm<JoinForm>,
 ) -> Result<Response, PageError> {
     let code = circles::normalise_code(&form.code);
-    if let Err(secs) = LIMITS.joins.check(&who.account_id) {
-        return Ok(slow_down(&who, "tried a code", secs, ""));
-    }
     let problem = |msg: &str| {
         let errors = vec![Invalid::new("code", msg)];
         (
@@ -284,7 +265,13 @@ async fn join(
     if code.is_empty() {
         return Ok(problem("Enter the invite code you were given."));
     }
-    let (outcome, circle) = state.services.circles().join(&who, &code, now()).await?;
+    let (outcome, circle) = match state.services.circles().join(&who, &code, now()).await {
+        Ok(joined) => joined,
+        Err(ServiceError::TooManyAttempts(secs)) => {
+            return Ok(slow_down(&who, "tried a code", secs, ""));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let to = circle
         .map(|c| format!("/circles/{c}?joined=1"))
         .unwrap_or_default();

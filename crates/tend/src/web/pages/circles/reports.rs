@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{LIMITS, slow_down};
+use super::slow_down;
 use crate::domain::Invalid;
 use crate::service::Unlocked;
 use crate::service::circles::{Access, ReportOutcome};
@@ -88,15 +88,7 @@ pub async fn send(
     let outcome = state
         .services
         .circles()
-        .report(
-            &who,
-            &cid,
-            &form.kind,
-            &form.id,
-            &form.reason,
-            now(),
-            || LIMITS.reports.check(&who.account_id),
-        )
+        .report(&who, &cid, &form.kind, &form.id, &form.reason, now())
         .await?;
     Ok(match outcome {
         ReportOutcome::Sent(a) => layout::page(

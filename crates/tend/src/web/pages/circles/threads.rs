@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{LIMITS, circle_nav, identifiers_note, slow_down, viewer_tz, when};
+use super::{circle_nav, identifiers_note, slow_down, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::Unlocked;
@@ -311,9 +311,7 @@ pub async fn create(
     let outcome = state
         .services
         .circles()
-        .start_thread(&who, &id, &form, now(), || {
-            LIMITS.threads.check(&who.account_id)
-        })
+        .start_thread(&who, &id, &form, now())
         .await?;
     let back_with = |errors: &[Invalid], found: &[Identifier], circle: &str| {
         let page = layout::page(
@@ -353,15 +351,7 @@ pub async fn reply(
 ) -> Result<Response, PageError> {
     let circles = state.services.circles();
     let outcome = circles
-        .reply(
-            &who,
-            &id,
-            &tid,
-            &form.body,
-            form.identifiers_ok,
-            now(),
-            || LIMITS.replies.check(&who.account_id),
-        )
+        .reply(&who, &id, &tid, &form.body, form.identifiers_ok, now())
         .await?;
     let (errors, note, found) = match outcome {
         ReplyOutcome::Saved {
