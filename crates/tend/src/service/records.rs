@@ -27,6 +27,9 @@ impl Kind for JournalEntry {
 impl Kind for Profile {
     const KIND: &'static str = "profile";
 }
+impl Kind for crate::domain::safety_plan::SafetyPlan {
+    const KIND: &'static str = "safety_plan";
+}
 
 /// A record opened for its owner.
 #[derive(Debug, Clone, PartialEq)]

@@ -24,3 +24,4 @@ mod critic;
 mod goals;
 mod practices;
 mod questionnaires;
+mod safety_plan;

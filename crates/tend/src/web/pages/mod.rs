@@ -21,6 +21,7 @@ mod learn;
 mod practices;
 mod questionnaires;
 mod review;
+mod safety_plan;
 mod selfcare;
 mod support;
 
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         .merge(selfcare::routes())
         .merge(support::routes())
         .merge(review::routes())
+        .merge(safety_plan::routes())
         .merge(circles::routes())
 }
 
