@@ -11,6 +11,7 @@ mod helplines;
 mod http_api;
 mod http_pages;
 mod metrics;
+mod offline_app;
 mod query_plans;
 mod server_limits;
 mod shared_limits;

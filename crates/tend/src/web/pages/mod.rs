@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page works without JavaScript.
 
 mod account;
+mod app;
 
 pub(crate) use account::passphrase_limit;
 mod auth;
@@ -92,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .merge(support::routes())
         .merge(review::routes())
         .merge(safety_plan::routes())
+        .merge(app::routes())
         .merge(circles::routes())
 }
 

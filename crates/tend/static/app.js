@@ -1,0 +1,37 @@
+// Optional extras on every page: installs the service worker (so help opens
+// offline) and, when the person chose one, the idle lock for shared computers.
+// Without this script every page still works.
+'use strict';
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+}
+
+(function idleLock() {
+  const form = document.querySelector('form.lock-form');
+  const match = document.cookie.match(/(?:^|;\s*)tend_idle_lock=(\d+)/);
+  if (!form || !match) return;
+  const minutes = Number(match[1]);
+  if (!minutes) return;
+  // Shared by every tab, so typing in one keeps the others open.
+  const KEY = 'tend-last-active';
+  const touch = () => {
+    try { localStorage.setItem(KEY, String(Date.now())); } catch { /* private mode */ }
+  };
+  const last = () => {
+    try { return Number(localStorage.getItem(KEY)) || 0; } catch { return 0; }
+  };
+  touch();
+  let throttle = 0;
+  for (const type of ['pointerdown', 'keydown', 'scroll', 'touchstart']) {
+    addEventListener(type, () => {
+      const now = Date.now();
+      if (now - throttle > 5000) { throttle = now; touch(); }
+    }, { passive: true });
+  }
+  setInterval(() => {
+    if (Date.now() - last() >= minutes * 60 * 1000) {
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    }
+  }, 15000);
+})();

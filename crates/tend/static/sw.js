@@ -1,0 +1,93 @@
+// tend's service worker: the help lines, the hard-moment page, the practices
+// and the person's own safety plan open without a connection. Everything else
+// goes to the network as usual. The server fills in the two constants below.
+'use strict';
+
+const VERSION = '__VERSION__';
+// Pages and files kept from the start: help, hard moment, the practices.
+const PRECACHE = __PRECACHE__;
+// Personal pages: kept only after the person opens them while signed in, and
+// thrown away on sign-out, lock, or when the server says the session is over.
+const PERSONAL = ['/safety-plan'];
+const CACHE = `tend-${VERSION}`;
+const OFFLINE = '/offline';
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('tend-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+/** Forgets everything personal this worker kept, then fetches the public pages
+ *  again (as they look signed out) so help still opens offline. */
+async function forgetPersonal() {
+  await caches.delete(CACHE);
+}
+
+async function refill() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(PRECACHE).catch(() => {});
+}
+
+const offlineSet = new Set([...PRECACHE, ...PERSONAL]);
+
+async function networkFirst(request, path) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (PERSONAL.includes(path)) {
+      if (response.ok && !response.redirected) {
+        await cache.put(path, response.clone());
+      } else {
+        // Sent to sign in: whoever this plan belonged to is not signed in here.
+        await cache.delete(path);
+      }
+    } else if (offlineSet.has(path) && response.ok && !response.redirected) {
+      await cache.put(path, response.clone());
+    }
+    return response;
+  } catch (err) {
+    const kept = (await cache.match(path)) || (await cache.match(OFFLINE));
+    if (kept) return kept;
+    throw err;
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+
+  // Sign-out and lock: clear what was kept before the server ends the session.
+  if (request.method === 'POST' && (url.pathname === '/signout' || url.pathname === '/lock')) {
+    event.respondWith((async () => {
+      await forgetPersonal();
+      const response = await fetch(request);
+      event.waitUntil(refill());
+      return response;
+    })());
+    return;
+  }
+  if (request.method !== 'GET') return;
+
+  if (url.pathname.startsWith('/static/')) {
+    event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (request.mode === 'navigate') {
+    event.respondWith(networkFirst(request, url.pathname));
+  }
+});
+
+// The page asks for this when it has just locked (idle lock).
+self.addEventListener('message', (event) => {
+  if (event.data === 'forget') event.waitUntil(forgetPersonal().then(refill));
+});
