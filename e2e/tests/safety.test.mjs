@@ -129,3 +129,23 @@ test('without JavaScript the plan is written and read the same way', async () =>
   await page.getByText('NOJS-reason').waitFor();
   await context.close();
 });
+
+test('a journal entry sent with no connection is shown back, and sent again once online', async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await signUp(page, tend.base);
+  assert.ok(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => Boolean(r.active))));
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('OFFLINE-words <kept>\nsecond line');
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Not sent yet: there is no connection' }).waitFor();
+  // The words are on screen, as text (not markup).
+  assert.ok(await page.getByText('OFFLINE-words <kept>').isVisible());
+  await shot(page, 'offline-not-sent-phone', false);
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Send again' }).click();
+  await page.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  assert.ok(await page.getByText('OFFLINE-words <kept>').isVisible());
+  await context.close();
+});

@@ -61,6 +61,51 @@ async function networkFirst(request, path) {
   }
 }
 
+const SECRET = /pass|recovery|code|token/i;
+
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A form sent with no connection: instead of the browser's error page, the
+ *  person's own words, shown back to them with a button that sends the same
+ *  form again once the connection is back. Nothing is stored anywhere. */
+async function sendOrKeep(request) {
+  const copy = request.clone();
+  try {
+    return await fetch(request);
+  } catch (err) {
+    let fields = [];
+    try {
+      fields = [...(await copy.formData()).entries()].filter(([, v]) => typeof v === 'string');
+    } catch { /* not a plain form */ }
+    const secret = fields.some(([k]) => SECRET.test(k));
+    const words = fields.filter(([k, v]) => !secret && k !== 'csrf' && k !== 'version' && v.trim() !== '');
+    const action = new URL(request.url).pathname;
+    const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Not sent yet · tend</title>
+<link rel="stylesheet" href="/static/tend.css"></head><body><main id="main">
+<h1>Not sent yet: there is no connection</h1>
+${secret ? '<p>Nothing was sent. Please try again once you are connected.</p>' : `
+<p class="lead">What you wrote is below and has not been lost. Keep this page open, and press
+<strong>Send again</strong> when you are back online.</p>
+${words.map(([k, v]) => `<h2>${escape(k.replace(/_/g, ' '))}</h2><p class="kept">${escape(v).replace(/\n/g, '<br>')}</p>`).join('')}
+<form method="post" action="${escape(action)}">
+${fields.map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join('')}
+<div class="actions"><button type="submit">Send again</button></div></form>`}
+<p><a href="/hard-moment">Hard moment</a> · <a href="/help">Help lines</a> (these open without a connection)</p>
+</main></body></html>`;
+    return new Response(body, {
+      status: 503,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        'cache-control': 'no-store',
+      },
+    });
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
@@ -74,6 +119,10 @@ self.addEventListener('fetch', (event) => {
       event.waitUntil(refill());
       return response;
     })());
+    return;
+  }
+  if (request.method === 'POST' && request.mode === 'navigate') {
+    event.respondWith(sendOrKeep(request));
     return;
   }
   if (request.method !== 'GET') return;

@@ -142,7 +142,7 @@ async fn a_plan_is_written_read_exported_and_sealed(backend: Backend) {
         "DIST-the",
         "PEOPLE-Amira",
         "PRO-Dr Okafor",
-        "tel:116123",
+        "tel:999",
         "ENV-give",
         "REASON-my",
     ];
@@ -152,6 +152,8 @@ async fn a_plan_is_written_read_exported_and_sealed(backend: Backend) {
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "steps in order: {at:?}");
     assert!(view.contains("href=\"/safety-plan/edit\""));
+    // A number the person wrote down is one tap away.
+    assert!(view.contains("PEOPLE-Amira <a href=\"tel:07700900123\">07700 900123</a>"));
 
     // Editing starts from what is saved, one item a line.
     let (_, edit) = get(&b, app.url("/safety-plan/edit")).await;

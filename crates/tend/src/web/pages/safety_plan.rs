@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::domain::Invalid;
-use crate::domain::helplines::Local;
+use crate::domain::helplines::{Local, dial_digits};
 use crate::domain::safety_plan::{LINE_MAX, LINES_MAX, SafetyPlan, SafetyPlanInput, Step};
 use crate::service::{ServiceError, Stored, Unlocked};
 use crate::web::error::PageError;
@@ -69,6 +69,65 @@ fn suggested_lines(local: &Local<'_>) -> String {
         }
     }
     out.join("\n")
+}
+
+/// Where phone numbers are in a line of the plan: runs of digits (spaces and
+/// dashes allowed between them, a leading `+`) of at least three digits. Four
+/// digits alone read as a year ("qualifying in 2027"), so they are left as text.
+fn number_spans(line: &str) -> Vec<(usize, usize)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit()
+            || (b[i] == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if !starts || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + usize::from(b[i] == b'+');
+        let mut end = j;
+        let mut digits = 0;
+        while j < b.len() {
+            if b[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+                end = j;
+            } else if matches!(b[j], b' ' | b'-') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let glued = b.get(end).is_some_and(u8::is_ascii_alphabetic);
+        if digits >= 3 && digits != 4 && !glued {
+            out.push((i, end));
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
+/// A line of the plan with its phone numbers as links, so a number the person
+/// wrote down is one tap away: a text link after the word "text", else a call.
+fn tappable(line: &str) -> Markup {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (s, e) in number_spans(line) {
+        let scheme = if line[..s].to_lowercase().contains("text") {
+            "sms:"
+        } else {
+            "tel:"
+        };
+        parts.push((&line[at..s], &line[s..e], scheme));
+        at = e;
+    }
+    html! {
+        @for (before, number, scheme) in parts {
+            (before) a href={ (scheme) (dial_digits(number)) } { (number) }
+        }
+        (&line[at..])
+    }
 }
 
 fn editor(
@@ -141,13 +200,13 @@ fn read_view(who: &Unlocked, plan: &Stored<SafetyPlan>, local: &Local<'_>) -> Ma
                             @if lines.is_empty() {
                                 p class="muted" { "Nothing here yet." }
                             } @else {
-                                ul { @for l in lines { li { (l) } } }
+                                ul { @for l in lines { li { (tappable(l)) } } }
                             }
                             @if step == Step::Professionals {
+                                // Whatever the plan says, the emergency number is here too.
                                 div class="plan-lines" {
-                                    p { "Always there:" }
                                     (web_helplines::emergency(local))
-                                    (web_helplines::compact(local.crisis_lines()))
+                                    p class="no-print" { a href="/help" { "All help lines" } " (they open without a connection too)" }
                                 }
                             }
                         }
@@ -260,5 +319,29 @@ pub async fn save(
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_a_line_become_call_or_text_links() {
+        assert_eq!(
+            tappable("Amira 07700 900123, or +44 20-7946 0000").into_string(),
+            "Amira <a href=\"tel:07700900123\">07700 900123</a>, or <a href=\"tel:+442079460000\">+44 20-7946 0000</a>"
+        );
+        assert_eq!(
+            tappable("Shout: text SHOUT to 85258").into_string(),
+            "Shout: text SHOUT to <a href=\"sms:85258\">85258</a>"
+        );
+        // Years, short counts, words with digits and escaping stay as text.
+        assert_eq!(
+            tappable("Qualifying in 2027, 3rd floor <b>").into_string(),
+            "Qualifying in 2027, 3rd floor &lt;b&gt;"
+        );
+        assert_eq!(tappable("Samaritans: call 116 123").into_string(), "Samaritans: call <a href=\"tel:116123\">116 123</a>");
+        assert_eq!(tappable("ward B12 ext 999x").into_string(), "ward B12 ext 999x");
     }
 }
