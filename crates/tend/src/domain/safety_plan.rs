@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(plan.warning_signs, ["Not sleeping", "Skipping meals"]);
         assert_eq!(plan.reasons, ["My sister"]);
         assert!(plan.people.is_empty());
-        assert_eq!(plan.to_input().warning_signs, "Not sleeping\nSkipping meals");
+        assert_eq!(
+            plan.to_input().warning_signs,
+            "Not sleeping\nSkipping meals"
+        );
     }
 
     #[test]
@@ -261,7 +264,11 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, "people");
-        assert!(errors[1].message.contains("Line 2"), "{}", errors[1].message);
+        assert!(
+            errors[1].message.contains("Line 2"),
+            "{}",
+            errors[1].message
+        );
         // Exactly at the limits is fine.
         assert!(
             SafetyPlanInput {

@@ -210,7 +210,10 @@ fn keepable(pairs: &[(String, String)]) -> Vec<(String, String)> {
         ("kind_sentence", "Kind sentence"),
         ("warning_signs", "Warning signs"),
         ("on_my_own", "Things I can do on my own"),
-        ("distractions", "People and places that take my mind off things"),
+        (
+            "distractions",
+            "People and places that take my mind off things",
+        ),
         ("people", "People I can ask for help"),
         ("professionals", "Professionals and help lines"),
         ("environment", "Making where I am safer"),

@@ -134,7 +134,10 @@ async fn lock_now_ends_the_session_and_clears_the_browser_cache() {
     sign_up_in_browser(&app, &b, "ward_pc", "kettle maple orbit").await;
     let (status, today) = get(&b, app.url("/today")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(today.contains("action=\"/lock\""), "lock button on every page");
+    assert!(
+        today.contains("action=\"/lock\""),
+        "lock button on every page"
+    );
     let csrf = csrf_of(&today);
 
     // Without the anti-forgery token nothing happens.
@@ -181,7 +184,10 @@ async fn sign_out_clears_the_browser_cache_and_the_idle_lock_is_a_device_setting
     // app.js reads it, so it is not HttpOnly; it holds only the minutes.
     assert!(!cookie.contains("HttpOnly"));
     let (_, page) = get(&b, app.url("/account/lock")).await;
-    assert!(page.contains("<option value=\"15\" selected>"), "choice shown");
+    assert!(
+        page.contains("<option value=\"15\" selected>"),
+        "choice shown"
+    );
 
     for bad in ["7", "-1", "lots", ""] {
         let res = b

@@ -109,7 +109,10 @@ async fn a_plan_is_written_read_exported_and_sealed(backend: Backend) {
     let emergency = pro.find("call 999").expect("emergency number suggested");
     let samaritans = pro.find("Samaritans: call 116 123").expect("Samaritans");
     assert!(emergency < samaritans, "{pro}");
-    assert!(!pro.contains("988"), "no US line for someone in London: {pro}");
+    assert!(
+        !pro.contains("988"),
+        "no US line for someone in London: {pro}"
+    );
 
     let csrf = csrf_of(&form);
     let (status, to) = post(
@@ -118,7 +121,10 @@ async fn a_plan_is_written_read_exported_and_sealed(backend: Backend) {
         &[
             ("csrf", &csrf),
             ("version", "0"),
-            ("warning_signs", "WARN-lying awake\n\n  WARN-skipping lunch  "),
+            (
+                "warning_signs",
+                "WARN-lying awake\n\n  WARN-skipping lunch  ",
+            ),
             ("on_my_own", "OWN-cold water on my face"),
             ("distractions", "DIST-the library café"),
             ("people", "PEOPLE-Amira 07700 900123"),
@@ -305,7 +311,11 @@ async fn bad_input_is_explained_and_the_words_are_kept(backend: Backend) {
     let (status, _) = post(
         &b,
         &app,
-        &[("csrf", &csrf), ("version", "not-a-number"), ("reasons", "ok")],
+        &[
+            ("csrf", &csrf),
+            ("version", "not-a-number"),
+            ("reasons", "ok"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);

@@ -235,7 +235,12 @@ fn current_idle(headers: &HeaderMap) -> u32 {
         .unwrap_or(0)
 }
 
-fn settings_page(who: &crate::service::Unlocked, current: u32, saved: bool, invalid: bool) -> Markup {
+fn settings_page(
+    who: &crate::service::Unlocked,
+    current: u32,
+    saved: bool,
+    invalid: bool,
+) -> Markup {
     layout::page(
         "Locking on shared computers",
         Some(who),

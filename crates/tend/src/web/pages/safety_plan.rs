@@ -79,8 +79,8 @@ fn number_spans(line: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        let starts = b[i].is_ascii_digit()
-            || (b[i] == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let starts =
+            b[i].is_ascii_digit() || (b[i] == b'+' && b.get(i + 1).is_some_and(u8::is_ascii_digit));
         if !starts || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
             i += 1;
             continue;
@@ -227,11 +227,7 @@ fn read_view(who: &Unlocked, plan: &Stored<SafetyPlan>, local: &Local<'_>) -> Ma
 async fn load(state: &AppState, who: &Unlocked) -> Result<Option<Stored<SafetyPlan>>, PageError> {
     // The profile holds the country whose lines come first.
     state.services.records(who).profile().await?;
-    Ok(state
-        .services
-        .records(who)
-        .slot::<SafetyPlan>(SLOT)
-        .await?)
+    Ok(state.services.records(who).slot::<SafetyPlan>(SLOT).await?)
 }
 
 pub async fn page(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
@@ -341,7 +337,13 @@ mod tests {
             tappable("Qualifying in 2027, 3rd floor <b>").into_string(),
             "Qualifying in 2027, 3rd floor &lt;b&gt;"
         );
-        assert_eq!(tappable("Samaritans: call 116 123").into_string(), "Samaritans: call <a href=\"tel:116123\">116 123</a>");
-        assert_eq!(tappable("ward B12 ext 999x").into_string(), "ward B12 ext 999x");
+        assert_eq!(
+            tappable("Samaritans: call 116 123").into_string(),
+            "Samaritans: call <a href=\"tel:116123\">116 123</a>"
+        );
+        assert_eq!(
+            tappable("ward B12 ext 999x").into_string(),
+            "ward B12 ext 999x"
+        );
     }
 }
