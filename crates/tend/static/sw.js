@@ -62,6 +62,14 @@ async function networkFirst(request, path) {
 }
 
 const SECRET = /pass|recovery|code|token/i;
+// Headings for the words shown back; other fields are shown without one.
+const LABELS = {
+  title: 'Title', body: 'Your entry', note: 'Note', text: 'Text', thought: 'Thought',
+  reframe: 'Kinder answer', letter: 'Letter', warning_signs: 'Warning signs',
+  on_my_own: 'Things I can do on my own', distractions: 'People and places that take my mind off things',
+  people: 'People I can ask for help', professionals: 'Professionals and help lines',
+  environment: 'Making where I am safer', reasons: 'My reasons to keep going',
+};
 
 function escape(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -89,7 +97,7 @@ async function sendOrKeep(request) {
 ${secret ? '<p>Nothing was sent. Please try again once you are connected.</p>' : `
 <p class="lead">What you wrote is below and has not been lost. Keep this page open, and press
 <strong>Send again</strong> when you are back online.</p>
-${words.map(([k, v]) => `<h2>${escape(k.replace(/_/g, ' '))}</h2><p class="kept">${escape(v).replace(/\n/g, '<br>')}</p>`).join('')}
+${words.map(([k, v]) => `${LABELS[k] ? `<h2>${LABELS[k]}</h2>` : ''}<div class="card"><p>${escape(v).replace(/\n/g, '<br>')}</p></div>`).join('')}
 <form method="post" action="${escape(action)}">
 ${fields.map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join('')}
 <div class="actions"><button type="submit">Send again</button></div></form>`}
