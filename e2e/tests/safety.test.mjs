@@ -67,6 +67,8 @@ test('a safety plan: written, one tap from a hard moment, offline after one visi
   ]);
   assert.ok(await page.getByText('REASON-my little brother').isVisible());
   await checkA11y(page, 'safety plan');
+  // With script, a Print button; the no-JS test below checks it stays hidden.
+  assert.ok(await page.getByRole('button', { name: 'Print' }).isVisible());
   await shot(page, 'safety-plan-phone');
   await page.setViewportSize(DESKTOP);
   await shot(page, 'safety-plan-desktop');
@@ -127,6 +129,7 @@ test('without JavaScript the plan is written and read the same way', async () =>
   await page.locator('#people').fill('Amira');
   await page.getByRole('button', { name: 'Save my plan' }).click();
   await page.getByText('NOJS-reason').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false);
   await context.close();
 });
 

@@ -7,6 +7,13 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
 }
 
+// "Print" buttons exist only for script users; without it the page says to
+// use the browser's own Print.
+for (const button of document.querySelectorAll('button[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}
+
 (function idleLock() {
   const form = document.querySelector('form.lock-form');
   const match = document.cookie.match(/(?:^|;\s*)tend_idle_lock=(\d+)/);

@@ -216,6 +216,7 @@ fn read_view(who: &Unlocked, plan: &Stored<SafetyPlan>, local: &Local<'_>) -> Ma
             }
             div class="actions no-print" {
                 a class="button" href="/safety-plan/edit" { "Edit my plan" }
+                button type="button" class="secondary" data-print hidden { "Print" }
                 a class="button secondary" href="/hard-moment" { "Hard moment page" }
             }
             p class="muted no-print" { "To keep a copy on paper, use your browser's Print. "
