@@ -174,6 +174,9 @@ fn form_page(
         html! {
             h1 { @if first { "Write your safety plan" } @else { "Edit your safety plan" } }
             @if first {
+                // Someone may arrive here from the hard-moment page, in the middle of one.
+                p class="notice" { "Having a hard time right now? You don't need to write anything first: "
+                    a href="/hard-moment" { "go back to the hard-moment page" } " or " a href="/help" { "call a help line" } "." }
                 p class="lead" { "A safety plan is a short list you write while you feel steady, for a moment when you don't. "
                     "When things get hard you read it from the top and go one step further each time, until you feel safer." }
                 p { "Take it slowly, and stop whenever you like: whatever you save is kept, and you can add to it later. "
