@@ -14,6 +14,19 @@ for (const button of document.querySelectorAll('button[data-print]')) {
   button.addEventListener('click', () => window.print());
 }
 
+// A form that could not be sent offline (the worker's "Not sent yet" page):
+// sent once, by itself, when the connection comes back. The server's usual
+// rules decide what happens, exactly as if the person pressed the button.
+for (const form of document.querySelectorAll('form[data-resend]')) {
+  let sent = false;
+  const send = () => {
+    if (sent || !navigator.onLine) return;
+    sent = true;
+    form.requestSubmit ? form.requestSubmit() : form.submit();
+  };
+  addEventListener('online', send);
+}
+
 (function idleLock() {
   const form = document.querySelector('form.lock-form');
   const match = document.cookie.match(/(?:^|;\s*)tend_idle_lock=(\d+)/);

@@ -92,13 +92,13 @@ async function sendOrKeep(request) {
     const action = new URL(request.url).pathname;
     const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Not sent yet · tend</title>
-<link rel="stylesheet" href="/static/tend.css"></head><body><main id="main">
+<link rel="stylesheet" href="/static/tend.css"><script src="/static/app.js" defer></script></head><body><main id="main">
 <h1>Not sent yet: there is no connection</h1>
 ${secret ? '<p>Nothing was sent. Please try again once you are connected.</p>' : `
-<p class="lead">What you wrote is below and has not been lost. Keep this page open, and press
-<strong>Send again</strong> when you are back online.</p>
+<p class="lead">What you wrote is below and has not been lost. Keep this page open: it is sent
+by itself as soon as the connection is back, or press <strong>Send again</strong>.</p>
 ${words.map(([k, v]) => `${LABELS[k] ? `<h2>${LABELS[k]}</h2>` : ''}<div class="card"><p>${escape(v).replace(/\n/g, '<br>')}</p></div>`).join('')}
-<form method="post" action="${escape(action)}">
+<form method="post" action="${escape(action)}" data-resend>
 ${fields.map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join('')}
 <div class="actions"><button type="submit">Send again</button></div></form>`}
 <p><a href="/hard-moment">Hard moment</a> · <a href="/help">Help lines</a> (these open without a connection)</p>
@@ -107,7 +107,7 @@ ${fields.map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${esca
       status: 503,
       headers: {
         'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         'cache-control': 'no-store',
       },
     });
