@@ -172,3 +172,26 @@ test('Send again pressed while still offline keeps the words; they go once the c
   assert.equal(await page.locator('h1').innerText(), 'BUTTON-words');
   await context.close();
 });
+
+test('the idle lock, once chosen for this browser, locks after that many quiet minutes', async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.clock.install();
+  await signUp(page, tend.base);
+  await page.goto(`${tend.base}/account`);
+  await page.getByRole('link', { name: 'Lock on shared computers' }).click();
+  await page.getByLabel('Lock by itself after').selectOption('5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved for this browser.').waitFor();
+  await checkA11y(page, 'lock settings');
+  await page.goto(`${tend.base}/today`);
+  // Four quiet minutes: still open.
+  await page.clock.fastForward('04:00');
+  assert.match(page.url(), /\/today$/);
+  // Past five: locked, and signed out on the server.
+  await page.clock.fastForward('01:30');
+  await page.getByRole('heading', { name: 'tend is locked' }).waitFor();
+  await page.goto(`${tend.base}/today`);
+  await page.waitForURL(/\/signin/);
+  await context.close();
+});

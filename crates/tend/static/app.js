@@ -49,8 +49,9 @@ for (const form of document.querySelectorAll('form[data-resend]')) {
       if (now - throttle > 5000) { throttle = now; touch(); }
     }, { passive: true });
   }
-  setInterval(() => {
+  const timer = setInterval(() => {
     if (Date.now() - last() >= minutes * 60 * 1000) {
+      clearInterval(timer);
       form.requestSubmit ? form.requestSubmit() : form.submit();
     }
   }, 15000);
