@@ -16,6 +16,7 @@ pub mod gratitude;
 pub mod practice;
 pub mod questionnaire;
 pub mod review;
+pub mod safety_plan;
 pub mod selfcare;
 pub mod support;
 

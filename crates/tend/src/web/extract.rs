@@ -209,6 +209,16 @@ fn keepable(pairs: &[(String, String)]) -> Vec<(String, String)> {
         ("common_humanity", "Who else has been here"),
         ("one_lesson", "One lesson"),
         ("kind_sentence", "Kind sentence"),
+        ("warning_signs", "Warning signs"),
+        ("on_my_own", "Things I can do on my own"),
+        (
+            "distractions",
+            "People and places that take my mind off things",
+        ),
+        ("people", "People I can ask for help"),
+        ("professionals", "Professionals and help lines"),
+        ("environment", "Making where I am safer"),
+        ("reasons", "My reasons to keep going"),
     ];
     KEEP.iter()
         .filter_map(|(field, label)| {

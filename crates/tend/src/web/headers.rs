@@ -6,9 +6,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// No inline script, no third-party origin, no framing. Scripts and styles come
-/// only from tend itself, and pages work with scripts off.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// only from tend itself, and pages work with scripts off. The manifest and the
+/// service worker (offline help) are tend's own files too.
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
+                   base-uri 'none'; frame-ancestors 'none'";
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");

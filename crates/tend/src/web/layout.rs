@@ -16,8 +16,13 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · tend" }
+                meta name="theme-color" content="#1d5f8a";
                 link rel="stylesheet" href=(crate::web::assets::url("tend.css"));
-                link rel="icon" href="data:,";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+                link rel="apple-touch-icon" href="/static/icon-192.png";
+                link rel="manifest" href="/manifest.webmanifest";
+                // Optional: offline help and the idle lock. Pages work without it.
+                script src="/static/app.js" defer {}
             }
             body {
                 a class="skip" href="#main" { "Skip to content" }
@@ -37,6 +42,11 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                             a href="/circles" { "Circles" }
                             a href="/learn" { "Learn" }
                             a href="/account" { "Account" }
+                            // For shared computers: ends the session at once.
+                            form method="post" action="/lock" class="lock-form" {
+                                @if let Some(who) = who { (csrf(who)) }
+                                button type="submit" class="link" { "Lock" }
+                            }
                         } @else {
                             a href="/practices" { "Practise" }
                             a href="/learn" { "Learn" }

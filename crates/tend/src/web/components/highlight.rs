@@ -235,7 +235,7 @@ pub(crate) fn crisis_help(helplines: &Helplines, who: &Unlocked, risky: bool) ->
                     "If that's true, please talk to someone now. It is free and confidential, and they want to hear from you." }
                 (web_helplines::emergency(&local))
                 (web_helplines::compact(local.crisis_lines()))
-                p { a href="/help" { "See all help lines" } "." }
+                p { a href="/safety-plan" { "Open my safety plan" } " · " a href="/help" { "See all help lines" } }
             }
         }
     }

@@ -171,6 +171,7 @@ fn account_page(
             section class="card" aria-labelledby="devices-h" {
                 h2 id="devices-h" { "Other devices" }
                 p { "Signed in on a shared ward computer, or lost a phone? End every other sign-in; this one stays." }
+                p { a href="/account/lock" { "Lock on shared computers" } ": lock now, or after a few idle minutes." }
                 form method="post" action="/account/sign-out-others" {
                     (csrf(who))
                     button type="submit" class="secondary" { "Sign out everywhere else" }

@@ -386,6 +386,10 @@ pub async fn signout(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
     );
+    res.headers_mut().insert(
+        "clear-site-data",
+        header::HeaderValue::from_static(super::app::CLEAR_SITE_DATA),
+    );
     Ok(res)
 }
 

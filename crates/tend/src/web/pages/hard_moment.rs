@@ -51,6 +51,10 @@ pub async fn page(
         html! {
             h1 { "A hard moment" }
             p class="lead" { "You did the right thing by opening this. Take one slow breath, longer on the way out." }
+            @if who.is_some() {
+                // One tap to the person's own plan, above everything else they might scroll past.
+                p class="plan-link" { a class="button" href="/safety-plan" { "Open my safety plan" } }
+            }
             section class="card talk" aria-labelledby="talk-h" id="talk" {
                 h2 id="talk-h" { "Talk to someone now" }
                 (helplines::emergency(&local))

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page works without JavaScript.
 
 mod account;
+mod app;
 
 pub(crate) use account::passphrase_limit;
 mod auth;
@@ -21,6 +22,7 @@ mod learn;
 mod practices;
 mod questionnaires;
 mod review;
+mod safety_plan;
 mod selfcare;
 mod support;
 
@@ -87,6 +89,8 @@ pub fn routes() -> Router<AppState> {
         .merge(selfcare::routes())
         .merge(support::routes())
         .merge(review::routes())
+        .merge(safety_plan::routes())
+        .merge(app::routes())
         .merge(circles::routes())
 }
 

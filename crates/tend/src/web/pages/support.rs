@@ -154,6 +154,11 @@ fn render(
                 (web_helplines::compact(local.crisis_lines()))
                 p { a href="/help" { "All help lines, with notes" } " · " a href="/learn/seek-support" { "Read: seeking support" } }
             }
+            section class="card" aria-labelledby="plan-h" {
+                h2 id="plan-h" { "Your safety plan" }
+                p { "A short list, written while you feel steady, of what helps and who to reach when things get hard. "
+                    a href="/safety-plan" { "Open your safety plan" } }
+            }
             section class="card" aria-labelledby="circles-h" {
                 h2 id="circles-h" { "Peer circles" }
                 p { "Small, anonymous groups of medical students who meet with a trained facilitator, "

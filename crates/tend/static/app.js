@@ -1,0 +1,58 @@
+// Optional extras on every page: installs the service worker (so help opens
+// offline) and, when the person chose one, the idle lock for shared computers.
+// Without this script every page still works.
+'use strict';
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+}
+
+// "Print" buttons exist only for script users; without it the page says to
+// use the browser's own Print.
+for (const button of document.querySelectorAll('button[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}
+
+// A form that could not be sent offline (the worker's "Not sent yet" page):
+// sent once, by itself, when the connection comes back. The server's usual
+// rules decide what happens, exactly as if the person pressed the button.
+for (const form of document.querySelectorAll('form[data-resend]')) {
+  let sent = false;
+  const send = () => {
+    if (sent || !navigator.onLine) return;
+    sent = true;
+    form.requestSubmit ? form.requestSubmit() : form.submit();
+  };
+  addEventListener('online', send);
+}
+
+(function idleLock() {
+  const form = document.querySelector('form.lock-form');
+  const match = document.cookie.match(/(?:^|;\s*)tend_idle_lock=(\d+)/);
+  if (!form || !match) return;
+  const minutes = Number(match[1]);
+  if (!minutes) return;
+  // Shared by every tab, so typing in one keeps the others open.
+  const KEY = 'tend-last-active';
+  const touch = () => {
+    try { localStorage.setItem(KEY, String(Date.now())); } catch { /* private mode */ }
+  };
+  const last = () => {
+    try { return Number(localStorage.getItem(KEY)) || 0; } catch { return 0; }
+  };
+  touch();
+  let throttle = 0;
+  for (const type of ['pointerdown', 'keydown', 'scroll', 'touchstart']) {
+    addEventListener(type, () => {
+      const now = Date.now();
+      if (now - throttle > 5000) { throttle = now; touch(); }
+    }, { passive: true });
+  }
+  const timer = setInterval(() => {
+    if (Date.now() - last() >= minutes * 60 * 1000) {
+      clearInterval(timer);
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    }
+  }, 15000);
+})();
