@@ -5,12 +5,14 @@
 mod accounts;
 pub mod circles;
 mod limits;
+pub mod programmes;
 mod records;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
 pub use circles::Circles;
+pub use programmes::Programmes;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
 pub use records::{Entry, Kind, Overview, Records, Stored};
 
@@ -91,6 +93,10 @@ impl Services {
     /// Database connections of this process: (open, idle).
     pub fn pool_use(&self) -> (u32, u32) {
         self.store.pool_use()
+    }
+
+    pub fn programmes(&self) -> Programmes<'_> {
+        Programmes(self)
     }
 
     pub fn limits(&self) -> Limits<'_> {

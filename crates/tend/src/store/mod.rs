@@ -8,6 +8,7 @@
 
 mod community;
 mod postgres;
+pub(crate) mod programmes;
 mod sql;
 mod sqlite;
 
@@ -21,6 +22,7 @@ pub use community::{
     ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
 };
 pub use postgres::PostgresStore;
+pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +124,7 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + Send + Sync + 'static {
+pub trait Store: CommunityStore + ProgrammeStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.

@@ -55,5 +55,6 @@ impl PostgresStore {
     }
 }
 
+super::programmes::impl_programmes!(PostgresStore);
 super::community::impl_community!(PostgresStore, sqlx::Postgres);
 impl_store!(PostgresStore, "postgres");

@@ -63,5 +63,6 @@ impl SqliteStore {
     }
 }
 
+super::programmes::impl_programmes!(SqliteStore);
 super::community::impl_community!(SqliteStore, sqlx::Sqlite);
 impl_store!(SqliteStore, "sqlite");

@@ -513,6 +513,7 @@ pub async fn finish(
             now(),
         )
         .await?;
+    state.services.programmes().after_use(&who, today, crate::domain::programmes::Measure::Practice, now()).await;
     Ok(Redirect::to(&format!("/practices?saved={}", p.slug)).into_response())
 }
 
