@@ -71,7 +71,10 @@ pub const MEASURES: [Measure; 9] = [
 
 /// Pairs whose correlation is released: self-compassion with burnout and
 /// with distress (PSS-4).
-pub const PAIRS: [(Measure, Measure); 2] = [(Measure::Scs, Measure::Burnout), (Measure::Scs, Measure::Pss4)];
+pub const PAIRS: [(Measure, Measure); 2] = [
+    (Measure::Scs, Measure::Burnout),
+    (Measure::Scs, Measure::Pss4),
+];
 
 /// How a cut-off splits a measure (in stored units).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +151,10 @@ impl Measure {
 
     /// Usage measures are released as totals, the rest as means.
     pub fn is_usage(self) -> bool {
-        matches!(self, Measure::Practice | Measure::Thoughts | Measure::Debriefs)
+        matches!(
+            self,
+            Measure::Practice | Measure::Thoughts | Measure::Debriefs
+        )
     }
 
     /// The published cut-off whose share is released, if any (instruments.md):
@@ -211,7 +217,11 @@ pub fn questionnaire_value(instrument: &str, score: f64) -> Option<(Measure, i64
 /// Check-in values: mood, and sleep to the quarter hour.
 pub fn checkin_values(mood: u8, sleep_hours: f32) -> [(Measure, i64); 2] {
     #[allow(clippy::cast_possible_truncation)]
-    let sleep = if sleep_hours.is_finite() { (f64::from(sleep_hours) * 4.0).round() as i64 } else { 0 };
+    let sleep = if sleep_hours.is_finite() {
+        (f64::from(sleep_hours) * 4.0).round() as i64
+    } else {
+        0
+    };
     [
         (Measure::Mood, Measure::Mood.clamp(i64::from(mood))),
         (Measure::Sleep, Measure::Sleep.clamp(sleep)),
@@ -281,7 +291,13 @@ pub fn cells(c: &Contribution) -> Vec<(String, Sums)> {
     if c.values.is_empty() {
         return out;
     }
-    out.push((PARTICIPATION.to_owned(), Sums { n: 1, ..Sums::default() }));
+    out.push((
+        PARTICIPATION.to_owned(),
+        Sums {
+            n: 1,
+            ..Sums::default()
+        },
+    ));
     for (&m, &v) in &c.values {
         out.push((
             m.key().to_owned(),
@@ -298,7 +314,15 @@ pub fn cells(c: &Contribution) -> Vec<(String, Sums)> {
         if let (Some(&a), Some(&b)) = (c.values.get(&x), c.values.get(&y)) {
             out.push((
                 pair_key(x, y),
-                Sums { n: 1, sx: a, sxx: a * a, sy: b, syy: b * b, sxy: a * b, flagged: 0 },
+                Sums {
+                    n: 1,
+                    sx: a,
+                    sxx: a * a,
+                    sy: b,
+                    syy: b * b,
+                    sxy: a * b,
+                    flagged: 0,
+                },
             ));
         }
     }
@@ -355,15 +379,14 @@ fn geometric<R: Rng + ?Sized>(rng: &mut R, b: f64) -> i64 {
 /// recovered by subtraction. Returns which cells may be shown.
 pub fn suppress(counts: &[i64], min: i64) -> Vec<bool> {
     let mut shown: Vec<bool> = counts.iter().map(|&c| c >= min).collect();
-    if shown.iter().filter(|s| !**s).count() == 1 {
-        if let Some((i, _)) = counts
+    if shown.iter().filter(|s| !**s).count() == 1
+        && let Some((i, _)) = counts
             .iter()
             .enumerate()
             .filter(|(i, _)| shown[*i])
             .min_by_key(|(_, c)| **c)
-        {
-            shown[i] = false;
-        }
+    {
+        shown[i] = false;
     }
     shown
 }
@@ -481,7 +504,11 @@ pub fn release<R: Rng + ?Sized>(
 ) -> Release {
     let k = k.max(K_MIN);
     let get = |name: &str| totals.get(name).copied().unwrap_or_default();
-    let mut nz = Noiser { rng, epsilon, figures: 0 };
+    let mut nz = Noiser {
+        rng,
+        epsilon,
+        figures: 0,
+    };
     let participation = get(PARTICIPATION);
     if participation.n < k {
         return Release {
@@ -674,7 +701,16 @@ mod tests {
         let c = contribution(&[(Measure::Who5, 140), (Measure::Burnout, 4)]);
         assert_eq!(c.values[&Measure::Who5], 100);
         let t = recompute(&BTreeMap::from([(0, c)]));
-        assert_eq!(t["who5"], Sums { n: 1, sx: 100, sxx: 10_000, flagged: 0, ..Sums::default() });
+        assert_eq!(
+            t["who5"],
+            Sums {
+                n: 1,
+                sx: 100,
+                sxx: 10_000,
+                flagged: 0,
+                ..Sums::default()
+            }
+        );
         assert_eq!(t["burnout"].flagged, 1);
         assert_eq!(t[PARTICIPATION].n, 1);
     }
@@ -687,7 +723,10 @@ mod tests {
         let (_, v) = questionnaire_value("who5", 52.0).unwrap();
         assert!(!Measure::Who5.cut().unwrap().flags(v));
         assert!(Measure::Who5.cut().unwrap().flags(50));
-        assert_eq!(questionnaire_value("scs-sf", 3.25), Some((Measure::Scs, 39)));
+        assert_eq!(
+            questionnaire_value("scs-sf", 3.25),
+            Some((Measure::Scs, 39))
+        );
         assert_eq!(questionnaire_value("phq9", 3.0), None);
     }
 
@@ -695,11 +734,18 @@ mod tests {
         let mut people = BTreeMap::new();
         for i in 0..n {
             let scs = rng.gen_range(12..=60);
-            let burnout = if scs < 36 { rng.gen_range(3..=5) } else { rng.gen_range(1..=3) };
+            let burnout = if scs < 36 {
+                rng.gen_range(3..=5)
+            } else {
+                rng.gen_range(1..=3)
+            };
             people.insert(
                 i,
                 contribution(&[
-                    (Measure::Who5, (who5 + rng.gen_range(-20..=20)).clamp(0, 100)),
+                    (
+                        Measure::Who5,
+                        (who5 + rng.gen_range(-20..=20)).clamp(0, 100),
+                    ),
                     (Measure::Scs, scs),
                     (Measure::Burnout, burnout),
                 ]),
@@ -720,7 +766,15 @@ mod tests {
         assert!(!release("2026-11", Stage::Final, &t, 1, 1.0, &mut rng).enough);
         // Enough people overall, but a measure only four answered stays hidden.
         let mut t = group(12, 60, &mut rng);
-        t.insert("pss4".into(), Sums { n: 4, sx: 30, sxx: 250, ..Sums::default() });
+        t.insert(
+            "pss4".into(),
+            Sums {
+                n: 4,
+                sx: 30,
+                sxx: 250,
+                ..Sums::default()
+            },
+        );
         let r = release("2026-11", Stage::Final, &t, 10, 1.0, &mut rng);
         assert!(r.enough);
         let pss = r.cell("pss4").unwrap();
@@ -751,7 +805,14 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(5);
         let t = group(400, 60, &mut rng);
         let exact = f(t["who5"].sx) / f(t["who5"].n);
-        let r = release("2026-11", Stage::Final, &t, 10, EPSILON_PER_FIGURE, &mut rng);
+        let r = release(
+            "2026-11",
+            Stage::Final,
+            &t,
+            10,
+            EPSILON_PER_FIGURE,
+            &mut rng,
+        );
         let c = r.cell("who5").unwrap();
         let mean = c.mean.unwrap();
         assert!((mean - exact).abs() < 5.0, "{mean} vs {exact}");
@@ -773,7 +834,10 @@ mod tests {
         // E|X| for discrete Laplace with q = e^{-1/b} is 2q/(1-q²) ≈ b for large b.
         let q = (-1.0f64 / b).exp();
         let expected = 2.0 * q / (1.0 - q * q);
-        assert!((mean_abs - expected).abs() < 0.5, "{mean_abs} vs {expected}");
+        assert!(
+            (mean_abs - expected).abs() < 0.5,
+            "{mean_abs} vs {expected}"
+        );
         assert!(f(draws.iter().sum::<i64>()).abs() / 20_000.0 < 0.5);
     }
 
@@ -799,8 +863,22 @@ mod tests {
                 apply(&mut t, &cells(&contribution(&[(Measure::Who5, target)])));
                 t
             };
-            let r1 = release("2026-10", Stage::Final, &with, 10, EPSILON_PER_FIGURE, &mut rng);
-            let r2 = release("2026-11", Stage::Final, &base, 10, EPSILON_PER_FIGURE, &mut rng);
+            let r1 = release(
+                "2026-10",
+                Stage::Final,
+                &with,
+                10,
+                EPSILON_PER_FIGURE,
+                &mut rng,
+            );
+            let r2 = release(
+                "2026-11",
+                Stage::Final,
+                &base,
+                10,
+                EPSILON_PER_FIGURE,
+                &mut rng,
+            );
             // The attacker is given the true group sizes (the worst case: they
             // know exactly who else answered) and turns the means back into sums.
             let n_with = with["who5"].n;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
 pub use circles::Circles;
-pub use programmes::Programmes;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
+pub use programmes::Programmes;
 pub use records::{Entry, Kind, Overview, Records, Stored};
 
 use crate::domain::Invalid;

@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Invalid;
 use crate::domain::checkin::Checkin;
 use crate::domain::programmes::{
-    self, Contribution, EPSILON_PER_FIGURE, K_DEFAULT, K_MIN, Measure, Release, Stage, Sums,
-    Totals,
+    self, Contribution, EPSILON_PER_FIGURE, K_DEFAULT, K_MIN, Measure, Release, Stage, Sums, Totals,
 };
 use crate::store::{ProgrammeRow, TotalsRow};
 
@@ -112,7 +111,9 @@ impl Programmes<'_> {
     ) -> ServiceResult<Programme> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 120 {
-            return Err(Invalid::new("name", "Give the programme a name of up to 120 characters.").into());
+            return Err(
+                Invalid::new("name", "Give the programme a name of up to 120 characters.").into(),
+            );
         }
         let k = k.unwrap_or(K_DEFAULT);
         if k < K_MIN {
@@ -131,11 +132,9 @@ impl Programmes<'_> {
             created_at: now,
         };
         match self.0.store.create_programme(&row).await {
-            Err(crate::store::StoreError::Conflict) => Err(Invalid::new(
-                "name",
-                "There is already a programme with that name.",
-            )
-            .into()),
+            Err(crate::store::StoreError::Conflict) => {
+                Err(Invalid::new("name", "There is already a programme with that name.").into())
+            }
             r => r.map(|()| row).map_err(Into::into),
         }
     }
@@ -150,7 +149,10 @@ impl Programmes<'_> {
 
     /// Appoints a lead by handle.
     pub async fn appoint_lead(&self, programme: &str, handle: &str) -> ServiceResult<()> {
-        let p = self.by_name(programme).await?.ok_or(ServiceError::NotFound)?;
+        let p = self
+            .by_name(programme)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let account = self
             .0
             .store
@@ -310,7 +312,10 @@ impl Programmes<'_> {
             // The student's record is what lets them take this back later, so
             // without it the change must not stay in the totals.
             let undo: Vec<TotalsRow> = programmes::delta(&new, &old).iter().map(to_row).collect();
-            self.0.store.add_to_totals(&programme_id, &period, &undo).await?;
+            self.0
+                .store
+                .add_to_totals(&programme_id, &period, &undo)
+                .await?;
             return Err(e);
         }
         Ok(())
@@ -326,15 +331,14 @@ impl Programmes<'_> {
     }
 
     /// Hook: a check-in was saved for `day`.
-    pub async fn after_checkin(
-        &self,
-        who: &Unlocked,
-        day: Date,
-        c: &Checkin,
-        now: i64,
-    ) {
-        self.hook(who, day, &programmes::checkin_values(c.mood, c.sleep_hours), now)
-            .await;
+    pub async fn after_checkin(&self, who: &Unlocked, day: Date, c: &Checkin, now: i64) {
+        self.hook(
+            who,
+            day,
+            &programmes::checkin_values(c.mood, c.sleep_hours),
+            now,
+        )
+        .await;
     }
 
     /// Hook: a questionnaire was completed on `day` with this headline score.
@@ -352,13 +356,7 @@ impl Programmes<'_> {
     }
 
     /// Hook: one use of a guide step (practice session, thought, debrief).
-    pub async fn after_use(
-        &self,
-        who: &Unlocked,
-        day: Date,
-        step: Measure,
-        now: i64,
-    ) {
+    pub async fn after_use(&self, who: &Unlocked, day: Date, step: Measure, now: i64) {
         if step.is_usage() {
             self.hook(who, day, &[(step, 1)], now).await;
         }
@@ -376,7 +374,11 @@ impl Programmes<'_> {
         if !self.0.store.is_programme_lead(id, &who.account_id).await? {
             return Err(ServiceError::NotFound);
         }
-        self.0.store.programme(id).await?.ok_or(ServiceError::NotFound)
+        self.0
+            .store
+            .programme(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Every month's figures, oldest first. A finished month is released once
@@ -386,14 +388,23 @@ impl Programmes<'_> {
         let current = programmes::period_of(utc_today(now));
         let mut out = Vec::new();
         for period in self.0.store.programme_periods(&p.id).await? {
-            let stage = if period < current { Stage::Final } else { Stage::SoFar };
+            let stage = if period < current {
+                Stage::Final
+            } else {
+                Stage::SoFar
+            };
             let release = self.release(p, &period, stage).await?;
             out.push(PeriodFigures { period, release });
         }
         Ok(out)
     }
 
-    async fn release(&self, p: &Programme, period: &str, stage: Stage) -> ServiceResult<Option<Release>> {
+    async fn release(
+        &self,
+        p: &Programme,
+        period: &str,
+        stage: Stage,
+    ) -> ServiceResult<Option<Release>> {
         let stage_key = match stage {
             Stage::SoFar => "so_far",
             Stage::Final => "final",

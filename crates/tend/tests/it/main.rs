@@ -23,4 +23,5 @@ mod circles;
 mod critic;
 mod goals;
 mod practices;
+mod programmes;
 mod questionnaires;

@@ -777,7 +777,17 @@ async fn submit(
             now(),
         )
         .await?;
-    state.services.programmes().after_questionnaire(&who, today, &inst.id, score_of(inst, &saved.value).and_then(|s| s.score), now()).await;
+    state
+        .services
+        .programmes()
+        .after_questionnaire(
+            &who,
+            today,
+            &inst.id,
+            score_of(inst, &saved.value).and_then(|s| s.score),
+            now(),
+        )
+        .await;
     save_draft(&state, &who, all, &inst.id, None).await?;
     Ok(Redirect::to(&format!("/questionnaires/{id}/results/{}", saved.id)).into_response())
 }
@@ -1099,7 +1109,17 @@ async fn api_respond(
             now(),
         )
         .await?;
-    state.services.programmes().after_questionnaire(&who, today, &inst.id, score_of(inst, &saved.value).and_then(|s| s.score), now()).await;
+    state
+        .services
+        .programmes()
+        .after_questionnaire(
+            &who,
+            today,
+            &inst.id,
+            score_of(inst, &saved.value).and_then(|s| s.score),
+            now(),
+        )
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(response_json(&state, inst, &saved)),
