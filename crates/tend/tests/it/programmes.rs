@@ -577,3 +577,49 @@ async fn students_join_and_consent_through_the_pages() {
     let (status, _) = get(&b, app.url("/programmes/admin")).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_command_line_creates_programmes_and_appoints_leads() {
+    let tend = env!("CARGO_BIN_EXE_tend");
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let store: std::sync::Arc<dyn tend::store::Store> =
+        std::sync::Arc::new(tend::store::SqliteStore::connect(&url).await.unwrap());
+    let s = Services {
+        store: store.clone(),
+        kdf: FAST_KDF,
+        session_ttl: 3600,
+    };
+    let (lead, _) = person(&s, "dean").await;
+    let run = |args: &[&str]| {
+        let mut all = vec!["admin", "programme"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", dir.path().to_str().unwrap()]);
+        std::process::Command::new(tend)
+            .args(&all)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["create", "Year 6", "--k", "3"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 5"));
+    let out = run(&["create", "Year 6"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Students join with the code"));
+    let out = run(&["lead", "Year 6", "nobody"]);
+    assert!(!out.status.success());
+    let out = run(&["lead", "Year 6", "dean"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let led = s.programmes().led_by(&lead).await.unwrap();
+    assert_eq!(led.len(), 1);
+    assert_eq!(led[0].name, "Year 6");
+    assert_eq!(led[0].k, 10, "the default smallest group");
+}
