@@ -50,6 +50,9 @@ pub enum Measure {
     Sleep,
     /// Check-in mood, 1–5.
     Mood,
+    /// Hours a week of rotations, placements, classes and call, from the
+    /// goals step (0–120): a workload signal, not a score.
+    Hours,
     /// Guide use in the period: practice sessions, thoughts noticed, debriefs
     /// (each capped per person, so one person cannot move a total far).
     Practice,
@@ -57,13 +60,14 @@ pub enum Measure {
     Debriefs,
 }
 
-pub const MEASURES: [Measure; 9] = [
+pub const MEASURES: [Measure; 10] = [
     Measure::Who5,
     Measure::Scs,
     Measure::Pss4,
     Measure::Burnout,
     Measure::Sleep,
     Measure::Mood,
+    Measure::Hours,
     Measure::Practice,
     Measure::Thoughts,
     Measure::Debriefs,
@@ -103,6 +107,7 @@ impl Measure {
             Measure::Burnout => "burnout",
             Measure::Sleep => "sleep",
             Measure::Mood => "mood",
+            Measure::Hours => "hours",
             Measure::Practice => "practice",
             Measure::Thoughts => "thoughts",
             Measure::Debriefs => "debriefs",
@@ -121,6 +126,9 @@ impl Measure {
             Measure::Burnout => "Burnout, single item (1–5, higher is more burnout)",
             Measure::Sleep => "Sleep from check-ins (hours a night)",
             Measure::Mood => "Mood from check-ins (1–5, higher is better)",
+            Measure::Hours => {
+                "Hours a week of rotations, placements, classes and call (from the goals step)"
+            }
             Measure::Practice => "Practice sessions",
             Measure::Thoughts => "Thoughts noticed",
             Measure::Debriefs => "Debriefs",
@@ -135,6 +143,7 @@ impl Measure {
             Measure::Pss4 => (0, 16),
             Measure::Burnout | Measure::Mood => (1, 5),
             Measure::Sleep => (0, 96),
+            Measure::Hours => (0, 120),
             Measure::Practice | Measure::Thoughts | Measure::Debriefs => (0, 30),
         }
     }
@@ -226,6 +235,14 @@ pub fn checkin_values(mood: u8, sleep_hours: f32) -> [(Measure, i64); 2] {
         (Measure::Mood, Measure::Mood.clamp(i64::from(mood))),
         (Measure::Sleep, Measure::Sleep.clamp(sleep)),
     ]
+}
+
+/// Committed hours a week from the goals step (rotations, classes, call).
+pub fn hours_value(rotations_per_week: f32, call_per_week: f32) -> (Measure, i64) {
+    let h = f64::from(rotations_per_week) + f64::from(call_per_week);
+    #[allow(clippy::cast_possible_truncation)]
+    let v = if h.is_finite() { h.round() as i64 } else { 0 };
+    (Measure::Hours, Measure::Hours.clamp(v))
 }
 
 /// One person's answers for one period: the newest value of each measure.
@@ -819,6 +836,8 @@ mod tests {
         assert!(c.ci_low.unwrap() <= exact && exact <= c.ci_high.unwrap());
         assert_eq!(c.contributors.unwrap() % ROUND_TO, 0);
         assert!(r.figures <= max_figures());
+        // docs/programmes.md quotes this number for the privacy budget.
+        assert_eq!(max_figures(), 43);
         // Self-compassion and burnout were built to go against each other.
         let pair = r.cell(&pair_key(Measure::Scs, Measure::Burnout)).unwrap();
         assert!(pair.r.unwrap() < -0.3, "{:?}", pair.r);

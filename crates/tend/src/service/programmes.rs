@@ -82,6 +82,36 @@ fn from_row(r: TotalsRow) -> (String, Sums) {
     )
 }
 
+/// A change to one month's totals: programme, period, cells.
+type Change = (String, String, Vec<TotalsRow>);
+
+fn negate(r: &TotalsRow) -> TotalsRow {
+    TotalsRow {
+        cell: r.cell.clone(),
+        n: -r.n,
+        sx: -r.sx,
+        sxx: -r.sxx,
+        sy: -r.sy,
+        syy: -r.syy,
+        sxy: -r.sxy,
+        flagged: -r.flagged,
+    }
+}
+
+/// What taking all of a membership's contributions back out changes.
+fn take_back_changes(m: &Membership) -> Vec<Change> {
+    m.contributions
+        .iter()
+        .map(|(period, c)| {
+            let rows = programmes::delta(c, &Contribution::default())
+                .iter()
+                .map(to_row)
+                .collect();
+            (m.programme_id.clone(), period.clone(), rows)
+        })
+        .collect()
+}
+
 /// A join code: 10 letters and digits without look-alikes (no 0/O, 1/I/L).
 fn new_code() -> String {
     use rand::Rng;
@@ -212,7 +242,7 @@ impl Programmes<'_> {
             if m.programme_id == p.id {
                 return Ok(p);
             }
-            self.take_back(&m).await?;
+            self.set_contributing(who, false, now).await?;
         }
         self.save(
             who,
@@ -229,28 +259,43 @@ impl Programmes<'_> {
     /// The student says yes (or no) on the consent page. Saying no takes
     /// everything they contributed back out of the totals.
     pub async fn set_contributing(&self, who: &Unlocked, yes: bool, now: i64) -> ServiceResult<()> {
-        let mut m = self.membership(who).await?.ok_or(ServiceError::NotFound)?;
-        if !yes {
-            self.take_back(&m).await?;
-            m.contributions.clear();
+        let changed = self
+            .change(who, now, |m| {
+                let mut next = m.clone();
+                let changes = if yes {
+                    Vec::new()
+                } else {
+                    take_back_changes(m)
+                };
+                if !yes {
+                    next.contributions.clear();
+                }
+                next.contributing = yes;
+                Some((next, changes))
+            })
+            .await?;
+        if changed {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
         }
-        m.contributing = yes;
-        self.save(who, m, now).await
     }
 
     /// Leaves the programme, taking contributions back out.
-    pub async fn leave(&self, who: &Unlocked) -> ServiceResult<()> {
-        if let Some(m) = self.membership(who).await? {
-            self.take_back(&m).await?;
-            let id = self
-                .0
-                .records(who)
-                .slot::<Membership>(SLOT)
-                .await?
-                .map(|s| s.id);
-            if let Some(id) = id {
-                self.0.records(who).delete::<Membership>(&id).await?;
-            }
+    pub async fn leave(&self, who: &Unlocked, now: i64) -> ServiceResult<()> {
+        // First stop (checked against concurrent saves), then drop the record.
+        if self.membership(who).await?.is_none() {
+            return Ok(());
+        }
+        self.set_contributing(who, false, now).await?;
+        let id = self
+            .0
+            .records(who)
+            .slot::<Membership>(SLOT)
+            .await?
+            .map(|s| s.id);
+        if let Some(id) = id {
+            self.0.records(who).delete::<Membership>(&id).await?;
         }
         Ok(())
     }
@@ -264,17 +309,56 @@ impl Programmes<'_> {
     }
 
     async fn take_back(&self, m: &Membership) -> ServiceResult<()> {
-        for (period, c) in &m.contributions {
-            let changes: Vec<TotalsRow> = programmes::delta(c, &Contribution::default())
-                .iter()
-                .map(to_row)
-                .collect();
+        for (programme_id, period, rows) in take_back_changes(m) {
             self.0
                 .store
-                .add_to_totals(&m.programme_id, period, &changes)
+                .add_to_totals(&programme_id, &period, &rows)
                 .await?;
         }
         Ok(())
+    }
+
+    /// Changes the student's record and the totals together. The totals are
+    /// changed first; the record is then saved only if nobody saved it in
+    /// between (another tab, another device), otherwise the totals change is
+    /// undone and the whole step runs again on the fresh record. So the
+    /// record always says exactly what is in the totals. Returns false when
+    /// the student has no programme record.
+    async fn change<F>(&self, who: &Unlocked, now: i64, f: F) -> ServiceResult<bool>
+    where
+        F: Fn(&Membership) -> Option<(Membership, Vec<Change>)>,
+    {
+        let records = self.0.records(who);
+        for _attempt in 0..5 {
+            let Some(stored) = records.slot::<Membership>(SLOT).await? else {
+                return Ok(false);
+            };
+            let Some((next, changes)) = f(&stored.value) else {
+                return Ok(true);
+            };
+            for (programme_id, period, rows) in &changes {
+                self.0
+                    .store
+                    .add_to_totals(programme_id, period, rows)
+                    .await?;
+            }
+            match records.update(&stored.id, stored.version, next, now).await {
+                Ok(_) => return Ok(true),
+                Err(e) => {
+                    for (programme_id, period, rows) in &changes {
+                        let undo: Vec<TotalsRow> = rows.iter().map(negate).collect();
+                        self.0
+                            .store
+                            .add_to_totals(programme_id, period, &undo)
+                            .await?;
+                    }
+                    if !matches!(e, ServiceError::Stale) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Err(ServiceError::Stale)
     }
 
     /// Adds answers to this month's contribution, if the student contributes;
@@ -286,38 +370,28 @@ impl Programmes<'_> {
         values: &[(Measure, i64)],
         now: i64,
     ) -> ServiceResult<()> {
-        let Some(mut m) = self.membership(who).await? else {
-            return Ok(());
-        };
-        if !m.contributing || values.is_empty() {
+        if values.is_empty() {
             return Ok(());
         }
         let period = programmes::period_of(day);
-        let old = m.contributions.get(&period).cloned().unwrap_or_default();
-        let mut new = old.clone();
-        for &(measure, v) in values {
-            new = new.with(measure, v);
-        }
-        let changes: Vec<TotalsRow> = programmes::delta(&old, &new).iter().map(to_row).collect();
-        if changes.is_empty() {
-            return Ok(());
-        }
-        self.0
-            .store
-            .add_to_totals(&m.programme_id, &period, &changes)
-            .await?;
-        let programme_id = m.programme_id.clone();
-        m.contributions.insert(period.clone(), new.clone());
-        if let Err(e) = self.save(who, m, now).await {
-            // The student's record is what lets them take this back later, so
-            // without it the change must not stay in the totals.
-            let undo: Vec<TotalsRow> = programmes::delta(&new, &old).iter().map(to_row).collect();
-            self.0
-                .store
-                .add_to_totals(&programme_id, &period, &undo)
-                .await?;
-            return Err(e);
-        }
+        self.change(who, now, |m| {
+            if !m.contributing {
+                return None;
+            }
+            let old = m.contributions.get(&period).cloned().unwrap_or_default();
+            let mut new = old.clone();
+            for &(measure, v) in values {
+                new = new.with(measure, v);
+            }
+            let rows: Vec<TotalsRow> = programmes::delta(&old, &new).iter().map(to_row).collect();
+            if rows.is_empty() {
+                return None;
+            }
+            let mut next = m.clone();
+            next.contributions.insert(period.clone(), new);
+            Some((next, vec![(m.programme_id.clone(), period.clone(), rows)]))
+        })
+        .await?;
         Ok(())
     }
 
@@ -353,6 +427,19 @@ impl Programmes<'_> {
         if let Some(v) = score.and_then(|s| programmes::questionnaire_value(instrument, s)) {
             self.hook(who, day, &[v], now).await;
         }
+    }
+
+    /// Hook: the weekly commitments of the goals step were saved on `day`.
+    pub async fn after_commitments(
+        &self,
+        who: &Unlocked,
+        day: Date,
+        rotations_per_week: f32,
+        call_per_week: f32,
+        now: i64,
+    ) {
+        let v = programmes::hours_value(rotations_per_week, call_per_week);
+        self.hook(who, day, &[v], now).await;
     }
 
     /// Hook: one use of a guide step (practice session, thought, debrief).

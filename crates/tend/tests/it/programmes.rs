@@ -158,7 +158,7 @@ async fn totals_equal_records_after_random_sequences(backend: Backend) {
                 if rng.gen_bool(0.7) {
                     let _ = s.programmes().set_contributing(who, false, now()).await;
                 } else {
-                    s.programmes().leave(who).await.unwrap();
+                    s.programmes().leave(who, now()).await.unwrap();
                 }
             }
             _ => {
@@ -622,4 +622,50 @@ async fn the_command_line_creates_programmes_and_appoints_leads() {
     assert_eq!(led.len(), 1);
     assert_eq!(led[0].name, "Year 6");
     assert_eq!(led[0].k, 10, "the default smallest group");
+}
+
+async fn saves_at_once_keep_totals_and_record_in_step(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let s = services(&app);
+    let p = s
+        .programmes()
+        .create("Year 7", None, "", now())
+        .await
+        .unwrap();
+    let (who, _) = person(&s, "cyrus").await;
+    s.programmes().join(&who, &p.code, now()).await.unwrap();
+    s.programmes()
+        .set_contributing(&who, true, now())
+        .await
+        .unwrap();
+    let day = date(2026, 9, 9);
+    let ps = s.programmes();
+    // Four saves from "different tabs" at once, plus a practice session.
+    let tired = checkin(2, 5.0);
+    tokio::join!(
+        ps.after_questionnaire(&who, day, "who5", Some(20.0), now()),
+        ps.after_questionnaire(&who, day, "who5", Some(84.0), now()),
+        ps.after_checkin(&who, day, &tired, now()),
+        ps.after_questionnaire(&who, day, "pss4", Some(9.0), now()),
+        ps.after_use(&who, day, Measure::Practice, now()),
+    );
+    let (_, m) = s.programmes().mine(&who).await.unwrap().unwrap();
+    let period = programmes::period_of(day);
+    let mut want = Totals::new();
+    programmes::apply(&mut want, &programmes::cells(&m.contributions[&period]));
+    assert_eq!(store_totals(&s, &p.id, &period).await, want);
+    assert_eq!(want["who5"].n, 1, "one WHO-5 answer per person per month");
+    assert_eq!(want["participation"].n, 1);
+}
+
+#[tokio::test]
+async fn saves_at_once_keep_totals_and_record_in_step_sqlite() {
+    saves_at_once_keep_totals_and_record_in_step(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn saves_at_once_keep_totals_and_record_in_step_postgres() {
+    saves_at_once_keep_totals_and_record_in_step(Backend::Postgres).await;
 }

@@ -68,7 +68,7 @@ fn month_label(period: &str) -> String {
 
 fn digits(m: Measure) -> usize {
     match m {
-        Measure::Who5 | Measure::Pss4 => 0,
+        Measure::Who5 | Measure::Pss4 | Measure::Hours => 0,
         _ => 1,
     }
 }
@@ -239,6 +239,7 @@ fn environment_section(figures: &[PeriodFigures]) -> Markup {
             "A low score here is a signal about what the course asks of students, not a failing of theirs, and self-compassion practice is not a fix for a workload problem." }
         p { "Signals that point at the environment: how much students sleep, and how the figures move around exam and rotation periods. Compare the months below with your own timetable." }
         (measure_section(Measure::Sleep, figures))
+        (measure_section(Measure::Hours, figures))
     }
 }
 
@@ -276,7 +277,7 @@ fn dashboard(who: &Unlocked, p: &Programme, figures: &[PeriodFigures]) -> Markup
                 }
                 (environment_section(figures))
                 h2 { "Well-being and stress, month by month" }
-                @for m in MEASURES.into_iter().filter(|m| !m.is_usage() && *m != Measure::Sleep) {
+                @for m in MEASURES.into_iter().filter(|m| !m.is_usage() && !matches!(m, Measure::Sleep | Measure::Hours)) {
                     (measure_section(m, figures))
                 }
                 (research_section(figures))

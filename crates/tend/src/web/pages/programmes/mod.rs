@@ -178,6 +178,7 @@ async fn consent(State(state): State<AppState>, Person(who): Person) -> Result<M
             ul {
                 li { "Your scores on these questionnaires, when you complete them: WHO-5 well-being, the Self-Compassion Scale short form, the 4-question Perceived Stress Scale, and the single burnout question." }
                 li { "From your daily check-ins: your mood (1 to 5) and hours of sleep." }
+                li { "From the goals step: how many hours a week your rotations, placements, classes and call take." }
                 li { "How many practice sessions, noticed thoughts and debriefs you do each month (counts only)." }
                 li { "Only as group totals for each month. Your newest answer in a month counts once; the totals never hold a row for you." }
             }
@@ -252,7 +253,7 @@ async fn leave(
     State(state): State<AppState>,
     SignedForm { who, .. }: SignedForm<NoFields>,
 ) -> Result<Response, PageError> {
-    state.services.programmes().leave(&who).await?;
+    state.services.programmes().leave(&who, now()).await?;
     Ok(Redirect::to("/programmes?done=left").into_response())
 }
 
