@@ -4,7 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startTend, launchBrowser, newPage, signUp, checkA11y, tendBin } from '../harness.mjs';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startTend, launchBrowser, newPage, signUp, checkA11y, tendBin, repoRoot } from '../harness.mjs';
 
 let tend;
 let browser;
@@ -16,6 +18,14 @@ after(async () => {
   await browser?.close();
   await tend?.stop();
 });
+
+/** Viewport-only screenshots (TEND_SCREENSHOTS=1) keep the committed PNGs small. */
+async function shot(page, name) {
+  if (process.env.TEND_SCREENSHOTS !== '1') return;
+  const dir = join(repoRoot, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `programmes-${name}.png`) });
+}
 
 function admin(...args) {
   return execFileSync(tendBin, ['admin', 'programme', ...args, '--data-dir', tend.dataDir], {
@@ -33,6 +43,7 @@ async function joinAndConsent(page, code, { a11y = false } = {}) {
   await page.getByRole('link', { name: 'Read what contributing means' }).click();
   await page.getByRole('heading', { name: 'What is never shared' }).waitFor();
   if (a11y) await checkA11y(page, 'consent');
+  if (a11y) await shot(page, 'consent');
   await page.getByRole('button', { name: 'Yes, add my answers to the group totals' }).click();
   await page.getByText('You are contributing.').waitFor();
   if (a11y) await checkA11y(page, 'programme (contributing)');
@@ -89,7 +100,8 @@ test('a lead sees nothing until ten students contribute, then only group figures
     const acc = await signUp(page, tend.base);
     handles.push(acc.handle);
     await joinAndConsent(page, code);
-    await checkIn(page);
+    await answerWho5(page);
+    if (i === 0) await checkIn(page);
     await page.context().close();
   }
   await lead.reload();
@@ -108,8 +120,17 @@ test('a lead sees nothing until ten students contribute, then only group figures
   assert.match(text, /about 10/);
   assert.match(text, /learning and work environment/);
   assert.match(text, /What the research says and what your cohort shows/);
+  // Everyone answered WHO-5, so its table shows a (noisy) mean for about ten people.
+  const who5 = await lead.getByRole('table', { name: /WHO-5 well-being index/ }).innerText();
+  assert.match(who5, /about 10/);
+  assert.match(who5, /\d+ to \d+/, 'a mean with its interval');
+  // Only one person checked in: sleep stays hidden.
+  assert.match(text, /Sleep from check-ins[^]*?Not enough people yet/);
   for (const h of handles) assert.ok(!text.includes(h), `the dashboard never shows a handle (${h})`);
   await checkA11y(lead, 'dashboard (ten contributors)');
+  await lead.setViewportSize({ width: 900, height: 900 });
+  await lead.locator('svg.chart').first().scrollIntoViewIfNeeded();
+  await shot(lead, 'dashboard');
   await lead.emulateMedia({ colorScheme: 'dark' });
   await checkA11y(lead, 'dashboard (dark)');
 });

@@ -86,7 +86,9 @@ fn chart(m: Measure, rows: &[(String, &ReleasedCell)]) -> Markup {
         return html! {};
     }
     #[allow(clippy::cast_precision_loss)]
-    let height = 24.0 * shown.len() as f64 + 10.0;
+    let height = 24.0 * shown.len() as f64 + 28.0;
+    #[allow(clippy::cast_precision_loss)]
+    let axis_y = 24.0 * shown.len() as f64 + 22.0;
     html! {
         svg class="chart" role="img" aria-label={ (m.label()) ": monthly means with 95% intervals; the table below has the numbers" }
             viewBox={ "0 0 470 " (height) } width="100%" {
@@ -96,6 +98,9 @@ fn chart(m: Measure, rows: &[(String, &ReleasedCell)]) -> Markup {
                 rect x="130" y=(y) width=(x(c.mean.unwrap_or(lo)) - 130.0) height="14" fill="currentColor" opacity="0.35" {}
                 line x1=(x(c.ci_low.unwrap_or(lo))) x2=(x(c.ci_high.unwrap_or(hi))) y1=(y + 7.0) y2=(y + 7.0) stroke="currentColor" stroke-width="2" {}
             }
+            // The scale's ends, so a bar's length reads against the whole range.
+            text x=(x(lo)) y=(axis_y) font-size="11" fill="currentColor" text-anchor="start" { (lo) }
+            text x=(x(hi)) y=(axis_y) font-size="11" fill="currentColor" text-anchor="end" { (hi) }
         }
     }
 }
@@ -138,7 +143,11 @@ fn measure_section(m: Measure, figures: &[PeriodFigures]) -> Markup {
                             td { (num(c.mean, digits(m))) }
                             td { @if c.mean.is_some() { (num(c.ci_low, digits(m))) " to " (num(c.ci_high, digits(m))) } @else { "not shown" } }
                             @if m.cut_label().is_some() {
-                                td { (pct(c.share)) @if c.share.is_some() { " (" (pct(c.share_low)) " to " (pct(c.share_high)) ")" } }
+                                td {
+                                    @if c.share.is_some() { (pct(c.share)) " (" (pct(c.share_low)) " to " (pct(c.share_high)) ")" }
+                                    @else if c.mean.is_some() { "not shown: too few people on one side of the cut-off" }
+                                    @else { "not shown" }
+                                }
                             }
                             td { (about(c.contributors)) }
                         }
