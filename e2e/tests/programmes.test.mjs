@@ -131,6 +131,14 @@ test('a lead sees nothing until ten students contribute, then only group figures
   await lead.setViewportSize({ width: 900, height: 900 });
   await lead.locator('svg.chart').first().scrollIntoViewIfNeeded();
   await shot(lead, 'dashboard');
+  // The admin page (for a server admin), checked too.
+  execFileSync(tendBin, ['admin', 'grant-role', leadAccount.handle, 'admin', '--data-dir', tend.dataDir], {
+    env: { ...process.env, TEND_LOG: 'warn' },
+  });
+  await lead.goto(`${tend.base}/programmes/admin`);
+  assert.match(await lead.locator('main').innerText(), /Year 3 Medicine/);
+  await checkA11y(lead, 'programmes admin');
+  await lead.goBack();
   await lead.emulateMedia({ colorScheme: 'dark' });
   await checkA11y(lead, 'dashboard (dark)');
 });
