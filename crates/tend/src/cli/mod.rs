@@ -74,6 +74,37 @@ enum AdminAction {
     GrantRole(RoleArgs),
     /// Take a role away (with --circle, a circle role goes back to `member`).
     RevokeRole(RoleArgs),
+    /// Programme insight: create a programme or appoint its leads.
+    Programme {
+        #[command(subcommand)]
+        action: ProgrammeAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProgrammeAction {
+    /// Create a programme and print the code students join with.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The programme's name, e.g. "Year 3 Medicine 2026".
+        name: String,
+        /// Smallest group whose figures are shown (at least 5; default 10).
+        #[arg(long)]
+        k: Option<i64>,
+        /// Resources shown to every member (plain text; links are written out).
+        #[arg(long, default_value = "")]
+        resources: String,
+    },
+    /// Appoint a lead, who sees the programme's released figures and nothing of any student.
+    Lead {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The programme's name.
+        name: String,
+        /// The lead's handle (they need an account first).
+        handle: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -302,11 +333,55 @@ async fn backup(args: DbArgs, out: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn programme_admin(action: ProgrammeAction) -> anyhow::Result<()> {
+    let db = match &action {
+        ProgrammeAction::Create { db, .. } | ProgrammeAction::Lead { db, .. } => db,
+    };
+    let url = prepare_data_dir(db)?;
+    let services = crate::service::Services {
+        store: store::connect(&url).await?,
+        kdf: KdfParams::default(),
+        session_ttl: 0,
+    };
+    let programmes = services.programmes();
+    match action {
+        ProgrammeAction::Create {
+            name, k, resources, ..
+        } => {
+            let now = crate::web::now();
+            match programmes.create(&name, k, &resources, now).await {
+                Ok(p) => println!(
+                    "Created programme {} (shows groups of {} or more). Students join with the code {}.",
+                    p.name, p.k, p.code
+                ),
+                Err(crate::service::ServiceError::Invalid(errors)) => {
+                    let words: Vec<_> = errors.into_iter().map(|e| e.message).collect();
+                    anyhow::bail!("{}", words.join(" "));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        ProgrammeAction::Lead { name, handle, .. } => {
+            match programmes.appoint_lead(&name, &handle.to_lowercase()).await {
+                Ok(()) => println!("{} now leads {name}.", handle.to_lowercase()),
+                Err(crate::service::ServiceError::NotFound) => {
+                    anyhow::bail!(
+                        "no programme called {name}, or no account with the handle {handle}"
+                    )
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn admin(action: AdminAction) -> anyhow::Result<()> {
     use crate::domain::circles::{Role, SERVER_ADMIN, SERVER_FACILITATOR};
     let (grant, args) = match action {
         AdminAction::GrantRole(a) => (true, a),
         AdminAction::RevokeRole(a) => (false, a),
+        AdminAction::Programme { action } => return programme_admin(action).await,
     };
     let url = prepare_data_dir(&args.db)?;
     let store = store::connect(&url).await?;

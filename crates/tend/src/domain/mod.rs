@@ -14,6 +14,7 @@ pub mod critic;
 pub mod goals;
 pub mod gratitude;
 pub mod practice;
+pub mod programmes;
 pub mod questionnaire;
 pub mod review;
 pub mod safety_plan;

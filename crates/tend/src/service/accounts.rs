@@ -425,6 +425,8 @@ impl Accounts<'_> {
                 }
                 e => e,
             })?;
+        // Programme insight: take this person's contributions out of the totals.
+        self.0.programmes().withdraw_for_deletion(who).await?;
         self.0.store.delete_account(&who.account_id).await?;
         Ok(())
     }

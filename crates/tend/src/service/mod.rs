@@ -5,6 +5,7 @@
 mod accounts;
 pub mod circles;
 pub(crate) mod limits;
+pub mod programmes;
 pub mod questionnaires;
 mod records;
 pub mod summaries;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
 pub use circles::Circles;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
+pub use programmes::Programmes;
 pub use records::{Entry, Overview, RecordFilter, Records, Stored};
 
 use crate::domain::Invalid;
@@ -122,6 +124,10 @@ impl Services {
     /// Database connections of this process: (open, idle).
     pub fn pool_use(&self) -> (u32, u32) {
         self.store.pool_use()
+    }
+
+    pub fn programmes(&self) -> Programmes<'_> {
+        Programmes(self)
     }
 
     pub fn limits(&self) -> Limits<'_> {

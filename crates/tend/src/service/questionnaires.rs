@@ -214,7 +214,8 @@ impl<'a> Questionnaires<'a> {
         now: jiff::Timestamp,
     ) -> ServiceResult<Stored<Response>> {
         check_answers(inst, &answers, followup).map_err(ServiceError::Invalid)?;
-        self.services
+        let saved = self
+            .services
             .records(self.who)
             .create(
                 Some(today),
@@ -226,7 +227,20 @@ impl<'a> Questionnaires<'a> {
                 },
                 now.as_second(),
             )
-            .await
+            .await?;
+        // A contributing student's score joins their programme's group totals
+        // (never fails the save; see service/programmes.rs).
+        self.services
+            .programmes()
+            .after_questionnaire(
+                self.who,
+                today,
+                &inst.id,
+                score_of(inst, &saved.value).and_then(|s| s.score),
+                now.as_second(),
+            )
+            .await;
+        Ok(saved)
     }
 
     /// The check-ins completed between `from` and `to` (inclusive), oldest

@@ -9,6 +9,7 @@
 mod community;
 mod notify;
 mod postgres;
+pub(crate) mod programmes;
 mod sql;
 mod sqlite;
 
@@ -23,6 +24,7 @@ pub use community::{
 };
 pub use notify::Signals;
 pub use postgres::PostgresStore;
+pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +126,7 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + Send + Sync + 'static {
+pub trait Store: CommunityStore + ProgrammeStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.

@@ -94,6 +94,7 @@ macro_rules! impl_store {
                 sqlx::query("DELETE FROM memberships WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM server_roles WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM calendar_feeds WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM programme_leads WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 let done = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(done.rows_affected() == 1)

@@ -340,6 +340,11 @@ async fn save_checkin(
         .records(&who)
         .put_slot(&day.to_string(), Some(day), checkin, now())
         .await?;
+    state
+        .services
+        .programmes()
+        .after_checkin(&who, day, &saved.value, now())
+        .await;
     Ok(Json(checkin_out(saved)))
 }
 

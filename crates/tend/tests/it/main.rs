@@ -28,5 +28,6 @@ mod circles;
 mod critic;
 mod goals;
 mod practices;
+mod programmes;
 mod questionnaires;
 mod safety_plan;

@@ -177,6 +177,11 @@ fn account_page(
                     button type="submit" class="secondary" { "Sign out everywhere else" }
                 }
             }
+            section class="card" aria-labelledby="programme-h" {
+                h2 id="programme-h" { "School or course programme" }
+                p { "If your school runs a tend programme, join it with its code. Sharing anything with it is a separate choice, off unless you turn it on." }
+                p { a href="/programmes" { "Your programme" } }
+            }
             section class="card" aria-labelledby="export-h" {
                 h2 id="export-h" { "Take your data with you" }
                 p { "Everything you have written here is yours. Download it any time, in open formats." }

@@ -59,7 +59,17 @@ pub async fn save(
     state
         .services
         .records(&who)
-        .put_slot(&today.to_string(), Some(today), checkin, crate::web::now())
+        .put_slot(
+            &today.to_string(),
+            Some(today),
+            checkin.clone(),
+            crate::web::now(),
+        )
         .await?;
+    state
+        .services
+        .programmes()
+        .after_checkin(&who, today, &checkin, crate::web::now())
+        .await;
     Ok(Redirect::to("/today?saved=checkin").into_response())
 }

@@ -157,6 +157,16 @@ pub async fn create(
         .records(&who)
         .create(Some(today), thought, now())
         .await?;
+    state
+        .services
+        .programmes()
+        .after_use(
+            &who,
+            today,
+            crate::domain::programmes::Measure::Thoughts,
+            now(),
+        )
+        .await;
     Ok(Redirect::to(&format!("/critic/{}?saved=thought", saved.id)).into_response())
 }
 

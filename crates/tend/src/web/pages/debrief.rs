@@ -169,6 +169,16 @@ pub async fn create(
         .records(&who)
         .create(Some(today), debrief, now())
         .await?;
+    state
+        .services
+        .programmes()
+        .after_use(
+            &who,
+            today,
+            crate::domain::programmes::Measure::Debriefs,
+            now(),
+        )
+        .await;
     Ok(Redirect::to(&format!("/debrief/{}?saved=1", saved.id)).into_response())
 }
 

@@ -563,11 +563,17 @@ pub async fn save_commitments(
     };
     match form.input.validate() {
         Ok(c) => {
+            let (rotations, call) = (c.rotations_per_week, c.call_per_week);
             state
                 .services
                 .records(&who)
                 .put_slot(COMMITMENTS_SLOT, None, c, now())
                 .await?;
+            state
+                .services
+                .programmes()
+                .after_commitments(&who, today_for(&state, &who).await?, rotations, call, now())
+                .await;
             Ok(Redirect::to(&format!("{}&saved=commitments", week_url(week))).into_response())
         }
         Err(errors) => Ok((

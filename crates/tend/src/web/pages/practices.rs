@@ -356,6 +356,16 @@ pub async fn finish(
             now(),
         )
         .await?;
+    state
+        .services
+        .programmes()
+        .after_use(
+            &who,
+            today,
+            crate::domain::programmes::Measure::Practice,
+            now(),
+        )
+        .await;
     Ok(Redirect::to(&format!("/practices?saved={}", p.slug)).into_response())
 }
 

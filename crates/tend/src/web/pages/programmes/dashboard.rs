@@ -1,0 +1,433 @@
+//! The lead's dashboard and the exports of released figures. Everything shown
+//! comes from stored releases: noisy, rounded, and only for groups of at least
+//! the programme's k.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+
+use super::led;
+use crate::domain::programmes::{self, MEASURES, Measure, PAIRS, ReleasedCell, Stage};
+use crate::service::Unlocked;
+use crate::service::programmes::{PeriodFigures, Programme};
+use crate::web::error::{ApiError, PageError};
+use crate::web::extract::{ApiPerson, Person};
+use crate::web::layout;
+use crate::web::{AppState, now};
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    match v {
+        Some(v) => format!("{v:.digits$}"),
+        None => "not shown".into(),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    match v {
+        Some(v) => format!("{:.0}%", v * 100.0),
+        None => "not shown".into(),
+    }
+}
+
+fn about(n: Option<i64>) -> String {
+    n.map_or_else(|| "fewer than the minimum".into(), |n| format!("about {n}"))
+}
+
+fn stage_words(s: Stage) -> &'static str {
+    match s {
+        Stage::SoFar => "month so far",
+        Stage::Final => "whole month",
+    }
+}
+
+fn month_label(period: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let mut parts = period.split('-');
+    match (
+        parts.next(),
+        parts.next().and_then(|m| m.parse::<usize>().ok()),
+    ) {
+        (Some(y), Some(m)) if (1..=12).contains(&m) => format!("{} {y}", NAMES[m - 1]),
+        _ => period.to_owned(),
+    }
+}
+
+fn digits(m: Measure) -> usize {
+    match m {
+        Measure::Who5 | Measure::Pss4 | Measure::Hours => 0,
+        _ => 1,
+    }
+}
+
+/// A horizontal bar chart of monthly means with their intervals, drawn on the
+/// server as SVG; the table after it carries the same numbers.
+fn chart(m: Measure, rows: &[(String, &ReleasedCell)]) -> Markup {
+    let (lo, hi) = m.range();
+    #[allow(clippy::cast_precision_loss)]
+    let (lo, hi) = (lo as f64 / m.per_unit(), hi as f64 / m.per_unit());
+    let width = 320.0;
+    let x = |v: f64| 130.0 + (v - lo) / (hi - lo) * width;
+    let shown: Vec<_> = rows.iter().filter(|(_, c)| c.mean.is_some()).collect();
+    if shown.is_empty() {
+        return html! {};
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let height = 24.0 * shown.len() as f64 + 28.0;
+    #[allow(clippy::cast_precision_loss)]
+    let axis_y = 24.0 * shown.len() as f64 + 22.0;
+    html! {
+        svg class="chart" role="img" aria-label={ (m.label()) ": monthly means with 95% intervals; the table below has the numbers" }
+            viewBox={ "0 0 470 " (height) } width="100%" {
+            @for (i, (period, c)) in shown.iter().enumerate() {
+                @let y = 24.0 * (i as f64) + 8.0;
+                text x="0" y=(y + 12.0) font-size="12" fill="currentColor" { (month_label(period)) }
+                rect x="130" y=(y) width=(x(c.mean.unwrap_or(lo)) - 130.0) height="14" fill="currentColor" opacity="0.35" {}
+                line x1=(x(c.ci_low.unwrap_or(lo))) x2=(x(c.ci_high.unwrap_or(hi))) y1=(y + 7.0) y2=(y + 7.0) stroke="currentColor" stroke-width="2" {}
+            }
+            // The scale's ends, so a bar's length reads against the whole range.
+            text x=(x(lo)) y=(axis_y) font-size="11" fill="currentColor" text-anchor="start" { (lo) }
+            text x=(x(hi)) y=(axis_y) font-size="11" fill="currentColor" text-anchor="end" { (hi) }
+        }
+    }
+}
+
+fn measure_section(m: Measure, figures: &[PeriodFigures]) -> Markup {
+    let rows: Vec<(String, &ReleasedCell)> = figures
+        .iter()
+        .filter_map(|f| f.release.as_ref().map(|r| (f.period.clone(), r)))
+        .filter_map(|(p, r)| r.cell(m.key()).map(|c| (p, c)))
+        .collect();
+    html! {
+        h3 { (m.label()) }
+        @if rows.iter().all(|(_, c)| c.contributors.is_none()) {
+            p { "Not enough people yet." }
+        } @else if m.is_usage() {
+            table {
+                caption { (m.label()) ", total per month" }
+                thead { tr { th scope="col" { "Month" } th scope="col" { "Total" } th scope="col" { "People" } } }
+                tbody {
+                    @for (p, c) in &rows {
+                        tr { th scope="row" { (month_label(p)) } td { (c.total.map_or_else(|| "not shown".into(), |t| t.to_string())) } td { (about(c.contributors)) } }
+                    }
+                }
+            }
+        } @else {
+            (chart(m, &rows))
+            table {
+                caption { (m.label()) ", by month" }
+                thead { tr {
+                    th scope="col" { "Month" }
+                    th scope="col" { "Mean" }
+                    th scope="col" { "95% interval" }
+                    @if let Some(l) = m.cut_label() { th scope="col" { (l) } }
+                    th scope="col" { "People" }
+                } }
+                tbody {
+                    @for (p, c) in &rows {
+                        tr {
+                            th scope="row" { (month_label(p)) }
+                            td { (num(c.mean, digits(m))) }
+                            td { @if c.mean.is_some() { (num(c.ci_low, digits(m))) " to " (num(c.ci_high, digits(m))) } @else { "not shown" } }
+                            @if m.cut_label().is_some() {
+                                td {
+                                    @if c.share.is_some() { (pct(c.share)) " (" (pct(c.share_low)) " to " (pct(c.share_high)) ")" }
+                                    @else if c.mean.is_some() { "not shown: too few people on one side of the cut-off" }
+                                    @else { "not shown" }
+                                }
+                            }
+                            td { (about(c.contributors)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Published figures from the evidence reference, shown beside the cohort's.
+struct Published {
+    pair: (Measure, Measure),
+    what: &'static str,
+    figure: &'static str,
+    source: &'static str,
+}
+
+const PUBLISHED: [Published; 2] = [
+    Published {
+        pair: (Measure::Scs, Measure::Burnout),
+        what: "Self-compassion and burnout",
+        figure: "r = −0.37 (self-compassion with emotional exhaustion, 93 health-care workers); β = −0.41 in 295 Dutch medical students and residents",
+        source: "Hashem & Zeinoun 2020, Mindfulness; Godthelp et al. 2020, MedEdPublish",
+    },
+    Published {
+        pair: (Measure::Scs, Measure::Pss4),
+        what: "Self-compassion and distress (here: perceived stress)",
+        figure: "r = −0.54 (95% CI −0.57 to −0.51) with depression, anxiety and stress",
+        source: "MacBeth & Gumley 2012, Clinical Psychology Review, meta-analysis of 20 samples",
+    },
+];
+
+fn research_section(figures: &[PeriodFigures]) -> Markup {
+    let latest = |name: &str| {
+        figures
+            .iter()
+            .rev()
+            .filter_map(|f| f.release.as_ref().map(|r| (f.period.clone(), r)))
+            .find_map(|(p, r)| {
+                r.cell(name)
+                    .filter(|c| c.contributors.is_some())
+                    .map(|c| (p, c.clone()))
+            })
+    };
+    html! {
+        h2 { "What the research says and what your cohort shows" }
+        table {
+            caption { "Correlations: published figures beside your cohort's latest month" }
+            thead { tr {
+                th scope="col" { "What" }
+                th scope="col" { "Published" }
+                th scope="col" { "Your cohort" }
+            } }
+            tbody {
+                @for p in &PUBLISHED {
+                    @let cohort = latest(&programmes::pair_key(p.pair.0, p.pair.1));
+                    tr {
+                        th scope="row" { (p.what) }
+                        td { (p.figure) br; span class="muted" { (p.source) } }
+                        td {
+                            @match &cohort {
+                                Some((period, c)) if c.r.is_some() => {
+                                    "r = " (num(c.r, 2)) " (95% interval " (num(c.r_low, 2)) " to " (num(c.r_high, 2)) "), "
+                                    (about(c.contributors)) " people, " (month_label(period))
+                                }
+                                _ => { "Not enough people yet." }
+                            }
+                        }
+                    }
+                }
+                @let burnout = latest(Measure::Burnout.key());
+                tr {
+                    th scope="row" { "Burnout among medical students" }
+                    td { "49.6% of 4,287 US medical students" br; span class="muted" { "Dyrbye et al. 2008, Annals of Internal Medicine" } }
+                    td { @match &burnout { Some((period, c)) if c.share.is_some() => { (pct(c.share)) " at 3 or more on the single burnout item, " (month_label(period)) } _ => { "Not enough people yet." } } }
+                }
+                @let who5 = latest(Measure::Who5.key());
+                tr {
+                    th scope="row" { "Depression or depressive symptoms among medical students" }
+                    td { "27.2% (95% CI 24.7–29.9%)" br; span class="muted" { "Rotenstein et al. 2016, JAMA, 167 studies" } }
+                    td { @match &who5 { Some((period, c)) if c.share.is_some() => { (pct(c.share)) " at or below the WHO-5 poor well-being cut-off (a screen, not a diagnosis of depression), " (month_label(period)) } _ => { "Not enough people yet." } } }
+                }
+            }
+        }
+        h3 { "What these comparisons can and cannot show" }
+        p { "A correlation says two things tend to go together in this group. It does not say one causes the other, and it cannot say what would happen if anything changed. "
+            "The people who chose to contribute are not a random sample: students who are struggling most may be less likely to answer, or more. "
+            "Small groups give wide intervals; where an interval includes zero, the group's data are consistent with no relationship at all. "
+            "Every number here also carries deliberate random noise that protects individuals, and the intervals include it." }
+    }
+}
+
+fn environment_section(figures: &[PeriodFigures]) -> Markup {
+    html! {
+        h2 { "Look at the environment first" }
+        p { "The best review of burnout in medical students and residents (Dyrbye & Shanafelt 2016, Medical Education) concludes that factors in the learning and work environment, rather than individual attributes, are the major drivers of burnout. "
+            "A low score here is a signal about what the course asks of students, not a failing of theirs, and self-compassion practice is not a fix for a workload problem." }
+        p { "Signals that point at the environment: how much students sleep, and how the figures move around exam and rotation periods. Compare the months below with your own timetable." }
+        (measure_section(Measure::Sleep, figures))
+        (measure_section(Measure::Hours, figures))
+    }
+}
+
+fn dashboard(who: &Unlocked, p: &Programme, figures: &[PeriodFigures]) -> Markup {
+    let any = figures.iter().any(|f| f.release.is_some());
+    layout::page(
+        &format!("{} dashboard", p.name),
+        Some(who),
+        html! {
+            h1 { (p.name) ": the group picture" }
+            p { "Only group figures are shown here: a month appears once at least " (p.k) " students contributed, counts are rounded to the nearest 5, and every number has random noise added so that no single student's answers can be worked out. "
+                "A month's figures are computed once and kept; the month in progress is computed once when it first has enough people, and again once after it ends. "
+                a href="#about" { "How this protects students" } "." }
+            @if !any {
+                p class="notice" role="status" { "Not enough people yet. Figures appear once at least " (p.k) " students have contributed in a month." }
+            } @else {
+                h2 { "Participation" }
+                table {
+                    caption { "Students contributing, by month" }
+                    thead { tr { th scope="col" { "Month" } th scope="col" { "Contributors" } th scope="col" { "Figures cover" } } }
+                    tbody {
+                        @for f in figures {
+                            tr {
+                                th scope="row" { (month_label(&f.period)) }
+                                @match &f.release {
+                                    Some(r) => {
+                                        td { (about(r.cell(programmes::PARTICIPATION).and_then(|c| c.contributors))) }
+                                        td { (stage_words(r.stage)) }
+                                    }
+                                    None => { td { "not enough people yet" } td { "nothing shown" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                (environment_section(figures))
+                h2 { "Well-being and stress, month by month" }
+                @for m in MEASURES.into_iter().filter(|m| !m.is_usage() && !matches!(m, Measure::Sleep | Measure::Hours)) {
+                    (measure_section(m, figures))
+                }
+                (research_section(figures))
+                h2 { "Which steps of the guide are used" }
+                @for m in MEASURES.into_iter().filter(|m| m.is_usage()) {
+                    (measure_section(m, figures))
+                }
+                h2 { "Download" }
+                p {
+                    a href={ "/programmes/" (p.id) "/figures.csv" } { "Released figures as CSV" } " · "
+                    a href={ "/programmes/" (p.id) "/figures.json" } { "as JSON" }
+                }
+            }
+            h2 id="about" { "How this protects students" }
+            p { "Students join with a code and choose separately whether to contribute; they can stop at any time, and stopping takes their answers back out of the totals. "
+                "tend keeps only totals for each month, never a row per student, and nobody, including you and the people running the server, can see who joined or who contributed. "
+                "Each number shown has been given random noise sized so that adding or removing any one student changes the chance of seeing it by at most a small, fixed factor. "
+                "Because that protection adds up over the numbers shown, tend shows each month at most twice. docs/programmes.md explains the privacy budget in detail." }
+        },
+    )
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let p = led(&state, &who, &id).await?;
+    let figures = state.services.programmes().figures(&p, now()).await?;
+    Ok(dashboard(&who, &p, &figures))
+}
+
+fn to_json(p: &Programme, figures: &[PeriodFigures]) -> serde_json::Value {
+    serde_json::json!({
+        "programme": p.name,
+        "k": p.k,
+        "epsilon_per_figure": programmes::EPSILON_PER_FIGURE,
+        "months": figures.iter().map(|f| serde_json::json!({
+            "period": f.period,
+            "release": f.release,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn cell_value<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn to_csv(figures: &[PeriodFigures]) -> String {
+    let mut out = String::from(
+        "period,stage,cell,contributors,mean,ci_low,ci_high,share,share_low,share_high,total,r,r_low,r_high\n",
+    );
+    let mut names: Vec<String> = vec![programmes::PARTICIPATION.to_owned()];
+    names.extend(MEASURES.iter().map(|m| m.key().to_owned()));
+    names.extend(PAIRS.iter().map(|(x, y)| programmes::pair_key(*x, *y)));
+    for f in figures {
+        let Some(r) = &f.release else { continue };
+        let stage = match r.stage {
+            Stage::SoFar => "so_far",
+            Stage::Final => "final",
+        };
+        for name in &names {
+            let Some(c) = r.cell(name) else { continue };
+            out.push_str(&format!(
+                "{},{stage},{name},{},{},{},{},{},{},{},{},{},{},{}\n",
+                f.period,
+                cell_value(c.contributors),
+                cell_value(c.mean),
+                cell_value(c.ci_low),
+                cell_value(c.ci_high),
+                cell_value(c.share),
+                cell_value(c.share_low),
+                cell_value(c.share_high),
+                cell_value(c.total),
+                cell_value(c.r),
+                cell_value(c.r_low),
+                cell_value(c.r_high),
+            ));
+        }
+    }
+    out
+}
+
+fn attachment(content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"programme-figures\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = led(&state, &who, &id).await?;
+    let figures = state.services.programmes().figures(&p, now()).await?;
+    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+}
+
+pub async fn json(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = led(&state, &who, &id).await?;
+    let figures = state.services.programmes().figures(&p, now()).await?;
+    Ok(attachment(
+        "application/json",
+        to_json(&p, &figures).to_string(),
+    ))
+}
+
+pub async fn api_json(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = led(&state, &who, &id).await?;
+    let figures = state.services.programmes().figures(&p, now()).await?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(to_json(&p, &figures)),
+    )
+        .into_response())
+}
+
+pub async fn api_csv(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = led(&state, &who, &id).await?;
+    let figures = state.services.programmes().figures(&p, now()).await?;
+    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+}
