@@ -633,11 +633,10 @@ async fn the_break_and_letters_are_saved_and_shown_back() {
     assert!(!bytes.windows(11).any(|w| w == b"BREAKNOTE-1"));
 }
 
-/// A year of noticing: the pages read only what they show (day ranges and
-/// limits), so they stay quick. Timings are printed; the bound is loose
-/// because this is a debug build on a shared machine.
+/// A year of noticing: every page still answers with its content. Timings are
+/// printed for a reader; speed is measured by the benchmarks, not here.
 #[tokio::test]
-async fn pages_stay_quick_with_a_year_of_data() {
+async fn pages_answer_with_a_year_of_critic_data() {
     use tend::domain::critic::{BreakNote, Debrief, Letter, Place, Thought};
     use tend::service::Services;
 
@@ -735,11 +734,8 @@ async fn pages_stay_quick_with_a_year_of_data() {
             times.push(start.elapsed());
         }
         times.sort();
+        // Printed for a reader, not asserted: speed is measured by the
+        // benchmarks (docs/benchmarks.md), never by a timed test.
         eprintln!("{path}: median {:?} (debug build, over HTTP)", times[3]);
-        assert!(
-            times[3] < std::time::Duration::from_millis(250),
-            "{path} took {:?}",
-            times[3]
-        );
     }
 }
