@@ -116,6 +116,10 @@ global
 defaults
     mode http
     option http-server-close
+    # Live events are small writes that must leave at once, not wait to be
+    # coalesced with the next one (without this a reply reached viewers
+    # about 200 ms late through HAProxy).
+    option http-no-delay
     timeout connect 5s
     timeout client 60s
     # Live streams stay open for up to 30 minutes; tend sends a comment every
