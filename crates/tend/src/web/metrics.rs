@@ -35,6 +35,18 @@ pub struct Metrics {
     /// (route template, method, status) → requests and their durations.
     requests: Mutex<BTreeMap<(String, String, u16), Series>>,
     housekeeping_runs: AtomicU64,
+    /// Live reply streams open in this process right now.
+    open_streams: AtomicU64,
+}
+
+/// Held by a live stream while it is open; counts it out when dropped, however
+/// the stream ends (the viewer leaves, the session ends, the process stops).
+pub struct OpenStream(std::sync::Arc<Metrics>);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.open_streams.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -49,6 +61,16 @@ impl Metrics {
                 series.buckets[i] += 1;
             }
         }
+    }
+
+    /// Counts a live stream in until the returned guard is dropped.
+    pub fn stream_opened(self: &std::sync::Arc<Self>) -> OpenStream {
+        self.open_streams.fetch_add(1, Ordering::Relaxed);
+        OpenStream(self.clone())
+    }
+
+    fn open_streams(&self) -> u64 {
+        self.open_streams.load(Ordering::Relaxed)
     }
 
     /// Counts a run of the periodic jobs by this process.
@@ -132,6 +154,9 @@ impl Metrics {
             "tend_db_connections{{state=\"busy\"}} {}",
             size.saturating_sub(idle)
         );
+        out.push_str("# HELP tend_live_streams_open Live reply streams open in this process.\n");
+        out.push_str("# TYPE tend_live_streams_open gauge\n");
+        let _ = writeln!(out, "tend_live_streams_open {}", self.open_streams());
         out.push_str(
             "# HELP tend_housekeeping_runs_total Periodic job runs claimed by this process.\n",
         );
@@ -184,4 +209,23 @@ pub async fn page(
         metrics.render(&services),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Metrics;
+
+    #[test]
+    fn open_streams_are_counted_until_their_guard_drops() {
+        let m = Arc::new(Metrics::default());
+        let a = m.stream_opened();
+        let b = m.stream_opened();
+        assert_eq!(m.open_streams(), 2);
+        drop(a);
+        assert_eq!(m.open_streams(), 1);
+        drop(b);
+        assert_eq!(m.open_streams(), 0);
+    }
 }

@@ -62,6 +62,7 @@ async fn metrics_count_requests_by_route_template_on_their_own_address() {
         "tend_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",le=\"+Inf\"} 2"
     ));
     assert!(text.contains("tend_db_connections{state=\"idle\"}"));
+    assert!(text.contains("tend_live_streams_open 0"), "{text}");
     for private in ["secret-circle-id-42", "quiet_heron", "127.0.0.1"] {
         assert!(
             !text.contains(private),

@@ -63,7 +63,10 @@ pub async fn events(
         .or(q.after)
         .unwrap_or(0);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
+    let open = state.metrics.stream_opened();
     tokio::spawn(async move {
+        // Counted in `/metrics` for as long as this task runs.
+        let _open = open;
         let ends = tokio::time::sleep(MAX_LIFETIME);
         tokio::pin!(ends);
         let mut recheck = tokio::time::interval(RECHECK);
