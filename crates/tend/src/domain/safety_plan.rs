@@ -106,6 +106,10 @@ pub struct SafetyPlan {
     pub reasons: Vec<String>,
 }
 
+impl super::Kind for SafetyPlan {
+    const KIND: &'static str = "safety_plan";
+}
+
 impl SafetyPlan {
     pub fn step(&self, step: Step) -> &[String] {
         match step {

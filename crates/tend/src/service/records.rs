@@ -30,9 +30,6 @@ impl RecordFilter {
         }
     }
 }
-impl Kind for crate::domain::safety_plan::SafetyPlan {
-    const KIND: &'static str = "safety_plan";
-}
 
 /// A record opened for its owner.
 #[derive(Debug, Clone, PartialEq)]

@@ -27,13 +27,17 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
     tokio::time::timeout(limit, read_all).await.is_ok()
 }
 
-#[tokio::test]
-async fn a_connection_trickling_its_headers_is_closed() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+async fn with_one_second_header_timeout() -> TestApp {
+    TestApp::spawn_with(Backend::Sqlite, |c| {
         c.limits.header_read_timeout = Duration::from_secs(1);
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_connection_trickling_its_headers_is_closed() {
+    let app = with_one_second_header_timeout().await;
     let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\n")
@@ -60,11 +64,7 @@ async fn a_connection_trickling_its_headers_is_closed() {
 
 #[tokio::test]
 async fn an_idle_kept_alive_connection_is_closed() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.limits.header_read_timeout = Duration::from_secs(1);
-    })
-    .await
-    .unwrap();
+    let app = with_one_second_header_timeout().await;
     let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: tend\r\n\r\n")
