@@ -20,6 +20,7 @@ pub mod review;
 pub mod safety_plan;
 pub mod selfcare;
 pub mod support;
+pub mod transfer;
 
 /// A kind of personal record. Its value is sealed as JSON; `KIND` is stored in
 /// the clear (the `kind` column) and bound into the ciphertext, so two types

@@ -238,13 +238,21 @@ impl Accounts<'_> {
     /// Resolves a cookie or bearer value to a signed-in person, or `None` when
     /// the session is unknown, expired, or its secret does not fit.
     pub async fn authenticate(&self, token: &str, now: i64) -> ServiceResult<Option<Unlocked>> {
-        let Some(token) = SessionToken::parse(token) else {
+        let api_token = super::tokens::strip_prefix(token);
+        let Some(token) = SessionToken::parse(api_token.unwrap_or(token)) else {
             return Ok(None);
         };
         let hash = token.lookup_hash();
         let Some(session) = self.0.store.active_session(&hash, now).await? else {
             return Ok(None);
         };
+        if api_token.is_some() {
+            // "Last used" on the account page; written at most once a minute.
+            self.0
+                .store
+                .touch_api_token(&hash, now, super::tokens::TOUCH_EVERY)
+                .await?;
+        }
         let Ok(key) = vault::unwrap_with_session(&token, &WrappedKey(session.wrapped_key)) else {
             return Ok(None);
         };

@@ -9,6 +9,8 @@ pub mod programmes;
 pub mod questionnaires;
 mod records;
 pub mod summaries;
+pub mod tokens;
+pub mod transfer;
 
 use std::sync::Arc;
 
@@ -136,6 +138,16 @@ impl Services {
 
     pub fn records<'a>(&'a self, who: &'a Unlocked) -> Records<'a> {
         Records::new(self, who)
+    }
+
+    /// Importing an export into this account (moving between servers).
+    pub fn transfer<'a>(&'a self, who: &'a Unlocked) -> transfer::Transfer<'a> {
+        transfer::Transfer::new(self, who)
+    }
+
+    /// This person's API tokens.
+    pub fn tokens<'a>(&'a self, who: &'a Unlocked) -> tokens::Tokens<'a> {
+        tokens::Tokens::new(self, who)
     }
 
     pub fn summaries<'a>(&'a self, who: &'a Unlocked) -> summaries::Summaries<'a> {

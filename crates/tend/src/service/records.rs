@@ -66,7 +66,7 @@ impl<'a> Records<'a> {
 
     /// Slot records (one per day, one profile) get an id derived from the slot,
     /// so "save again" replaces the same row and its ciphertext stays bound to it.
-    fn slot_id(&self, kind: &str, slot: &str) -> String {
+    pub(super) fn slot_id(&self, kind: &str, slot: &str) -> String {
         let digest = Sha256::digest(format!("{}\0{kind}\0{slot}", self.who.account_id));
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -253,7 +253,8 @@ impl<'a> Records<'a> {
     }
 
     /// Everything this person has stored, opened, as one JSON document in an
-    /// open format: each record with its kind, id, day, times and contents.
+    /// open format: each record with its kind, id, day, slot, times and
+    /// contents (`tend-export-v2`; see `domain::transfer` and docs/transfer.md).
     pub async fn export(&self, now: i64) -> ServiceResult<serde_json::Value> {
         let rows = self
             .services
@@ -274,13 +275,14 @@ impl<'a> Records<'a> {
                 "kind": row.kind,
                 "id": row.id,
                 "day": row.day,
+                "slot": row.slot,
                 "created_at": row.created_at,
                 "updated_at": row.updated_at,
                 "value": value,
             }));
         }
         Ok(serde_json::json!({
-            "format": "tend-export-v1",
+            "format": crate::domain::transfer::FORMAT_CURRENT,
             "handle": self.who.handle,
             "exported_at": now,
             "records": records,

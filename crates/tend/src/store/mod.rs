@@ -12,6 +12,7 @@ mod postgres;
 pub(crate) mod programmes;
 mod sql;
 mod sqlite;
+pub(crate) mod transfer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
 pub use sqlite::SqliteStore;
+pub use transfer::{ApiTokenRow, TransferStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -126,7 +128,7 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + ProgrammeStore + Send + Sync + 'static {
+pub trait Store: CommunityStore + ProgrammeStore + TransferStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.
