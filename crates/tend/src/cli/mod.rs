@@ -44,6 +44,12 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         answers: Vec<String>,
     },
+    /// Read your own export (tend-export.json) without any server: prints
+    /// every record, grouped by kind, as plain text. Reads `-` as standard input.
+    ExportOpen {
+        /// The export file, as downloaded from Account → "Everything (JSON)".
+        file: PathBuf,
+    },
     /// Server administration: roles for peer-support circles.
     Admin {
         #[command(subcommand)]
@@ -213,6 +219,7 @@ pub fn run() -> ExitCode {
             rules_only,
         }),
         Command::Admin { action } => with_runtime(|| admin(action)),
+        Command::ExportOpen { file } => export_open(&file),
     }
 }
 
@@ -479,6 +486,37 @@ fn analyze(args: tend_detector::cli::AnalyzeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("tend analyze: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `tend export-open FILE`: the export as readable text. Exports are written
+/// opened (plain JSON, not sealed), so no passphrase is needed; the file is
+/// as private as the records in it.
+fn export_open(file: &std::path::Path) -> ExitCode {
+    use std::io::{Read, Write};
+    let read = if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+    } else {
+        std::fs::read(file)
+    };
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("tend export-open: could not read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match crate::domain::transfer::readable(&bytes) {
+        Ok(text) => {
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tend export-open: {}", e.message);
             ExitCode::from(2)
         }
     }

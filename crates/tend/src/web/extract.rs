@@ -85,7 +85,7 @@ pub fn client_key(parts: &Parts) -> String {
 }
 
 /// Refuses unsafe requests that a browser marks as coming from another site.
-fn cross_site(parts: &Parts) -> bool {
+pub(crate) fn cross_site(parts: &Parts) -> bool {
     if parts.method == Method::GET || parts.method == Method::HEAD {
         return false;
     }

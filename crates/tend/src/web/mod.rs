@@ -2,6 +2,7 @@
 //! keeps both safe (sessions, anti-forgery, rate limits, security headers).
 
 mod api;
+mod api_transfer;
 pub(crate) mod assets;
 mod components;
 mod error;
@@ -79,7 +80,12 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes().merge(pages::api_routes()))
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(pages::api_routes())
+                .merge(api_transfer::routes()),
+        )
         .route("/api/openapi.json", get(api::openapi))
         .route("/healthz", get(healthz))
         .route("/static/{file}", get(assets::serve))

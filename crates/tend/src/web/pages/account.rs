@@ -78,7 +78,14 @@ pub async fn country(
                 let e = Invalid::new("country", "Choose a country from the list.");
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    account_page(&who, &state.helplines, &profile, &[e], None),
+                    account_page(
+                        &who,
+                        &state.helplines,
+                        &profile,
+                        &[e],
+                        None,
+                        super::transfer::account_sections(&state, &who, &[]).await?,
+                    ),
                 )
                     .into_response());
             }
@@ -126,6 +133,7 @@ fn account_page(
     profile: &Profile,
     errors: &[Invalid],
     done: Option<&str>,
+    transfer: Markup,
 ) -> Markup {
     layout::page(
         "Account",
@@ -191,6 +199,7 @@ fn account_page(
                     li { a href="/account/export/journal.md" { "Journal (Markdown)" } }
                 }
             }
+            (transfer)
             section class="card" aria-labelledby="del-h" {
                 h2 id="del-h" { "Delete your account" }
                 p { "This removes your account and everything you wrote, for good. Your handle becomes free for anyone." }
@@ -211,9 +220,20 @@ pub async fn page(
         Some("country") => Some("Country saved. Help lines for it now come first."),
         Some("passphrase") => Some("Passphrase changed. Other devices have been signed out."),
         Some("signed-out") => Some("Every other device and browser has been signed out."),
+        Some("token-revoked") => {
+            Some("Token revoked. Apps using it can no longer reach your records.")
+        }
         _ => None,
     };
-    Ok(account_page(&who, &state.helplines, &profile, &[], done))
+    let transfer = super::transfer::account_sections(&state, &who, &[]).await?;
+    Ok(account_page(
+        &who,
+        &state.helplines,
+        &profile,
+        &[],
+        done,
+        transfer,
+    ))
 }
 
 pub async fn time_zone(
@@ -240,7 +260,14 @@ pub async fn time_zone(
             let profile = records.profile().await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&who, &state.helplines, &profile, &[e], None),
+                account_page(
+                    &who,
+                    &state.helplines,
+                    &profile,
+                    &[e],
+                    None,
+                    super::transfer::account_sections(&state, &who, &[]).await?,
+                ),
             )
                 .into_response())
         }
@@ -263,7 +290,14 @@ pub async fn passphrase(
             let profile = state.services.records(&who).profile().await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                account_page(&who, &state.helplines, &profile, &errors, None),
+                account_page(
+                    &who,
+                    &state.helplines,
+                    &profile,
+                    &errors,
+                    None,
+                    super::transfer::account_sections(&state, &who, &[]).await?,
+                ),
             )
                 .into_response())
         }

@@ -26,6 +26,7 @@ mod review;
 mod safety_plan;
 mod selfcare;
 mod support;
+pub(crate) mod transfer;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .merge(app::routes())
         .merge(circles::routes())
         .merge(programmes::routes())
+        .merge(transfer::routes())
 }
 
 /// JSON API routes contributed by feature modules, nested under `/api/v1`.
