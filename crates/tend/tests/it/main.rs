@@ -21,6 +21,9 @@ mod server_limits;
 mod shared_limits;
 mod store;
 
+// Moving records between servers, and API tokens (issue 14).
+mod transfer;
+
 // Peer support (issue 5).
 mod circles;
 
