@@ -60,21 +60,18 @@ pub async fn account_sections(
             @if tokens.is_empty() {
                 p class="muted" { "You have no API tokens." }
             } @else {
-                table {
-                    caption class="visually-hidden" { "Your API tokens" }
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Created" } th scope="col" { "Last used" } th scope="col" { span class="visually-hidden" { "Action" } } } }
-                    tbody {
-                        @for t in &tokens {
-                            tr {
-                                td { (t.name) }
-                                td { (format::when(t.created_at, &tz)) }
-                                td { @match t.last_used_at { Some(u) => (format::when(u, &tz)), None => "Not yet" } }
-                                td {
-                                    form method="post" action={ "/account/tokens/" (t.id) "/revoke" } {
-                                        (csrf(who))
-                                        button type="submit" class="secondary" aria-label={ "Revoke " (t.name) } { "Revoke" }
-                                    }
-                                }
+                ul class="tokens" aria-label="Your API tokens" {
+                    @for t in &tokens {
+                        li {
+                            strong { (t.name) }
+                            br;
+                            span class="muted" {
+                                "Created " (format::when(t.created_at, &tz)) " · last used: "
+                                @match t.last_used_at { Some(u) => (format::when(u, &tz)), None => "not yet" }
+                            }
+                            form method="post" action={ "/account/tokens/" (t.id) "/revoke" } {
+                                (csrf(who))
+                                button type="submit" class="secondary" aria-label={ "Revoke " (t.name) } { "Revoke" }
                             }
                         }
                     }
