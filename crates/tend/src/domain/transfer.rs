@@ -454,6 +454,10 @@ fn write_value(out: &mut String, v: &Value, depth: usize) {
                         out.push_str(&format!("{pad}{key}:\n"));
                         write_value(out, v, depth + 1);
                     }
+                    Value::String(s) if s.contains('\n') => {
+                        out.push_str(&format!("{pad}{key}:"));
+                        write_scalar(out, v, &pad);
+                    }
                     _ => {
                         out.push_str(&format!("{pad}{key}: "));
                         write_scalar(out, v, &pad);
