@@ -266,6 +266,25 @@ impl Contribution {
     }
 }
 
+/// A student's own record of their programme (kind `programme`), sealed
+/// with their data key like a check-in: which programme they joined, whether
+/// they contribute, and what they added to the totals in each month. Nothing
+/// else ties a student to a programme or to its totals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub programme_id: String,
+    /// Off until the student says yes on the consent page.
+    #[serde(default)]
+    pub contributing: bool,
+    /// What this student added to the totals, by month (`YYYY-MM`).
+    #[serde(default)]
+    pub contributions: BTreeMap<String, Contribution>,
+}
+
+impl super::Kind for Membership {
+    const KIND: &'static str = "programme";
+}
+
 /// The sums kept per cell. For a single measure only `n`, `sx`, `sxx` and
 /// `flagged` are used; a pair uses the cross-product fields too.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,38 +8,20 @@
 //! the student to the totals, and stopping or deleting the account takes the
 //! contribution back out exactly.
 
-use std::collections::BTreeMap;
-
 use jiff::civil::Date;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::Invalid;
 use crate::domain::checkin::Checkin;
+pub use crate::domain::programmes::Membership;
 use crate::domain::programmes::{
     self, Contribution, EPSILON_PER_FIGURE, K_DEFAULT, K_MIN, Measure, Release, Stage, Sums, Totals,
 };
 use crate::store::{ProgrammeRow, TotalsRow};
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
-use crate::domain::Kind;
-
-/// A student's own record of their programme, sealed like a check-in.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Membership {
-    pub programme_id: String,
-    /// Off until the student says yes on the consent page.
-    #[serde(default)]
-    pub contributing: bool,
-    /// What this student added to the totals, by month (`YYYY-MM`).
-    #[serde(default)]
-    pub contributions: BTreeMap<String, Contribution>,
-}
-
-impl Kind for Membership {
-    const KIND: &'static str = "programme";
-}
 
 const SLOT: &str = "programme";
 

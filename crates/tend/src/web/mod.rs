@@ -52,6 +52,8 @@ pub struct AppState {
     pub auth_attempts_per_minute: u32,
     /// Request counts and timings for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Set when shutdown begins: live streams end with a retry hint.
+    pub closing: serve::Closing,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             max_body_bytes: config.max_body_bytes,
             auth_attempts_per_minute: config.auth_attempts_per_minute,
             metrics: Arc::new(metrics::Metrics::default()),
+            closing: serve::Closing::new(),
             content: Arc::new(content),
             catalog: Arc::new(catalog),
             detector: Arc::new(Detector::new()),
@@ -113,6 +116,7 @@ pub struct Server {
     services: Services,
     limits: ConnectionLimits,
     metrics: Arc<metrics::Metrics>,
+    closing: serve::Closing,
     /// The separate listener for `/metrics`, when configured.
     metrics_listener: Option<TcpListener>,
 }
@@ -127,6 +131,7 @@ impl Server {
         let state = AppState::new(&config, services)?;
         let services = state.services.clone();
         let metrics = state.metrics.clone();
+        let closing = state.closing.clone();
         let metrics_listener = match config.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -144,6 +149,7 @@ impl Server {
             services,
             limits: config.limits,
             metrics,
+            closing,
             metrics_listener,
         })
     }
@@ -194,7 +200,13 @@ impl Server {
                 }
             }
         });
-        let result = serve::serve(self.listener, self.app, self.limits, shutdown).await;
+        let result = serve::serve(
+            self.listener,
+            self.app,
+            self.limits,
+            self.closing,
+            shutdown,
+        ).await;
         sweeper.abort();
         if let Some(m) = metrics_server {
             m.abort();
