@@ -30,14 +30,14 @@ const PASS: &str = "kettle maple orbit";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A fresh database on the test server, dropped when this goes.
-struct Database {
+pub(crate) struct Database {
     admin_url: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Database {
-    async fn create(admin_url: String) -> Self {
+    pub(crate) async fn create(admin_url: String) -> Self {
         let name = format!("tend_it_{}", uuid::Uuid::new_v4().simple());
         let admin = PgPool::connect_with(PgConnectOptions::from_str(&admin_url).unwrap())
             .await

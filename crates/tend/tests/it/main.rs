@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod assets;
+mod backup;
 mod cli;
 mod cluster;
 mod helpers;
@@ -21,6 +22,7 @@ mod server_limits;
 mod shared_limits;
 mod shutdown;
 mod store;
+mod stream_leases;
 
 // Peer support (issue 5).
 mod circles;
