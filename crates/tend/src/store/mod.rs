@@ -24,7 +24,7 @@ pub use community::{
 };
 pub use notify::Signals;
 pub use postgres::PostgresStore;
-pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
+pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
