@@ -31,6 +31,7 @@ mod circles;
 mod critic;
 mod goals;
 mod practices;
+mod programme_periods;
 mod programmes;
 mod questionnaires;
 mod safety_plan;
