@@ -458,34 +458,40 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
 
-    // Every acknowledged entry is there, with its words.
+    // Every acknowledged entry is there, with its words (32 reads at a time).
     let acked = acked.lock().await.clone();
     let c = client()?;
+    let tokens = Arc::new(tokens);
     let mut lost = 0;
-    for (i, id, body) in &acked {
-        let mut found = None;
-        for _ in 0..5 {
-            let res = c
-                .get(format!("{base}/api/v1/journal/{id}"))
-                .header("authorization", &tokens[*i])
-                .send()
-                .await;
-            match res {
-                Ok(r) if r.status() == StatusCode::OK => {
-                    let v: serde_json::Value = r.json().await?;
-                    found = Some(v["body"].as_str() == Some(body.as_str()));
-                    break;
+    for chunk in acked.chunks(32) {
+        let mut reads = Vec::new();
+        for (i, id, body) in chunk.iter().cloned() {
+            let (c, base, tokens) = (c.clone(), base.clone(), tokens.clone());
+            reads.push(tokio::spawn(async move {
+                for _ in 0..5 {
+                    let res = c
+                        .get(format!("{base}/api/v1/journal/{id}"))
+                        .header("authorization", &tokens[i])
+                        .send()
+                        .await;
+                    match res {
+                        Ok(r) if r.status() == StatusCode::OK => {
+                            let v: serde_json::Value = r.json().await.unwrap_or_default();
+                            return (id, v["body"].as_str() == Some(body.as_str()));
+                        }
+                        Ok(r) if r.status() == StatusCode::NOT_FOUND => return (id, false),
+                        _ => tokio::time::sleep(Duration::from_millis(500)).await,
+                    }
                 }
-                Ok(r) if r.status() == StatusCode::NOT_FOUND => {
-                    found = Some(false);
-                    break;
-                }
-                _ => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
+                (id, false)
+            }));
         }
-        if found != Some(true) {
-            lost += 1;
-            eprintln!("LOST acknowledged entry {id} of writer {i}");
+        for r in reads {
+            let (id, ok) = r.await?;
+            if !ok {
+                lost += 1;
+                eprintln!("LOST acknowledged entry {id}");
+            }
         }
     }
 
@@ -496,7 +502,11 @@ async fn main() -> anyhow::Result<()> {
     for s in &seen {
         let s = s.lock().await;
         let got: BTreeSet<&String> = s.bodies.values().collect();
-        let m = want.iter().filter(|b| !got.contains(b)).count();
+        let gone: Vec<&String> = want.iter().filter(|b| !got.contains(b)).collect();
+        let m = gone.len();
+        if m > 0 {
+            eprintln!("a viewer missed {gone:?}; it saw seqs {:?}", s.times.keys().collect::<Vec<_>>());
+        }
         missed += m;
         if m > 0 {
             viewers_missing += 1;
