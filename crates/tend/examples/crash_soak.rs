@@ -113,7 +113,11 @@ impl Person {
             .json(&serde_json::json!({"handle": self.handle, "passphrase": PASS}))
             .send()
             .await?;
-        anyhow::ensure!(res.status() == StatusCode::CREATED, "token: {}", res.status());
+        anyhow::ensure!(
+            res.status() == StatusCode::CREATED,
+            "token: {}",
+            res.status()
+        );
         let v: serde_json::Value = res.json().await?;
         Ok(format!(
             "Bearer {}",
@@ -505,7 +509,10 @@ async fn main() -> anyhow::Result<()> {
         let gone: Vec<&String> = want.iter().filter(|b| !got.contains(b)).collect();
         let m = gone.len();
         if m > 0 {
-            eprintln!("a viewer missed {gone:?}; it saw seqs {:?}", s.times.keys().collect::<Vec<_>>());
+            eprintln!(
+                "a viewer missed {gone:?}; it saw seqs {:?}",
+                s.times.keys().collect::<Vec<_>>()
+            );
         }
         missed += m;
         if m > 0 {

@@ -753,7 +753,12 @@ pub struct TimetablePeriod {
 impl TimetablePeriod {
     /// Checks a lead's form: a kind, a short name, and a start on or before
     /// the end, at most a year apart. Dates as `YYYY-MM-DD`.
-    pub fn new(kind: &str, label: &str, starts: &str, ends: &str) -> Result<Self, Vec<super::Invalid>> {
+    pub fn new(
+        kind: &str,
+        label: &str,
+        starts: &str,
+        ends: &str,
+    ) -> Result<Self, Vec<super::Invalid>> {
         use super::Invalid;
         let mut errors = Vec::new();
         let kind = PeriodKind::parse(kind.trim());
@@ -775,7 +780,10 @@ impl TimetablePeriod {
         let date = |field: &'static str, v: &str, errors: &mut Vec<Invalid>| {
             let d = v.trim().parse::<jiff::civil::Date>().ok();
             if d.is_none() {
-                errors.push(Invalid::new(field, "Write the date as YYYY-MM-DD, such as 2027-05-03."));
+                errors.push(Invalid::new(
+                    field,
+                    "Write the date as YYYY-MM-DD, such as 2027-05-03.",
+                ));
             }
             d
         };
@@ -785,7 +793,10 @@ impl TimetablePeriod {
             if e < s {
                 errors.push(Invalid::new("ends", "The end is before the start."));
             } else if (e - s).get_days() > PERIOD_DAYS_MAX {
-                errors.push(Invalid::new("ends", "A period can be at most a year long; mark longer ones in parts."));
+                errors.push(Invalid::new(
+                    "ends",
+                    "A period can be at most a year long; mark longer ones in parts.",
+                ));
             }
         }
         match (kind, starts, ends) {
@@ -998,7 +1009,14 @@ mod tests {
         assert_eq!(max_figures(Stage::Final), 43);
         assert_eq!(max_figures(Stage::SoFar), 25);
         assert!((monthly_epsilon(EPSILON_PER_FIGURE) - 34.0).abs() < 1e-9);
-        let so_far = release("2026-11", Stage::SoFar, &t, 10, EPSILON_PER_FIGURE, &mut rng);
+        let so_far = release(
+            "2026-11",
+            Stage::SoFar,
+            &t,
+            10,
+            EPSILON_PER_FIGURE,
+            &mut rng,
+        );
         assert!(so_far.figures <= max_figures(Stage::SoFar));
         assert!(so_far.cell("who5").unwrap().mean.is_some());
         // Correlations and guide use wait for the whole month.
@@ -1089,7 +1107,8 @@ mod tests {
 
     #[test]
     fn a_timetable_period_is_checked_and_knows_its_months() {
-        let p = TimetablePeriod::new("exams", " Year 3 finals ", "2027-05-24", "2027-06-04").unwrap();
+        let p =
+            TimetablePeriod::new("exams", " Year 3 finals ", "2027-05-24", "2027-06-04").unwrap();
         assert_eq!(p.kind, PeriodKind::Exams);
         assert_eq!(p.label, "Year 3 finals");
         assert_eq!(p.months(), ["2027-05", "2027-06"]);
@@ -1101,12 +1120,54 @@ mod tests {
         let fields = |r: Result<TimetablePeriod, Vec<crate::domain::Invalid>>| {
             r.unwrap_err().iter().map(|e| e.field).collect::<Vec<_>>()
         };
-        assert_eq!(fields(TimetablePeriod::new("holiday", "x", "2027-01-01", "2027-01-02")), ["kind"]);
-        assert_eq!(fields(TimetablePeriod::new("exams", "  ", "2027-01-01", "2027-01-02")), ["label"]);
-        assert_eq!(fields(TimetablePeriod::new("exams", &"x".repeat(81), "2027-01-01", "2027-01-02")), ["label"]);
-        assert_eq!(fields(TimetablePeriod::new("exams", "x", "1 May", "2027-01-02")), ["starts"]);
-        assert_eq!(fields(TimetablePeriod::new("exams", "x", "2027-01-02", "2027-01-01")), ["ends"]);
-        assert_eq!(fields(TimetablePeriod::new("exams", "x", "2027-01-01", "2028-06-01")), ["ends"]);
+        assert_eq!(
+            fields(TimetablePeriod::new(
+                "holiday",
+                "x",
+                "2027-01-01",
+                "2027-01-02"
+            )),
+            ["kind"]
+        );
+        assert_eq!(
+            fields(TimetablePeriod::new(
+                "exams",
+                "  ",
+                "2027-01-01",
+                "2027-01-02"
+            )),
+            ["label"]
+        );
+        assert_eq!(
+            fields(TimetablePeriod::new(
+                "exams",
+                &"x".repeat(81),
+                "2027-01-01",
+                "2027-01-02"
+            )),
+            ["label"]
+        );
+        assert_eq!(
+            fields(TimetablePeriod::new("exams", "x", "1 May", "2027-01-02")),
+            ["starts"]
+        );
+        assert_eq!(
+            fields(TimetablePeriod::new(
+                "exams",
+                "x",
+                "2027-01-02",
+                "2027-01-01"
+            )),
+            ["ends"]
+        );
+        assert_eq!(
+            fields(TimetablePeriod::new(
+                "exams",
+                "x",
+                "2027-01-01",
+                "2028-06-01"
+            )),
+            ["ends"]
+        );
     }
-
 }

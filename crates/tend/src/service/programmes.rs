@@ -502,7 +502,12 @@ impl Programmes<'_> {
         period_id: &str,
     ) -> ServiceResult<Programme> {
         let p = self.markable(who, id).await?;
-        if !self.0.store.remove_timetable_period(&p.id, period_id).await? {
+        if !self
+            .0
+            .store
+            .remove_timetable_period(&p.id, period_id)
+            .await?
+        {
             return Err(ServiceError::NotFound);
         }
         Ok(p)

@@ -200,13 +200,8 @@ impl Server {
                 }
             }
         });
-        let result = serve::serve(
-            self.listener,
-            self.app,
-            self.limits,
-            self.closing,
-            shutdown,
-        ).await;
+        let result =
+            serve::serve(self.listener, self.app, self.limits, self.closing, shutdown).await;
         sweeper.abort();
         if let Some(m) = metrics_server {
             m.abort();

@@ -176,7 +176,11 @@ pub(crate) async fn page(b: &reqwest::Client, url: String) -> (StatusCode, Strin
     (res.status(), res.text().await.unwrap())
 }
 
-pub(crate) async fn post(b: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post(
+    b: &reqwest::Client,
+    url: String,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     b.post(url).form(form).send().await.unwrap()
 }
 
@@ -488,7 +492,10 @@ async fn follow(
         if log.iter().any(|(_, body)| body.contains(needle)) {
             return;
         }
-        assert!(ended, "{needle} did not arrive and the stream is still open: {log:?}");
+        assert!(
+            ended,
+            "{needle} did not arrive and the stream is still open: {log:?}"
+        );
         let last = log.last().map(|(id, _)| *id);
         *stream = resume(b, p, thread_path, last).await;
     }

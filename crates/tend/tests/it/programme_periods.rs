@@ -78,7 +78,10 @@ async fn periods_are_marked_by_staff_only(backend: Backend) {
         format!("/programmes/{}#timetable", p.id).as_str()
     );
     let (_, dash) = get(&lead, app.url(&format!("/programmes/{}", p.id))).await;
-    assert!(dash.contains("Exams: Year 3 finals, 2027-05-24 to 2027-06-04"), "{dash}");
+    assert!(
+        dash.contains("Exams: Year 3 finals, 2027-05-24 to 2027-06-04"),
+        "{dash}"
+    );
     assert!(dash.contains("not a failing of theirs"));
 
     // Bad input: a plain message beside the field, nothing written.
@@ -95,7 +98,12 @@ async fn periods_are_marked_by_staff_only(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("The end is before the start."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The end is before the start.")
+    );
     assert_eq!(s.store.timetable(&p.id).await.unwrap().len(), 1);
 
     // Anyone who does not lead it (a student, say) cannot mark or remove.
@@ -148,7 +156,12 @@ async fn periods_are_marked_by_staff_only(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains("Marked Surgery block for Year 3."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Marked Surgery block for Year 3.")
+    );
     let marked = s.store.timetable(&p.id).await.unwrap();
     assert_eq!(
         marked.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(),

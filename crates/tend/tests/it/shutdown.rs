@@ -52,10 +52,7 @@ async fn sigterm_ends_live_streams_with_a_retry_hint_and_finishes_requests_in_fl
     inflight.flush().await.unwrap();
 
     let pid = p.child.id().to_string();
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
 
     // The stream ends (well before the 10-second grace period would cut it)

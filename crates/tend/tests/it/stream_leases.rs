@@ -22,15 +22,35 @@ async fn leases(s: &dyn Store) {
     .unwrap();
     let now = 1_000;
     // Two places at most here; both taken with a 60-second lease.
-    assert!(s.open_live_stream("s1", "lease1", now, now + 60, 2).await.unwrap());
-    assert!(s.open_live_stream("s2", "lease1", now, now + 60, 2).await.unwrap());
-    assert!(!s.open_live_stream("s3", "lease1", now, now + 60, 2).await.unwrap());
+    assert!(
+        s.open_live_stream("s1", "lease1", now, now + 60, 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.open_live_stream("s2", "lease1", now, now + 60, 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.open_live_stream("s3", "lease1", now, now + 60, 2)
+            .await
+            .unwrap()
+    );
     // s1's stream keeps running and renews; s2's process was killed.
     s.renew_live_stream("s1", now + 50 + 60).await.unwrap();
     // Past s2's lease its place is free again, s1's still held.
     let later = now + 61;
-    assert!(s.open_live_stream("s3", "lease1", later, later + 60, 2).await.unwrap());
-    assert!(!s.open_live_stream("s4", "lease1", later, later + 60, 2).await.unwrap());
+    assert!(
+        s.open_live_stream("s3", "lease1", later, later + 60, 2)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.open_live_stream("s4", "lease1", later, later + 60, 2)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]

@@ -9,9 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id,
-};
+use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::limits::slow_down;

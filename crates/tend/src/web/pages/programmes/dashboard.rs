@@ -14,10 +14,10 @@ use crate::domain::programmes::{
 };
 use crate::service::Unlocked;
 use crate::service::programmes::{MarkedPeriod, PeriodFigures, Programme};
-use crate::web::layout::{csrf, error_summary, field_error, has_error};
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiPerson, Person};
 use crate::web::layout;
+use crate::web::layout::{csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
 fn num(v: Option<f64>, digits: usize) -> String {
@@ -344,7 +344,12 @@ fn timetable_section(
 
 /// The form that marks a period; `extra` holds fields before the others
 /// (the admin page's choice of programme).
-pub(super) fn period_form(who: &Unlocked, action: &str, errors: &[Invalid], extra: Markup) -> Markup {
+pub(super) fn period_form(
+    who: &Unlocked,
+    action: &str,
+    errors: &[Invalid],
+    extra: Markup,
+) -> Markup {
     html! {
         h3 { "Mark an exam or rotation period" }
         (error_summary(errors))

@@ -507,7 +507,15 @@ async fn mark_period(
 ) -> Result<Response, PageError> {
     let programmes = state.services.programmes();
     match programmes
-        .mark_period(&who, &id, &form.kind, &form.label, &form.starts, &form.ends, now())
+        .mark_period(
+            &who,
+            &id,
+            &form.kind,
+            &form.label,
+            &form.starts,
+            &form.ends,
+            now(),
+        )
         .await
     {
         Ok(p) => Ok(back_to_timetable(&state, &who, &p.id).await?),
