@@ -38,6 +38,15 @@ pub struct PeriodFigures {
 
 pub struct Programmes<'a>(pub(super) &'a Services);
 
+/// A period as a lead typed it (checked by `mark_period`).
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodFields<'a> {
+    pub kind: &'a str,
+    pub label: &'a str,
+    pub starts: &'a str,
+    pub ends: &'a str,
+}
+
 fn to_row((cell, s): &(String, Sums)) -> TotalsRow {
     TotalsRow {
         cell: cell.clone(),
@@ -460,15 +469,13 @@ impl Programmes<'_> {
         &self,
         who: &Unlocked,
         id: &str,
-        kind: &str,
-        label: &str,
-        starts: &str,
-        ends: &str,
+        form: PeriodFields<'_>,
         now: i64,
     ) -> ServiceResult<Programme> {
         let p = self.markable(who, id).await?;
-        let period = programmes::TimetablePeriod::new(kind, label, starts, ends)
-            .map_err(ServiceError::Invalid)?;
+        let period =
+            programmes::TimetablePeriod::new(form.kind, form.label, form.starts, form.ends)
+                .map_err(ServiceError::Invalid)?;
         if self.0.store.timetable(&p.id).await?.len() >= programmes::PERIODS_MAX {
             return Err(Invalid::new(
                 "label",

@@ -244,7 +244,7 @@ pub(crate) async fn scene(a: &Process) -> Scene {
     // A facilitator (granted by the operator) starts a circle and a thread
     // through A.
     let fac = browser();
-    sign_up(&a, &fac, "fac_cluster").await;
+    sign_up(a, &fac, "fac_cluster").await;
     a.grant("fac_cluster", "facilitator");
     let csrf = csrf_of(&page(&fac, a.url("/circles")).await.1);
     let res = post(
@@ -295,7 +295,7 @@ pub(crate) async fn scene(a: &Process) -> Scene {
     // A member signs up and joins through A, then reads through B with the
     // same session.
     let member = browser();
-    sign_up(&a, &member, "member_cluster").await;
+    sign_up(a, &member, "member_cluster").await;
     let m_csrf = csrf_of(&page(&member, a.url("/circles")).await.1);
     let res = post(
         &member,

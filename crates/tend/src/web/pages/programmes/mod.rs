@@ -498,6 +498,17 @@ struct PeriodForm {
     ends: String,
 }
 
+impl PeriodForm {
+    fn fields(&self) -> crate::service::programmes::PeriodFields<'_> {
+        crate::service::programmes::PeriodFields {
+            kind: &self.kind,
+            label: &self.label,
+            starts: &self.starts,
+            ends: &self.ends,
+        }
+    }
+}
+
 /// A lead marks an exam or rotation period from the dashboard (a server
 /// admin may too); back to the timetable, or the form with what to fix.
 async fn mark_period(
@@ -507,15 +518,7 @@ async fn mark_period(
 ) -> Result<Response, PageError> {
     let programmes = state.services.programmes();
     match programmes
-        .mark_period(
-            &who,
-            &id,
-            &form.kind,
-            &form.label,
-            &form.starts,
-            &form.ends,
-            now(),
-        )
+        .mark_period(&who, &id, form.fields(), now())
         .await
     {
         Ok(p) => Ok(back_to_timetable(&state, &who, &p.id).await?),
@@ -547,15 +550,7 @@ async fn admin_period(
     match state
         .services
         .programmes()
-        .mark_period(
-            &who,
-            &form.programme_id,
-            &form.kind,
-            &form.label,
-            &form.starts,
-            &form.ends,
-            now(),
-        )
+        .mark_period(&who, &form.programme_id, form.fields(), now())
         .await
     {
         Ok(p) => Ok(admin_view(
