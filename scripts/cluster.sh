@@ -7,6 +7,8 @@
 #                                  prints the address to open
 #   scripts/cluster.sh stop        stop them all and drop the database
 #   scripts/cluster.sh status      what is running
+#   scripts/cluster.sh kill I      kill -9 process I (1..N), as a crash would
+#   scripts/cluster.sh revive I    start process I again, as it was started
 #
 # Settings (environment):
 #   TEND_BIN             the tend binary (default: release build if present,
@@ -57,6 +59,7 @@ stop() {
     kill -9 "$pid" 2>/dev/null || true
     rm -f "$f"
   done
+  rm -f "$DIR/settings"
   psql -q "$PG" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   echo "cluster stopped"
 }
@@ -67,6 +70,41 @@ status() {
     pid=$(cat "$f")
     if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$f" .pid): running (pid $pid)"; else echo "$(basename "$f" .pid): gone"; fi
   done
+}
+
+# Starts tend process $1 on port PORT+$1 with the settings saved by `start`.
+start_one() {
+  local i=$1
+  # shellcheck source=/dev/null
+  . "$DIR/settings"
+  # shellcheck disable=SC2086
+  TEND_LOG=$LOG "$BIN" serve --addr "127.0.0.1:$((PORT + i))" --database-url "$DB_URL" \
+    --data-dir "$DIR/data-$i" --trusted-proxy 127.0.0.1 $FLAGS >>"$DIR/tend-$i.log" 2>&1 &
+  echo $! >"$DIR/tend-$i.pid"
+}
+
+wait_healthy() {
+  local i=$1
+  for _ in $(seq 1 200); do
+    if curl -fs "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "tend $i did not start; see $DIR/tend-$i.log" >&2
+  return 1
+}
+
+crash() {
+  local f="$DIR/tend-$1.pid"
+  [ -f "$f" ] || { echo "no process $1" >&2; exit 1; }
+  kill -9 "$(cat "$f")" 2>/dev/null || true
+  # Reaped by whoever started it; wait until it is gone.
+  for _ in $(seq 1 100); do kill -0 "$(cat "$f")" 2>/dev/null || break; sleep 0.05; done
+}
+
+revive() {
+  [ -f "$DIR/settings" ] || { echo "no cluster is running" >&2; exit 1; }
+  start_one "$1"
+  wait_healthy "$1"
 }
 
 start() {
@@ -89,22 +127,19 @@ start() {
   # Bring the schema up to date once, before several processes start.
   "$bin" migrate --database-url "$DB_URL" >/dev/null
 
+  # What `revive` needs to start a process again the same way.
+  {
+    printf 'BIN=%q\nDB_URL=%q\nPORT=%q\nLOG=%q\nFLAGS=%q\n' \
+      "$bin" "$DB_URL" "$PORT" "${TEND_LOG:-warn}" "${TEND_CLUSTER_FLAGS:-}"
+  } >"$DIR/settings"
   local servers=""
   for i in $(seq 1 "$n"); do
-    local p=$((PORT + i))
-    # shellcheck disable=SC2086
-    TEND_LOG=${TEND_LOG:-warn} "$bin" serve --addr "127.0.0.1:$p" --database-url "$DB_URL" \
-      --data-dir "$DIR/data-$i" --trusted-proxy 127.0.0.1 ${TEND_CLUSTER_FLAGS:-} >"$DIR/tend-$i.log" 2>&1 &
-    echo $! >"$DIR/tend-$i.pid"
-    servers+="    server tend$i 127.0.0.1:$p check inter 2s fall 2 rise 1"$'\n'
+    : >"$DIR/tend-$i.log"
+    start_one "$i"
+    servers+="    server tend$i 127.0.0.1:$((PORT + i)) check inter 2s fall 2 rise 1"$'\n'
   done
   for i in $(seq 1 "$n"); do
-    local ok=""
-    for _ in $(seq 1 100); do
-      if curl -fs "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null; then ok=1; break; fi
-      sleep 0.1
-    done
-    [ -n "$ok" ] || { echo "tend $i did not start; see $DIR/tend-$i.log" >&2; false; }
+    wait_healthy "$i"
   done
 
   cat >"$DIR/haproxy.cfg" <<EOF
@@ -127,6 +162,10 @@ defaults
     timeout server 60s
     timeout tunnel 1h
     timeout http-request 10s
+    # A request whose connection to a process fails (it crashed or is
+    # restarting) is tried again on another before any answer has started.
+    retries 3
+    option redispatch
 
 frontend tend
     bind 127.0.0.1:$PORT
@@ -155,5 +194,7 @@ case "${1:-}" in
   start) start "${2:-3}" ;;
   stop) stop ;;
   status) status ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  kill) crash "${2:?which process}" ;;
+  revive) revive "${2:?which process}" ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
 esac

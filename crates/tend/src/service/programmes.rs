@@ -8,42 +8,25 @@
 //! the student to the totals, and stopping or deleting the account takes the
 //! contribution back out exactly.
 
-use std::collections::BTreeMap;
-
 use jiff::civil::Date;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::Invalid;
 use crate::domain::checkin::Checkin;
+pub use crate::domain::programmes::Membership;
 use crate::domain::programmes::{
     self, Contribution, EPSILON_PER_FIGURE, K_DEFAULT, K_MIN, Measure, Release, Stage, Sums, Totals,
 };
-use crate::store::{ProgrammeRow, TotalsRow};
+use crate::store::{ProgrammeRow, TimetableRow, TotalsRow};
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
-use crate::domain::Kind;
-
-/// A student's own record of their programme, sealed like a check-in.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Membership {
-    pub programme_id: String,
-    /// Off until the student says yes on the consent page.
-    #[serde(default)]
-    pub contributing: bool,
-    /// What this student added to the totals, by month (`YYYY-MM`).
-    #[serde(default)]
-    pub contributions: BTreeMap<String, Contribution>,
-}
-
-impl Kind for Membership {
-    const KIND: &'static str = "programme";
-}
 
 const SLOT: &str = "programme";
 
 pub use crate::store::ProgrammeRow as Programme;
+pub use crate::store::TimetableRow as MarkedPeriod;
 
 /// A month's figures as a lead sees them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +37,15 @@ pub struct PeriodFigures {
 }
 
 pub struct Programmes<'a>(pub(super) &'a Services);
+
+/// A period as a lead typed it (checked by `mark_period`).
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodFields<'a> {
+    pub kind: &'a str,
+    pub label: &'a str,
+    pub starts: &'a str,
+    pub ends: &'a str,
+}
 
 fn to_row((cell, s): &(String, Sums)) -> TotalsRow {
     TotalsRow {
@@ -448,6 +440,90 @@ impl Programmes<'_> {
         if step.is_usage() {
             self.hook(who, day, &[(step, 1)], now).await;
         }
+    }
+
+    // -------------------------------------------------- timetable (staff)
+
+    /// The programme, if this person leads it or is a server admin (who may
+    /// mark periods for any programme); `NotFound` otherwise.
+    async fn markable(&self, who: &Unlocked, id: &str) -> ServiceResult<Programme> {
+        let allowed = self.0.store.is_programme_lead(id, &who.account_id).await?
+            || self.is_server_admin(&who.account_id).await?;
+        if !allowed {
+            return Err(ServiceError::NotFound);
+        }
+        self.0
+            .store
+            .programme(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// The exam and rotation periods marked for a programme, earliest first.
+    pub async fn timetable(&self, p: &Programme) -> ServiceResult<Vec<MarkedPeriod>> {
+        Ok(self.0.store.timetable(&p.id).await?)
+    }
+
+    /// A lead (or a server admin) marks an exam or rotation period.
+    pub async fn mark_period(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        form: PeriodFields<'_>,
+        now: i64,
+    ) -> ServiceResult<Programme> {
+        let p = self.markable(who, id).await?;
+        let period =
+            programmes::TimetablePeriod::new(form.kind, form.label, form.starts, form.ends)
+                .map_err(ServiceError::Invalid)?;
+        if self.0.store.timetable(&p.id).await?.len() >= programmes::PERIODS_MAX {
+            return Err(Invalid::new(
+                "label",
+                format!(
+                    "This programme already has {} marked periods; remove old ones first.",
+                    programmes::PERIODS_MAX
+                ),
+            )
+            .into());
+        }
+        self.0
+            .store
+            .add_timetable_period(&TimetableRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                programme_id: p.id.clone(),
+                kind: period.kind.key().to_owned(),
+                label: period.label,
+                starts: period.starts.to_string(),
+                ends: period.ends.to_string(),
+                created_at: now,
+            })
+            .await?;
+        Ok(p)
+    }
+
+    /// Removes a marked period; `NotFound` if there is none by that id.
+    pub async fn unmark_period(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        period_id: &str,
+    ) -> ServiceResult<Programme> {
+        let p = self.markable(who, id).await?;
+        if !self
+            .0
+            .store
+            .remove_timetable_period(&p.id, period_id)
+            .await?
+        {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(p)
+    }
+
+    /// Whether this person leads the programme (a server admin who marks
+    /// periods is sent back to the admin page instead of the dashboard).
+    pub async fn leads(&self, who: &Unlocked, id: &str) -> ServiceResult<bool> {
+        Ok(self.0.store.is_programme_lead(id, &who.account_id).await?)
     }
 
     // ------------------------------------------------------------- lead

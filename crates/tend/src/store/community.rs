@@ -514,14 +514,20 @@ macro_rules! impl_community {
 
             async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64> {
                 let mut tx = self.pool.begin().await?;
+                // The thread's row first: its lock, held to the commit, makes
+                // replies to one thread take their `seq` in the order they
+                // become visible. Otherwise (PostgreSQL, two replies at once)
+                // seq 101 could commit before seq 100, and a live viewer that
+                // read 101 would resume after it and never see 100 (found by
+                // bench/crash-soak.sh).
+                sqlx::query("UPDATE threads SET reply_count = reply_count + 1, last_activity = $2 WHERE id = $1")
+                    .bind(&r.thread_id).bind(r.created_at).execute(&mut *tx).await?;
                 let (seq,): (i64,) = sqlx::query_as(
                     "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at, author_account) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT m.account_id FROM memberships m WHERE m.id = $4)) RETURNING seq")
                     .bind(&r.id).bind(&r.thread_id).bind(&r.circle_id).bind(&r.author_id).bind(&r.body)
                     .bind(&r.status).bind(r.urgent).bind(r.created_at)
                     .fetch_one(&mut *tx).await.map_err($crate::store::map_unique)?;
-                sqlx::query("UPDATE threads SET reply_count = reply_count + 1, last_activity = $2 WHERE id = $1")
-                    .bind(&r.thread_id).bind(r.created_at).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(seq)
             }

@@ -25,7 +25,7 @@ pub use community::{
 };
 pub use notify::Signals;
 pub use postgres::PostgresStore;
-pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
+pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
 pub use sqlite::SqliteStore;
 pub use transfer::{ApiTokenRow, TransferStore};
 
@@ -204,6 +204,8 @@ pub trait Store: CommunityStore + ProgrammeStore + TransferStore + Send + Sync +
         cap: i64,
     ) -> StoreResult<bool>;
     async fn close_live_stream(&self, id: &str) -> StoreResult<()>;
+    /// Extends a live stream's place to `expires_at` (its lease).
+    async fn renew_live_stream(&self, id: &str, expires_at: i64) -> StoreResult<()>;
     async fn purge_live_streams(&self, now: i64) -> StoreResult<u64>;
     /// Whether a live stream may go on, in one query: its session is still
     /// valid (not signed out, not ended by a passphrase change, the account

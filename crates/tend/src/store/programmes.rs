@@ -30,6 +30,19 @@ pub struct TotalsRow {
     pub flagged: i64,
 }
 
+/// An exam or rotation period marked on a programme's timetable (dates as
+/// `YYYY-MM-DD`; see `domain::programmes::TimetablePeriod`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TimetableRow {
+    pub id: String,
+    pub programme_id: String,
+    pub kind: String,
+    pub label: String,
+    pub starts: String,
+    pub ends: String,
+    pub created_at: i64,
+}
+
 #[async_trait]
 pub trait ProgrammeStore: Send + Sync {
     async fn create_programme(&self, p: &ProgrammeRow) -> StoreResult<()>;
@@ -48,6 +61,11 @@ pub trait ProgrammeStore: Send + Sync {
         changes: &[TotalsRow],
     ) -> StoreResult<()>;
     async fn totals(&self, programme_id: &str, period: &str) -> StoreResult<Vec<TotalsRow>>;
+    async fn add_timetable_period(&self, r: &TimetableRow) -> StoreResult<()>;
+    /// A programme's marked periods, earliest first.
+    async fn timetable(&self, programme_id: &str) -> StoreResult<Vec<TimetableRow>>;
+    /// Removes one; false if this programme has no such period.
+    async fn remove_timetable_period(&self, programme_id: &str, id: &str) -> StoreResult<bool>;
     /// Months that have totals, oldest first.
     async fn programme_periods(&self, programme_id: &str) -> StoreResult<Vec<String>>;
     /// Stores a release unless one exists for this month and stage, and returns
@@ -193,6 +211,42 @@ macro_rules! impl_programmes {
                     .bind(period)
                     .fetch_all(&self.pool)
                     .await?)
+                }
+
+                async fn add_timetable_period(&self, r: &TimetableRow) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO programme_timetable (id, programme_id, kind, label, starts, ends, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&r.id)
+                    .bind(&r.programme_id)
+                    .bind(&r.kind)
+                    .bind(&r.label)
+                    .bind(&r.starts)
+                    .bind(&r.ends)
+                    .bind(r.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn timetable(&self, programme_id: &str) -> StoreResult<Vec<TimetableRow>> {
+                    Ok(sqlx::query_as(
+                        "SELECT id, programme_id, kind, label, starts, ends, created_at FROM programme_timetable \
+                         WHERE programme_id = $1 ORDER BY starts, ends, id",
+                    )
+                    .bind(programme_id)
+                    .fetch_all(&self.pool)
+                    .await?)
+                }
+
+                async fn remove_timetable_period(&self, programme_id: &str, id: &str) -> StoreResult<bool> {
+                    let done = sqlx::query("DELETE FROM programme_timetable WHERE programme_id = $1 AND id = $2")
+                        .bind(programme_id)
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn programme_periods(&self, programme_id: &str) -> StoreResult<Vec<String>> {

@@ -332,6 +332,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn renew_live_stream(&self, id: &str, expires_at: i64) -> $crate::store::StoreResult<()> {
+                sqlx::query("UPDATE live_streams SET expires_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn purge_live_streams(&self, now: i64) -> $crate::store::StoreResult<u64> {
                 let done = sqlx::query("DELETE FROM live_streams WHERE expires_at <= $1")
                     .bind(now)

@@ -53,6 +53,8 @@ pub struct AppState {
     pub auth_attempts_per_minute: u32,
     /// Request counts and timings for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Set when shutdown begins: live streams end with a retry hint.
+    pub closing: serve::Closing,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             max_body_bytes: config.max_body_bytes,
             auth_attempts_per_minute: config.auth_attempts_per_minute,
             metrics: Arc::new(metrics::Metrics::default()),
+            closing: serve::Closing::new(),
             content: Arc::new(content),
             catalog: Arc::new(catalog),
             detector: Arc::new(Detector::new()),
@@ -119,6 +122,7 @@ pub struct Server {
     services: Services,
     limits: ConnectionLimits,
     metrics: Arc<metrics::Metrics>,
+    closing: serve::Closing,
     /// The separate listener for `/metrics`, when configured.
     metrics_listener: Option<TcpListener>,
 }
@@ -133,6 +137,7 @@ impl Server {
         let state = AppState::new(&config, services)?;
         let services = state.services.clone();
         let metrics = state.metrics.clone();
+        let closing = state.closing.clone();
         let metrics_listener = match config.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -150,6 +155,7 @@ impl Server {
             services,
             limits: config.limits,
             metrics,
+            closing,
             metrics_listener,
         })
     }
@@ -200,7 +206,8 @@ impl Server {
                 }
             }
         });
-        let result = serve::serve(self.listener, self.app, self.limits, shutdown).await;
+        let result =
+            serve::serve(self.listener, self.app, self.limits, self.closing, shutdown).await;
         sweeper.abort();
         if let Some(m) = metrics_server {
             m.abort();

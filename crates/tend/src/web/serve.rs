@@ -8,9 +8,11 @@
 //!   a kept-alive connection) until its headers are complete.
 //! - **Connection cap**: at most `max_connections` at once; past that, new
 //!   connections wait in the kernel's backlog until one closes.
-//! - **Graceful shutdown**: stop accepting, let requests in flight finish, and
-//!   close what is still open (live streams) after a grace period; browsers
-//!   reconnect a closed event stream on their own.
+//! - **Graceful shutdown**: stop accepting, tell long responses (live
+//!   streams) through [`Closing`] so they end at once with an SSE `retry:`
+//!   hint, let requests in flight finish, and close whatever is still open
+//!   after a grace period. A browser reconnects a closed event stream on its
+//!   own, with `Last-Event-ID`, to another process behind the load balancer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,11 +29,42 @@ use tower::ServiceExt;
 
 use crate::config::ConnectionLimits;
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// "This process is shutting down", for responses that would otherwise stay
+/// open until the grace period cuts them (live streams). Cloned into every
+/// request's state; set once by [`serve`] when shutdown begins.
+#[derive(Clone)]
+pub struct Closing(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Closing {
+    pub fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+
+    /// Shutdown has begun: wakes every [`Closing::wait`], now and later.
+    pub fn begin(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Resolves once shutdown has begun (at once if it already has).
+    pub async fn wait(&self) {
+        let mut rx = self.0.subscribe();
+        // The sender lives in `self`, so this cannot fail while we wait.
+        let _ = rx.wait_for(|closing| *closing).await;
+    }
+}
+
+impl Default for Closing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then tells `closing`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    closing: Closing,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -85,7 +118,12 @@ pub async fn serve(
         });
     }
 
+    // New connections are refused from here on; the load balancer's health
+    // check sees that and sends them to the other processes.
     drop(listener);
+    // Live streams end now (with a retry hint) rather than at the grace
+    // period, so their connections count as finished below.
+    closing.begin();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod assets;
+mod backup;
 mod cli;
 mod cluster;
 mod helpers;
@@ -19,7 +20,9 @@ mod query_plans;
 mod schema;
 mod server_limits;
 mod shared_limits;
+mod shutdown;
 mod store;
+mod stream_leases;
 
 // Moving records between servers, and API tokens (issue 14).
 mod transfer;
@@ -31,6 +34,7 @@ mod circles;
 mod critic;
 mod goals;
 mod practices;
+mod programme_periods;
 mod programmes;
 mod questionnaires;
 mod safety_plan;

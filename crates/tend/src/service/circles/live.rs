@@ -30,6 +30,12 @@ pub const SAFETY_POLL: Duration = Duration::from_secs(30);
 /// A stream ends after this; the browser reconnects (with `Last-Event-ID`)
 /// and is checked afresh like any new request.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// A stream's place in `live_streams` is a lease: taken for this long and
+/// renewed every [`STREAM_RENEW`] while the stream runs, so a place left
+/// behind by a process that was killed (`kill -9`, a crash, a lost machine)
+/// lapses within a minute instead of keeping its person from reconnecting.
+pub const STREAM_LEASE: Duration = Duration::from_secs(60);
+pub const STREAM_RENEW: Duration = Duration::from_secs(20);
 /// Live streams one account may have open at once, across every process
 /// (counted in the database): a few tabs and devices, not a flood.
 pub const STREAMS_PER_ACCOUNT: i64 = 10;

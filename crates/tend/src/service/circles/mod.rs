@@ -18,8 +18,8 @@ use rand::RngCore;
 
 pub use self::learn::{LearnPage, LearnReply, learn_premoderated, learn_thread_id};
 pub use self::live::{
-    InProcess, LiveFeed, MAX_LIFETIME, Notify, RECHECK, SAFETY_POLL, STREAMS_PER_ACCOUNT,
-    Subscription,
+    InProcess, LiveFeed, MAX_LIFETIME, Notify, RECHECK, SAFETY_POLL, STREAM_LEASE, STREAM_RENEW,
+    STREAMS_PER_ACCOUNT, Subscription,
 };
 pub use self::moderation::{Moderated, ModerationRequest, Queue, Reported};
 pub use self::policy::{

@@ -9,9 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    Access, Action, Circles, LiveFeed, MAX_LIFETIME, STREAMS_PER_ACCOUNT, Subscription, new_id,
-};
+use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::limits::slow_down;
@@ -126,6 +124,8 @@ pub struct Watch {
     /// The session that opened the stream, re-checked every [`super::RECHECK`].
     session_hash: Vec<u8>,
     stream_id: String,
+    /// When the stream's place was last renewed (see [`super::STREAM_LEASE`]).
+    renewed_at: i64,
     pub thread_id: String,
 }
 
@@ -151,6 +151,14 @@ impl Watch {
     /// and the person is still in the circle (or a server admin). One query;
     /// a failing database ends the stream too, and the browser reconnects.
     pub async fn still_allowed(&mut self, now: i64) -> bool {
+        if now - self.renewed_at >= secs(super::STREAM_RENEW) {
+            let lease = now + secs(super::STREAM_LEASE);
+            if let Err(e) = self.store.renew_live_stream(&self.stream_id, lease).await {
+                tracing::warn!(error = %e, "could not renew a live stream's place");
+                return false;
+            }
+            self.renewed_at = now;
+        }
         self.store
             .live_stream_allowed(
                 &self.session_hash,
@@ -385,9 +393,9 @@ impl Circles<'_> {
             return Ok(None);
         }
         let stream_id = new_id();
-        // A stream left behind by a process that stopped abruptly lapses a
-        // minute after the longest a stream lives.
-        let lapses = now + i64::try_from(MAX_LIFETIME.as_secs()).unwrap_or(i64::MAX / 2) + 60;
+        // A lease, renewed while the stream runs: one left behind by a
+        // process that stopped abruptly lapses within a minute.
+        let lapses = now + secs(super::STREAM_LEASE);
         if !self
             .store()
             .open_live_stream(
@@ -408,6 +416,7 @@ impl Circles<'_> {
             account: who.account_id.clone(),
             session_hash: who.session_hash.clone(),
             stream_id,
+            renewed_at: now,
             thread_id: t.id,
         }))
     }
@@ -529,4 +538,8 @@ impl Circles<'_> {
         self.store().create_report(&r).await?;
         Ok(ReportOutcome::Sent(a))
     }
+}
+
+fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4)
 }

@@ -6,7 +6,10 @@
 //! replies it missed. The stream wakes when the live feed says its thread
 //! changed (in any process, see `service::circles::live`), re-checks the
 //! session and circle membership every few seconds, and ends after a
-//! maximum lifetime.
+//! maximum lifetime. When the process shuts down the stream ends at once with
+//! a `retry:` hint of a few seconds (a different one per stream, so a
+//! process's viewers do not all come back in the same instant); the browser
+//! reconnects after it, through the load balancer, to a process still running.
 
 use std::convert::Infallible;
 
@@ -64,6 +67,7 @@ pub async fn events(
         .unwrap_or(0);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
     let open = state.metrics.stream_opened();
+    let closing = state.closing.clone();
     tokio::spawn(async move {
         // Counted in `/metrics` for as long as this task runs.
         let _open = open;
@@ -108,6 +112,10 @@ pub async fn events(
                     }
                     () = &mut ends => return,
                     () = tx.closed() => return,
+                    () = closing.wait() => {
+                        let _ = tx.send(Ok(goodbye())).await;
+                        return;
+                    }
                 }
             }
         }
@@ -116,4 +124,15 @@ pub async fn events(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// The last event of a stream whose process is shutting down: reconnect in
+/// 2 to 5 seconds (drawn per stream, to spread the reconnections), with
+/// `Last-Event-ID`, which a browser's `EventSource` sends by itself.
+fn goodbye() -> Event {
+    use rand::Rng;
+    let ms = rand::thread_rng().gen_range(2_000..=5_000);
+    Event::default()
+        .retry(std::time::Duration::from_millis(ms))
+        .comment("this server is restarting; reconnect")
 }

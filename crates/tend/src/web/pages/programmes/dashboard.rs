@@ -8,12 +8,16 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::led;
-use crate::domain::programmes::{self, MEASURES, Measure, PAIRS, ReleasedCell, Stage};
+use crate::domain::Invalid;
+use crate::domain::programmes::{
+    self, MEASURES, Measure, PAIRS, PeriodKind, ReleasedCell, Stage, TimetablePeriod,
+};
 use crate::service::Unlocked;
-use crate::service::programmes::{PeriodFigures, Programme};
+use crate::service::programmes::{MarkedPeriod, PeriodFigures, Programme};
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiPerson, Person};
 use crate::web::layout;
+use crate::web::layout::{csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
 
 fn num(v: Option<f64>, digits: usize) -> String {
@@ -111,9 +115,14 @@ fn measure_section(m: Measure, figures: &[PeriodFigures]) -> Markup {
         .filter_map(|f| f.release.as_ref().map(|r| (f.period.clone(), r)))
         .filter_map(|(p, r)| r.cell(m.key()).map(|c| (p, c)))
         .collect();
+    let whole_months = figures
+        .iter()
+        .any(|f| f.release.as_ref().is_some_and(|r| r.stage == Stage::Final));
     html! {
         h3 { (m.label()) }
-        @if rows.iter().all(|(_, c)| c.contributors.is_none()) {
+        @if m.is_usage() && !whole_months {
+            p { "Shown for whole months, once a month has ended." }
+        } @else if rows.iter().all(|(_, c)| c.contributors.is_none()) {
             p { "Not enough people yet." }
         } @else if m.is_usage() {
             table {
@@ -214,7 +223,7 @@ fn research_section(figures: &[PeriodFigures]) -> Markup {
                                     "r = " (num(c.r, 2)) " (95% interval " (num(c.r_low, 2)) " to " (num(c.r_high, 2)) "), "
                                     (about(c.contributors)) " people, " (month_label(period))
                                 }
-                                _ => { "Not enough people yet." }
+                                _ => { "Not enough people yet (correlations are shown for whole months, once a month has ended)." }
                             }
                         }
                     }
@@ -246,13 +255,144 @@ fn environment_section(figures: &[PeriodFigures]) -> Markup {
         h2 { "Look at the environment first" }
         p { "The best review of burnout in medical students and residents (Dyrbye & Shanafelt 2016, Medical Education) concludes that factors in the learning and work environment, rather than individual attributes, are the major drivers of burnout. "
             "A low score here is a signal about what the course asks of students, not a failing of theirs, and self-compassion practice is not a fix for a workload problem." }
-        p { "Signals that point at the environment: how much students sleep, and how the figures move around exam and rotation periods. Compare the months below with your own timetable." }
+        p { "Signals that point at the environment: how much students sleep, the hours a week they have committed to rotations, classes and call, and how the figures move around exam and rotation periods (mark yours under " a href="#timetable" { "Your timetable" } ")." }
         (measure_section(Measure::Sleep, figures))
         (measure_section(Measure::Hours, figures))
     }
 }
 
-fn dashboard(who: &Unlocked, p: &Programme, figures: &[PeriodFigures]) -> Markup {
+/// What was marked for a month, in words ("Exams: Year 3 finals").
+fn marked_in(month: &str, marked: &[MarkedPeriod]) -> Vec<String> {
+    marked
+        .iter()
+        .filter_map(|m| {
+            let kind = PeriodKind::parse(&m.kind)?;
+            let t = TimetablePeriod::new(&m.kind, &m.label, &m.starts, &m.ends).ok()?;
+            t.months()
+                .iter()
+                .any(|x| x == month)
+                .then(|| format!("{}: {}", kind.label(), m.label))
+        })
+        .collect()
+}
+
+fn mean_of(r: Option<&programmes::Release>, m: Measure) -> String {
+    let c = r.and_then(|r| r.cell(m.key()));
+    num(c.and_then(|c| c.mean), digits(m))
+}
+
+/// The lead's exam and rotation periods, the cohort's signals beside them,
+/// and the form to mark more.
+fn timetable_section(
+    who: &Unlocked,
+    p: &Programme,
+    figures: &[PeriodFigures],
+    marked: &[MarkedPeriod],
+    errors: &[Invalid],
+) -> Markup {
+    html! {
+        h2 id="timetable" { "Your timetable beside the cohort's signals" }
+        p { "Mark your exam and rotation periods, and each month's sleep, committed hours, mood and well-being appear beside them. "
+            "When the figures dip in the months you marked, that is what the timetable asks of students showing through. "
+            "It is not a failing of theirs, and the answer to it is in the timetable and the workload, not in asking students to cope better." }
+        @if figures.iter().any(|f| f.release.is_some()) {
+            table {
+                caption { "Cohort signals by month, beside your marked periods" }
+                thead { tr {
+                    th scope="col" { "Month" }
+                    th scope="col" { "Marked periods" }
+                    th scope="col" { "Sleep (hours, mean)" }
+                    th scope="col" { "Sleeping under 6 hours" }
+                    th scope="col" { "Committed hours a week" }
+                    th scope="col" { "Mood (1-5)" }
+                    th scope="col" { "WHO-5 (mean)" }
+                } }
+                tbody {
+                    @for f in figures {
+                        @let r = f.release.as_ref();
+                        @let marks = marked_in(&f.period, marked);
+                        tr {
+                            th scope="row" { (month_label(&f.period)) }
+                            td { @if marks.is_empty() { "none marked" } @else { (marks.join("; ")) } }
+                            td { (mean_of(r, Measure::Sleep)) }
+                            td { (pct(r.and_then(|r| r.cell(Measure::Sleep.key())).and_then(|c| c.share))) }
+                            td { (mean_of(r, Measure::Hours)) }
+                            td { (mean_of(r, Measure::Mood)) }
+                            td { (mean_of(r, Measure::Who5)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !marked.is_empty() {
+            h3 { "Marked periods" }
+            ul class="stack" {
+                @for m in marked {
+                    li {
+                        (PeriodKind::parse(&m.kind).map_or("Period", PeriodKind::label)) ": " (m.label) ", " (m.starts) " to " (m.ends) " "
+                        form method="post" action={ "/programmes/" (p.id) "/periods/" (m.id) "/remove" } class="inline" {
+                            (csrf(who))
+                            button type="submit" class="secondary" { "Remove " span class="visually-hidden" { (m.label) } }
+                        }
+                    }
+                }
+            }
+        }
+        (period_form(who, &format!("/programmes/{}/periods", p.id), errors, html! {}))
+    }
+}
+
+/// The form that marks a period; `extra` holds fields before the others
+/// (the admin page's choice of programme).
+pub(super) fn period_form(
+    who: &Unlocked,
+    action: &str,
+    errors: &[Invalid],
+    extra: Markup,
+) -> Markup {
+    html! {
+        h3 { "Mark an exam or rotation period" }
+        (error_summary(errors))
+        form method="post" action=(action) class="stack" novalidate {
+            (csrf(who))
+            (extra)
+            fieldset {
+                legend { "What kind of period" }
+                @for k in PeriodKind::ALL {
+                    div {
+                        input type="radio" name="kind" id={ "kind-" (k.key()) } value=(k.key()) checked[k == PeriodKind::Exams];
+                        label for={ "kind-" (k.key()) } { (k.label()) }
+                    }
+                }
+                (field_error(errors, "kind"))
+            }
+            div {
+                label for="label" { "Name" span class="hint" { "Such as \"Year 3 finals\" or \"Surgery block\"." } }
+                input id="label" name="label" type="text" maxlength="80" aria-invalid=[has_error(errors, "label").then_some("true")];
+                (field_error(errors, "label"))
+            }
+            div {
+                label for="starts" { "First day" span class="hint" { "YYYY-MM-DD" } }
+                input id="starts" name="starts" type="date" aria-invalid=[has_error(errors, "starts").then_some("true")];
+                (field_error(errors, "starts"))
+            }
+            div {
+                label for="ends" { "Last day" span class="hint" { "YYYY-MM-DD" } }
+                input id="ends" name="ends" type="date" aria-invalid=[has_error(errors, "ends").then_some("true")];
+                (field_error(errors, "ends"))
+            }
+            div class="actions" { button type="submit" { "Mark this period" } }
+        }
+    }
+}
+
+pub(super) fn dashboard(
+    who: &Unlocked,
+    p: &Programme,
+    figures: &[PeriodFigures],
+    marked: &[MarkedPeriod],
+    errors: &[Invalid],
+) -> Markup {
     let any = figures.iter().any(|f| f.release.is_some());
     layout::page(
         &format!("{} dashboard", p.name),
@@ -264,6 +404,7 @@ fn dashboard(who: &Unlocked, p: &Programme, figures: &[PeriodFigures]) -> Markup
                 a href="#about" { "How this protects students" } "." }
             @if !any {
                 p class="notice" role="status" { "Not enough people yet. Figures appear once at least " (p.k) " students have contributed in a month." }
+                (timetable_section(who, p, figures, marked, errors))
             } @else {
                 h2 { "Participation" }
                 table {
@@ -285,6 +426,7 @@ fn dashboard(who: &Unlocked, p: &Programme, figures: &[PeriodFigures]) -> Markup
                     }
                 }
                 (environment_section(figures))
+                (timetable_section(who, p, figures, marked, errors))
                 h2 { "Well-being and stress, month by month" }
                 @for m in MEASURES.into_iter().filter(|m| !m.is_usage() && !matches!(m, Measure::Sleep | Measure::Hours)) {
                     (measure_section(m, figures))
@@ -315,8 +457,20 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
     let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(dashboard(&who, &p, &figures))
+    dashboard_for(&state, &who, &p, &[]).await
+}
+
+/// The dashboard as the lead sees it now, with any form errors.
+pub(super) async fn dashboard_for(
+    state: &AppState,
+    who: &Unlocked,
+    p: &Programme,
+    errors: &[Invalid],
+) -> Result<Markup, PageError> {
+    let programmes = state.services.programmes();
+    let figures = programmes.figures(p, now()).await?;
+    let marked = programmes.timetable(p).await?;
+    Ok(dashboard(who, p, &figures, &marked, errors))
 }
 
 fn to_json(p: &Programme, figures: &[PeriodFigures]) -> serde_json::Value {

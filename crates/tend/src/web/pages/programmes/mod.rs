@@ -8,7 +8,7 @@
 mod dashboard;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -32,7 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes/admin", get(admin_page))
         .route("/programmes/admin/create", post(admin_create))
         .route("/programmes/admin/lead", post(admin_lead))
+        .route("/programmes/admin/period", post(admin_period))
         .route("/programmes/{id}", get(dashboard::page))
+        .route("/programmes/{id}/periods", post(mark_period))
+        .route("/programmes/{id}/periods/{pid}/remove", post(unmark_period))
         .route("/programmes/{id}/figures.csv", get(dashboard::csv))
         .route("/programmes/{id}/figures.json", get(dashboard::json))
 }
@@ -339,6 +342,18 @@ async fn admin_view(
                 }
                 div class="actions" { button type="submit" { "Appoint" } }
             }
+            @if !all.is_empty() {
+                h2 { "Exam and rotation periods" }
+                p { "A programme's leads mark these on its dashboard; you can mark them here too. The dashboard shows the cohort's signals beside them." }
+                (dashboard::period_form(who, "/programmes/admin/period", errors, html! {
+                    div {
+                        label for="programme_id" { "Programme" }
+                        select id="programme_id" name="programme_id" {
+                            @for p in &all { option value=(p.id) { (p.name) } }
+                        }
+                    }
+                }))
+            }
         },
     ))
 }
@@ -467,4 +482,117 @@ async fn led(
     id: &str,
 ) -> Result<crate::service::programmes::Programme, ServiceError> {
     state.services.programmes().led(who, id).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PeriodForm {
+    #[serde(default)]
+    programme_id: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+}
+
+impl PeriodForm {
+    fn fields(&self) -> crate::service::programmes::PeriodFields<'_> {
+        crate::service::programmes::PeriodFields {
+            kind: &self.kind,
+            label: &self.label,
+            starts: &self.starts,
+            ends: &self.ends,
+        }
+    }
+}
+
+/// A lead marks an exam or rotation period from the dashboard (a server
+/// admin may too); back to the timetable, or the form with what to fix.
+async fn mark_period(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<PeriodForm>,
+) -> Result<Response, PageError> {
+    let programmes = state.services.programmes();
+    match programmes
+        .mark_period(&who, &id, form.fields(), now())
+        .await
+    {
+        Ok(p) => Ok(back_to_timetable(&state, &who, &p.id).await?),
+        Err(ServiceError::Invalid(e)) => {
+            let p = led(&state, &who, &id).await;
+            match p {
+                Ok(p) => Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    dashboard::dashboard_for(&state, &who, &p, &e).await?,
+                )
+                    .into_response()),
+                // A server admin who does not lead it: the admin page.
+                Err(_) => Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    admin_view(&state, &who, &e, None).await?,
+                )
+                    .into_response()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn admin_period(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<PeriodForm>,
+) -> Result<Response, PageError> {
+    require_admin(&state, &who).await?;
+    match state
+        .services
+        .programmes()
+        .mark_period(&who, &form.programme_id, form.fields(), now())
+        .await
+    {
+        Ok(p) => Ok(admin_view(
+            &state,
+            &who,
+            &[],
+            Some(format!("Marked {} for {}.", form.label.trim(), p.name)),
+        )
+        .await?
+        .into_response()),
+        Err(ServiceError::Invalid(e)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            admin_view(&state, &who, &e, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn unmark_period(
+    State(state): State<AppState>,
+    Path((id, pid)): Path<(String, String)>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
+) -> Result<Response, PageError> {
+    let p = state
+        .services
+        .programmes()
+        .unmark_period(&who, &id, &pid)
+        .await?;
+    back_to_timetable(&state, &who, &p.id).await
+}
+
+/// A lead goes back to the dashboard's timetable; an admin who does not
+/// lead the programme, to the admin page.
+async fn back_to_timetable(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<Response, PageError> {
+    if state.services.programmes().leads(who, id).await? {
+        Ok(Redirect::to(&format!("/programmes/{id}#timetable")).into_response())
+    } else {
+        Ok(Redirect::to("/programmes/admin").into_response())
+    }
 }
