@@ -71,7 +71,10 @@ pub struct SentenceAnalysis {
 pub struct Analysis {
     /// At least one pattern was found with enough confidence.
     pub distorted: bool,
-    /// The highest pattern confidence in the text (0 when none fired at all).
+    /// The text's reading: how likely the models find it shows a pattern
+    /// (shifted so that the decision threshold is 0.5); `score >= 0.5`
+    /// exactly when `distorted`. For the rules alone, the highest rule
+    /// confidence.
     pub score: f32,
     /// At least one sentence sounds like the inner critic.
     pub self_critical: bool,
