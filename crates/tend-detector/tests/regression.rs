@@ -252,3 +252,51 @@ fn risk_language_rarely_fires_on_ordinary_writing() {
     assert!(rows > 800);
     assert!(rate <= 0.01, "false alarms: {flagged:?}");
 }
+
+/// The text score is the models' reading (issue 15): it must rank the
+/// held-out thirds as well as that reading does (strong rule findings used
+/// to lift it to their own confidence, which ranked worse), and it must
+/// still agree with the decision: `score >= 0.5` exactly when distorted.
+#[test]
+fn text_score_ranks_as_the_model_reading_and_agrees_with_the_decision() {
+    let d = tend_detector::Detector::new();
+    for file in [
+        "everyday-statements.csv",
+        "short-statements.csv",
+        "life-narratives.csv",
+        "medstudent-sentences.csv",
+        "plain-descriptions.csv",
+    ] {
+        let path = manifest().join("data").join(file);
+        if file != "plain-descriptions.csv" {
+            let r = eval_json(path.clone());
+            let held = &r["splits"]["heldout"];
+            let auc = f(&held["distorted_auc"]);
+            let hybrid = f(&held["auc_by_reading"]["hybrid"]);
+            println!("{file} held-out: AUC of score {auc:.4}, of the model reading {hybrid:.4}");
+            assert!(
+                auc >= hybrid - 0.001,
+                "{file}: score AUC {auc} below the model reading's {hybrid}"
+            );
+        }
+        let mut rdr = csv::Reader::from_path(&path).expect("csv");
+        let text = rdr
+            .headers()
+            .expect("header")
+            .iter()
+            .position(|h| h == "text")
+            .expect("text column");
+        for rec in rdr.records() {
+            let rec = rec.expect("row");
+            let a = d.analyze(&rec[text]);
+            assert_eq!(
+                a.distorted,
+                a.score >= tend_detector::REPORT_THRESHOLD,
+                "{file}: {:?} score {} distorted {}",
+                &rec[text],
+                a.score,
+                a.distorted
+            );
+        }
+    }
+}

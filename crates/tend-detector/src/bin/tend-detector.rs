@@ -3,7 +3,8 @@
 //! * `tend-detector analyze [--json] [--lines] [--eval FILE]` — same as `tend analyze`.
 //! * `tend-detector bench [FILE]` — throughput on one core (sentences per second).
 //! * `tend-detector trace` — which rules fire on each line of standard input.
-//! * `tend-detector threshold [--raw] [--without-embeddings]` — MCC of each decision threshold on the
+//! * `tend-detector threshold [--raw] [--without-embeddings]` — MCC of each decision threshold (the
+//!   detector's own decision at each; `--raw`: the text score against each) on the
 //!   project's own held-out rows (how the shipped threshold was chosen).
 
 use std::io::{BufRead, Write};
@@ -50,15 +51,17 @@ fn main() -> ExitCode {
             )
         }
         Some("threshold") => {
-            let mut d = if args.iter().any(|a| a == "--without-embeddings") {
+            let d = if args.iter().any(|a| a == "--without-embeddings") {
                 Detector::without_embeddings()
             } else {
                 Detector::new()
             };
             if args.iter().any(|a| a == "--raw") {
-                d = d.with_decision_threshold(0.5);
+                // The text score at the uncalibrated threshold, compared with each threshold.
+                run_threshold(d.with_decision_threshold(0.5), false, &mut out)
+            } else {
+                run_threshold(d, true, &mut out)
             }
-            run_threshold(&d, &mut out)
         }
         Some("bench") => run_bench(args.get(1).map(std::path::Path::new), &mut out),
         Some("trace") => {
