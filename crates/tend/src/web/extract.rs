@@ -344,9 +344,23 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
                 format!("The body is over the limit of {limit} bytes; nothing was saved."),
             )
         })?;
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| ApiError::bad_request(format!("The JSON could not be read: {e}")))
+        // Not JSON at all: 400. JSON of the wrong shape (a missing field, a
+        // string where a number goes, a number out of its type): 422, the
+        // same answer as a value outside its rules.
+        serde_json::from_slice(&bytes).map(Self).map_err(|e| {
+            if e.is_data() {
+                ApiError::Invalid(vec![crate::domain::Invalid::new(
+                    "body",
+                    format!("A field is missing or has the wrong type: {e}"),
+                )])
+            } else {
+                ApiError::Status(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "bad_json",
+                    format!("The body is not valid JSON: {e}"),
+                )
+            }
+        })
     }
 }
 
