@@ -356,7 +356,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
             } else {
                 ApiError::Status(
                     axum::http::StatusCode::BAD_REQUEST,
-                    "bad_json",
+                    "bad_request",
                     format!("The body is not valid JSON: {e}"),
                 )
             }

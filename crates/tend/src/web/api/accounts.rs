@@ -226,12 +226,11 @@ pub struct ChangePassphrase {
     new_passphrase: String,
 }
 
-/// Change the passphrase (other sessions end).
+/// Change the passphrase (other sessions end). A wrong current passphrase answers 422 `invalid`.
 #[utoipa::path(put, path = "/account/passphrase", tag = "accounts",
     request_body = ChangePassphrase,
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "The current passphrase is wrong (`bad_credentials`), or no token.", body = ErrorBody),
         (status = 429, description = "Too many passphrase checks (`rate_limited`).", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
@@ -255,12 +254,11 @@ pub struct DeleteAccount {
     passphrase: String,
 }
 
-/// Delete the account and everything in it, for good.
+/// Delete the account and everything in it, for good. A wrong passphrase answers 422 `invalid`.
 #[utoipa::path(delete, path = "/account", tag = "accounts",
     request_body = DeleteAccount,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "The passphrase is wrong (`bad_credentials`), or no token.", body = ErrorBody),
         (status = 429, description = "Too many passphrase checks (`rate_limited`).", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]

@@ -91,7 +91,7 @@ pub struct FieldProblem {
 /// The one error object every API failure answers with.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: `bad_request`, `bad_query`, `bad_json`, `unauthorized`,
+    /// A stable code: `bad_request`, `bad_query`, `unauthorized`,
     /// `bad_credentials`, `forbidden`, `not_found`, `handle_taken`, `stale`,
     /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
     #[schema(example = "invalid")]
@@ -220,7 +220,7 @@ fn add_error_responses(doc: &mut Document) {
                 );
             }
             if has_body {
-                add("400", "The body is not JSON (`bad_json`).");
+                add("400", "The body is not JSON (`bad_request`).");
                 add("413", "The body is over the server's limit (`too_large`).");
                 add(
                     "415",
