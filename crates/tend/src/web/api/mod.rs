@@ -17,6 +17,7 @@ mod docs;
 mod programmes;
 mod questionnaires;
 mod records;
+mod safety_plan;
 mod wellbeing;
 
 use std::sync::LazyLock;
@@ -112,6 +113,7 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(questionnaires::routes())
         .merge(programmes::routes())
         .merge(wellbeing::routes())
+        .merge(safety_plan::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
@@ -292,6 +294,25 @@ pub fn check(problems: Vec<Invalid>) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Invalid(problems))
     }
+}
+
+/// An array of at most `max_items` strings of at most `max_length`
+/// characters each (utoipa's derive has no attribute for the items' rules).
+pub fn strings(
+    max_items: usize,
+    max_length: usize,
+    pattern: Option<&str>,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(max_length))
+                .pattern(pattern),
+        )
+        .max_items(Some(max_items))
+        .build()
 }
 
 /// The caller's today, in their time zone.
