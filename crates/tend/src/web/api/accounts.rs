@@ -56,7 +56,12 @@ fn handle_as_sent(handle: &str) -> Result<(), ApiError> {
 #[derive(Deserialize, ToSchema)]
 pub struct SignUp {
     /// 3 to 32 of a–z, A–Z (stored lowercased), digits, `.`, `_` and `-`.
-    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9._-]{3,32}$", example = "quiet-heron")]
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9._-]{3,32}$",
+        example = "quiet-heron"
+    )]
     handle: String,
     /// 10 to 256 characters; refused when it is one of the most common
     /// passphrases or has fewer than 4 different characters (`invalid`).

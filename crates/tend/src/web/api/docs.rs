@@ -35,12 +35,16 @@ fn schema_text(v: &Value) -> String {
 fn operation(path: &str, method: &str, op: &Value) -> Markup {
     let anchor = format!(
         "{method}-{}",
-        path.trim_start_matches('/').replace(['/', '{', '}', '.'], "-")
+        path.trim_start_matches('/')
+            .replace(['/', '{', '}', '.'], "-")
     );
     let public = op
         .get("security")
         .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty())));
+        .is_some_and(|s| {
+            s.iter()
+                .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+        });
     html! {
         section class="card" id=(anchor) aria-labelledby=(format!("{anchor}-h")) {
             h3 id=(format!("{anchor}-h")) { code { (method.to_uppercase()) " " (path) } }

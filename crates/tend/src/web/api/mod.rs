@@ -14,6 +14,7 @@
 
 mod accounts;
 mod docs;
+mod kindness;
 mod programmes;
 mod questionnaires;
 mod records;
@@ -114,6 +115,7 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(programmes::routes())
         .merge(wellbeing::routes())
         .merge(safety_plan::routes())
+        .merge(kindness::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
@@ -216,10 +218,7 @@ fn add_error_responses(doc: &mut Document) {
                     .or_insert_with(|| RefOr::T(error(description)));
             };
             if bearer {
-                add(
-                    "401",
-                    "No token, or a token that ended (`unauthorized`).",
-                );
+                add("401", "No token, or a token that ended (`unauthorized`).");
             }
             if has_body {
                 add("400", "The body is not JSON (`bad_request`).");
@@ -365,8 +364,7 @@ mod tests {
                 for (n, line) in text.lines().enumerate() {
                     let code = line.trim_start();
                     assert!(
-                        code.starts_with("//")
-                            || !plain.iter().any(|p| code.contains(p)),
+                        code.starts_with("//") || !plain.iter().any(|p| code.contains(p)),
                         "{}:{}: register API routes with `.routes(routes!(handler))` so the \
                          document describes them",
                         path.display(),

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, ApiQuery, check, limit_of, parse_day, raw_len, today_of};
+use super::{ApiQuery, ErrorBody, check, limit_of, parse_day, raw_len, today_of};
 use crate::domain::checkin::{Checkin, CheckinInput, JOY_MAX, Meals, NOTE_MAX};
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
 use crate::service::{RecordFilter, Stored};

@@ -110,7 +110,11 @@ async fn get_plan(
     ApiPerson(who): ApiPerson,
 ) -> Result<Json<PlanOut>, ApiError> {
     Ok(Json(plan_out(
-        state.services.records(&who).slot::<SafetyPlan>(SLOT).await?,
+        state
+            .services
+            .records(&who)
+            .slot::<SafetyPlan>(SLOT)
+            .await?,
     )))
 }
 

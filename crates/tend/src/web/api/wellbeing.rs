@@ -244,7 +244,13 @@ pub struct PersonBody {
 fn person_input(b: PersonBody) -> Result<SupportPerson, ApiError> {
     let mut problems = Vec::new();
     raw_len(&mut problems, "name", "The name", &b.name, NAME_MAX);
-    raw_len(&mut problems, "reach", "How to reach them", &b.reach, REACH_MAX);
+    raw_len(
+        &mut problems,
+        "reach",
+        "How to reach them",
+        &b.reach,
+        REACH_MAX,
+    );
     raw_len(&mut problems, "note", "The note", &b.note, NOTE_MAX);
     check(problems)?;
     Ok(SupportPersonInput {

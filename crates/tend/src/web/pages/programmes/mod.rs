@@ -37,7 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes/{id}/figures.json", get(dashboard::json))
 }
 
-
 #[derive(Debug, Default, Deserialize)]
 struct Flash {
     #[serde(default)]

@@ -35,4 +35,3 @@ pub fn routes() -> Router<AppState> {
         .route("/questionnaires/{id}/restart", post(handlers::restart))
         .route("/questionnaires/{id}/results/{rid}", get(handlers::result))
 }
-
