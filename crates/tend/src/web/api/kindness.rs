@@ -38,6 +38,12 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+impl ListQuery {
+    pub fn limit(&self) -> Option<i64> {
+        self.limit
+    }
+}
+
 fn filter(limit: Option<i64>) -> Result<RecordFilter, ApiError> {
     Ok(RecordFilter {
         limit: Some(limit_of(limit, 50, 400)?),

@@ -13,6 +13,7 @@
 //! raw-length checks) are here.
 
 mod accounts;
+mod critic;
 mod docs;
 mod kindness;
 mod programmes;
@@ -116,6 +117,7 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(wellbeing::routes())
         .merge(safety_plan::routes())
         .merge(kindness::routes())
+        .merge(critic::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
