@@ -16,6 +16,7 @@ mod accounts;
 mod critic;
 mod docs;
 mod kindness;
+mod practices;
 mod programmes;
 mod questionnaires;
 mod records;
@@ -118,6 +119,7 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(safety_plan::routes())
         .merge(kindness::routes())
         .merge(critic::routes())
+        .merge(practices::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
