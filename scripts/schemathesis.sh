@@ -51,7 +51,7 @@ echo "== schemathesis $("$venv/bin/schemathesis" --version | tail -1) against $b
 start=$SECONDS
 # Signing out would end the one token every other operation uses, so it is
 # left out here; it is covered by the Rust tests (tests/it/http_api.rs).
-"$venv/bin/schemathesis" run "$base/api/openapi.json" \
+"$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$base/api/openapi.json" \
   --url "$base" \
   --header "Authorization: Bearer $token" \
   --checks all \

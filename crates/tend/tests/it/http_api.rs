@@ -507,7 +507,7 @@ async fn passphrase_checks_while_signed_in_are_limited_per_account() {
             .unwrap();
         statuses.push(res.status().as_u16());
     }
-    assert_eq!(statuses, [422, 422, 422, 429]);
+    assert_eq!(statuses, [403, 403, 403, 429]);
     let res = c
         .delete(app.url("/api/v1/account"))
         .header("authorization", bearer(&t))

@@ -51,6 +51,55 @@ fn handle_as_sent(handle: &str) -> Result<(), ApiError> {
     check(problems)
 }
 
+/// Every time zone name the server knows (its bundled database), or empty.
+fn time_zones() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    names.sort();
+    names.insert(0, String::new());
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some(
+            "An IANA time zone such as `Europe/London`; empty for UTC.",
+        ))
+        .build()
+}
+
+/// Refuses a time zone with spaces around it: the document lists the names
+/// exactly (the page trims, the API does not).
+fn time_zone_as_sent(tz: &str) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    if tz.trim() != tz {
+        problems.push(Invalid::new(
+            "time_zone",
+            "Choose a time zone from the list, like Europe/London.",
+        ));
+    }
+    check(problems)
+}
+
+/// A wrong passphrase when re-checking it (changing it, deleting the
+/// account) is a refusal (403 `wrong_passphrase`), not a malformed field.
+fn wrong_passphrase(e: crate::service::ServiceError, field: &str) -> ApiError {
+    match e {
+        crate::service::ServiceError::Invalid(v) if v.iter().any(|p| p.field == field) => {
+            ApiError::Status(
+                StatusCode::FORBIDDEN,
+                "wrong_passphrase",
+                v.into_iter()
+                    .map(|p| p.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+        e => e.into(),
+    }
+}
+
 /// A new account. The passphrase is 10 to 256 characters and not one of the
 /// most common passphrases (nor fewer than 4 different characters).
 #[derive(Deserialize, ToSchema)]
@@ -69,7 +118,7 @@ pub struct SignUp {
     passphrase: String,
     /// An IANA time zone such as `Europe/London`; empty for UTC.
     #[serde(default)]
-    #[schema(max_length = 64, example = "Europe/London")]
+    #[schema(schema_with = time_zones, example = "Europe/London")]
     time_zone: String,
 }
 
@@ -98,6 +147,7 @@ async fn sign_up(
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<NewAccount>), ApiError> {
     handle_as_sent(&body.handle)?;
+    time_zone_as_sent(&body.time_zone)?;
     limited(&state, &client).await?;
     let created = state
         .services
@@ -177,7 +227,13 @@ async fn sign_out(
 pub struct Recover {
     #[schema(min_length = 1, max_length = 256, example = "quiet-heron")]
     handle: String,
-    #[schema(min_length = 1, max_length = 256)]
+    /// 25 symbols of `0-9`, `A-Z` without `U` (any case; `O`, `I` and `L`
+    /// read as `0`, `1`, `1`), with any spaces, tabs or dashes between.
+    #[schema(
+        max_length = 256,
+        pattern = r"^[ \t-]*(?:[0-9A-TV-Za-tv-z][ \t-]*){25}$",
+        example = "7KQ2M-0XH4T-9PB3R-CD6WZ-1NM5F"
+    )]
     recovery_code: String,
     /// The same rules as at sign-up.
     #[schema(min_length = 10, max_length = 256, example = "new lantern orchard")]
@@ -231,11 +287,12 @@ pub struct ChangePassphrase {
     new_passphrase: String,
 }
 
-/// Change the passphrase (other sessions end). A wrong current passphrase answers 422 `invalid`.
+/// Change the passphrase (other sessions end).
 #[utoipa::path(put, path = "/account/passphrase", tag = "accounts",
     request_body = ChangePassphrase,
     responses(
         (status = 204, description = "Changed"),
+        (status = 403, description = "The current passphrase is wrong (`wrong_passphrase`).", body = ErrorBody),
         (status = 429, description = "Too many passphrase checks (`rate_limited`).", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
@@ -249,7 +306,8 @@ async fn change_passphrase(
         .services
         .accounts()
         .change_passphrase(&who, &body.current_passphrase, &body.new_passphrase)
-        .await?;
+        .await
+        .map_err(|e| wrong_passphrase(e, "current_passphrase"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -259,11 +317,12 @@ pub struct DeleteAccount {
     passphrase: String,
 }
 
-/// Delete the account and everything in it, for good. A wrong passphrase answers 422 `invalid`.
+/// Delete the account and everything in it, for good.
 #[utoipa::path(delete, path = "/account", tag = "accounts",
     request_body = DeleteAccount,
     responses(
         (status = 204, description = "Deleted"),
+        (status = 403, description = "The passphrase is wrong (`wrong_passphrase`); nothing was deleted.", body = ErrorBody),
         (status = 429, description = "Too many passphrase checks (`rate_limited`).", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
@@ -277,6 +336,7 @@ async fn delete_account(
         .services
         .accounts()
         .delete(&who, &body.passphrase)
-        .await?;
+        .await
+        .map_err(|e| wrong_passphrase(e, "passphrase"))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -96,7 +96,7 @@ pub struct FieldProblem {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `bad_query`, `unauthorized`,
-    /// `bad_credentials`, `forbidden`, `not_found`, `handle_taken`, `stale`,
+    /// `bad_credentials`, `wrong_passphrase`, `not_found`, `handle_taken`, `stale`,
     /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
     #[schema(example = "invalid")]
     pub error: String,

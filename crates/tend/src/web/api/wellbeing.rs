@@ -120,7 +120,7 @@ async fn get_gratitude_today(
 }
 
 fn good_things() -> utoipa::openapi::schema::Array {
-    let mut a = super::strings(3, THING_MAX, None);
+    let mut a = super::strings(3, THING_MAX, Some(r"\S"));
     a.min_items = Some(1);
     a
 }
@@ -129,8 +129,7 @@ fn good_things() -> utoipa::openapi::schema::Array {
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"things": ["Tea with Sam after the ward round", "The patient who laughed"]}))]
 pub struct GratitudeBody {
-    /// One to three; empty strings are left out, and at least one must have
-    /// a character that is not a space.
+    /// One to three, each with a character that is not a space.
     #[schema(schema_with = good_things)]
     things: Vec<String>,
     /// Needed when today's already exist: the `version` last read (409 `stale` if it changed).
@@ -154,6 +153,9 @@ async fn save_gratitude_today(
     }
     for (field, thing) in FIELDS.iter().zip(&b.things) {
         raw_len(&mut problems, field, "A good thing", thing, THING_MAX);
+        if thing.trim().is_empty() {
+            problems.push(Invalid::new(field, "A good thing can't be only spaces."));
+        }
     }
     check(problems)?;
     let at = |i: usize| b.things.get(i).cloned().unwrap_or_default();
