@@ -20,6 +20,7 @@ mod practices;
 mod programmes;
 mod questionnaires;
 mod records;
+mod review;
 mod safety_plan;
 mod wellbeing;
 
@@ -120,6 +121,7 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(kindness::routes())
         .merge(critic::routes())
         .merge(practices::routes())
+        .merge(review::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
