@@ -352,6 +352,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
                 format!("The body is not valid JSON: {e}"),
             )
         })?;
+        if !value.is_object() {
+            return Err(ApiError::Invalid(vec![crate::domain::Invalid::new(
+                "body",
+                "The body must be a JSON object.",
+            )]));
+        }
         whole_numbers(&mut value);
         // JSON of the wrong shape (a missing field, a string where a number
         // goes, a number out of its type): 422, like a value outside its rules.

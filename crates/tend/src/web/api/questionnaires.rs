@@ -87,7 +87,7 @@ async fn api_list(
 
 /// One questionnaire's form: instructions, items with their code range, response sets, follow-up, citation.
 #[utoipa::path(get, path = "/questionnaires/{id}", tag = "questionnaires",
-    params(("id" = String, Path, description = "The questionnaire's id", example = "phq-9")),
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
     responses((status = 200, description = "The questionnaire", body = Object)))]
 async fn api_instrument(
     State(state): State<AppState>,
@@ -119,7 +119,7 @@ async fn api_instrument(
 
 /// The answers, in item order (`null` for one not answered), and the follow-up answer.
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"answers": [0, 1, 2, 1, 0, 0, 1, 0, 0], "followup": 1}))]
+#[schema(example = json!({"answers": [1, 2, 1, 3, 2, 1, 2, 1, 3, 2]}))]
 pub struct ResponseBody {
     #[schema(max_items = 200)]
     answers: Vec<Option<i64>>,
@@ -145,7 +145,7 @@ fn response_json(state: &AppState, inst: &Instrument, r: &Stored<Answers>) -> se
 
 /// Answer a questionnaire; the result is scored and saved, with help lines when support is needed.
 #[utoipa::path(post, path = "/questionnaires/{id}/responses", tag = "questionnaires",
-    params(("id" = String, Path, description = "The questionnaire's id", example = "phq-9")),
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
     request_body = ResponseBody,
     responses((status = 201, description = "Saved and scored", body = Object)))]
 async fn api_respond(
@@ -187,7 +187,7 @@ async fn api_respond(
 
 /// The last year's responses to one questionnaire, newest first, each re-scored.
 #[utoipa::path(get, path = "/questionnaires/{id}/responses", tag = "questionnaires",
-    params(("id" = String, Path, description = "The questionnaire's id", example = "phq-9")),
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
     responses((status = 200, description = "Responses", body = Object)))]
 async fn api_responses(
     State(state): State<AppState>,
