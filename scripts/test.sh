@@ -17,6 +17,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (SQLite${TEND_TEST_POSTGRES_URL:+ and PostgreSQL})"
 cargo test --workspace --quiet
 
+echo "== schemathesis over the JSON API"
+# Every operation in the generated OpenAPI document, fuzzed against a fresh
+# server; any failure fails the suite (docs/api.md).
+scripts/schemathesis.sh
+
 echo "== browser tests"
 if [ ! -x /usr/bin/chromium ]; then
   echo "Chromium is missing: install Debian's package with 'apt-get install -y chromium'." >&2

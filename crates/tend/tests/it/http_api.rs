@@ -186,7 +186,7 @@ async fn lifecycle(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let account_id = app
         .db
         .store
