@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust tests (SQLite always, and
-# PostgreSQL when TEND_TEST_POSTGRES_URL is set), then the browser tests in
+# PostgreSQL when TEND_TEST_POSTGRES_URL is set), schemathesis over the JSON
+# API (scripts/schemathesis.sh), then the browser tests in
 # Debian's Chromium. Run from anywhere: `scripts/test.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
