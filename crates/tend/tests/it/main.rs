@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_document;
+mod api_features;
 mod assets;
 mod cli;
 mod cluster;
