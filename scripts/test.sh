@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust tests (SQLite always, and
-# PostgreSQL when TEND_TEST_POSTGRES_URL is set), then the browser tests in
+# PostgreSQL when TEND_TEST_POSTGRES_URL is set), schemathesis over the JSON
+# API (scripts/schemathesis.sh), then the browser tests in
 # Debian's Chromium. Run from anywhere: `scripts/test.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo test (SQLite${TEND_TEST_POSTGRES_URL:+ and PostgreSQL})"
 cargo test --workspace --quiet
+
+echo "== schemathesis over the JSON API"
+# Every operation in the generated OpenAPI document, fuzzed against a fresh
+# server; any failure fails the suite (docs/api.md).
+scripts/schemathesis.sh
 
 echo "== browser tests"
 if [ ! -x /usr/bin/chromium ]; then

@@ -344,9 +344,51 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
                 format!("The body is over the limit of {limit} bytes; nothing was saved."),
             )
         })?;
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| ApiError::bad_request(format!("The JSON could not be read: {e}")))
+        // Not JSON at all: 400.
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::Status(
+                axum::http::StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body is not valid JSON: {e}"),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(ApiError::Invalid(vec![crate::domain::Invalid::new(
+                "body",
+                "The body must be a JSON object.",
+            )]));
+        }
+        whole_numbers(&mut value);
+        // JSON of the wrong shape (a missing field, a string where a number
+        // goes, a number out of its type): 422, like a value outside its rules.
+        serde_json::from_value(value).map(Self).map_err(|e| {
+            ApiError::Invalid(vec![crate::domain::Invalid::new(
+                "body",
+                format!("A field is missing or has the wrong type: {e}"),
+            )])
+        })
+    }
+}
+
+/// `3.0` is the integer 3 in JSON Schema (and so in the API's document):
+/// numbers with no fraction become integers before the body is read into a
+/// type with integer fields. Fractions and numbers beyond 2^53 stay as they are.
+fn whole_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

@@ -2,7 +2,6 @@
 //! keeps both safe (sessions, anti-forgery, rate limits, security headers).
 
 mod api;
-mod api_transfer;
 pub(crate) mod assets;
 mod components;
 mod error;
@@ -83,13 +82,9 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     Router::new()
         .merge(pages::routes())
-        .nest(
-            "/api/v1",
-            api::routes()
-                .merge(pages::api_routes())
-                .merge(api_transfer::routes()),
-        )
+        .nest(api::PREFIX, api::routes())
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/docs", get(api::docs_page))
         .route("/healthz", get(healthz))
         .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)

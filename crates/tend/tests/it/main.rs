@@ -6,6 +6,8 @@
 // Tests may unwrap: a panic is how a test fails.
 #![allow(clippy::unwrap_used)]
 
+mod api_document;
+mod api_features;
 mod assets;
 mod backup;
 mod cli;

@@ -495,7 +495,7 @@ async fn the_api_lists_due_scores_and_stores_responses(app: TestApp) {
             .await
             .unwrap()
             .status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     );
 
     // Missing answers are allowed and give a null score, never a guess.

@@ -20,7 +20,7 @@ mod hard_moment;
 mod kindness;
 mod learn;
 mod practices;
-mod programmes;
+pub(crate) mod programmes;
 mod questionnaires;
 mod review;
 mod safety_plan;
@@ -96,13 +96,6 @@ pub fn routes() -> Router<AppState> {
         .merge(circles::routes())
         .merge(programmes::routes())
         .merge(transfer::routes())
-}
-
-/// JSON API routes contributed by feature modules, nested under `/api/v1`.
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .merge(questionnaires::api_routes())
-        .merge(programmes::api_routes())
 }
 
 async fn home(MaybePerson(who): MaybePerson) -> Response {

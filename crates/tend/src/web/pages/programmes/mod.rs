@@ -5,7 +5,7 @@
 //! only released (noisy, thresholded) figures, and a student sees only their
 //! programme's name and resources.
 
-mod dashboard;
+pub(crate) mod dashboard;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -38,13 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes/{id}/periods/{pid}/remove", post(unmark_period))
         .route("/programmes/{id}/figures.csv", get(dashboard::csv))
         .route("/programmes/{id}/figures.json", get(dashboard::json))
-}
-
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/programmes", get(api_led))
-        .route("/programmes/{id}/figures", get(dashboard::api_json))
-        .route("/programmes/{id}/figures.csv", get(dashboard::api_csv))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -459,7 +452,7 @@ async fn admin_lead(
     }
 }
 
-async fn api_led(
+pub(crate) async fn api_led(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
 ) -> Result<Response, ApiError> {

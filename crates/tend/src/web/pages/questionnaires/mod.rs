@@ -7,9 +7,9 @@
 //!
 //! The use cases ("what is due", submitting, history) are in
 //! `service::questionnaires`, shared with the JSON API, Today and the weekly
-//! review. Here: `handlers` (pages), `api` (JSON) and `views` (HTML).
+//! review. Here: `handlers` (pages) and `views` (HTML); the JSON
+//! API is in `web::api::questionnaires`.
 
-mod api;
 mod handlers;
 mod views;
 
@@ -34,14 +34,4 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/questionnaires/{id}/restart", post(handlers::restart))
         .route("/questionnaires/{id}/results/{rid}", get(handlers::result))
-}
-
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/questionnaires", get(api::api_list))
-        .route("/questionnaires/{id}", get(api::api_instrument))
-        .route(
-            "/questionnaires/{id}/responses",
-            get(api::api_responses).post(api::api_respond),
-        )
 }

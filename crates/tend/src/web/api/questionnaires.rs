@@ -17,6 +17,16 @@ use crate::web::AppState;
 use crate::web::clock;
 use crate::web::error::ApiError;
 use crate::web::extract::{ApiJson, ApiPerson};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api_list))
+        .routes(routes!(api_instrument))
+        .routes(routes!(api_respond, api_responses))
+}
 
 async fn api_today(state: &AppState, who: &Unlocked) -> Result<Date, ApiError> {
     Ok(state
@@ -40,7 +50,10 @@ fn api_instrument_of<'a>(state: &'a AppState, id: &str) -> Result<&'a Instrument
     })
 }
 
-pub(super) async fn api_list(
+/// Every questionnaire with whether it is chosen and due, and when it was last completed.
+#[utoipa::path(get, path = "/questionnaires", tag = "questionnaires",
+    responses((status = 200, description = "The questionnaires", body = Object)))]
+async fn api_list(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
 ) -> Result<Response, ApiError> {
@@ -72,7 +85,11 @@ pub(super) async fn api_list(
     .into_response())
 }
 
-pub(super) async fn api_instrument(
+/// One questionnaire's form: instructions, items with their code range, response sets, follow-up, citation.
+#[utoipa::path(get, path = "/questionnaires/{id}", tag = "questionnaires",
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
+    responses((status = 200, description = "The questionnaire", body = Object)))]
+async fn api_instrument(
     State(state): State<AppState>,
     ApiPerson(_who): ApiPerson,
     Path(id): Path<String>,
@@ -100,8 +117,11 @@ pub(super) async fn api_instrument(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct ResponseBody {
+/// The answers, in item order (`null` for one not answered), and the follow-up answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"answers": [1, 2, 1, 3, 2, 1, 2, 1, 3, 2]}))]
+pub struct ResponseBody {
+    #[schema(max_items = 200)]
     answers: Vec<Option<i64>>,
     #[serde(default)]
     followup: Option<i64>,
@@ -123,7 +143,12 @@ fn response_json(state: &AppState, inst: &Instrument, r: &Stored<Answers>) -> se
     })
 }
 
-pub(super) async fn api_respond(
+/// Answer a questionnaire; the result is scored and saved, with help lines when support is needed.
+#[utoipa::path(post, path = "/questionnaires/{id}/responses", tag = "questionnaires",
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
+    request_body = ResponseBody,
+    responses((status = 201, description = "Saved and scored", body = Object)))]
+async fn api_respond(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
@@ -160,7 +185,11 @@ pub(super) async fn api_respond(
         .into_response())
 }
 
-pub(super) async fn api_responses(
+/// The last year's responses to one questionnaire, newest first, each re-scored.
+#[utoipa::path(get, path = "/questionnaires/{id}/responses", tag = "questionnaires",
+    params(("id" = String, Path, description = "The questionnaire's id", example = "pss10")),
+    responses((status = 200, description = "Responses", body = Object)))]
+async fn api_responses(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
