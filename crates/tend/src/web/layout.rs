@@ -17,7 +17,8 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 title { (title) " · tend" }
                 meta name="description" content=(description(title));
-                meta name="theme-color" content="#1d5f8a";
+                meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)";
+                meta name="theme-color" content="#1a2124" media="(prefers-color-scheme: dark)";
                 link rel="stylesheet" href=(crate::web::assets::url("tend.css"));
                 link rel="icon" href="/static/icon.svg" type="image/svg+xml";
                 link rel="apple-touch-icon" href="/static/icon-192.png";

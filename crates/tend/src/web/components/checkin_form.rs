@@ -26,7 +26,7 @@ fn scale(name: &str, legend: &str, labels: &[&str; 5], value: &str, errors: &[In
                     @let v = (i + 1).to_string();
                     label {
                         input type="radio" name=(name) value=(v) checked[value == v] required;
-                        span { b { (v) } " " (label) }
+                        span { b { (v) } i { " · " } (label) }
                     }
                 }
             }

@@ -330,7 +330,7 @@ fn render(
         html! {
             @if let Some(n) = notice { (layout::notice(n)) }
             h1 class="today-h" { "Today" span class="date" { (crate::web::format::weekday(v.today)) } }
-            div class="today-grid" {
+            div class="today-grid wide" {
                 div class="today-main" {
                     section aria-labelledby="step-h" class={ "card next-step" @if urgent { " urgent" } } {
                         p class="kicker" { "Your next step" }
