@@ -152,7 +152,8 @@ test('Today: one next step, the check-in stays on Today, tools folded away', asy
   await everyWay(page, new URL(page.url()).pathname, 'phq9-item9');
   await page.getByRole('link', { name: 'Continue the questionnaire' }).click();
   await page.getByText('One last, optional question').waitFor();
-  await page.getByRole('radio').first().check();
+  await page.getByRole('radio', { name: 'Somewhat difficult', exact: true }).check();
+  await page.getByRole('button', { name: /^Next/ }).click();
   await page.getByRole('button', { name: 'See my result' }).click();
   await page.getByRole('heading', { name: 'Your PHQ-9 result' }).waitFor();
   await everyWay(page, new URL(page.url()).pathname, 'phq9-result');

@@ -38,7 +38,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                     nav aria-label="Main" {
                         @if who.is_some() {
                             a href="/today" { "Today" }
-                            a href="/critic/new" { "Notice a thought" }
+                            a href="/critic/new" { "Notice the critic" }
                             a href="/practices" { "Practise" }
                             a href="/journal" { "Journal" }
                             a href="/circles" { "Circles" }
@@ -86,7 +86,7 @@ pub fn description(title: &str) -> &'static str {
         "Get help now" | "Help is here" => "Crisis and support lines you can call or text now, for the country you are in.",
         "A hard moment" => "For a hard moment: slow down, breathe, and find someone to talk to now.",
         "Journal" | "New entry" => "Your private journal: a line or two is plenty, and only you can read it.",
-        "Notice a thought" => "Notice the inner critic in a sentence and answer it as you would a friend.",
+        "Notice the critic" => "Notice the inner critic in a sentence and answer it as you would a friend.",
         "Your critic log" => "Your critic log: when and where the inner critic shows up, and the kinder answers you found.",
         "Practise" => "Short guided practices: a breathing space, a body scan, loving-kindness and more.",
         "Self-kindness" => "Self-kindness: a two-minute self-compassion break and a compassionate letter.",

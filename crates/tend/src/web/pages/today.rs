@@ -26,7 +26,7 @@ use crate::web::layout;
 const TOOLS: &[(&str, &str, &str)] = &[
     (
         "/critic/new",
-        "Notice a thought",
+        "Notice the critic",
         "catch the inner critic in a sentence",
     ),
     (
