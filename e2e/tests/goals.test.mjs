@@ -107,7 +107,7 @@ test('goals, self-care, support and the weekly review, end to end', async () => 
   await page.goto(`${tend.base}/selfcare`);
   await page.getByRole('heading', { name: 'Self-care', level: 1 }).waitFor();
   // One plain sentence first; the statistics open on request.
-  assert.match(await page.locator('p.in-short').innerText(), /On the 2 days you checked in, you slept about 6\.5 hours a night/);
+  assert.match(await page.locator('p.in-short').innerText(), /On the 2 days you checked in, you slept about 6\.5 hours a night, moved on 1 of them and ate regular meals every day\./);
   await page.getByText('Mood with and without movement').click();
   const main = await page.locator('main').innerText();
   assert.match(main, /You checked in on 2 days in the last 7 days\./);

@@ -159,7 +159,10 @@ test('Today: one next step, the check-in stays on Today, tools folded away', asy
   await everyWay(page, new URL(page.url()).pathname, 'phq9-result');
   await page.goto(`${tend.base}/today`);
   assert.equal(await step.locator('h2').textContent(), 'Please reach out today');
-  assert.ok(await step.getByRole('link', { name: 'Call or text someone now' }).isVisible());
+  // The person's own emergency number and a crisis line, callable from Today, on screen.
+  const tels = await step.locator('a[href^="tel:"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(tels.slice(0, 2), ['tel:999', 'tel:116123']);
+  await assertFirstCallOnScreen(page, 'Today after item 9');
   assert.doesNotMatch(await page.locator('main').innerText(), /questionnaire is ready/i);
   await everyWay(page, '/today', 'today-after-worrying-result');
   await page.context().close();

@@ -84,7 +84,7 @@ fn thought_form(
             (csrf(who))
             @if let Some(v) = version { input type="hidden" name="version" value=(v); }
             div {
-                label for="text" { "What is the critic saying?"
+                label for="text" { "What is the critic saying?" (layout::required())
                     span class="hint" { "In its own words, the way it sounds in your head. Only you can read this." } }
                 textarea id="text" name="text" rows="3" required maxlength=(THOUGHT_MAX)
                     aria-describedby=[described("text")] { (input.text) }

@@ -114,8 +114,8 @@ fn text_field(
 ) -> Markup {
     html! {
         div {
-            label for=(id) { (label) @if let Some(h) = hint { span class="hint" { (h) } } }
-            input id=(id) name=(id) type="text" value=(value)
+            label for=(id) { (label) (layout::required()) @if let Some(h) = hint { span class="hint" { (h) } } }
+            input id=(id) name=(id) type="text" value=(value) required
                 inputmode=[numeric.then_some("decimal")]
                 maxlength=[max]
                 aria-invalid=[has_error(errors, id).then_some("true")]

@@ -187,11 +187,28 @@ fn in_short(shown: &[(Date, Checkin)], days: u16, meals_days: usize) -> String {
     }
     let n = shown.len();
     let sleep = shown.iter().map(|(_, c)| c.sleep_hours).sum::<f32>() / n as f32;
+    let sleep = hours((sleep * 2.0).round() / 2.0);
     let moved = shown.iter().filter(|(_, c)| c.movement_minutes > 0).count();
+    let of_them = |k: usize, all: &str, none: &str, some: &str| -> String {
+        if k == n {
+            all.to_owned()
+        } else if k == 0 {
+            none.to_owned()
+        } else {
+            format!("{some} on {k} of them")
+        }
+    };
+    if n == 1 {
+        return format!(
+            "On the one day you checked in, you slept about {sleep} hours, {} and {}.",
+            if moved == 1 { "moved" } else { "recorded no movement" },
+            if meals_days == 1 { "ate regular meals" } else { "skipped some meals" },
+        );
+    }
     format!(
-        "On the {n} {} you checked in, you slept about {} hours a night, moved on {moved} and ate regular meals on {meals_days}.",
-        plural(n, "day"),
-        hours((sleep * 2.0).round() / 2.0),
+        "On the {n} days you checked in, you slept about {sleep} hours a night, {} and {}.",
+        of_them(moved, "moved every day", "recorded no movement", "moved"),
+        of_them(meals_days, "ate regular meals every day", "skipped some meals each day", "ate regular meals"),
     )
 }
 

@@ -3,7 +3,7 @@
 //! every tool folded away below.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::web::AppState;
 use crate::web::components::checkin_form;
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
+use crate::web::helplines::{self, country_for};
 use crate::web::layout;
 
 /// Every tool of the guide, folded away under the next step.
@@ -97,6 +98,9 @@ struct View {
     step: NextStep,
     /// Questionnaires due, shown beside the step unless it holds them back.
     due: Vec<(String, String)>,
+    /// With the `Reach` step: the person's emergency number and first crisis
+    /// line, to call from Today itself.
+    help: Option<Markup>,
 }
 
 async fn gather(state: &AppState, who: &Unlocked) -> Result<View, PageError> {
@@ -160,12 +164,21 @@ async fn gather(state: &AppState, who: &Unlocked) -> Result<View, PageError> {
         }
     }
     let step = choose(&signals);
+    let help = matches!(step, NextStep::Reach).then(|| {
+        let country = country_for(&state.helplines, Some(who), &HeaderMap::new());
+        let local = state.helplines.local(country.as_deref());
+        html! {
+            (helplines::emergency(&local))
+            (helplines::compact(local.crisis_lines().take(1)))
+        }
+    });
     Ok(View {
         today,
         overview,
         suggestion,
         step,
         due,
+        help,
     })
 }
 
@@ -223,7 +236,7 @@ fn step_copy(step: &NextStep) -> StepCopy {
             text: "Recently you told us about thoughts of being better off dead or of hurting yourself. \
                    You don't have to carry that alone: talking to someone now can help, and help lines answer day and night."
                 .into(),
-            go: Some(("/help".into(), "Call or text someone now".into())),
+            go: Some(("/help".into(), "More people to call or text".into())),
             also: vec![
                 ("/safety-plan", "Your safety plan"),
                 ("/hard-moment", "Get through a hard moment"),
@@ -336,6 +349,7 @@ fn render(
                         p class="kicker" { "Your next step" }
                         h2 id="step-h" { (copy.heading) }
                         p class="lead" { (text) }
+                        @if let Some(h) = &v.help { (h) }
                         @if let Some((href, label)) = &copy.go {
                             p { a class={ "button" @if urgent { " help" } } href=(href) { (label) } }
                         }
