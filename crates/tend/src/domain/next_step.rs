@@ -79,9 +79,7 @@ impl NextStep {
 
 fn within(day: Option<Date>, today: Option<Date>, days: i64) -> bool {
     match (day, today) {
-        (Some(d), Some(t)) => {
-            d <= t && t.saturating_sub(jiff::Span::new().days(days)) <= d
-        }
+        (Some(d), Some(t)) => d <= t && t.saturating_sub(jiff::Span::new().days(days)) <= d,
         _ => false,
     }
 }

@@ -80,30 +80,72 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
 /// line (records, edits, errors) share the general one.
 pub fn description(title: &str) -> &'static str {
     match title {
-        "Welcome" => "tend is a private, anonymous self-compassion companion for medical students: a daily check-in, a journal and kind practices.",
-        "Today" => "Your day in tend: one kind next step, a quick daily check-in and your week at a glance.",
-        "Daily check-in" => "A thirty-second daily check-in: mood, energy, sleep and meals, private to you.",
-        "Get help now" | "Help is here" => "Crisis and support lines you can call or text now, for the country you are in.",
-        "A hard moment" => "For a hard moment: slow down, breathe, and find someone to talk to now.",
-        "Journal" | "New entry" => "Your private journal: a line or two is plenty, and only you can read it.",
-        "Notice the critic" => "Notice the inner critic in a sentence and answer it as you would a friend.",
-        "Your critic log" => "Your critic log: when and where the inner critic shows up, and the kinder answers you found.",
-        "Practise" => "Short guided practices: a breathing space, a body scan, loving-kindness and more.",
-        "Self-kindness" => "Self-kindness: a two-minute self-compassion break and a compassionate letter.",
-        "Mistake debriefs" | "Mistake debrief" => "Debrief a hard day on the ward or a bad exam: what happened, what you felt, and one kind sentence.",
-        t if t.starts_with("Goals for") => "This week's goals, checked against the hours you really have.",
-        "Self-care" => "How your sleep, movement, meals and mood have gone lately, from your daily check-ins.",
-        "Three good things" => "Three good things: notice what went well, and find a past one on a hard day.",
-        "Questionnaires" => "Short, validated questionnaires on well-being, stress and self-compassion, with plain results.",
-        t if t.ends_with("review") || t.starts_with("Review of") => "Your week in one place, and a moment to reflect on it.",
+        "Welcome" => {
+            "tend is a private, anonymous self-compassion companion for medical students: a daily check-in, a journal and kind practices."
+        }
+        "Today" => {
+            "Your day in tend: one kind next step, a quick daily check-in and your week at a glance."
+        }
+        "Daily check-in" => {
+            "A thirty-second daily check-in: mood, energy, sleep and meals, private to you."
+        }
+        "Get help now" | "Help is here" => {
+            "Crisis and support lines you can call or text now, for the country you are in."
+        }
+        "A hard moment" => {
+            "For a hard moment: slow down, breathe, and find someone to talk to now."
+        }
+        "Journal" | "New entry" => {
+            "Your private journal: a line or two is plenty, and only you can read it."
+        }
+        "Notice the critic" => {
+            "Notice the inner critic in a sentence and answer it as you would a friend."
+        }
+        "Your critic log" => {
+            "Your critic log: when and where the inner critic shows up, and the kinder answers you found."
+        }
+        "Practise" => {
+            "Short guided practices: a breathing space, a body scan, loving-kindness and more."
+        }
+        "Self-kindness" => {
+            "Self-kindness: a two-minute self-compassion break and a compassionate letter."
+        }
+        "Mistake debriefs" | "Mistake debrief" => {
+            "Debrief a hard day on the ward or a bad exam: what happened, what you felt, and one kind sentence."
+        }
+        t if t.starts_with("Goals for") => {
+            "This week's goals, checked against the hours you really have."
+        }
+        "Self-care" => {
+            "How your sleep, movement, meals and mood have gone lately, from your daily check-ins."
+        }
+        "Three good things" => {
+            "Three good things: notice what went well, and find a past one on a hard day."
+        }
+        "Questionnaires" => {
+            "Short, validated questionnaires on well-being, stress and self-compassion, with plain results."
+        }
+        t if t.ends_with("review") || t.starts_with("Review of") => {
+            "Your week in one place, and a moment to reflect on it."
+        }
         "Support" => "The people you can reach and the help lines near you.",
-        "My safety plan" => "Your safety plan: warning signs, what helps, and who to call, ready for a hard moment.",
-        "Learn" => "The ten steps of self-compassion for medical students, and what the research shows.",
-        "Circles" => "Peer support circles: small, moderated groups of students who meet and share.",
+        "My safety plan" => {
+            "Your safety plan: warning signs, what helps, and who to call, ready for a hard moment."
+        }
+        "Learn" => {
+            "The ten steps of self-compassion for medical students, and what the research shows."
+        }
+        "Circles" => {
+            "Peer support circles: small, moderated groups of students who meet and share."
+        }
         "Account" => "Your account: time zone, country, passphrase, export and deletion.",
         "Sign in" => "Sign in to tend with your handle and passphrase.",
-        "Create an account" => "Create an anonymous tend account: a handle and a passphrase, no e-mail.",
-        "Programmes" => "Programmes: contribute anonymous group totals to your school's well-being programme.",
+        "Create an account" => {
+            "Create an anonymous tend account: a handle and a passphrase, no e-mail."
+        }
+        "Programmes" => {
+            "Programmes: contribute anonymous group totals to your school's well-being programme."
+        }
         _ => "tend: a private, anonymous self-compassion companion for medical students.",
     }
 }

@@ -183,7 +183,9 @@ fn comparison(c: &Comparison, with: &str, without: &str, what: &str) -> Markup {
 /// The page in one plain sentence, before any chart or number.
 fn in_short(shown: &[(Date, Checkin)], days: u16, meals_days: usize) -> String {
     if shown.is_empty() {
-        return format!("No check-ins in the last {days} days yet, so there is nothing to show. That is fine.");
+        return format!(
+            "No check-ins in the last {days} days yet, so there is nothing to show. That is fine."
+        );
     }
     let n = shown.len();
     let sleep = shown.iter().map(|(_, c)| c.sleep_hours).sum::<f32>() / n as f32;
@@ -201,14 +203,27 @@ fn in_short(shown: &[(Date, Checkin)], days: u16, meals_days: usize) -> String {
     if n == 1 {
         return format!(
             "On the one day you checked in, you slept about {sleep} hours, {} and {}.",
-            if moved == 1 { "moved" } else { "recorded no movement" },
-            if meals_days == 1 { "ate regular meals" } else { "skipped some meals" },
+            if moved == 1 {
+                "moved"
+            } else {
+                "recorded no movement"
+            },
+            if meals_days == 1 {
+                "ate regular meals"
+            } else {
+                "skipped some meals"
+            },
         );
     }
     format!(
         "On the {n} days you checked in, you slept about {sleep} hours a night, {} and {}.",
         of_them(moved, "moved every day", "recorded no movement", "moved"),
-        of_them(meals_days, "ate regular meals every day", "skipped some meals each day", "ate regular meals"),
+        of_them(
+            meals_days,
+            "ate regular meals every day",
+            "skipped some meals each day",
+            "ate regular meals"
+        ),
     )
 }
 
