@@ -61,7 +61,8 @@ test('a facilitator starts a circle, makes an invite and schedules a weekly meet
   const text = await fac.locator('main').innerText();
   assert.match(text, /Sunday 6 January, 19:00/);
   assert.match(text, /https:\/\/meet\.example\/night-shift/);
-  assert.equal(await fac.locator('a[href^="https://meet.example"]').count(), 0, 'links are shown as text');
+  // An https address is a link to open (issue 12), with no referrer sent.
+  assert.equal(await fac.locator('a[href="https://meet.example/night-shift"][rel="noopener noreferrer"]').count(), 1, 'the meeting link opens');
   await checkA11y(fac, 'meetings (facilitator)');
   s.fac = fac;
 });

@@ -34,6 +34,8 @@ test('a student signs up, checks in, journals, and nothing they wrote is on disk
   await page.getByRole('radio', { name: '4 · Good' }).first().check();
   await page.locator('fieldset#energy').getByRole('radio', { name: '2 · Low' }).check();
   await page.getByLabel('Hours slept last night').fill('6.5');
+  // Today's check-in is compact: the optional fields open on request.
+  await page.getByText('Add movement, a joyful thing or a note').click();
   await page.getByLabel('Minutes of movement').fill('20');
   await page.getByLabel('I ate regular meals').check();
   await page.getByLabel('One joyful thing').fill(joy);
@@ -162,6 +164,7 @@ test('everything works without JavaScript', async () => {
   await page.locator('fieldset#energy').getByRole('radio', { name: '3 · Steady' }).check();
   await page.getByLabel('Hours slept last night').fill('5');
   await page.getByLabel('I skipped some').check();
+  await page.getByText('Add movement, a joyful thing or a note').click();
   await page.getByLabel('One joyful thing').fill('no-js joy');
   await page.getByRole('button', { name: 'Save check-in' }).click();
   await page.getByText('no-js joy').waitFor();
