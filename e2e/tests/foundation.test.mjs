@@ -185,7 +185,7 @@ test('pages fit a phone, follow dark mode, and start with a skip link', async ()
     await checkA11y(page, `${path}, dark`);
   }
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  assert.equal(bg, 'rgb(21, 24, 28)', 'dark colours follow the system preference');
+  assert.equal(bg, 'rgb(17, 22, 24)', 'dark colours follow the system preference (--bg #111618)');
   await page.goto(`${tend.base}/today`);
   await screenshot(page, 'today-dark');
   // Keyboard: the first Tab reaches the skip link.
