@@ -133,7 +133,7 @@ pub fn description(title: &str) -> &'static str {
             "Your safety plan: warning signs, what helps, and who to call, ready for a hard moment."
         }
         "Learn" => {
-            "The ten steps of self-compassion for medical students, and what the research shows."
+            "Ten short steps of self-compassion for medical students, and what the research shows."
         }
         "Circles" => {
             "Peer support circles: small, moderated groups of students who meet and share."
