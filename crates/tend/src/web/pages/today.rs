@@ -233,7 +233,7 @@ fn step_copy(step: &NextStep) -> StepCopy {
     match step {
         NextStep::Reach => StepCopy {
             heading: "Please reach out today",
-            text: "Recently you told us about thoughts of being better off dead or of hurting yourself. \
+            text: "In a recent questionnaire you answered that you have had thoughts of being better off dead or of hurting yourself. \
                    You don't have to carry that alone: talking to someone now can help, and help lines answer day and night."
                 .into(),
             go: Some(("/help".into(), "More people to call or text".into())),
