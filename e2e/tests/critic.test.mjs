@@ -31,7 +31,7 @@ for (const colorScheme of ['light', 'dark']) {
     await signUp(page, tend.base);
 
     // One click from any page.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notice a thought' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notice the critic' }).click();
     await page.waitForURL(/\/critic\/new/);
     await checkA11y(page, `capture (${colorScheme})`);
     // Distinctive words rather than numbers: a long number would (rightly) look

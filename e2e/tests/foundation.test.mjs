@@ -34,6 +34,8 @@ test('a student signs up, checks in, journals, and nothing they wrote is on disk
   await page.getByRole('radio', { name: '4 · Good' }).first().check();
   await page.locator('fieldset#energy').getByRole('radio', { name: '2 · Low' }).check();
   await page.getByLabel('Hours slept last night').fill('6.5');
+  // Today's check-in is compact: the optional fields open on request.
+  await page.getByText('Add movement, a joyful thing or a note').click();
   await page.getByLabel('Minutes of movement').fill('20');
   await page.getByLabel('I ate regular meals').check();
   await page.getByLabel('One joyful thing').fill(joy);
@@ -162,6 +164,7 @@ test('everything works without JavaScript', async () => {
   await page.locator('fieldset#energy').getByRole('radio', { name: '3 · Steady' }).check();
   await page.getByLabel('Hours slept last night').fill('5');
   await page.getByLabel('I skipped some').check();
+  await page.getByText('Add movement, a joyful thing or a note').click();
   await page.getByLabel('One joyful thing').fill('no-js joy');
   await page.getByRole('button', { name: 'Save check-in' }).click();
   await page.getByText('no-js joy').waitFor();
@@ -182,7 +185,7 @@ test('pages fit a phone, follow dark mode, and start with a skip link', async ()
     await checkA11y(page, `${path}, dark`);
   }
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  assert.equal(bg, 'rgb(21, 24, 28)', 'dark colours follow the system preference');
+  assert.equal(bg, 'rgb(17, 22, 24)', 'dark colours follow the system preference (--bg #111618)');
   await page.goto(`${tend.base}/today`);
   await screenshot(page, 'today-dark');
   // Keyboard: the first Tab reaches the skip link.

@@ -106,6 +106,9 @@ test('goals, self-care, support and the weekly review, end to end', async () => 
 
   await page.goto(`${tend.base}/selfcare`);
   await page.getByRole('heading', { name: 'Self-care', level: 1 }).waitFor();
+  // One plain sentence first; the statistics open on request.
+  assert.match(await page.locator('p.in-short').innerText(), /On the 2 days you checked in, you slept about 6\.5 hours a night, moved on 1 of them and ate regular meals every day\./);
+  await page.getByText('Mood with and without movement').click();
   const main = await page.locator('main').innerText();
   assert.match(main, /You checked in on 2 days in the last 7 days\./);
   // 7.5 − 5 = 2.5 hours under the default need, one short night of two.
@@ -123,6 +126,7 @@ test('goals, self-care, support and the weekly review, end to end', async () => 
   await checkA11y(page, 'self-care (7 days)');
   await page.getByRole('link', { name: 'Last 30 days' }).click();
   await page.getByText('You checked in on 2 days in the last 30 days.').waitFor();
+  await page.getByText('Your sleep need, and how sleep debt is counted').click();
   await page.getByLabel('Your sleep need, in hours').fill('eight');
   await page.getByRole('button', { name: 'Save sleep need' }).click();
   await page.locator('#sleep_need-error').waitFor();

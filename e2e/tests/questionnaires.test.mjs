@@ -97,7 +97,7 @@ test('a new student answers WHO-5, goes back, leaves, resumes, and sees the resu
   await page.emulateMedia({ colorScheme: 'light' });
 
   // Back on the list, WHO-5 has a last result and is not due again yet.
-  await page.getByRole('link', { name: 'Back to check-ins' }).click();
+  await page.getByRole('link', { name: 'Back to questionnaires' }).click();
   assert.match(await page.locator('main').innerText(), /Last time .*: 60, Good well-being/);
   assert.doesNotMatch(await page.locator('section[aria-labelledby="due-h"]').innerText(), /WHO-5/);
 
@@ -106,7 +106,7 @@ test('a new student answers WHO-5, goes back, leaves, resumes, and sees the resu
   await page.getByRole('radio', { name: 'Pause for two weeks' }).check();
   await page.getByRole('button', { name: 'Save my choices' }).click();
   await page.getByText('Your choices are saved.').waitFor();
-  assert.match(await page.locator('main').innerText(), /Your check-ins are paused until/);
+  assert.match(await page.locator('main').innerText(), /Your questionnaires are paused until/);
   assert.ok(await page.getByRole('checkbox', { name: /PHQ-9/ }).isChecked());
   await checkA11y(page, 'check-ins list (paused)');
 

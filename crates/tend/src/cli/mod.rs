@@ -270,6 +270,27 @@ fn prepare_data_dir(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
     Ok(url)
 }
 
+/// Admin commands change a tend that exists: with no database there is
+/// nothing to change, so they say so and create nothing (no folder, no empty
+/// database that `tend serve` would later not be pointed at).
+fn existing_database(args: &DbArgs) -> anyhow::Result<DatabaseUrl> {
+    let url = DatabaseUrl::resolve(args.database_url.as_deref(), &args.data_dir)?;
+    if let DatabaseUrl::Sqlite(u) = &url {
+        let path = u
+            .strip_prefix("sqlite://")
+            .or_else(|| u.strip_prefix("sqlite:"))
+            .unwrap_or(u);
+        let path = path.split('?').next().unwrap_or(path);
+        if !path.starts_with(":memory:") && !std::path::Path::new(path).exists() {
+            anyhow::bail!(
+                "no tend database at {path}, so nothing was changed and nothing was created. \
+                 Pass the --data-dir (or --database-url) that `tend serve` uses."
+            );
+        }
+    }
+    Ok(url)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let mut files = Vec::new();
@@ -344,7 +365,7 @@ async fn programme_admin(action: ProgrammeAction) -> anyhow::Result<()> {
     let db = match &action {
         ProgrammeAction::Create { db, .. } | ProgrammeAction::Lead { db, .. } => db,
     };
-    let url = prepare_data_dir(db)?;
+    let url = existing_database(db)?;
     let services = crate::service::Services {
         store: store::connect(&url).await?,
         kdf: KdfParams::default(),
@@ -390,7 +411,7 @@ async fn admin(action: AdminAction) -> anyhow::Result<()> {
         AdminAction::RevokeRole(a) => (false, a),
         AdminAction::Programme { action } => return programme_admin(action).await,
     };
-    let url = prepare_data_dir(&args.db)?;
+    let url = existing_database(&args.db)?;
     let store = store::connect(&url).await?;
     let handle = args.handle.trim().to_lowercase();
     let account = store

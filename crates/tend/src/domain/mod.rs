@@ -6,6 +6,7 @@ pub mod checkin;
 pub mod circles;
 pub mod helplines;
 pub mod journal;
+pub mod next_step;
 pub mod profile;
 pub mod summary;
 

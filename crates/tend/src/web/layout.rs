@@ -16,7 +16,9 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · tend" }
-                meta name="theme-color" content="#1d5f8a";
+                meta name="description" content=(description(title));
+                meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)";
+                meta name="theme-color" content="#1a2124" media="(prefers-color-scheme: dark)";
                 link rel="stylesheet" href=(crate::web::assets::url("tend.css"));
                 link rel="icon" href="/static/icon.svg" type="image/svg+xml";
                 link rel="apple-touch-icon" href="/static/icon-192.png";
@@ -36,7 +38,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                     nav aria-label="Main" {
                         @if who.is_some() {
                             a href="/today" { "Today" }
-                            a href="/critic/new" { "Notice a thought" }
+                            a href="/critic/new" { "Notice the critic" }
                             a href="/practices" { "Practise" }
                             a href="/journal" { "Journal" }
                             a href="/circles" { "Circles" }
@@ -71,6 +73,86 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The one-sentence summary search engines and link previews show, looked up
+/// by the page title so that no page needs to pass it. Pages without their own
+/// line (records, edits, errors) share the general one.
+pub fn description(title: &str) -> &'static str {
+    match title {
+        "Welcome" => {
+            "tend is a private, anonymous self-compassion companion for medical students: a daily check-in, a journal and kind practices."
+        }
+        "Today" => {
+            "Your day in tend: one kind next step, a quick daily check-in and your week at a glance."
+        }
+        "Daily check-in" => {
+            "A thirty-second daily check-in: mood, energy, sleep and meals, private to you."
+        }
+        "Get help now" | "Help is here" => {
+            "Crisis and support lines you can call or text now, for the country you are in."
+        }
+        "A hard moment" => {
+            "For a hard moment: slow down, breathe, and find someone to talk to now."
+        }
+        "Journal" | "New entry" => {
+            "Your private journal: a line or two is plenty, and only you can read it."
+        }
+        "Notice the critic" => {
+            "Notice the inner critic in a sentence and answer it as you would a friend."
+        }
+        "Your critic log" => {
+            "Your critic log: when and where the inner critic shows up, and the kinder answers you found."
+        }
+        "Practise" => {
+            "Short guided practices: a breathing space, a body scan, loving-kindness and more."
+        }
+        "Self-kindness" => {
+            "Self-kindness: a two-minute self-compassion break and a compassionate letter."
+        }
+        "Mistake debriefs" | "Mistake debrief" => {
+            "Debrief a hard day on the ward or a bad exam: what happened, what you felt, and one kind sentence."
+        }
+        t if t.starts_with("Goals for") => {
+            "This week's goals, checked against the hours you really have."
+        }
+        "Self-care" => {
+            "How your sleep, movement, meals and mood have gone lately, from your daily check-ins."
+        }
+        "Three good things" => {
+            "Three good things: notice what went well, and find a past one on a hard day."
+        }
+        "Questionnaires" => {
+            "Short, validated questionnaires on well-being, stress and self-compassion, with plain results."
+        }
+        t if t.ends_with("review") || t.starts_with("Review of") => {
+            "Your week in one place, and a moment to reflect on it."
+        }
+        "Support" => "The people you can reach and the help lines near you.",
+        "My safety plan" => {
+            "Your safety plan: warning signs, what helps, and who to call, ready for a hard moment."
+        }
+        "Learn" => {
+            "Ten short steps of self-compassion for medical students, and what the research shows."
+        }
+        "Circles" => {
+            "Peer support circles: small, moderated groups of students who meet and share."
+        }
+        "Account" => "Your account: time zone, country, passphrase, export and deletion.",
+        "Sign in" => "Sign in to tend with your handle and passphrase.",
+        "Create an account" => {
+            "Create an anonymous tend account: a handle and a passphrase, no e-mail."
+        }
+        "Programmes" => {
+            "Programmes: contribute anonymous group totals to your school's well-being programme."
+        }
+        _ => "tend: a private, anonymous self-compassion companion for medical students.",
+    }
+}
+
+/// "Required", shown beside a field's label before anyone submits.
+pub fn required() -> Markup {
+    html! { " " span class="req" { "(required)" } }
 }
 
 /// A page without a person (errors, sign-in).

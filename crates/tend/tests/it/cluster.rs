@@ -261,7 +261,7 @@ pub(crate) async fn scene(a: &Process) -> Scene {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let circle = location(&res)
         .trim_start_matches("/circles/")
-        .trim_end_matches("/invites")
+        .trim_end_matches("/invites?created=1")
         .to_owned();
     let res = post(
         &fac,

@@ -669,3 +669,41 @@ async fn saves_at_once_keep_totals_and_record_in_step_sqlite() {
 async fn saves_at_once_keep_totals_and_record_in_step_postgres() {
     saves_at_once_keep_totals_and_record_in_step(Backend::Postgres).await;
 }
+
+/// Issue 12: an admin command pointed at a folder with no tend in it says so
+/// and creates nothing (no folder, no empty database).
+#[test]
+fn admin_commands_without_a_database_say_so_and_create_nothing() {
+    let tend = env!("CARGO_BIN_EXE_tend");
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not-here");
+    let data_dir = missing.to_str().unwrap();
+    for args in [
+        vec![
+            "admin",
+            "grant-role",
+            "someone",
+            "admin",
+            "--data-dir",
+            data_dir,
+        ],
+        vec![
+            "admin",
+            "programme",
+            "create",
+            "Year 6",
+            "--data-dir",
+            data_dir,
+        ],
+    ] {
+        let out = std::process::Command::new(tend)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no tend database at"), "{args:?}: {err}");
+        assert!(err.contains("nothing was created"), "{err}");
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+}

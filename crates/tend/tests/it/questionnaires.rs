@@ -69,7 +69,8 @@ async fn the_due_list_follows_choices_schedules_and_pauses() {
 
     let (status, page) = get(&b, &app, "/questionnaires").await;
     assert_eq!(status, StatusCode::OK);
-    let ready = &page[page.find("Ready for you").unwrap()..page.find("Your check-ins").unwrap()];
+    let ready =
+        &page[page.find("Ready for you").unwrap()..page.find("Your questionnaires").unwrap()];
     assert!(
         ready.contains("WHO-5") && ready.contains("SCS-SF"),
         "defaults are due at first"
@@ -91,13 +92,15 @@ async fn the_due_list_follows_choices_schedules_and_pauses() {
     );
     let (_, page) = get(&b, &app, "/questionnaires?saved=1").await;
     assert!(page.contains("Your choices are saved."));
-    let ready = &page[page.find("Ready for you").unwrap()..page.find("Your check-ins").unwrap()];
+    let ready =
+        &page[page.find("Ready for you").unwrap()..page.find("Your questionnaires").unwrap()];
     assert!(ready.contains("PHQ-9") && ready.contains("WHO-5") && !ready.contains("SCS-SF"));
 
     // Once WHO-5 is done it is not due again for two weeks (its look-back period).
     complete(&b, &app, "who5", &["3", "3", "3", "3", "3"]).await;
     let (_, page) = get(&b, &app, "/questionnaires").await;
-    let ready = &page[page.find("Ready for you").unwrap()..page.find("Your check-ins").unwrap()];
+    let ready =
+        &page[page.find("Ready for you").unwrap()..page.find("Your questionnaires").unwrap()];
     assert!(ready.contains("PHQ-9") && !ready.contains("WHO-5"));
     assert!(page.contains("Back for you from"));
     assert!(page.contains("Last time"));
@@ -112,7 +115,7 @@ async fn the_due_list_follows_choices_schedules_and_pauses() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = get(&b, &app, "/questionnaires").await;
-    assert!(page.contains("Your check-ins are paused until"));
+    assert!(page.contains("Your questionnaires are paused until"));
     assert!(page.contains("value=\"keep\" checked"));
 
     // Bad settings: 422, a plain message, nothing changed.
@@ -136,7 +139,7 @@ async fn the_due_list_follows_choices_schedules_and_pauses() {
     assert!(body.contains("Please choose one of the pause options."));
     let (_, page) = get(&b, &app, "/questionnaires").await;
     assert!(
-        page.contains("Your check-ins are paused until"),
+        page.contains("Your questionnaires are paused until"),
         "the bad forms changed nothing"
     );
 

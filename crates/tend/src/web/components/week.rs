@@ -34,7 +34,7 @@ pub fn critic(w: &CriticWeek) -> Markup {
     html! {
         @if w.is_empty() {
             p { "Nothing noted here this week, and that's okay. "
-                a href="/critic/new" { "Notice a thought" } " whenever the critic speaks up." }
+                a href="/critic/new" { "Notice the critic" } " whenever the critic speaks up." }
         } @else {
             ul {
                 @if w.thoughts > 0 {

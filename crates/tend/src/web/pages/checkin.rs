@@ -10,7 +10,7 @@ use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, CheckinInput};
 use crate::service::Unlocked;
 use crate::web::AppState;
-use crate::web::components::checkin_form::form_fields;
+use crate::web::components::checkin_form::{form_fields, store};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout;
@@ -56,20 +56,6 @@ pub async fn save(
         }
     };
     let today = today_for(&state, &who).await?;
-    state
-        .services
-        .records(&who)
-        .put_slot(
-            &today.to_string(),
-            Some(today),
-            checkin.clone(),
-            crate::web::now(),
-        )
-        .await?;
-    state
-        .services
-        .programmes()
-        .after_checkin(&who, today, &checkin, crate::web::now())
-        .await;
+    store(&state, &who, today, &checkin).await?;
     Ok(Redirect::to("/today?saved=checkin").into_response())
 }

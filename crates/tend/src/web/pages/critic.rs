@@ -84,7 +84,7 @@ fn thought_form(
             (csrf(who))
             @if let Some(v) = version { input type="hidden" name="version" value=(v); }
             div {
-                label for="text" { "What is the critic saying?"
+                label for="text" { "What is the critic saying?" (layout::required())
                     span class="hint" { "In its own words, the way it sounds in your head. Only you can read this." } }
                 textarea id="text" name="text" rows="3" required maxlength=(THOUGHT_MAX)
                     aria-describedby=[described("text")] { (input.text) }
@@ -120,12 +120,12 @@ fn capture_page(
     errors: &[Invalid],
 ) -> Markup {
     layout::page(
-        "Notice a thought",
+        "Notice the critic",
         Some(who),
         html! {
             // Shown even when the form has a problem: help must never wait for valid input.
             (risk_help(&state.helplines, who, &[&input.text]))
-            h1 { "Notice a thought" }
+            h1 { "Notice the critic" }
             p class="muted" { "Catching the critic in the act is a skill. Write the thought down as it is; you don't have to argue with it yet." }
             (thought_form(who, "/critic/new", input, None, errors, "Save the thought"))
         },
@@ -585,7 +585,7 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
         html! {
             h1 { "Your critic log" }
             p { "When and where the inner critic shows up, so you can see it coming and meet it kindly. Only you can see this." }
-            p { a class="button" href="/critic/new" { "Notice a thought" } }
+            p { a class="button" href="/critic/new" { "Notice the critic" } }
             @if recent.is_empty() {
                 p { "Thoughts you notice will appear here. There's no right number: noticing even one is the skill." }
             } @else {
@@ -635,7 +635,7 @@ pub async fn log(State(state): State<AppState>, Person(who): Person) -> Result<M
                     }
                 }
                 section aria-labelledby="list-h" {
-                    h2 id="list-h" { "Your thoughts" }
+                    h2 id="list-h" { "What the critic said" }
                     (thought_list(&recent, &tz))
                     @if recent.len() as i64 >= LIST_LIMIT {
                         p class="muted" { "Showing your " (LIST_LIMIT) " newest thoughts. All of them are in your export." }

@@ -114,8 +114,8 @@ fn text_field(
 ) -> Markup {
     html! {
         div {
-            label for=(id) { (label) @if let Some(h) = hint { span class="hint" { (h) } } }
-            input id=(id) name=(id) type="text" value=(value)
+            label for=(id) { (label) (layout::required()) @if let Some(h) = hint { span class="hint" { (h) } } }
+            input id=(id) name=(id) type="text" value=(value) required
                 inputmode=[numeric.then_some("decimal")]
                 maxlength=[max]
                 aria-invalid=[has_error(errors, id).then_some("true")]
@@ -156,6 +156,41 @@ fn commitments_form(
             (commitments_fields(input, errors))
             div class="actions" { button type="submit" { "Save my fixed hours" } }
         }
+    }
+}
+
+/// Whether the week fits, in one sentence, as the page opens. Before the
+/// person has set their own fixed hours the suggested ones stand in, and the
+/// sentence says so.
+fn fit_sentence(c: Option<&Commitments>, goals: &[Goal]) -> String {
+    let suggested = CommitmentsInput::suggested().validate().ok();
+    let (c, own) = match (c, suggested.as_ref()) {
+        (Some(c), _) => (c, true),
+        (None, Some(s)) => (s, false),
+        (None, None) => return String::new(),
+    };
+    let f = fit(c, goals);
+    let assumed = if own {
+        ""
+    } else {
+        " (with a typical week's fixed hours, until you set yours below)"
+    };
+    if goals.is_empty() {
+        format!(
+            "No goals yet: the week has about {} hours of room for them{assumed}.",
+            hours(f.room)
+        )
+    } else if f.fits() {
+        format!(
+            "Your week fits: {} hours of goals in {} hours of room{assumed}.",
+            hours(f.planned),
+            hours(f.room)
+        )
+    } else {
+        format!(
+            "Your week doesn't fit yet: the goals need {} hours more than there is room for{assumed}.",
+            hours(f.over)
+        )
     }
 }
 
@@ -255,6 +290,7 @@ fn render(v: &View<'_>) -> Markup {
         html! {
             @if let Some(n) = v.notice { (layout::notice(n)) }
             h1 { (title) }
+            p class="in-short" { (fit_sentence(v.commitments.as_ref(), &values)) }
             p class="muted" { (v.week.label()) " · week " (v.week) }
             nav class="week-nav actions" aria-label="Weeks" {
                 a href=(week_url(v.week.previous())) { "Previous week" }

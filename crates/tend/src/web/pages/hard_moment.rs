@@ -66,8 +66,9 @@ pub async fn page(
                 } @else {
                     (helplines::showing_for(&local, Some("/account#country-h")))
                 }
-                p class="muted" { "tend is not monitored and won't contact anyone for you. " a href="/help" { "More about these lines" } "." }
+                p class="muted" { "tend is not monitored and won't contact anyone for you. " a href="/help" { "Get help now" } " has every line for your country." }
             }
+            p class="muted" { "This page is for getting through the next few minutes. If you might not be safe, call one of the lines above now." }
             (guide("break", &c.self_compassion_break))
             (guide("grounding", &c.grounding))
             p { "When you're ready, and only if you want to: "

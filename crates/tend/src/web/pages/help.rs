@@ -45,6 +45,7 @@ pub async fn page(
             // Someone whose country tend does not know yet chooses it first.
             @if local.country.is_none() { (picker()) }
             (helplines::cards(&local.lines))
+            p { "Safe, but having a rough time? " a href="/hard-moment" { "A hard moment" } " walks you through the next few minutes, one slow breath at a time." }
             p { (h.intro) }
             p { "tend can't see what you write and won't contact anyone for you. It never diagnoses. "
                 "Reaching out to a person is a strong, sensible thing to do." }

@@ -53,7 +53,7 @@ fn editor(
                 (field_error(errors, "title"))
             }
             div {
-                label for="body" { "What's on your mind?" }
+                label for="body" { "What's on your mind?" (layout::required()) }
                 textarea id="body" name="body" rows="12" required { (input.body) }
                 (field_error(errors, "body"))
                 p class="hint" { "Private and encrypted. Up to " (BODY_MAX) " characters." }

@@ -48,7 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(auth::signin_form).post(auth::signin))
         .route("/signout", post(auth::signout))
         .route("/recover", get(auth::recover_form).post(auth::recover))
-        .route("/today", get(today::page))
+        .route("/today", get(today::page).post(today::save_checkin))
         .route("/checkin", get(checkin::form).post(checkin::save))
         .route("/journal", get(journal::list))
         .route("/journal/new", get(journal::new_form).post(journal::create))

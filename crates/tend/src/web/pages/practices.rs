@@ -218,8 +218,8 @@ fn practice_page(
         (error_summary(errors))
         @if started && errors.is_empty() {
             p class="notice" role="status" id="started" {
-                "Started: " (minutes_word(u32::from(length))) ". Follow the steps below at your own pace, "
-                "then press “Finish” at the bottom."
+                "Started: " (minutes_word(u32::from(length))) ". Follow the steps below at your own pace; "
+                @if who.is_some() { "“Finish and save minutes” is at the bottom." } @else { "the Finish section is at the bottom." }
             }
         }
         h1 { (p.title) }

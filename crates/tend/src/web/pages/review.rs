@@ -189,7 +189,7 @@ fn render(v: &View<'_>) -> Markup {
                 }
             }
             section class="card" aria-labelledby="checkins-h" {
-                h2 id="checkins-h" { "Check-ins" }
+                h2 id="checkins-h" { "Daily check-ins" }
                 (checkins_section(&v.checkins))
             }
             section class="card" aria-labelledby="goals-h" {

@@ -180,6 +180,53 @@ fn comparison(c: &Comparison, with: &str, without: &str, what: &str) -> Markup {
     }
 }
 
+/// The page in one plain sentence, before any chart or number.
+fn in_short(shown: &[(Date, Checkin)], days: u16, meals_days: usize) -> String {
+    if shown.is_empty() {
+        return format!(
+            "No check-ins in the last {days} days yet, so there is nothing to show. That is fine."
+        );
+    }
+    let n = shown.len();
+    let sleep = shown.iter().map(|(_, c)| c.sleep_hours).sum::<f32>() / n as f32;
+    let sleep = hours((sleep * 2.0).round() / 2.0);
+    let moved = shown.iter().filter(|(_, c)| c.movement_minutes > 0).count();
+    let of_them = |k: usize, all: &str, none: &str, some: &str| -> String {
+        if k == n {
+            all.to_owned()
+        } else if k == 0 {
+            none.to_owned()
+        } else {
+            format!("{some} on {k} of them")
+        }
+    };
+    if n == 1 {
+        return format!(
+            "On the one day you checked in, you slept about {sleep} hours, {} and {}.",
+            if moved == 1 {
+                "moved"
+            } else {
+                "recorded no movement"
+            },
+            if meals_days == 1 {
+                "ate regular meals"
+            } else {
+                "skipped some meals"
+            },
+        );
+    }
+    format!(
+        "On the {n} days you checked in, you slept about {sleep} hours a night, {} and {}.",
+        of_them(moved, "moved every day", "recorded no movement", "moved"),
+        of_them(
+            meals_days,
+            "ate regular meals every day",
+            "skipped some meals each day",
+            "ate regular meals"
+        ),
+    )
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         word.to_owned()
@@ -199,9 +246,6 @@ fn debt_section(d: &SleepDebt, window_days: u16) -> Markup {
                 (d.short_nights) " short " (plural(d.short_nights, "night")) " of the " (d.nights) " you recorded." }
             p { "Short nights come with training; they are not a failing. When you can, an earlier night or a rest helps." }
         }
-        p class="muted" { "How it's counted: on each night you recorded, the hours under your need of "
-            (hours(d.need)) " hours are added up. Longer nights are not subtracted, and nights without a check-in are left out. "
-            "It's a simple tally to notice a pattern, not a health measure." }
     }
 }
 
@@ -247,7 +291,7 @@ fn render(v: &View<'_>) -> Markup {
         html! {
             @if let Some(n) = v.notice { (layout::notice(n)) }
             h1 { "Self-care" }
-            p { "What your check-ins show about sleep, movement, meals and mood. Days without a check-in are simply left out." }
+            p class="in-short" { (in_short(&shown, v.days, meals_days)) }
             nav class="actions" aria-label="Time span" {
                 @for d in [7u16, 30] {
                     @if d == v.days {
@@ -261,8 +305,10 @@ fn render(v: &View<'_>) -> Markup {
                 p class="card" { "Your trends will take shape here as you check in. "
                     a href="/checkin" { "Check in now" } " if you like; thirty seconds is enough." }
             } @else {
-                p { "You checked in on " (shown.len()) " " (plural(shown.len(), "day")) " in the last " (v.days) " days." }
+                p { "You checked in on " (shown.len()) " " (plural(shown.len(), "day")) " in the last " (v.days) " days. "
+                    span class="muted" { "Days without a check-in are simply left out." } }
             }
+            div class="grid-2 wide" {
             section class="card" aria-labelledby="sleep-h" {
                 h2 id="sleep-h" { "Sleep" }
                 (chart(&Chart {
@@ -275,6 +321,11 @@ fn render(v: &View<'_>) -> Markup {
                     unit: "h",
                 }, &days, &sleep))
                 (debt_section(&debt, v.days))
+                details class="more" open[!v.errors.is_empty()] {
+                summary { "Your sleep need, and how sleep debt is counted" }
+                p class="muted" { "How it's counted: on each night you recorded, the hours under your need of "
+                    (hours(debt.need)) " hours are added up. Longer nights are not subtracted, and nights without a check-in are left out. "
+                    "It's a simple tally to notice a pattern, not a health measure." }
                 (error_summary(&v.errors))
                 form method="post" action="/selfcare/settings" class="inline-form" novalidate {
                     (csrf(v.who))
@@ -285,6 +336,7 @@ fn render(v: &View<'_>) -> Markup {
                         aria-describedby=[has_error(&v.errors, "sleep_need").then_some("sleep_need-error")];
                     (field_error(&v.errors, "sleep_need"))
                     button type="submit" class="secondary" { "Save sleep need" }
+                }
                 }
             }
             section class="card" aria-labelledby="mood-h" {
@@ -319,8 +371,9 @@ fn render(v: &View<'_>) -> Markup {
                     p { "Regular meals on " (meals_days) " of the " (shown.len()) " " (plural(shown.len(), "day")) " you checked in." }
                 }
             }
-            section class="card" aria-labelledby="compare-h" {
-                h2 id="compare-h" { "With and without" }
+            }
+            details class="card" {
+                summary { "Mood with and without movement, and with and without regular meals" }
                 p class="muted" { "Over the last " (COMPARE_DAYS) " days. A day with movement is any day with at least one minute recorded. "
                     "The range is a rough 95% interval for the difference (Welch's t), and it is wide when there are few days." }
                 h3 { "Mood on days with and without movement" }

@@ -1,6 +1,6 @@
 //! Invite codes: a facilitator makes, lists and withdraws them.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -82,17 +82,29 @@ fn invite_page(
     }
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct InvitesQuery {
+    created: Option<String>,
+}
+
 pub async fn invites(
     State(state): State<AppState>,
     Person(who): Person,
     Path(id): Path<String>,
+    Query(q): Query<InvitesQuery>,
 ) -> Result<Markup, PageError> {
     let (a, list) = state.services.circles().invites(&who, &id, now()).await?;
     let tz = viewer_tz(&state, &who).await?;
     Ok(layout::page(
         "Invites",
         Some(&who),
-        invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz),
+        html! {
+            // Straight after "Start a circle": say it worked, and what comes next.
+            @if q.created.is_some() {
+                (layout::notice(&format!("Your circle “{}” is ready, and you are its facilitator. Make an invite below to bring people in.", a.circle.name)))
+            }
+            (invite_page(&who, &a, &list, &InviteInput::default(), &[], &tz))
+        },
     ))
 }
 

@@ -113,7 +113,7 @@ fn meeting_form(who: &Unlocked, cid: &str, input: &MeetingInput, errors: &[Inval
                 (field_error(errors, "repeat"))
             }
             (field("duration", "Length in minutes", "", &input.duration, "text"))
-            (field("link", "Video-call link", "Optional. Shown as text for members to copy.", &input.link, "text"))
+            (field("link", "Video-call link", "Optional. A web address (https://…) becomes a link members can open.", &input.link, "text"))
             div {
                 label for="note" { "Note" span class="hint" { "Optional." } }
                 textarea id="note" name="note" rows="3" { (input.note) }
@@ -155,7 +155,13 @@ async fn render(
                             p { "Your time:" }
                             ul class="meeting-times" { @for t in &times { li { (t) } } }
                         }
-                        @if !m.video_link.is_empty() { p { "Video call: " code { (m.video_link) } } }
+                        @if !m.video_link.is_empty() {
+                            p { "Video call: "
+                                @if is_web_link(&m.video_link) {
+                                    a href=(m.video_link) rel="noopener noreferrer" class="meeting-link" { (m.video_link) }
+                                } @else { code { (m.video_link) } }
+                            }
+                        }
                         @if !m.note.is_empty() { (layout::paragraphs(&m.note)) }
                         @if a.may(Action::Schedule) {
                             form method="post" action={ "/circles/" (cid) "/meetings/" (m.id) "/delete" } class="inline" {
@@ -463,5 +469,28 @@ mod tests {
         assert!(out.split("\r\n").all(|l| l.len() <= 75), "{out}");
         assert!(out.contains("DESCRIPTION:Line one\\nline two\r\n"), "{out}");
         assert!(!out.replace("\r\n", "").contains('\r'));
+    }
+}
+
+/// Only plain web addresses become links; anything else (a `javascript:` URL,
+/// a phone number, a room name) stays text to copy.
+fn is_web_link(s: &str) -> bool {
+    let lower = s.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::is_web_link;
+
+    #[test]
+    fn only_http_and_https_addresses_become_links() {
+        assert!(is_web_link("https://meet.example/abc"));
+        assert!(is_web_link("HTTP://meet.example/abc"));
+        assert!(!is_web_link("javascript:alert(1)"));
+        assert!(!is_web_link("data:text/html,hi"));
+        assert!(!is_web_link("meet.example/abc"));
+        assert!(!is_web_link("https://meet.example/a b"));
     }
 }

@@ -346,7 +346,7 @@ async fn create(
     SignedForm { who, form }: SignedForm<CircleInput>,
 ) -> Result<Response, PageError> {
     match state.services.circles().create(&who, &form, now()).await {
-        Ok(id) => Ok(Redirect::to(&format!("/circles/{id}/invites")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/circles/{id}/invites?created=1")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let page = layout::page(
                 "Start a circle",

@@ -72,7 +72,7 @@ fn support_block(h: &Local<'_>) -> Markup {
     }
 }
 
-/// The check-ins page: what is ready, the person's own check-ins with their
+/// The questionnaires page: what is ready, the person's own questionnaires with their
 /// last result, the others, and the settings form.
 pub(super) fn list(
     catalog: &Catalog,
@@ -98,10 +98,10 @@ pub(super) fn list(
     };
 
     layout::page(
-        "Check-ins",
+        "Questionnaires",
         Some(who),
         html! {
-            h1 { "Check-ins" }
+            h1 { "Questionnaires" }
             @if saved { (layout::notice("Your choices are saved.")) }
             (error_summary(errors))
             p { "Short, well-studied questionnaires to notice how you are doing over time. "
@@ -109,13 +109,13 @@ pub(super) fn list(
             section aria-labelledby="due-h" {
                 h2 id="due-h" { "Ready for you" }
                 @if paused {
-                    p { "Your check-ins are paused"
+                    p { "Your questionnaires are paused"
                         @if let Some(until) = prefs.paused_until.as_deref().and_then(|d| d.parse::<Date>().ok()) {
                             " until " (nice_date(until))
                         }
                         ". Take all the time you need; you can still open any of them below." }
                 } @else if ready.is_empty() {
-                    p { "Nothing is waiting for you right now. Each check-in comes back when enough time has passed for it to mean something." }
+                    p { "Nothing is waiting for you right now. Each questionnaire comes back when enough time has passed for it to mean something." }
                 } @else {
                     ul class="q-due" {
                         @for s in &ready {
@@ -125,7 +125,7 @@ pub(super) fn list(
                 }
             }
             section aria-labelledby="mine-h" {
-                h2 id="mine-h" { "Your check-ins" }
+                h2 id="mine-h" { "Your questionnaires" }
                 @if statuses.is_empty() {
                     p { "You haven't chosen any. Pick some below whenever you like." }
                 }
@@ -174,11 +174,11 @@ pub(super) fn list(
                 }
             }
             section aria-labelledby="settings-h" {
-                h2 id="settings-h" { "Choose your check-ins" }
+                h2 id="settings-h" { "Choose your questionnaires" }
                 form method="post" action="/questionnaires/settings" class="stack" novalidate {
                     (csrf(who))
                     fieldset id="instruments" {
-                        legend { "Which check-ins would you like to come back on a schedule?" }
+                        legend { "Which questionnaires would you like to come back on a schedule?" }
                         div class="choice q-choices" {
                             @for i in catalog.instruments() {
                                 label {
@@ -234,7 +234,7 @@ pub(super) fn intro(who: &Unlocked, inst: &Instrument, d: &Draft) -> Markup {
                 } @else {
                     a class="button" href=(start) { "Start" }
                 }
-                a href="/questionnaires" { "Back to check-ins" }
+                a href="/questionnaires" { "Back to questionnaires" }
             }
             @if started {
                 form method="post" action={ "/questionnaires/" (id) "/restart" } class="inline" {
@@ -422,7 +422,7 @@ pub(super) fn unscorable(who: &Unlocked, inst: &Instrument) -> Markup {
         html! {
             h1 { "Your " (inst.short_name) " result" }
             p { "This response was saved for an earlier version of the questionnaire, so tend can't score it now. Your answers are kept." }
-            p { a href="/questionnaires" { "Back to check-ins" } }
+            p { a href="/questionnaires" { "Back to questionnaires" } }
         },
     )
 }
@@ -449,6 +449,7 @@ pub(super) fn result(
             @if res.needs_crisis_help() { (crisis_block(helplines)) }
             h1 { "Your " (inst.short_name) " result" }
             p class="muted" { (when) }
+            @if let (Some(b), Some(_)) = (band, res.score) { p class="in-short" { (b.explanation) } }
             @if res.needs_support() && !res.needs_crisis_help() { (support_block(helplines)) }
             div class="card q-result" {
                 @match res.score {
@@ -456,7 +457,6 @@ pub(super) fn result(
                         p class="q-score" { "Score " strong { (num(s)) } span class="muted" { " on a scale of " (num(lo)) " to " (num(hi)) } }
                         @if let Some(b) = band {
                             p class="q-band" { strong { (b.label) } }
-                            p { (b.explanation) }
                         }
                     }
                     None => { p { "Some questions were left unanswered, so this one can't be scored. That's okay." } }
@@ -466,28 +466,32 @@ pub(super) fn result(
                 }
             }
             @let subs: Vec<_> = res.subscales.0.iter().filter(|(n, _)| *n != inst.headline).collect();
-            @if !subs.is_empty() {
-                h2 { "Parts of this score" }
-                dl class="summary" {
-                    @for (name, value) in subs {
-                        dt { (inst.scale(name).map_or(name.as_str(), |s| if s.label.is_empty() { name.as_str() } else { s.label.as_str() })) }
-                        dd { @match value { Some(v) => { (num(*v)) } None => { "not scored" } } }
-                    }
-                }
-            }
             h2 { "Over time" }
             div class="q-chart" tabindex="0" role="group" aria-label="Chart; on a narrow screen it scrolls sideways" { (PreEscaped(render_chart_svg(inst, pts))) }
             details class="q-table" open[pts.len() <= 3] {
                 summary { "The same as a table" }
                 (PreEscaped(render_chart_table(inst, pts)))
             }
-            h2 { "What this is, and isn't" }
-            p { (inst.measures) }
-            p { (inst.not_a) }
-            p class="muted q-source" { (inst.citation)
-                @if !inst.licence.attribution.is_empty() { " " (inst.licence.attribution) } }
+            @if !subs.is_empty() {
+                details class="q-table" {
+                    summary { "Parts of this score" }
+                    dl class="summary" {
+                        @for (name, value) in subs {
+                            dt { (inst.scale(name).map_or(name.as_str(), |s| if s.label.is_empty() { name.as_str() } else { s.label.as_str() })) }
+                            dd { @match value { Some(v) => { (num(*v)) } None => { "not scored" } } }
+                        }
+                    }
+                }
+            }
+            details class="q-table" {
+                summary { "What this is, and isn't, and where it comes from" }
+                p { (inst.measures) }
+                p { (inst.not_a) }
+                p class="muted q-source" { (inst.citation)
+                    @if !inst.licence.attribution.is_empty() { " " (inst.licence.attribution) } }
+            }
             p class="actions" {
-                a class="button" href="/questionnaires" { "Back to check-ins" }
+                a class="button" href="/questionnaires" { "Back to questionnaires" }
                 @if !res.needs_support() { a href="/help" { "Help lines" } }
             }
         },
