@@ -6,6 +6,7 @@ pub mod checkin;
 pub mod circles;
 pub mod helplines;
 pub mod journal;
+pub mod notifications;
 pub mod profile;
 pub mod summary;
 

@@ -7,6 +7,7 @@ pub mod circles;
 pub(crate) mod limits;
 pub mod programmes;
 pub mod questionnaires;
+pub mod notifications;
 mod records;
 pub mod summaries;
 
@@ -117,6 +118,9 @@ impl Services {
         }
         if let Err(e) = self.store.purge_live_streams(now).await {
             tracing::warn!(error = %e, "could not purge lapsed live streams");
+        }
+        if let Err(e) = self.purge_notifications(now).await {
+            tracing::warn!(error = %e, "could not purge old notifications");
         }
         true
     }

@@ -7,6 +7,7 @@
 //! conformance tests in `tests/it/store.rs` run against both.
 
 mod community;
+mod notifications;
 mod notify;
 mod postgres;
 pub(crate) mod programmes;
@@ -22,6 +23,7 @@ pub use community::{
     CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
     ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
 };
+pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationStore};
 pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TotalsRow};
@@ -74,6 +76,8 @@ pub struct ActiveSession {
     /// nearly every page needs it.
     pub profile_id: Option<String>,
     pub profile_sealed: Option<Vec<u8>>,
+    /// Unread notifications, for the count in the navigation.
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -126,7 +130,7 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + ProgrammeStore + Send + Sync + 'static {
+pub trait Store: CommunityStore + ProgrammeStore + NotificationStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.
