@@ -84,6 +84,27 @@ impl NoticeKind {
     }
 }
 
+/// How long something has waited, in plain words ("12 minutes").
+pub fn waited(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    if s < 60 {
+        "less than a minute".into()
+    } else if s < 3_600 {
+        plural(s / 60, "minute")
+    } else if s < 86_400 {
+        plural(s / 3_600, "hour")
+    } else {
+        plural(s / 86_400, "day")
+    }
+}
+
 /// The kinds a person turned off, stored as `,kind,kind,` so one SQL `LIKE
 /// '%,kind,%'` finds a kind.
 pub fn muted_text(muted: &[NoticeKind]) -> String {
@@ -178,10 +199,13 @@ pub const WEEKDAYS: [&str; 7] = [
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SettingsInput {
-    /// Kinds to receive, as checkboxes (`kind=held_post&kind=reply`); read
-    /// from the raw form because there may be several.
-    #[serde(skip)]
-    pub kinds: Vec<String>,
+    /// Kinds to receive, one checkbox each (`want_<kind>=on`).
+    pub want_held_post: Option<String>,
+    pub want_report: Option<String>,
+    pub want_new_member: Option<String>,
+    pub want_meeting: Option<String>,
+    pub want_reply: Option<String>,
+    pub want_approved: Option<String>,
     pub checkin: String,
     pub practice1: String,
     pub practice2: String,
@@ -205,16 +229,18 @@ impl SettingsInput {
     /// Checks every field and reports every problem at once.
     pub fn validate(&self) -> Result<Settings, Vec<Invalid>> {
         let mut errors = Vec::new();
-        let mut wanted = Vec::new();
-        for k in &self.kinds {
-            match NoticeKind::parse(k) {
-                Some(k) => wanted.push(k),
-                None => errors.push(Invalid::new(
-                    "kinds",
-                    "Choose from the kinds in the list.",
-                )),
-            }
-        }
+        let wanted: Vec<NoticeKind> = [
+            (NoticeKind::HeldPost, &self.want_held_post),
+            (NoticeKind::Report, &self.want_report),
+            (NoticeKind::NewMember, &self.want_new_member),
+            (NoticeKind::Meeting, &self.want_meeting),
+            (NoticeKind::Reply, &self.want_reply),
+            (NoticeKind::Approved, &self.want_approved),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k)
+        .collect();
         let mut time = |field: &'static str, label: &str, v: &str| {
             TimeOfDay::parse(field, label, v).unwrap_or_else(|e| {
                 errors.push(e);
@@ -368,7 +394,8 @@ mod tests {
 
     fn input() -> SettingsInput {
         SettingsInput {
-            kinds: vec!["held_post".into(), "reply".into()],
+            want_held_post: Some("on".into()),
+            want_reply: Some("on".into()),
             checkin: "08:30".into(),
             practice1: "13:00".into(),
             practice2: "".into(),
@@ -379,7 +406,16 @@ mod tests {
             meetings: None,
             quiet_from: "22:00".into(),
             quiet_to: "07:00".into(),
+            ..SettingsInput::default()
         }
+    }
+
+    #[test]
+    fn waits_read_plainly() {
+        assert_eq!(waited(5), "less than a minute");
+        assert_eq!(waited(60), "1 minute");
+        assert_eq!(waited(7_300), "2 hours");
+        assert_eq!(waited(86_400 * 3), "3 days");
     }
 
     #[test]
@@ -399,10 +435,9 @@ mod tests {
         i.practice1 = "noon".into();
         i.review_time = "".into();
         i.quiet_to = "".into();
-        i.kinds.push("everything".into());
         let errors = i.validate().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        for f in ["kinds", "checkin", "practice1", "review_day", "quiet_from"] {
+        for f in ["checkin", "practice1", "review_day", "quiet_from"] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
     }

@@ -130,6 +130,16 @@ impl Services {
             .unwrap_or_default())
     }
 
+    /// The reminders behind a calendar link; `NotFound` for an unknown link.
+    pub async fn reminders_for_link(&self, token: &str) -> ServiceResult<Reminders> {
+        let account = self
+            .store
+            .calendar_feed_account(&super::circles::token_hash(token))
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.reminders_of(&account).await
+    }
+
     /// Read notifications older than [`KEEP_READ_SECONDS`] go (housekeeping).
     pub async fn purge_notifications(&self, now: i64) -> ServiceResult<u64> {
         Ok(self
@@ -336,7 +346,7 @@ pub struct NoticeWatch {
 impl NoticeWatch {
     /// The unread count and the newest notifications; `None` if the store
     /// failed (the stream ends and the browser reconnects).
-    pub async fn next(&self, limit: i64) -> Option<((i64, i64), Vec<Notice>)> {
+    pub async fn next(&mut self, limit: i64) -> Option<((i64, i64), Vec<Notice>)> {
         let n = Notifications {
             services: &self.services,
             account: &self.account,
@@ -346,7 +356,7 @@ impl NoticeWatch {
     }
 
     /// Whether the session is still signed in (one query).
-    pub async fn still_allowed(&self, now: i64) -> bool {
+    pub async fn still_allowed(&mut self, now: i64) -> bool {
         matches!(
             self.services
                 .store

@@ -174,7 +174,7 @@ fn random_pseudonym() -> String {
 }
 
 /// The calendar link's secret is never stored, only this fingerprint.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
