@@ -19,6 +19,7 @@ mod query_plans;
 mod schema;
 mod server_limits;
 mod shared_limits;
+mod notifications;
 mod store;
 
 // Peer support (issue 5).
