@@ -34,5 +34,10 @@ CREATE TABLE notification_settings (
     muted TEXT NOT NULL,
     -- The calendar reminders, as JSON (see domain::notifications::Reminders).
     reminders TEXT NOT NULL,
+    -- An e-mail address, only from facilitators, moderators and programme
+    -- leads who chose to give one, for "something needs you" messages about
+    -- held risk posts. Not sealed: it is needed when someone else's post is
+    -- held, with the person away. Deleted with the account.
+    email TEXT,
     updated_at BIGINT NOT NULL
 );

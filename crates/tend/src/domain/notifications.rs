@@ -216,6 +216,8 @@ pub struct SettingsInput {
     pub meetings: Option<String>,
     pub quiet_from: String,
     pub quiet_to: String,
+    /// For facilitators, moderators and leads only (the service checks).
+    pub email: String,
 }
 
 /// Checked settings: the kinds turned off and the reminders.
@@ -223,6 +225,30 @@ pub struct SettingsInput {
 pub struct Settings {
     pub muted: Vec<NoticeKind>,
     pub reminders: Reminders,
+    pub email: Option<String>,
+}
+
+/// Longest e-mail address accepted (RFC 5321's path limit).
+pub const EMAIL_MAX: usize = 254;
+
+/// An optional e-mail address: empty is none; otherwise one `@` with
+/// something on each side, no spaces, at most [`EMAIL_MAX`] characters.
+pub fn email(input: &str) -> Result<Option<String>, Invalid> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let ok = s.chars().count() <= EMAIL_MAX
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        && matches!(s.split_once('@'), Some((a, b)) if !a.is_empty() && b.contains('.') && !b.contains('@') && !b.starts_with('.') && !b.ends_with('.'));
+    if ok {
+        Ok(Some(s.to_owned()))
+    } else {
+        Err(Invalid::new(
+            "email",
+            "Enter an e-mail address like name@school.example, or leave it empty.",
+        ))
+    }
 }
 
 impl SettingsInput {
@@ -285,6 +311,10 @@ impl SettingsInput {
                 None
             }
         };
+        let email = email(&self.email).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
         let quiet = match (quiet_from, quiet_to) {
             (Some(a), Some(b)) if a == b => {
                 errors.push(Invalid::new(
@@ -320,6 +350,7 @@ impl SettingsInput {
                 meetings: self.meetings.is_some(),
                 quiet,
             },
+            email,
         })
     }
 }
@@ -408,6 +439,16 @@ mod tests {
             quiet_to: "07:00".into(),
             ..SettingsInput::default()
         }
+    }
+
+    #[test]
+    fn email_addresses_are_checked_plainly() {
+        assert_eq!(email(" ").unwrap(), None);
+        assert_eq!(email(" a@b.org ").unwrap().as_deref(), Some("a@b.org"));
+        for bad in ["a", "a@b", "@b.org", "a b@c.org", "a@b@c.org", "<a@b.org>", "a@.org"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        assert!(email(&format!("{}@b.org", "a".repeat(260))).is_err());
     }
 
     #[test]

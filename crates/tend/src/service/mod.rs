@@ -8,6 +8,7 @@ pub(crate) mod limits;
 pub mod programmes;
 pub mod questionnaires;
 pub mod notifications;
+pub mod mail;
 mod records;
 pub mod summaries;
 
@@ -66,15 +67,28 @@ pub struct Services {
     pub kdf: KdfParams,
     /// How long a sign-in lasts, in seconds.
     pub session_ttl: i64,
+    /// E-mail for facilitators and leads; `None` when no SMTP server is set.
+    pub mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl Services {
     /// The use cases over an opened store, with the settings they need.
     pub fn new(store: Arc<dyn Store>, config: &crate::config::Config) -> Self {
+        let mailer = config
+            .mail
+            .as_ref()
+            .and_then(|c| match mail::Mailer::new(c) {
+                Ok(m) => Some(Arc::new(m)),
+                Err(e) => {
+                    tracing::error!(error = %e, "e-mail is off: the SMTP settings do not work");
+                    None
+                }
+            });
         Self {
             store,
             kdf: config.kdf,
             session_ttl: config.session_ttl_seconds,
+            mailer,
         }
     }
 

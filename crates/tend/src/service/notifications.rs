@@ -86,14 +86,47 @@ impl Services {
             .await
         {
             Ok(reached) => {
-                for account in reached {
-                    live.announce(&wake_key(&account)).await;
+                for account in &reached {
+                    live.announce(&wake_key(account)).await;
+                }
+                if ev.kind == NoticeKind::HeldPost {
+                    self.mail_those_who_asked(&reached).await;
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write notifications");
             }
         }
+    }
+
+    /// E-mails "something needs you" to those of `accounts` who gave an
+    /// address, at once, in the background (a slow mail server never holds up
+    /// the post). Failures are logged without the address.
+    async fn mail_those_who_asked(&self, accounts: &[String]) {
+        let Some(mailer) = self.mailer.clone() else {
+            return;
+        };
+        let mut to = Vec::new();
+        for account in accounts {
+            match self.store.notification_settings(account).await {
+                Ok(Some(NoticeSettingsRow {
+                    email: Some(address),
+                    ..
+                })) => to.push(address),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not read who wants e-mail"),
+            }
+        }
+        if to.is_empty() {
+            return;
+        }
+        tokio::spawn(async move {
+            for address in to {
+                if let Err(e) = mailer.something_needs_you(&address).await {
+                    tracing::warn!(error = %e, "could not send a notification e-mail");
+                }
+            }
+        });
     }
 
     /// Tells one person (the author of a thread, of an approved post), unless
@@ -224,10 +257,12 @@ impl Notifications<'_> {
                 Some(row) => Settings {
                     muted: parse_muted(&row.muted),
                     reminders: serde_json::from_str(&row.reminders).unwrap_or_default(),
+                    email: row.email,
                 },
                 None => Settings {
                     muted: Vec::new(),
                     reminders: Reminders::default(),
+                    email: None,
                 },
             },
         )
@@ -243,11 +278,44 @@ impl Notifications<'_> {
         now: i64,
     ) -> ServiceResult<Settings> {
         let mut s = input.validate().map_err(ServiceError::Invalid)?;
+        if let Some(address) = &s.email {
+            let problem = if !self.may_email().await? {
+                Some("E-mail is only for facilitators, moderators and programme leads. Leave it empty.")
+            } else if !super::mail::deliverable(address) {
+                Some("Enter an e-mail address like name@school.example, or leave it empty.")
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                return Err(Invalid::new("email", p).into());
+            }
+        }
         if s.reminders.questionnaires {
             s.reminders.questionnaire_day = questionnaire_day;
         }
         self.write(&s, now).await?;
         Ok(s)
+    }
+
+    /// Whether this person may give an e-mail address: facilitators and
+    /// moderators (of a circle or of the server), admins and programme leads.
+    pub async fn may_email(&self) -> ServiceResult<bool> {
+        use crate::domain::circles::{SERVER_ADMIN, SERVER_FACILITATOR};
+        let store = self.store();
+        if store.has_server_role(self.account, SERVER_FACILITATOR).await?
+            || store.has_server_role(self.account, SERVER_ADMIN).await?
+        {
+            return Ok(true);
+        }
+        if store
+            .circles_of(self.account)
+            .await?
+            .iter()
+            .any(|c| c.role == "facilitator" || c.role == "moderator")
+        {
+            return Ok(true);
+        }
+        Ok(!store.programmes_led_by(self.account).await?.is_empty())
     }
 
     /// Turns one kind off (the one-click link in every notification).
@@ -272,6 +340,7 @@ impl Notifications<'_> {
             "review" => r.review = None,
             "questionnaires" => r.questionnaires = false,
             "meetings" => r.meetings = false,
+            "email" => s.email = None,
             _ => {
                 return Err(Invalid::new("which", "That reminder is not one tend has.").into());
             }
@@ -296,6 +365,7 @@ impl Notifications<'_> {
                 account_id: self.account.to_owned(),
                 muted: muted_text(&s.muted),
                 reminders: serde_json::to_string(&s.reminders)?,
+                email: s.email.clone(),
                 updated_at: now,
             })
             .await?;

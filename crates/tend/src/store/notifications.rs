@@ -41,6 +41,7 @@ pub struct NoticeSettingsRow {
     pub account_id: String,
     pub muted: String,
     pub reminders: String,
+    pub email: Option<String>,
     pub updated_at: i64,
 }
 
@@ -233,13 +234,15 @@ macro_rules! impl_notifications {
 
                 async fn set_notification_settings(&self, s: &NoticeSettingsRow) -> StoreResult<()> {
                     sqlx::query(
-                        "INSERT INTO notification_settings (account_id, muted, reminders, updated_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE SET \
-                         muted = excluded.muted, reminders = excluded.reminders, updated_at = excluded.updated_at",
+                        "INSERT INTO notification_settings (account_id, muted, reminders, email, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+                         muted = excluded.muted, reminders = excluded.reminders, email = excluded.email, \
+                         updated_at = excluded.updated_at",
                     )
                     .bind(&s.account_id)
                     .bind(&s.muted)
                     .bind(&s.reminders)
+                    .bind(&s.email)
                     .bind(s.updated_at)
                     .execute(&self.pool)
                     .await?;

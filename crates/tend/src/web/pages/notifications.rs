@@ -201,6 +201,7 @@ fn reminder_label(which: &str) -> Option<&'static str> {
         "review" => "the weekly review reminder",
         "questionnaires" => "the questionnaire reminder",
         "meetings" => "the reminders before meetings",
+        "email" => "e-mail when a post is held",
         _ => return None,
     })
 }
@@ -297,6 +298,7 @@ fn input_from(s: &Settings) -> SettingsInput {
         meetings: r.meetings.then(|| "on".into()),
         quiet_from: t(r.quiet.map(|(a, _)| a)),
         quiet_to: t(r.quiet.map(|(_, b)| b)),
+        email: s.email.clone().unwrap_or_default(),
     }
 }
 
@@ -323,7 +325,13 @@ fn time_field(errors: &[Invalid], name: &'static str, label: &str, value: &str) 
     }
 }
 
-fn settings_body(who: &Unlocked, input: &SettingsInput, errors: &[Invalid], saved: bool) -> Markup {
+fn settings_body(
+    who: &Unlocked,
+    input: &SettingsInput,
+    errors: &[Invalid],
+    saved: bool,
+    may_email: bool,
+) -> Markup {
     let practice = [
         ("practice1", &input.practice1),
         ("practice2", &input.practice2),
@@ -384,6 +392,21 @@ fn settings_body(who: &Unlocked, input: &SettingsInput, errors: &[Invalid], save
                 (time_field(errors, "quiet_from", "Quiet from", &input.quiet_from))
                 (time_field(errors, "quiet_to", "Quiet until", &input.quiet_to))
             }
+            @if may_email || !input.email.is_empty() {
+                fieldset {
+                    legend { "E-mail when a post is held (facilitators, moderators and leads)" }
+                    p class="hint" { "If you give an address, tend e-mails you at once when a post in one of your circles is held because it may be about risk. "
+                        "The e-mail says only that something in tend needs you, with a link: never which circle, who, or what was written, "
+                        "because e-mail passes through servers tend does not control. Leave it empty for no e-mail. Students never need one." }
+                    div class="field" {
+                        label for="email" { "Your e-mail address" }
+                        (field_error(errors, "email"))
+                        input type="email" id="email" name="email" value=(input.email) autocomplete="email"
+                            aria-invalid=[has_error(errors, "email").then_some("true")]
+                            aria-describedby=[has_error(errors, "email").then_some("email-error")];
+                    }
+                }
+            }
             button type="submit" { "Save" }
         }
         p { a href="/notifications" { "Back to notifications" } }
@@ -436,10 +459,11 @@ pub async fn settings_page(
         let day = next_questionnaire_day(&state, &who).await;
         n.refresh_questionnaire_day(day, now()).await?;
     }
+    let may_email = n.may_email().await?;
     Ok(layout::page(
         "What you're told",
         Some(&who),
-        settings_body(&who, &input_from(&s), &[], q.saved.is_some()),
+        settings_body(&who, &input_from(&s), &[], q.saved.is_some(), may_email),
     ))
 }
 
@@ -452,19 +476,15 @@ pub async fn settings_save(
     } else {
         None
     };
-    match state
-        .services
-        .notifications(&who)
-        .save(&form, day, now())
-        .await
-    {
+    let n = state.services.notifications(&who);
+    match n.save(&form, day, now()).await {
         Ok(_) => Ok(Redirect::to("/notifications/settings?saved=1").into_response()),
         Err(ServiceError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             layout::page(
                 "What you're told",
                 Some(&who),
-                settings_body(&who, &form, &errors, false),
+                settings_body(&who, &form, &errors, false, n.may_email().await?),
             ),
         )
             .into_response()),
