@@ -50,10 +50,13 @@ impl Mailer {
     /// The whole message: no circle, no person, no words from anyone.
     pub fn body(&self) -> String {
         let url = &self.public_url;
+        // Short lines, so the message goes as plain 7-bit text that any
+        // mail program shows as written.
         format!(
-            "Something in tend needs you.\r\n\r\nOpen tend to see what: {url}/notifications\r\n\r\n\
-             You get this because you gave tend this address for urgent things. \
-             To stop these e-mails: {url}/notifications/off?reminder=email\r\n"
+            "Something in tend needs you.\r\n\r\n\
+             Open tend to see what:\r\n{url}/notifications\r\n\r\n\
+             You get this because you gave tend this address.\r\n\
+             To stop these e-mails:\r\n{url}/notifications/off?reminder=email\r\n"
         )
     }
 

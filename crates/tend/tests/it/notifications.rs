@@ -647,3 +647,162 @@ async fn the_calendar_feed_holds_the_chosen_reminders_on_sqlite() {
 async fn the_calendar_feed_holds_the_chosen_reminders_on_postgres() {
     calendar(Backend::Postgres).await;
 }
+
+/// A real SMTP server inside the test (`mailin-embedded`): what arrives.
+#[derive(Clone, Default)]
+struct Inbox {
+    /// (recipients, the whole message) of each delivered message.
+    got: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+    /// This session's message so far.
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let message = String::from_utf8_lossy(&self.data).into_owned();
+        self.got
+            .lock()
+            .unwrap()
+            .push((std::mem::take(&mut self.to), message));
+        mailin_embedded::response::OK
+    }
+}
+
+fn start_smtp() -> (u16, Inbox) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = Inbox::default();
+    let mut server = mailin_embedded::Server::new(inbox.clone());
+    server
+        .with_name("smtp.test")
+        .with_ssl(mailin_embedded::SslConfig::None)
+        .unwrap()
+        .with_tcp_listener(listener);
+    // Serves until the test process ends.
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    (port, inbox)
+}
+
+const ALL_KINDS: [(&str, &str); 6] = [
+    ("want_held_post", "on"),
+    ("want_report", "on"),
+    ("want_new_member", "on"),
+    ("want_meeting", "on"),
+    ("want_reply", "on"),
+    ("want_approved", "on"),
+];
+
+async fn email(backend: Backend) {
+    let (port, inbox) = start_smtp();
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.mail = Some(tend::config::MailConfig {
+            host: "127.0.0.1".into(),
+            port,
+            from: "tend <tend@school.example>".into(),
+            user: None,
+            password: None,
+            tls: tend::config::MailTls::None,
+            public_url: "https://tend.school.example".into(),
+        });
+    })
+    .await
+    else {
+        return;
+    };
+    let c = circle(&app).await;
+    // Students never need one: a member may not give an address.
+    let mut form = ALL_KINDS.to_vec();
+    form.push(("email", "member@school.example"));
+    let res = c.member.post(&app, "/notifications/settings", &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("only for facilitators"));
+    assert!(
+        !c.member
+            .page(&app, "/notifications/settings")
+            .await
+            .contains("name=\"email\"")
+    );
+    // A facilitator may; a bad address is refused plainly.
+    let settings = c.fac.page(&app, "/notifications/settings").await;
+    assert!(settings.contains("name=\"email\"") && settings.contains("never which circle"));
+    let mut form = ALL_KINDS.to_vec();
+    form.push(("email", "fac at school"));
+    let res = c.fac.post(&app, "/notifications/settings", &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Enter an e-mail address"));
+    let mut form = ALL_KINDS.to_vec();
+    form.push(("email", "fac@school.example"));
+    let res = c.fac.post(&app, "/notifications/settings", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A held risk post: the facilitator's inbox gets one plain message at
+    // once; the moderator, who gave no address, gets none.
+    c.member
+        .post(
+            &app,
+            &format!("/circles/{}/threads", c.id),
+            &[("title", "Done tonight"), ("body", RISKY)],
+        )
+        .await;
+    let got = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Some(m) = inbox.got.lock().unwrap().first().cloned() {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the message arrived at the SMTP server");
+    let (to, message) = got;
+    assert_eq!(to, vec!["fac@school.example".to_owned()]);
+    assert!(message.contains("Subject: tend: something needs you"), "{message}");
+    assert!(message.contains("Something in tend needs you."));
+    assert!(message.contains("https://tend.school.example/notifications"));
+    assert!(message.contains("/notifications/off?reminder=email"));
+    for private in ["Night shift", "kill myself", "Done tonight", "member_n", "mod_n"] {
+        assert!(!message.contains(private), "{private} in {message}");
+    }
+    // One click from the message turns e-mail off.
+    let res = c
+        .fac
+        .post(&app, "/notifications/off", &[("reminder", "email")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let row = app
+        .db
+        .store
+        .notification_settings(&c.fac.account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.email, None);
+}
+
+#[tokio::test]
+async fn held_posts_email_facilitators_who_asked_on_sqlite() {
+    email(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn held_posts_email_facilitators_who_asked_on_postgres() {
+    email(Backend::Postgres).await;
+}
