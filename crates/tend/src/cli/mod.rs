@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the web server (creates the data folder and database on first start).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or update the database schema, then exit.
     Migrate(DbArgs),
     /// Copy the SQLite database to a new file while tend keeps running
@@ -250,7 +250,7 @@ enum LogFormat {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => with_runtime(|| serve(args)),
+        Command::Serve(args) => with_runtime(|| serve(*args)),
         Command::Migrate(args) => with_runtime(|| migrate(args)),
         Command::Backup { db, out } => with_runtime(|| backup(db, out)),
         Command::Score {

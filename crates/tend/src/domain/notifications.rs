@@ -239,7 +239,9 @@ pub fn email(input: &str) -> Result<Option<String>, Invalid> {
         return Ok(None);
     }
     let ok = s.chars().count() <= EMAIL_MAX
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
         && matches!(s.split_once('@'), Some((a, b)) if !a.is_empty() && b.contains('.') && !b.contains('@') && !b.starts_with('.') && !b.ends_with('.'));
     if ok {
         Ok(Some(s.to_owned()))
@@ -383,8 +385,8 @@ impl Reminders {
             out.push(Reminder {
                 uid: format!("practice-{i}"),
                 title: "tend: a short practice, if now suits you".into(),
-                description:
-                    "A reminder you asked for. Any practice counts, even a few breaths.".into(),
+                description: "A reminder you asked for. Any practice counts, even a few breaths."
+                    .into(),
                 time: *t,
                 weekday: None,
                 path: "/practices",
@@ -445,7 +447,15 @@ mod tests {
     fn email_addresses_are_checked_plainly() {
         assert_eq!(email(" ").unwrap(), None);
         assert_eq!(email(" a@b.org ").unwrap().as_deref(), Some("a@b.org"));
-        for bad in ["a", "a@b", "@b.org", "a b@c.org", "a@b@c.org", "<a@b.org>", "a@.org"] {
+        for bad in [
+            "a",
+            "a@b",
+            "@b.org",
+            "a b@c.org",
+            "a@b@c.org",
+            "<a@b.org>",
+            "a@.org",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
         assert!(email(&format!("{}@b.org", "a".repeat(260))).is_err());

@@ -30,9 +30,7 @@ impl Mailer {
             MailTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.host)
                 .map_err(|e| format!("SMTP TLS setup: {e}"))?,
         };
-        let mut builder = builder
-            .port(c.port)
-            .timeout(Some(Duration::from_secs(20)));
+        let mut builder = builder.port(c.port).timeout(Some(Duration::from_secs(20)));
         if let (Some(user), Some(password)) = (&c.user, &c.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }

@@ -5,10 +5,10 @@
 mod accounts;
 pub mod circles;
 pub(crate) mod limits;
+pub mod mail;
+pub mod notifications;
 pub mod programmes;
 pub mod questionnaires;
-pub mod notifications;
-pub mod mail;
 mod records;
 pub mod summaries;
 

@@ -196,10 +196,7 @@ impl Notifications<'_> {
 
     /// Unread first (urgent first among them), then newest.
     pub async fn list(&self, limit: i64) -> ServiceResult<Vec<Notice>> {
-        let rows = self
-            .store()
-            .notifications(self.account, limit)
-            .await?;
+        let rows = self.store().notifications(self.account, limit).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -219,10 +216,7 @@ impl Notifications<'_> {
 
     /// (unread, of which urgent).
     pub async fn unread(&self) -> ServiceResult<(i64, i64)> {
-        Ok(self
-            .store()
-            .unread_notifications(self.account)
-            .await?)
+        Ok(self.store().unread_notifications(self.account).await?)
     }
 
     /// `NotFound` for an id that is not this person's (or already read).
@@ -249,11 +243,7 @@ impl Notifications<'_> {
     /// choose otherwise.
     pub async fn settings(&self) -> ServiceResult<Settings> {
         Ok(
-            match self
-                .store()
-                .notification_settings(self.account)
-                .await?
-            {
+            match self.store().notification_settings(self.account).await? {
                 Some(row) => Settings {
                     muted: parse_muted(&row.muted),
                     reminders: serde_json::from_str(&row.reminders).unwrap_or_default(),
@@ -280,7 +270,9 @@ impl Notifications<'_> {
         let mut s = input.validate().map_err(ServiceError::Invalid)?;
         if let Some(address) = &s.email {
             let problem = if !self.may_email().await? {
-                Some("E-mail is only for facilitators, moderators and programme leads. Leave it empty.")
+                Some(
+                    "E-mail is only for facilitators, moderators and programme leads. Leave it empty.",
+                )
             } else if !super::mail::deliverable(address) {
                 Some("Enter an e-mail address like name@school.example, or leave it empty.")
             } else {
@@ -302,7 +294,9 @@ impl Notifications<'_> {
     pub async fn may_email(&self) -> ServiceResult<bool> {
         use crate::domain::circles::{SERVER_ADMIN, SERVER_FACILITATOR};
         let store = self.store();
-        if store.has_server_role(self.account, SERVER_FACILITATOR).await?
+        if store
+            .has_server_role(self.account, SERVER_FACILITATOR)
+            .await?
             || store.has_server_role(self.account, SERVER_ADMIN).await?
         {
             return Ok(true);
@@ -320,8 +314,9 @@ impl Notifications<'_> {
 
     /// Turns one kind off (the one-click link in every notification).
     pub async fn mute(&self, kind: &str, now: i64) -> ServiceResult<NoticeKind> {
-        let kind = NoticeKind::parse(kind)
-            .ok_or_else(|| Invalid::new("kind", "That kind of notification is not one tend has."))?;
+        let kind = NoticeKind::parse(kind).ok_or_else(|| {
+            Invalid::new("kind", "That kind of notification is not one tend has.")
+        })?;
         let mut s = self.settings().await?;
         if !s.muted.contains(&kind) {
             s.muted.push(kind);
@@ -350,7 +345,11 @@ impl Notifications<'_> {
 
     /// Refreshes the next questionnaire day (the settings page does this
     /// when shown, with the person's key at hand).
-    pub async fn refresh_questionnaire_day(&self, day: Option<String>, now: i64) -> ServiceResult<()> {
+    pub async fn refresh_questionnaire_day(
+        &self,
+        day: Option<String>,
+        now: i64,
+    ) -> ServiceResult<()> {
         let mut s = self.settings().await?;
         if s.reminders.questionnaires && s.reminders.questionnaire_day != day {
             s.reminders.questionnaire_day = day;

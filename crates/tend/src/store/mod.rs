@@ -130,7 +130,9 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + ProgrammeStore + NotificationStore + Send + Sync + 'static {
+pub trait Store:
+    CommunityStore + ProgrammeStore + NotificationStore + Send + Sync + 'static
+{
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.

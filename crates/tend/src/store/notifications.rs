@@ -62,8 +62,12 @@ pub trait NotificationStore: Send + Sync {
     async fn notifications(&self, account_id: &str, limit: i64) -> StoreResult<Vec<NoticeRow>>;
     /// (unread, of which urgent).
     async fn unread_notifications(&self, account_id: &str) -> StoreResult<(i64, i64)>;
-    async fn mark_notification_read(&self, account_id: &str, id: &str, now: i64)
-    -> StoreResult<bool>;
+    async fn mark_notification_read(
+        &self,
+        account_id: &str,
+        id: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
     async fn mark_all_notifications_read(&self, account_id: &str, now: i64) -> StoreResult<u64>;
     /// A post was handled: its notices of `kind` are read for everyone.
     async fn settle_notifications(
@@ -75,8 +79,10 @@ pub trait NotificationStore: Send + Sync {
     ) -> StoreResult<u64>;
     /// Forgets read notifications read before `before`.
     async fn purge_notifications(&self, before: i64) -> StoreResult<u64>;
-    async fn notification_settings(&self, account_id: &str)
-    -> StoreResult<Option<NoticeSettingsRow>>;
+    async fn notification_settings(
+        &self,
+        account_id: &str,
+    ) -> StoreResult<Option<NoticeSettingsRow>>;
     async fn set_notification_settings(&self, s: &NoticeSettingsRow) -> StoreResult<()>;
 }
 

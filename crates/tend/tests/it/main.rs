@@ -14,12 +14,12 @@ mod helplines;
 mod http_api;
 mod http_pages;
 mod metrics;
+mod notifications;
 mod offline_app;
 mod query_plans;
 mod schema;
 mod server_limits;
 mod shared_limits;
-mod notifications;
 mod store;
 
 // Peer support (issue 5).

@@ -364,7 +364,12 @@ async fn who_hears_what(backend: Backend) {
                 .contains("The meetings in Night shift changed.")
         );
     }
-    assert!(!c.fac.notices(&app).await.contains("meetings in Night shift"));
+    assert!(
+        !c.fac
+            .notices(&app)
+            .await
+            .contains("meetings in Night shift")
+    );
 
     // Nothing in the table holds anything anyone wrote.
     for p in [&c.fac, &c.moderator, &c.member, &c.quiet] {
@@ -377,7 +382,13 @@ async fn who_hears_what(backend: Backend) {
     }
 
     // Deleting an account deletes its notifications and settings.
-    assert!(app.db.store.delete_account(&c.member.account).await.unwrap());
+    assert!(
+        app.db
+            .store
+            .delete_account(&c.member.account)
+            .await
+            .unwrap()
+    );
     assert!(
         app.db
             .store
@@ -413,14 +424,35 @@ async fn bad_input(backend: Backend) {
     assert_eq!(location(&res), "/notifications/settings?saved=1");
     let long = "9".repeat(5000);
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![("checkin", "25:00")], "Daily check-in: enter a time of day"),
-        (vec![("practice1", "noon")], "Practice time: enter a time of day"),
-        (vec![("practice2", "12:5")], "Practice time: enter a time of day"),
-        (vec![("review_day", "9"), ("review_time", "18:00")], "Choose a day of the week"),
+        (
+            vec![("checkin", "25:00")],
+            "Daily check-in: enter a time of day",
+        ),
+        (
+            vec![("practice1", "noon")],
+            "Practice time: enter a time of day",
+        ),
+        (
+            vec![("practice2", "12:5")],
+            "Practice time: enter a time of day",
+        ),
+        (
+            vec![("review_day", "9"), ("review_time", "18:00")],
+            "Choose a day of the week",
+        ),
         (vec![("review_day", "2")], "choose both a day and a time"),
-        (vec![("quiet_from", "22:00")], "give both a start and an end"),
-        (vec![("quiet_from", "22:00"), ("quiet_to", "22:00")], "different start and end"),
-        (vec![("checkin", long.as_str())], "Daily check-in: enter a time of day"),
+        (
+            vec![("quiet_from", "22:00")],
+            "give both a start and an end",
+        ),
+        (
+            vec![("quiet_from", "22:00"), ("quiet_to", "22:00")],
+            "different start and end",
+        ),
+        (
+            vec![("checkin", long.as_str())],
+            "Daily check-in: enter a time of day",
+        ),
     ];
     for (form, message) in cases {
         let res = p.post(&app, "/notifications/settings", &form).await;
@@ -442,23 +474,25 @@ async fn bad_input(backend: Backend) {
         .post(&app, "/notifications/off", &[("reminder", "sleep")])
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = p
-        .b
-        .get(app.url("/notifications/off?reminder=sleep"))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        p.b.get(app.url("/notifications/off?reminder=sleep"))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // Without the anti-forgery token: refused, nothing saved.
-    let res = p
-        .b
-        .post(app.url("/notifications/settings"))
-        .form(&[("checkin", "06:00")])
-        .send()
-        .await
-        .unwrap();
+    let res =
+        p.b.post(app.url("/notifications/settings"))
+            .form(&[("checkin", "06:00")])
+            .send()
+            .await
+            .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(!p.page(&app, "/notifications/settings").await.contains("06:00"));
+    assert!(
+        !p.page(&app, "/notifications/settings")
+            .await
+            .contains("06:00")
+    );
     // Signed out: the pages ask to sign in.
     let anon = app.browser();
     let res = anon.get(app.url("/notifications")).send().await.unwrap();
@@ -494,7 +528,9 @@ async fn live(backend: Backend) {
     let mut seen = String::new();
     // The first event is the state now.
     while !seen.contains("event: notices") {
-        seen.push_str(&String::from_utf8_lossy(&stream.chunk().await.unwrap().unwrap()));
+        seen.push_str(&String::from_utf8_lossy(
+            &stream.chunk().await.unwrap().unwrap(),
+        ));
     }
     assert!(!seen.contains("waiting for you"));
     c.member
@@ -514,7 +550,11 @@ async fn live(backend: Backend) {
         false
     })
     .await;
-    assert_eq!(got, Ok(true), "the held post reached the moderator live: {seen}");
+    assert_eq!(
+        got,
+        Ok(true),
+        "the held post reached the moderator live: {seen}"
+    );
     assert!(seen.contains("\"urgent\":1") || seen.contains("\"urgent\":true"));
     assert!(!seen.contains("kill myself"));
 }
@@ -591,11 +631,11 @@ async fn calendar(backend: Backend) {
         })
         .collect();
     assert_eq!(found.len(), 3, "{found:?}");
-    let checkin = found
-        .iter()
-        .find(|(s, ..)| s.contains("check in"))
-        .unwrap();
-    assert!(checkin.1.ends_with("T083000") && checkin.2 == "FREQ=DAILY", "{checkin:?}");
+    let checkin = found.iter().find(|(s, ..)| s.contains("check in")).unwrap();
+    assert!(
+        checkin.1.ends_with("T083000") && checkin.2 == "FREQ=DAILY",
+        "{checkin:?}"
+    );
     let practice = found.iter().find(|(s, ..)| s.contains("practice")).unwrap();
     assert!(practice.1.ends_with("T130000"));
     let review = found.iter().find(|(s, ..)| s.contains("week")).unwrap();
@@ -648,11 +688,14 @@ async fn the_calendar_feed_holds_the_chosen_reminders_on_postgres() {
     calendar(Backend::Postgres).await;
 }
 
+/// One delivered message: its recipients and its whole text.
+type Delivered = (Vec<String>, String);
+
 /// A real SMTP server inside the test (`mailin-embedded`): what arrives.
 #[derive(Clone, Default)]
 struct Inbox {
     /// (recipients, the whole message) of each delivered message.
-    got: std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+    got: std::sync::Arc<std::sync::Mutex<Vec<Delivered>>>,
     /// This session's message so far.
     to: Vec<String>,
     data: Vec<u8>,
@@ -747,7 +790,12 @@ async fn email(backend: Backend) {
     form.push(("email", "fac at school"));
     let res = c.fac.post(&app, "/notifications/settings", &form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("Enter an e-mail address"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Enter an e-mail address")
+    );
     let mut form = ALL_KINDS.to_vec();
     form.push(("email", "fac@school.example"));
     let res = c.fac.post(&app, "/notifications/settings", &form).await;
@@ -774,11 +822,20 @@ async fn email(backend: Backend) {
     .expect("the message arrived at the SMTP server");
     let (to, message) = got;
     assert_eq!(to, vec!["fac@school.example".to_owned()]);
-    assert!(message.contains("Subject: tend: something needs you"), "{message}");
+    assert!(
+        message.contains("Subject: tend: something needs you"),
+        "{message}"
+    );
     assert!(message.contains("Something in tend needs you."));
     assert!(message.contains("https://tend.school.example/notifications"));
     assert!(message.contains("/notifications/off?reminder=email"));
-    for private in ["Night shift", "kill myself", "Done tonight", "member_n", "mod_n"] {
+    for private in [
+        "Night shift",
+        "kill myself",
+        "Done tonight",
+        "member_n",
+        "mod_n",
+    ] {
         assert!(!message.contains(private), "{private} in {message}");
     }
     // One click from the message turns e-mail off.

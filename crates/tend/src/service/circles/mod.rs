@@ -32,12 +32,12 @@ use super::{Limit, ServiceError, ServiceResult, Services, Unlocked};
 use crate::domain::circles::{
     self, CircleInput, InviteInput, MeetingInput, Role, SERVER_ADMIN, SERVER_FACILITATOR, Status,
 };
+use crate::domain::notifications::NoticeKind;
+use crate::service::notifications::Event;
 pub use crate::store::{
     CircleRow, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModLogRow,
     MyCircleRow, ReplyView, ReportRow, ThreadView,
 };
-use crate::domain::notifications::NoticeKind;
-use crate::service::notifications::Event;
 use crate::store::{Store, StoreError};
 
 /// The built-in circle that holds the Learn discussions.

@@ -286,7 +286,12 @@ impl Circles<'_> {
         if action == ModAction::Approve && kind == "reply" {
             self.live.announce(&thread_id).await;
         }
-        if status == Status::Held && matches!(change, ModChange::ThreadStatus { .. } | ModChange::ReplyStatus { .. }) {
+        if status == Status::Held
+            && matches!(
+                change,
+                ModChange::ThreadStatus { .. } | ModChange::ReplyStatus { .. }
+            )
+        {
             // Handled: the urgent notice is settled for every moderator.
             self.services.settle_held(id, &req.target_id, now).await;
             if action == ModAction::Approve

@@ -15,8 +15,8 @@ use super::{
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::domain::notifications::NoticeKind;
-use crate::service::notifications::Event;
 use crate::service::limits::slow_down;
+use crate::service::notifications::Event;
 use crate::service::{Limit, ServiceError, ServiceResult, Unlocked};
 use crate::store::{ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
 

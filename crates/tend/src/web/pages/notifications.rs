@@ -607,12 +607,7 @@ pub(crate) fn reminder_events(
                      desc: &str,
                      path: &str,
                      off: &str| {
-        let start = format!(
-            "{}T{:02}{:02}00",
-            day.strftime("%Y%m%d"),
-            t.hour,
-            t.minute
-        );
+        let start = format!("{}T{:02}{:02}00", day.strftime("%Y%m%d"), t.hour, t.minute);
         let description = format!(
             "{desc}\nOpen tend: {base}{path}\nTurn this reminder off: {base}/notifications/off?reminder={off}"
         );
