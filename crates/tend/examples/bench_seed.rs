@@ -51,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
             iterations: 1,
         },
         session_ttl: 30 * 24 * 3600,
+        mailer: None,
     });
     let today = jiff::Zoned::now().date();
     let now = jiff::Timestamp::now().as_second();

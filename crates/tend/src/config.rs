@@ -25,6 +25,60 @@ pub struct Config {
     pub limits: ConnectionLimits,
     /// Where to serve Prometheus `/metrics`; `None` (the default) serves none.
     pub metrics_addr: Option<SocketAddr>,
+    /// The SMTP server for e-mail to facilitators and leads; `None` (the
+    /// default) sends no e-mail.
+    pub mail: Option<MailConfig>,
+}
+
+/// How tend reaches its SMTP server (issue 13, docs/notifications.md).
+#[derive(Clone)]
+pub struct MailConfig {
+    pub host: String,
+    pub port: u16,
+    /// The sender address, e.g. `tend <tend@school.example>`.
+    pub from: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub tls: MailTls,
+    /// The address people reach tend at, for the link in the message, e.g.
+    /// `https://tend.school.example`.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTls {
+    /// Plain SMTP: only for a relay on the same machine or a test.
+    None,
+    /// Upgrade with STARTTLS (port 587), required.
+    StartTls,
+    /// TLS from the start (port 465).
+    Tls,
+}
+
+impl MailTls {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(Self::None),
+            "starttls" => Some(Self::StartTls),
+            "tls" => Some(Self::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// Without the password.
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("tls", &self.tls)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
 }
 
 impl Config {
@@ -42,6 +96,7 @@ impl Config {
             session_ttl_seconds: 14 * 24 * 3600,
             limits: ConnectionLimits::default(),
             metrics_addr: None,
+            mail: None,
         })
     }
 }
@@ -95,6 +150,7 @@ impl std::fmt::Debug for Config {
             .field("session_ttl_seconds", &self.session_ttl_seconds)
             .field("limits", &self.limits)
             .field("metrics_addr", &self.metrics_addr)
+            .field("mail", &self.mail)
             .finish()
     }
 }

@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the web server (creates the data folder and database on first start).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or update the database schema, then exit.
     Migrate(DbArgs),
     /// Copy the SQLite database to a new file while tend keeps running
@@ -189,6 +189,62 @@ struct ServeArgs {
     /// Log format: `text` (default) or `json` (one object per line).
     #[arg(long, env = "TEND_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+/// E-mail to facilitators and leads who give an address (off unless
+/// `--smtp-host` is set; see docs/notifications.md).
+#[derive(Debug, Args)]
+struct MailArgs {
+    /// The SMTP server's host name.
+    #[arg(long, env = "TEND_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// The SMTP server's port.
+    #[arg(long, env = "TEND_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// The sender, e.g. "tend <tend@school.example>".
+    #[arg(long, env = "TEND_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// The SMTP user name, if the server asks for one.
+    #[arg(long, env = "TEND_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// The SMTP password (prefer the environment variable).
+    #[arg(long, env = "TEND_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// `starttls` (default), `tls`, or `none` (only for a relay on this machine).
+    #[arg(long, env = "TEND_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: String,
+    /// The address people reach tend at, for links in e-mail, e.g. https://tend.school.example.
+    #[arg(long, env = "TEND_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn config(&self) -> anyhow::Result<Option<crate::config::MailConfig>> {
+        let Some(host) = self.smtp_host.clone().filter(|h| !h.is_empty()) else {
+            return Ok(None);
+        };
+        let tls = crate::config::MailTls::parse(&self.smtp_tls)
+            .ok_or_else(|| anyhow::anyhow!("--smtp-tls must be starttls, tls or none"))?;
+        let from = self
+            .smtp_from
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--smtp-from is needed with --smtp-host"))?;
+        let public_url = self
+            .public_url
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--public-url is needed with --smtp-host"))?;
+        Ok(Some(crate::config::MailConfig {
+            host,
+            port: self.smtp_port,
+            from,
+            user: self.smtp_user.clone(),
+            password: self.smtp_password.clone(),
+            tls,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -200,7 +256,7 @@ enum LogFormat {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => with_runtime(|| serve(args)),
+        Command::Serve(args) => with_runtime(|| serve(*args)),
         Command::Migrate(args) => with_runtime(|| migrate(args)),
         Command::Backup { db, out } => with_runtime(|| backup(db, out)),
         Command::Score {
@@ -322,6 +378,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..ConnectionLimits::default()
         },
         metrics_addr: args.metrics_addr,
+        mail: args.mail.config()?,
     };
     let store = store::connect(&url).await?;
     let services = crate::service::Services::new(store, &config);
@@ -370,6 +427,7 @@ async fn programme_admin(action: ProgrammeAction) -> anyhow::Result<()> {
         store: store::connect(&url).await?,
         kdf: KdfParams::default(),
         session_ttl: 0,
+        mailer: None,
     };
     let programmes = services.programmes();
     match action {

@@ -7,6 +7,7 @@ pub mod circles;
 pub mod helplines;
 pub mod journal;
 pub mod next_step;
+pub mod notifications;
 pub mod profile;
 pub mod summary;
 

@@ -20,6 +20,8 @@ pub struct Unlocked {
     /// The profile, read at most once per request (several parts of a page need
     /// the person's time zone).
     pub(super) profile: tokio::sync::OnceCell<Profile>,
+    /// Unread notifications when the request began, for the navigation.
+    pub unread: i64,
 }
 
 impl Unlocked {
@@ -167,6 +169,7 @@ impl Accounts<'_> {
             session_hash: token.lookup_hash(),
             csrf: token.csrf_token(),
             profile: tokio::sync::OnceCell::new(),
+            unread: 0,
         };
         self.0
             .records(&who)
@@ -274,6 +277,7 @@ impl Accounts<'_> {
             session_hash: hash,
             csrf: token.csrf_token(),
             profile,
+            unread: session.unread,
         }))
     }
 

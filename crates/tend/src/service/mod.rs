@@ -5,6 +5,8 @@
 mod accounts;
 pub mod circles;
 pub(crate) mod limits;
+pub mod mail;
+pub mod notifications;
 pub mod programmes;
 pub mod questionnaires;
 mod records;
@@ -67,15 +69,28 @@ pub struct Services {
     pub kdf: KdfParams,
     /// How long a sign-in lasts, in seconds.
     pub session_ttl: i64,
+    /// E-mail for facilitators and leads; `None` when no SMTP server is set.
+    pub mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl Services {
     /// The use cases over an opened store, with the settings they need.
     pub fn new(store: Arc<dyn Store>, config: &crate::config::Config) -> Self {
+        let mailer = config
+            .mail
+            .as_ref()
+            .and_then(|c| match mail::Mailer::new(c) {
+                Ok(m) => Some(Arc::new(m)),
+                Err(e) => {
+                    tracing::error!(error = %e, "e-mail is off: the SMTP settings do not work");
+                    None
+                }
+            });
         Self {
             store,
             kdf: config.kdf,
             session_ttl: config.session_ttl_seconds,
+            mailer,
         }
     }
 
@@ -119,6 +134,9 @@ impl Services {
         }
         if let Err(e) = self.store.purge_live_streams(now).await {
             tracing::warn!(error = %e, "could not purge lapsed live streams");
+        }
+        if let Err(e) = self.purge_notifications(now).await {
+            tracing::warn!(error = %e, "could not purge old notifications");
         }
         true
     }

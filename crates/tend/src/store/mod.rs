@@ -7,6 +7,7 @@
 //! conformance tests in `tests/it/store.rs` run against both.
 
 mod community;
+mod notifications;
 mod notify;
 mod postgres;
 pub(crate) mod programmes;
@@ -23,6 +24,7 @@ pub use community::{
     CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
     ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
 };
+pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationStore};
 pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
@@ -76,6 +78,8 @@ pub struct ActiveSession {
     /// nearly every page needs it.
     pub profile_id: Option<String>,
     pub profile_sealed: Option<Vec<u8>>,
+    /// Unread notifications, for the count in the navigation.
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -128,7 +132,9 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
 }
 
 #[async_trait]
-pub trait Store: CommunityStore + ProgrammeStore + TransferStore + Send + Sync + 'static {
+pub trait Store:
+    CommunityStore + ProgrammeStore + TransferStore + NotificationStore + Send + Sync + 'static
+{
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;
     /// Connections in this process's pool: (open, idle), for metrics.

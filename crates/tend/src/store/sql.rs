@@ -94,6 +94,8 @@ macro_rules! impl_store {
                 sqlx::query("DELETE FROM memberships WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM server_roles WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM calendar_feeds WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM notifications WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM notification_settings WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM programme_leads WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 let done = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -119,7 +121,9 @@ macro_rules! impl_store {
             async fn active_session(&self, id_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<$crate::store::ActiveSession>> {
                 Ok(sqlx::query_as(
                     "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
-                     p.id AS profile_id, p.sealed AS profile_sealed FROM sessions s \
+                     p.id AS profile_id, p.sealed AS profile_sealed, \
+                     (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \
+                     FROM sessions s \
                      JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
                      WHERE s.id_hash = $1 AND s.expires_at > $2",

@@ -42,6 +42,7 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                             a href="/practices" { "Practise" }
                             a href="/journal" { "Journal" }
                             a href="/circles" { "Circles" }
+                            @if let Some(w) = who { (notices_link(w.unread)) }
                             a href="/learn" { "Learn" }
                             a href="/account" { "Account" }
                             // For shared computers: ends the session at once.
@@ -153,6 +154,19 @@ pub fn description(title: &str) -> &'static str {
 /// "Required", shown beside a field's label before anyone submits.
 pub fn required() -> Markup {
     html! { " " span class="req" { "(required)" } }
+}
+
+/// The notifications link with its unread count (kept current by
+/// `/notifications/live.js` on the notifications page).
+fn notices_link(unread: i64) -> Markup {
+    html! {
+        a href="/notifications" {
+            "Notifications"
+            span id="notice-count" class="count" hidden[unread == 0] {
+                " " (unread) span class="visually-hidden" { " unread" }
+            }
+        }
+    }
 }
 
 /// A page without a person (errors, sign-in).

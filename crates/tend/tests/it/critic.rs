@@ -646,6 +646,7 @@ async fn pages_answer_with_a_year_of_critic_data() {
         store: app.db.store.clone(),
         kdf: crate::helpers::FAST_KDF,
         session_ttl: 3600,
+        mailer: None,
     };
     let now = jiff::Timestamp::now().as_second();
     let who = services

@@ -64,6 +64,7 @@ fn services(app: &TestApp) -> Services {
         store: app.db.store.clone(),
         kdf: FAST_KDF,
         session_ttl: 3600,
+        mailer: None,
     }
 }
 

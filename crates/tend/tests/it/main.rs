@@ -17,6 +17,7 @@ mod helplines;
 mod http_api;
 mod http_pages;
 mod metrics;
+mod notifications;
 mod offline_app;
 mod query_plans;
 mod schema;

@@ -43,6 +43,7 @@ async fn periods_are_marked_by_staff_only(backend: Backend) {
         store: app.db.store.clone(),
         kdf: FAST_KDF,
         session_ttl: 3600,
+        mailer: None,
     };
     let p = s
         .programmes()

@@ -23,6 +23,7 @@ fn services(app: &TestApp) -> Services {
         store: app.db.store.clone(),
         kdf: FAST_KDF,
         session_ttl: 3600,
+        mailer: None,
     }
 }
 
@@ -589,6 +590,7 @@ async fn the_command_line_creates_programmes_and_appoints_leads() {
         store: store.clone(),
         kdf: FAST_KDF,
         session_ttl: 3600,
+        mailer: None,
     };
     let (lead, _) = person(&s, "dean").await;
     let run = |args: &[&str]| {

@@ -164,6 +164,9 @@ impl Circles<'_> {
             created_at: now,
         };
         store.create_reply(&r).await?;
+        if urgent {
+            self.held_post(who, LEARN, &r.id, now).await;
+        }
         if !held {
             self.live().announce(&r.thread_id).await;
         }

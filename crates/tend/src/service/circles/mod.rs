@@ -32,6 +32,8 @@ use super::{Limit, ServiceError, ServiceResult, Services, Unlocked};
 use crate::domain::circles::{
     self, CircleInput, InviteInput, MeetingInput, Role, SERVER_ADMIN, SERVER_FACILITATOR, Status,
 };
+use crate::domain::notifications::NoticeKind;
+use crate::service::notifications::Event;
 pub use crate::store::{
     CircleRow, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModLogRow,
     MyCircleRow, ReplyView, ReportRow, ThreadView,
@@ -52,10 +54,16 @@ impl Services {
     /// PostgreSQL (several processes may share it), an in-process channel on
     /// SQLite.
     pub fn circles(&self) -> Circles<'_> {
-        match self.store.signals() {
-            Some(signals) => Circles::new(self, Box::new(Notify(signals))),
-            None => Circles::new(self, Box::new(&*live::IN_PROCESS)),
-        }
+        Circles::new(self, live_feed(self))
+    }
+}
+
+/// The live fan-out that fits the database (see [`Services::circles`]), for
+/// other services that wake people (notifications).
+pub(crate) fn live_feed(services: &Services) -> Box<dyn LiveFeed + '_> {
+    match services.store.signals() {
+        Some(signals) => Box::new(Notify(signals)),
+        None => Box::new(&*live::IN_PROCESS),
     }
 }
 
@@ -166,7 +174,7 @@ fn random_pseudonym() -> String {
 }
 
 /// The calendar link's secret is never stored, only this fingerprint.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -302,6 +310,18 @@ impl<'a> Circles<'a> {
                 suspended_until: None,
             };
             let (outcome, circle) = self.store().join_with_invite(code, &m, now).await?;
+            if let (JoinOutcome::Joined, Some(cid)) = (outcome, circle.as_deref()) {
+                let ev = Event {
+                    kind: NoticeKind::NewMember,
+                    circle_id: cid,
+                    target_id: &m.id,
+                    link: format!("/circles/{cid}"),
+                    now,
+                };
+                self.services
+                    .tell_circle(self.live.as_ref(), &ev, &who.account_id)
+                    .await;
+            }
             if outcome != JoinOutcome::PseudonymTaken {
                 return Ok((outcome, circle));
             }
@@ -424,7 +444,23 @@ impl<'a> Circles<'a> {
             note: d.note,
             created_at: now,
         };
-        Ok(self.store().create_meeting(&m).await?)
+        self.store().create_meeting(&m).await?;
+        self.meeting_changed(who, id, &m.id, now).await;
+        Ok(())
+    }
+
+    /// Tells the circle its meetings changed.
+    async fn meeting_changed(&self, who: &Unlocked, id: &str, meeting: &str, now: i64) {
+        let ev = Event {
+            kind: NoticeKind::Meeting,
+            circle_id: id,
+            target_id: meeting,
+            link: format!("/circles/{id}/meetings"),
+            now,
+        };
+        self.services
+            .tell_circle(self.live.as_ref(), &ev, &who.account_id)
+            .await;
     }
 
     pub async fn cancel_meeting(
@@ -436,6 +472,7 @@ impl<'a> Circles<'a> {
     ) -> ServiceResult<()> {
         self.open(who, id, Action::Schedule, now).await?;
         if self.store().delete_meeting(id, meeting).await? {
+            self.meeting_changed(who, id, meeting, now).await;
             Ok(())
         } else {
             Err(ServiceError::NotFound)

@@ -7,6 +7,8 @@
 use super::{Access, Action, Circles, ModAction, PostFacts, may_moderate, new_id};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Role, Status};
+use crate::domain::notifications::NoticeKind;
+use crate::service::notifications::Event;
 use crate::service::{ServiceError, ServiceResult, Unlocked};
 use crate::store::{ModChange, ModLogRow, ReplyView, ReportRow, ThreadView};
 
@@ -157,6 +159,7 @@ impl Circles<'_> {
         };
         let status = Status::parse(&status);
         let author = store.membership_by_id(&author_id).await?;
+        let author_member = author.clone();
         let mut errors = Vec::new();
         let reason = circles::reason(&req.reason)
             .map_err(|e| errors.push(e))
@@ -282,6 +285,34 @@ impl Circles<'_> {
         }
         if action == ModAction::Approve && kind == "reply" {
             self.live.announce(&thread_id).await;
+        }
+        if status == Status::Held
+            && matches!(
+                change,
+                ModChange::ThreadStatus { .. } | ModChange::ReplyStatus { .. }
+            )
+        {
+            // Handled: the urgent notice is settled for every moderator.
+            self.services.settle_held(id, &req.target_id, now).await;
+            if action == ModAction::Approve
+                && let Some(m) = author_member.filter(|m| m.circle_id == id)
+            {
+                let link = if id == super::LEARN {
+                    "/learn".to_owned()
+                } else {
+                    format!("/circles/{id}/threads/{thread_id}")
+                };
+                let ev = Event {
+                    kind: NoticeKind::Approved,
+                    circle_id: id,
+                    target_id: &req.target_id,
+                    link,
+                    now,
+                };
+                self.services
+                    .tell_account(self.live.as_ref(), &ev, &m.account_id)
+                    .await;
+            }
         }
         Ok(Moderated::Done)
     }

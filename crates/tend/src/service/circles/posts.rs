@@ -12,7 +12,9 @@ use std::sync::Arc;
 use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
+use crate::domain::notifications::NoticeKind;
 use crate::service::limits::slow_down;
+use crate::service::notifications::Event;
 use crate::service::{Limit, ServiceError, ServiceResult, Unlocked};
 use crate::store::{ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
 
@@ -202,6 +204,40 @@ impl Circles<'_> {
         self.live.as_ref()
     }
 
+    /// A post was held for risk language: every facilitator and moderator of
+    /// the circle hears at once, marked urgent.
+    pub(super) async fn held_post(&self, who: &Unlocked, id: &str, post: &str, now: i64) {
+        let ev = Event {
+            kind: NoticeKind::HeldPost,
+            circle_id: id,
+            target_id: post,
+            link: format!("/circles/{id}/moderation"),
+            now,
+        };
+        self.services
+            .tell_circle(self.live(), &ev, &who.account_id)
+            .await;
+    }
+
+    /// A visible reply in someone's thread: its author hears (not when they
+    /// replied themselves, and not after they left the circle).
+    pub(super) async fn replied(&self, who: &Unlocked, id: &str, t: &ThreadView, now: i64) {
+        let Some(author) = t.author_account.as_deref() else {
+            return;
+        };
+        if author == who.account_id {
+            return;
+        }
+        let ev = Event {
+            kind: NoticeKind::Reply,
+            circle_id: id,
+            target_id: &t.id,
+            link: format!("/circles/{id}/threads/{}", t.id),
+            now,
+        };
+        self.services.tell_account(self.live(), &ev, author).await;
+    }
+
     /// A thread this person may open, or `NotFound`.
     async fn visible_thread(&self, a: &Access, tid: &str) -> ServiceResult<ThreadView> {
         let t = self
@@ -300,6 +336,9 @@ impl Circles<'_> {
             last_activity: now,
         };
         self.store().create_thread(&t).await?;
+        if held {
+            self.held_post(who, id, &t.id, now).await;
+        }
         Ok(Posted::Saved { id: t.id, held })
     }
 
@@ -366,8 +405,11 @@ impl Circles<'_> {
             created_at: now,
         };
         let seq = self.store().create_reply(&r).await?;
-        if !held {
+        if held {
+            self.held_post(who, id, &r.id, now).await;
+        } else {
             self.live().announce(&t.id).await;
+            self.replied(who, id, &t, now).await;
         }
         Ok(ReplyOutcome::Saved {
             id: r.id,
@@ -536,6 +578,16 @@ impl Circles<'_> {
             resolved_at: None,
         };
         self.store().create_report(&r).await?;
+        let ev = Event {
+            kind: NoticeKind::Report,
+            circle_id: id,
+            target_id: target,
+            link: format!("/circles/{id}/moderation"),
+            now,
+        };
+        self.services
+            .tell_circle(self.live(), &ev, &who.account_id)
+            .await;
         Ok(ReportOutcome::Sent(a))
     }
 }

@@ -9,6 +9,7 @@ mod checkin;
 mod circles;
 mod help;
 mod journal;
+mod notifications;
 mod today;
 
 // Feature modules: each owns its routes, merged below.
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .merge(safety_plan::routes())
         .merge(app::routes())
         .merge(circles::routes())
+        .merge(notifications::routes())
         .merge(programmes::routes())
         .merge(transfer::routes())
 }

@@ -276,17 +276,7 @@ pub async fn calendar_new(
         .circles()
         .set_calendar_link(&who, &token, now())
         .await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    // Deployments that mark cookies Secure are served over HTTPS.
-    let scheme = if state.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    let url = format!("{scheme}://{host}/calendar/{token}.ics");
+    let url = format!("{}/calendar/{token}.ics", site_base(&state, &headers));
     Ok(layout::page(
         "Calendar link",
         Some(&who),
@@ -300,6 +290,21 @@ pub async fn calendar_revoke(
 ) -> Result<Response, PageError> {
     state.services.circles().end_calendar_link(&who).await?;
     Ok(Redirect::to("/circles/calendar").into_response())
+}
+
+/// The site's address as the browser (or calendar app) reached it.
+fn site_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    // Deployments that mark cookies Secure are served over HTTPS.
+    let scheme = if state.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// Escapes text for an iCalendar property value (RFC 5545 §3.3.11).
@@ -318,7 +323,7 @@ const ICS_LINE_MAX: usize = 75;
 /// Writes one content line, folded so no physical line passes 75 octets. Folds
 /// fall between characters, never inside one; each continuation starts with a
 /// space, which counts towards its 75.
-fn ics_line(out: &mut String, line: &str) {
+pub(crate) fn ics_line(out: &mut String, line: &str) {
     let mut used = 0;
     for c in line.chars() {
         let n = c.len_utf8();
@@ -332,7 +337,14 @@ fn ics_line(out: &mut String, line: &str) {
     out.push_str("\r\n");
 }
 
-fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
+/// The feed: the meetings, and the reminders the person chose (issue 13,
+/// `web::pages::notifications`); `alarms` adds a reminder before meetings.
+fn ics(
+    meetings: &[FeedMeetingRow],
+    now_ts: jiff::Timestamp,
+    alarms: bool,
+    reminders: &str,
+) -> String {
     let stamp = now_ts.strftime("%Y%m%dT%H%M%SZ").to_string();
     let mut out = String::from(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tend//circles//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:tend circles\r\n",
@@ -375,9 +387,13 @@ fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
                     &format!("DESCRIPTION:{}", ics_text(desc.trim_end())),
                 );
             }
+            if alarms {
+                out.push_str("BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:A circle meeting soon\r\nEND:VALARM\r\n");
+            }
             out.push_str("END:VEVENT\r\n");
         }
     }
+    out.push_str(reminders);
     out.push_str("END:VCALENDAR\r\n");
     out
 }
@@ -385,13 +401,23 @@ fn ics(meetings: &[FeedMeetingRow], now_ts: jiff::Timestamp) -> String {
 /// The feed itself: no session, the secret in the URL is the key.
 pub async fn feed(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let token = token.strip_suffix(".ics").unwrap_or(&token);
     let meetings = state.services.circles().calendar(token).await?;
+    let reminders = state.services.reminders_for_link(token).await?;
+    let now_ts = crate::web::clock();
+    let base = site_base(&state, &headers);
+    let extra = crate::web::pages::notifications::reminder_events(
+        &reminders,
+        now_ts.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        &now_ts.strftime("%Y%m%dT%H%M%SZ").to_string(),
+        &base,
+    );
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        ics(&meetings, crate::web::clock()),
+        ics(&meetings, now_ts, reminders.meetings, &extra),
     )
         .into_response())
 }
@@ -413,7 +439,7 @@ mod tests {
             video_link: "https://meet.example/x".into(),
             note: "Bring tea, or not".into(),
         };
-        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap());
+        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap(), false, "");
         assert!(out.contains("SUMMARY:Check-in\\; all welcome (Night shift)\r\n"));
         assert!(out.contains("DTSTART:20300107T190000Z\r\n"));
         assert_eq!(out.matches("BEGIN:VEVENT").count(), FEED_WEEKS);
@@ -465,7 +491,7 @@ mod tests {
             video_link: String::new(),
             note: "Line one\rline two".into(),
         };
-        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap());
+        let out = ics(&[m], "2030-01-01T00:00Z".parse().unwrap(), false, "");
         assert!(out.split("\r\n").all(|l| l.len() <= 75), "{out}");
         assert!(out.contains("DESCRIPTION:Line one\\nline two\r\n"), "{out}");
         assert!(!out.replace("\r\n", "").contains('\r'));

@@ -12,6 +12,7 @@ mod invites;
 mod learn;
 mod live;
 mod meetings;
+pub(crate) use meetings::ics_line;
 mod moderation;
 mod reports;
 mod threads;

@@ -1,5 +1,6 @@
 //! The moderators' queue, their actions, and the log facilitators can read.
 
+use crate::domain::notifications::waited;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -102,7 +103,8 @@ async fn render_queue(
                 ul class="entries" {
                     @for t in threads {
                         li class={ "queue-item" @if t.urgent == 1 { " urgent" } } {
-                            p { @if t.urgent == 1 { strong class="tag" { "Urgent" } " " } "Thread by " (t.author_name.as_deref().unwrap_or("a former member")) " · " (when(t.created_at, &tz)) }
+                            p { @if t.urgent == 1 { strong class="tag" { "Urgent" } " " } "Thread by " (t.author_name.as_deref().unwrap_or("a former member")) " · " (when(t.created_at, &tz))
+                                " · " span class="waited" { "waiting " (waited(crate::web::now() - t.created_at)) } }
                             p { strong { (t.title) } }
                             div class="post-body" { (layout::paragraphs(&t.body)) }
                             (action_form(who, a, "thread", &t.id, &t.title))
@@ -112,7 +114,8 @@ async fn render_queue(
                         li class={ "queue-item" @if r.urgent == 1 { " urgent" } } {
                             p { @if r.urgent == 1 { strong class="tag" { "Urgent" } " " }
                                 @if learn { "Reply on article " } @else { "Reply by " }
-                                (r.author_name.as_deref().unwrap_or("a former member")) " · " (when(r.created_at, &tz)) }
+                                (r.author_name.as_deref().unwrap_or("a former member")) " · " (when(r.created_at, &tz))
+                                " · " span class="waited" { "waiting " (waited(crate::web::now() - r.created_at)) } }
                             div class="post-body" { (layout::paragraphs(&r.body)) }
                             (action_form(who, a, "reply", &r.id, &format!("the reply by {}", r.author_name.as_deref().unwrap_or("a former member"))))
                         }
