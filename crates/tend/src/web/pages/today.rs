@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use super::today_for;
 use crate::domain::checkin::{CheckinInput, Meals};
+use crate::domain::journal::JournalEntry;
+use crate::service::Stored;
 use crate::service::summaries::{Suggestion, suggest_practice};
 use crate::web::AppState;
 use crate::web::components::checkin_form;
@@ -86,15 +88,36 @@ pub async fn page(
     Query(q): Query<TodayQuery>,
 ) -> Result<Markup, PageError> {
     let today = today_for(&state, &who).await?;
-    let overview = state.services.records(&who).overview(today, 3).await?;
-    let (summary, entries) = (&overview.summary, overview.recent_entries.as_slice());
-    let month = state.services.summaries(&who).practice_month(today).await?;
-    let suggestion = suggest_practice(&state.content, &month, today);
-    let due: Vec<(String, String)> = state
+    // Everything Today reads comes from one store call (see
+    // `Summaries::today`); the newest entries come as titles only.
+    let data = state
         .services
-        .questionnaires(&who, &state.catalog)
-        .due(today)
-        .await?
+        .summaries(&who)
+        .today(&state.catalog, today, 3)
+        .await?;
+    let overview = data.overview;
+    let summary = &overview.summary;
+    // Titles in the shape the markup below reads (`display_title()` of a
+    // stored title gives the title back).
+    let entries: Vec<Stored<JournalEntry>> = overview
+        .recent_entries
+        .iter()
+        .map(|t| Stored {
+            id: t.id.clone(),
+            day: t.day,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+            value: JournalEntry {
+                title: t.value.clone(),
+                body: String::new(),
+            },
+        })
+        .collect();
+    let entries = entries.as_slice();
+    let suggestion = suggest_practice(&state.content, &data.practice_month, today);
+    let due: Vec<(String, String)> = data
+        .due
         .offered()
         .into_iter()
         .filter_map(|s| {
