@@ -33,15 +33,17 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
 }
 
-/// Idle read connections kept for reuse; more are opened when every one is
-/// busy (the blocking pool bounds how many run at once) and closed again when
-/// this many wait already.
-const IDLE_READERS: usize = 8;
+/// Read connections at most, each in use by one blocking call at a time
+/// (as many as sqlx's pool had): more readers than cores gain nothing, and
+/// each holds its own page cache (up to 2 MB).
+const READERS: usize = 8;
 
 /// A small pool of read-only `rusqlite` connections to the database file.
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// One permit per connection in use.
+    permits: tokio::sync::Semaphore,
 }
 
 impl Readers {
@@ -67,7 +69,7 @@ impl Readers {
 
     fn give(&self, c: Connection) {
         if let Ok(mut v) = self.idle.lock() {
-            if v.len() < IDLE_READERS {
+            if v.len() < READERS {
                 v.push(c);
             }
         }
@@ -266,6 +268,7 @@ impl SqliteStore {
         let readers = Arc::new(Readers {
             path,
             idle: Mutex::new(Vec::new()),
+            permits: tokio::sync::Semaphore::new(READERS),
         });
         Ok(Self { pool, readers })
     }
@@ -276,7 +279,13 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> StoreResult<T> {
         let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
+        let permit = self
+            .readers
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Config(format!("the read pool is closed: {e}")))?;
+        let out = tokio::task::spawn_blocking(move || {
             let c = readers.take()?;
             let out = f(&c);
             // A connection left inside a transaction by an error is not reused.
@@ -285,9 +294,10 @@ impl SqliteStore {
             }
             out
         })
-        .await
-        .map_err(|e| StoreError::Config(format!("a database read stopped: {e}")))?
-        .map_err(StoreError::from)
+        .await;
+        drop(permit);
+        out.map_err(|e| StoreError::Config(format!("a database read stopped: {e}")))?
+            .map_err(StoreError::from)
     }
 
     async fn read_active_session(
