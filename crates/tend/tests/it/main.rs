@@ -20,6 +20,7 @@ mod schema;
 mod server_limits;
 mod shared_limits;
 mod store;
+mod store_reads;
 
 // Peer support (issue 5).
 mod circles;
