@@ -221,7 +221,10 @@ async fn seed_circle(
     for (i, p) in people.iter().enumerate().skip(1) {
         store.add_member(&member(i, &p.2)).await?;
     }
-    for (id, title) in [("benchread", "A long thread"), ("benchpost", "Replies go here")] {
+    for (id, title) in [
+        ("benchread", "A long thread"),
+        ("benchpost", "Replies go here"),
+    ] {
         store
             .create_thread(&ThreadRow {
                 id: id.into(),

@@ -115,7 +115,10 @@ impl<'a> Records<'a> {
     }
 
     /// Opens the rows of one read.
-    pub(super) fn open_set<T: Kind>(&self, set: Option<RecordSet>) -> ServiceResult<Vec<Stored<T>>> {
+    pub(super) fn open_set<T: Kind>(
+        &self,
+        set: Option<RecordSet>,
+    ) -> ServiceResult<Vec<Stored<T>>> {
         set.map(RecordSet::rows)
             .unwrap_or_default()
             .into_iter()
@@ -191,8 +194,13 @@ impl<'a> Records<'a> {
                 )?)
                 .into_owned(),
                 (None, Some(body)) => {
-                    let json =
-                        vault::open_record(&self.who.key, &self.who.account_id, &id, T::KIND, &body)?;
+                    let json = vault::open_record(
+                        &self.who.key,
+                        &self.who.account_id,
+                        &id,
+                        T::KIND,
+                        &body,
+                    )?;
                     let value: T = serde_json::from_slice(&json)?;
                     let title = value.list_title().unwrap_or_default();
                     fill.push((id.clone(), version, self.seal_title(T::KIND, &id, &title)?));
@@ -224,7 +232,10 @@ impl<'a> Records<'a> {
 
     /// The list titles of records of a kind that has them (the journal),
     /// newest first, without opening their bodies.
-    pub async fn titles<T: Kind>(&self, filter: &RecordFilter) -> ServiceResult<Vec<Stored<String>>> {
+    pub async fn titles<T: Kind>(
+        &self,
+        filter: &RecordFilter,
+    ) -> ServiceResult<Vec<Stored<String>>> {
         let reads = [RecordRead::Titles {
             kind: T::KIND.to_owned(),
             filter: filter.to_store(),

@@ -118,7 +118,8 @@ impl<'a> Summaries<'a> {
         let practice_month = records.open_set::<PracticeLog>(sets.next())?;
         let prefs = records.open_set::<Preferences>(sets.next())?;
         let history = records.open_set::<Response>(sets.next())?;
-        let due = questionnaires.due_of(prefs.into_iter().next().map(|s| s.value), history, today)?;
+        let due =
+            questionnaires.due_of(prefs.into_iter().next().map(|s| s.value), history, today)?;
         Ok(TodayData {
             overview: Records::overview_of(today, week, titles),
             practice_month,

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use community::{
-    AccessRow, CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
-    ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
+    AccessRow, CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow,
+    MembershipRow, ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow,
+    ThreadView,
 };
 pub use notify::Signals;
 pub use postgres::PostgresStore;
@@ -194,7 +195,8 @@ pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_k
      WHERE s.id_hash = $1 AND s.expires_at > $2";
 
 /// The SQL of [`Store::record`]: `$1` id, `$2` account, `$3` kind.
-pub const RECORD_SQL: &str = "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
+pub const RECORD_SQL: &str =
+    "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
 
 #[async_trait]
 pub trait Store: CommunityStore + ProgrammeStore + Send + Sync + 'static {

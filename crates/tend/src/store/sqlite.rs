@@ -99,7 +99,12 @@ struct Columns(Vec<String>);
 
 impl Columns {
     fn of(stmt: &Statement<'_>) -> Self {
-        Self(stmt.column_names().iter().map(|s| (*s).to_owned()).collect())
+        Self(
+            stmt.column_names()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        )
     }
     fn get<T: rusqlite::types::FromSql>(&self, row: &Row<'_>, name: &str) -> rusqlite::Result<T> {
         let i = self

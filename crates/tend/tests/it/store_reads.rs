@@ -108,7 +108,10 @@ async fn batched_reads_match_single_reads(s: &dyn Store) {
     assert_eq!(titles.len(), 2);
     for (t, e) in titles.iter().zip(&entries) {
         assert_eq!((&t.id, t.version, &t.day), (&e.id, e.version, &e.day));
-        assert_eq!((t.title.as_deref(), t.sealed.as_deref()), (None, Some(&e.sealed[..])));
+        assert_eq!(
+            (t.title.as_deref(), t.sealed.as_deref()),
+            (None, Some(&e.sealed[..]))
+        );
     }
 
     // A stored title comes instead of the body, for the version it was made for.
@@ -123,7 +126,12 @@ async fn batched_reads_match_single_reads(s: &dyn Store) {
         kind: "journal".into(),
         filter: newest.clone(),
     }];
-    let titles = s.read_records("a1", &reads).await.unwrap().remove(0).titles();
+    let titles = s
+        .read_records("a1", &reads)
+        .await
+        .unwrap()
+        .remove(0)
+        .titles();
     assert_eq!(
         (titles[0].title.as_deref(), titles[0].sealed.as_deref()),
         (Some(&[7u8; 30][..]), None)
@@ -136,7 +144,12 @@ async fn batched_reads_match_single_reads(s: &dyn Store) {
     let mut changed = record("j3", "a1", "journal", "2026-01-04", 13);
     changed.sealed = vec![9; 40];
     assert!(s.update_record(&changed, 1).await.unwrap());
-    let titles = s.read_records("a1", &reads).await.unwrap().remove(0).titles();
+    let titles = s
+        .read_records("a1", &reads)
+        .await
+        .unwrap()
+        .remove(0)
+        .titles();
     assert_eq!(
         (titles[0].title.as_deref(), titles[0].sealed.as_deref()),
         (None, Some(&[9u8; 40][..]))
@@ -215,7 +228,12 @@ async fn thread_page_in_one_call(s: &dyn Store) {
     assert_eq!((a.me, a.admin), (None, true));
     let a = s.circle_access("c1", "a9", "admin").await.unwrap().unwrap();
     assert_eq!((a.me, a.admin), (None, false));
-    assert!(s.circle_access("nope", "a2", "admin").await.unwrap().is_none());
+    assert!(
+        s.circle_access("nope", "a2", "admin")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The thread page: the same thread and replies as the separate reads.
     let page = s
@@ -300,7 +318,10 @@ async fn journal_titles(backend: crate::helpers::Backend) {
         async move { b.get(url).send().await.unwrap().text().await.unwrap() }
     };
     let csrf = csrf_of(&get("/today").await);
-    for (title, body) in [("Night shift", "Long night."), ("", "First line here\nmore")] {
+    for (title, body) in [
+        ("Night shift", "Long night."),
+        ("", "First line here\nmore"),
+    ] {
         let res = b
             .post(app.url("/journal/new"))
             .form(&[("csrf", csrf.as_str()), ("title", title), ("body", body)])
@@ -322,13 +343,20 @@ async fn journal_titles(backend: crate::helpers::Backend) {
                 kind: "journal".into(),
                 filter,
             }];
-            store.read_records(&id, &reads).await.unwrap().remove(0).titles()
+            store
+                .read_records(&id, &reads)
+                .await
+                .unwrap()
+                .remove(0)
+                .titles()
         }
     };
     let stored = titles().await;
     assert_eq!(stored.len(), 2);
     assert!(
-        stored.iter().all(|t| t.title.is_some() && t.sealed.is_none()),
+        stored
+            .iter()
+            .all(|t| t.title.is_some() && t.sealed.is_none()),
         "titles are sealed beside new entries, and the list gets no bodies"
     );
     let title = stored[0].title.clone().unwrap();

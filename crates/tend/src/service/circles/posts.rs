@@ -223,7 +223,14 @@ impl Circles<'_> {
         // a newer page.
         let rows = self
             .store()
-            .thread_page(id, &who.account_id, circles::SERVER_ADMIN, tid, after, limit + 1)
+            .thread_page(
+                id,
+                &who.account_id,
+                circles::SERVER_ADMIN,
+                tid,
+                after,
+                limit + 1,
+            )
             .await?
             .ok_or(ServiceError::NotFound)?;
         let access = Self::admit(rows.access, now)?;
