@@ -165,6 +165,24 @@ for r in $(seq 1 "$ROUNDS"); do
   run_pair "$r" "reply-post" "$TEND_PID 16 $T reply.lua $TOK TEND_CSRF=$WORK/circle.txt.csrf TEND_PATH=/circles/$CIRCLE/threads/$POST_T/replies" \
     "$ISSO_PID 16 $I isso.lua ISSO_MODE=post ISSO_ORIGIN=$I"
 done
+# With TEND_PERF=DIR: a CPU profile of tend (perf, call graphs) under Today and
+# the thread page at 16 clients, the top of each written to DIR.
+if [ -n "${TEND_PERF:-}" ] && command -v perf >/dev/null; then
+  mkdir -p "$TEND_PERF"
+  for what in "today:/today" "thread:/circles/$CIRCLE/threads/$READ_T"; do
+    name=${what%%:*}
+    TEND_TOKENS="$WORK/tokens.txt" TEND_PATH=${what#*:} wrk -t2 -c16 -d12s -s bench/today.lua "$T" >"$TEND_PERF/$name-wrk.txt" &
+    wp=$!
+    sleep 1
+    perf record -q -F 999 -g -p "$TEND_PID" -o "$TEND_PERF/$name.data" -- sleep 8 2>/dev/null || true
+    wait "$wp"
+    perf report -q -i "$TEND_PERF/$name.data" --no-children --sort dso,sym --percent-limit 0.7 --stdio -g none \
+      >"$TEND_PERF/$name-top.txt" 2>/dev/null || true
+    perf report -q -i "$TEND_PERF/$name.data" --no-children --sort dso --stdio -g none \
+      >"$TEND_PERF/$name-dso.txt" 2>/dev/null || true
+  done
+  grep -E "ctxt|voluntary" "/proc/$TEND_PID/status" >"$TEND_PERF/switches.txt" || true
+fi
 HWM_BEFORE=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 # A burst of 200 sign-ups at once, at the server's real Argon2 cost.
 seq 1 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
