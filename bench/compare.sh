@@ -51,7 +51,8 @@ if [ ! -x "$CACHE/isso-venv/bin/gunicorn" ]; then
   "$CACHE/isso-venv/bin/pip" install -q isso==0.14.0 gunicorn
 fi
 cargo build --release --quiet -p tend --bin tend --example bench_seed
-CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --manifest-path bench/baseline/Cargo.toml
+BASE_TARGET=$(realpath -m "${TEND_BASELINE_TARGET:-$TARGET}")
+CARGO_TARGET_DIR="$BASE_TARGET" cargo build --release --quiet --manifest-path bench/baseline/Cargo.toml
 
 wait_up() { # url
   for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
@@ -70,8 +71,8 @@ PIDS+=("$TEND_PID")
 wait_up "http://127.0.0.1:$TEND_PORT/healthz"
 
 # --- baseline ---------------------------------------------------------------
-"$TARGET/release/tend-bench-baseline" seed "$WORK/base.db" "$ACCOUNTS" "$DAYS"
-"$TARGET/release/tend-bench-baseline" serve "$WORK/base.db" "127.0.0.1:$BASE_PORT" &
+"$BASE_TARGET/release/tend-bench-baseline" seed "$WORK/base.db" "$ACCOUNTS" "$DAYS"
+"$BASE_TARGET/release/tend-bench-baseline" serve "$WORK/base.db" "127.0.0.1:$BASE_PORT" &
 BASE_PID=$!
 PIDS+=("$BASE_PID")
 wait_up "http://127.0.0.1:$BASE_PORT/healthz"
