@@ -217,15 +217,14 @@ impl<'a> Records<'a> {
                 value,
             });
         }
-        if !fill.is_empty() {
-            if let Err(e) = self
+        if !fill.is_empty()
+            && let Err(e) = self
                 .services
                 .store
                 .set_record_titles(&self.who.account_id, T::KIND, &fill)
                 .await
-            {
-                tracing::warn!(error = %e, "could not store list titles");
-            }
+        {
+            tracing::warn!(error = %e, "could not store list titles");
         }
         Ok(out)
     }

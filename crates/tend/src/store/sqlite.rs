@@ -68,10 +68,10 @@ impl Readers {
     }
 
     fn give(&self, c: Connection) {
-        if let Ok(mut v) = self.idle.lock() {
-            if v.len() < READERS {
-                v.push(c);
-            }
+        if let Ok(mut v) = self.idle.lock()
+            && v.len() < READERS
+        {
+            v.push(c);
         }
     }
 }
@@ -161,6 +161,9 @@ fn title_row(c: &Columns, r: &Row<'_>) -> rusqlite::Result<TitleRow> {
 }
 
 /// The parameters of [`records_query`] / [`titles_query`], in their order.
+// `&String`, not `&str`: the values are borrowed as `&dyn ToSql`, which needs a
+// sized type.
+#[allow(clippy::ptr_arg)]
 fn range_args<'a>(
     account_id: &'a String,
     kind: &'a String,
