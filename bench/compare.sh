@@ -132,7 +132,7 @@ measure() {
   out=$(env "$@" wrk -t2 -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
   after=$(ticks "$pid")
   sw1=$(switches "$pid")
-  awk -v round="$round" -v pair="$pair" -v side="$side" -v load="$load" -v b="$before" -v a="$after" -v hz="$HZ" \
+  awk -v round="$round" -v pair="$pair" -v side="$side" -v la="$load" -v b="$before" -v a="$after" -v hz="$HZ" \
     -v s0="$sw0" -v s1="$sw1" '
     /requests in/ { n = $1 }
     /Requests\/sec/ { rps = $2 }
@@ -140,7 +140,7 @@ measure() {
     $1 == "99%" { p99 = $2 }
     /Non-2xx/ { errs = $5 }
     END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%d\t%s\t%.1f\n", round, pair, side, rps, p50, p99,
-            (a - b) * 1000 / hz / (n > 0 ? n : 1), errs + 0, load, (s1 - s0) / (n > 0 ? n : 1) }' <<<"$out" >>"$OUT"
+            (a - b) * 1000 / hz / (n > 0 ? n : 1), errs + 0, la, (s1 - s0) / (n > 0 ? n : 1) }' <<<"$out" >>"$OUT"
 }
 T="http://127.0.0.1:$TEND_PORT"
 B="http://127.0.0.1:$BASE_PORT"
