@@ -38,6 +38,12 @@ async fn main() -> anyhow::Result<()> {
     // With `--every-feature`, each day also gets a noticed thought, a practice and
     // three good things, and each week three goals: a year of the whole app.
     let every_feature = std::env::args().any(|a| a == "--every-feature");
+    // `--circle FILE` (bench/compare.sh) also puts every account in one circle
+    // with a thread of `--replies` replies to read and an empty one to reply
+    // in; FILE gets "circle read-thread post-thread", FILE.csrf each
+    // account's form token (same order as the tokens).
+    let circle_file = arg("--circle", "");
+    let replies: usize = arg("--replies", "100").parse()?;
     std::fs::create_dir_all(&data_dir)?;
     // `--database-url postgres://...` seeds a PostgreSQL database instead
     // (bench/cluster-bench.sh).
@@ -73,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
                     )
                     .await?;
                 let token = created.token.encode();
+                let csrf = created.token.csrf_token();
                 let who = services
                     .accounts()
                     .authenticate(&token, now)
@@ -154,17 +161,104 @@ async fn main() -> anyhow::Result<()> {
                         }
                     }
                 }
-                anyhow::Ok(token)
+                anyhow::Ok((token, csrf, who.account_id.clone()))
             }));
         }
         for t in tasks {
             tokens.push(t.await??);
         }
     }
+    if !circle_file.is_empty() {
+        seed_circle(&services, &tokens, &circle_file, replies, now).await?;
+    }
+    let csrf: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
+    let tokens: Vec<String> = tokens.into_iter().map(|t| t.0).collect();
+    if !circle_file.is_empty() {
+        std::fs::write(format!("{circle_file}.csrf"), csrf.join("\n") + "\n")?;
+    }
     std::fs::write(&tokens_file, tokens.join("\n") + "\n")?;
     println!(
         "seeded {accounts} accounts x {days} days in {:.1} s; tokens in {tokens_file}",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// One circle holding every seeded account, a thread with `replies` replies
+/// (authors taking turns) and an empty thread for new replies.
+async fn seed_circle(
+    services: &Services,
+    people: &[(String, String, String)],
+    file: &str,
+    replies: usize,
+    now: i64,
+) -> anyhow::Result<()> {
+    use tend::store::{CircleRow, MembershipRow, ReplyRow, ThreadRow};
+    let store = &services.store;
+    let member = |i: usize, account: &str| MembershipRow {
+        id: format!("benchm{i}"),
+        circle_id: "benchcircle".into(),
+        account_id: account.to_owned(),
+        role: if i == 0 { "facilitator" } else { "member" }.into(),
+        pseudonym: format!("Member {i}"),
+        joined_at: now,
+        suspended_until: None,
+    };
+    let first = people
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no accounts to put in the circle"))?;
+    store
+        .create_circle(
+            &CircleRow {
+                id: "benchcircle".into(),
+                name: "Bench circle".into(),
+                description: "For the load benchmark".into(),
+                guidelines: "Be kind.".into(),
+                created_at: now,
+            },
+            &member(0, &first.2),
+        )
+        .await?;
+    for (i, p) in people.iter().enumerate().skip(1) {
+        store.add_member(&member(i, &p.2)).await?;
+    }
+    for (id, title) in [
+        ("benchread", "A long thread"),
+        ("benchpost", "Replies go here"),
+    ] {
+        store
+            .create_thread(&ThreadRow {
+                id: id.into(),
+                circle_id: "benchcircle".into(),
+                author_id: "benchm0".into(),
+                title: title.into(),
+                body: "How do you all cope with the first weeks on the ward?".into(),
+                status: "visible".into(),
+                urgent: 0,
+                locked: 0,
+                reply_count: 0,
+                created_at: now,
+                last_activity: now,
+            })
+            .await?;
+    }
+    for r in 0..replies {
+        store
+            .create_reply(&ReplyRow {
+                id: format!("benchr{r}"),
+                thread_id: "benchread".into(),
+                circle_id: "benchcircle".into(),
+                author_id: format!("benchm{}", r % people.len()),
+                body: format!(
+                    "Reply {r}: it gets easier. Write things down, ask early, and eat lunch \
+                     even when it is late."
+                ),
+                status: "visible".into(),
+                urgent: 0,
+                created_at: now + r as i64,
+            })
+            .await?;
+    }
+    std::fs::write(file, "benchcircle benchread benchpost\n")?;
     Ok(())
 }

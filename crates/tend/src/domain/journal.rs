@@ -17,6 +17,9 @@ pub struct JournalEntry {
 
 impl super::Kind for JournalEntry {
     const KIND: &'static str = "journal";
+    fn list_title(&self) -> Option<String> {
+        Some(self.display_title())
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -29,6 +29,11 @@ pub mod transfer;
 /// sharing a name could open each other's records: the names must be unique.
 pub trait Kind: serde::Serialize + serde::de::DeserializeOwned {
     const KIND: &'static str;
+    /// What a list of this kind shows for a record, when a list shows only
+    /// that: stored sealed beside the record so lists need not open bodies.
+    fn list_title(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A problem with what a person entered, in words meant for them.

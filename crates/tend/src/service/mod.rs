@@ -181,9 +181,19 @@ impl Services {
     }
 }
 
-/// Runs CPU-heavy work (Argon2) off the async executor.
+/// Runs CPU-heavy work (Argon2) off the async executor, as many at once as
+/// there are cores: more would not finish sooner, and each Argon2 run holds
+/// its memory cost (19 MiB by default), so a burst of 200 sign-ins would
+/// otherwise hold gigabytes at once (docs/benchmarks.md).
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> ServiceResult<T> {
+    static HEAVY: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = HEAVY
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Config(e.to_string())))?;
     Ok(tokio::task::spawn_blocking(f).await?)
 }

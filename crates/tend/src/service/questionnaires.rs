@@ -13,7 +13,9 @@ use crate::domain::questionnaire::{
     Draft, Drafts, Preferences, Response, check_answers, step_for, to_time,
 };
 
+use super::records::list_of;
 use super::{RecordFilter, ServiceError, ServiceResult, Services, Stored, Unlocked};
+use crate::store::RecordRead;
 
 /// Charts and "last result" look back this far. A person taking every
 /// questionnaire as often as the schedule allows makes about 360 responses a
@@ -22,6 +24,15 @@ const HISTORY_DAYS: i64 = 366;
 const HISTORY_LIMIT: i64 = 400;
 const PREFS_SLOT: &str = "questionnaire-preferences";
 const DRAFTS_SLOT: &str = "questionnaire-drafts";
+
+/// The responses charts and "last result" look at.
+fn history_filter(today: Date) -> RecordFilter {
+    RecordFilter {
+        day_from: Some(today.saturating_sub(jiff::Span::new().days(HISTORY_DAYS))),
+        day_to: None,
+        limit: Some(HISTORY_LIMIT),
+    }
+}
 
 /// Sorts responses in the order they were given.
 pub fn order_key(r: &Stored<Response>) -> (Option<Date>, i64, i64) {
@@ -151,14 +162,9 @@ impl<'a> Questionnaires<'a> {
 
     /// Responses of the last year, newest first.
     pub async fn history(&self, today: Date) -> ServiceResult<Vec<Stored<Response>>> {
-        let from = today.saturating_sub(jiff::Span::new().days(HISTORY_DAYS));
         self.services
             .records(self.who)
-            .list::<Response>(&RecordFilter {
-                day_from: Some(from),
-                day_to: None,
-                limit: Some(HISTORY_LIMIT),
-            })
+            .list::<Response>(&history_filter(today))
             .await
     }
 
@@ -176,11 +182,36 @@ impl<'a> Questionnaires<'a> {
             .filter(|r| r.value.instrument == inst.id))
     }
 
-    /// What is due today, by the person's choice, pause and history.
+    /// What is due today, by the person's choice, pause and history (both
+    /// read in one store call).
     pub async fn due(&self, today: Date) -> ServiceResult<Due> {
-        let preferences = self.preferences().await?;
+        let records = self.services.records(self.who);
+        let mut sets = records.read(&self.due_reads(today)).await?.into_iter();
+        let prefs = records.open_set::<Preferences>(sets.next())?;
+        let history = records.open_set::<Response>(sets.next())?;
+        self.due_of(prefs.into_iter().next().map(|s| s.value), history, today)
+    }
+
+    /// The reads behind [`Self::due`]: preferences, then history.
+    pub(super) fn due_reads(&self, today: Date) -> [RecordRead; 2] {
+        [
+            self.services
+                .records(self.who)
+                .slot_of::<Preferences>(PREFS_SLOT),
+            list_of::<Response>(&history_filter(today)),
+        ]
+    }
+
+    /// [`Self::due`] from what it reads.
+    pub(super) fn due_of(
+        &self,
+        preferences: Option<Preferences>,
+        history: Vec<Stored<Response>>,
+        today: Date,
+    ) -> ServiceResult<Due> {
+        let preferences = preferences.unwrap_or_default();
         let mut latest: BTreeMap<String, Stored<Response>> = BTreeMap::new();
-        for r in self.history(today).await? {
+        for r in history {
             match latest.get(&r.value.instrument) {
                 Some(have) if order_key(have) >= order_key(&r) => {}
                 _ => {

@@ -6,7 +6,7 @@ use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::domain::summary::{WeekSummary, summarise_week, window_start};
-use crate::store::{self, RecordRow};
+use crate::store::{self, RecordRead, RecordRow, RecordSet, TitleRow};
 use crate::vault;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
@@ -22,7 +22,7 @@ pub struct RecordFilter {
 }
 
 impl RecordFilter {
-    fn to_store(self) -> store::RecordFilter {
+    pub(super) fn to_store(self) -> store::RecordFilter {
         store::RecordFilter {
             day_from: self.day_from.map(|d| d.to_string()),
             day_to: self.day_to.map(|d| d.to_string()),
@@ -42,13 +42,28 @@ pub struct Stored<T> {
     pub value: T,
 }
 
-/// Today at a glance; see [`Records::overview`].
+/// Today at a glance; see [`Records::overview`]. The newest journal entries
+/// are whole for the API and only their titles (`E = String`) for Today.
 #[derive(Debug, Clone)]
-pub struct Overview {
+pub struct Overview<E = JournalEntry> {
     pub today: Date,
     pub checkin: Option<Stored<Checkin>>,
     pub summary: WeekSummary,
-    pub recent_entries: Vec<Stored<JournalEntry>>,
+    pub recent_entries: Vec<Stored<E>>,
+}
+
+/// The label a record's list title is sealed under: its own, so a title can
+/// never be opened as a body or a body as a title.
+fn title_label(kind: &str) -> String {
+    format!("{kind}.title")
+}
+
+/// A list of reads for one store call (see [`Records::read`]).
+pub(super) fn list_of<T: Kind>(filter: &RecordFilter) -> RecordRead {
+    RecordRead::List {
+        kind: T::KIND.to_owned(),
+        filter: filter.to_store(),
+    }
 }
 
 /// Shorthand for the record types used across the web layer.
@@ -80,6 +95,152 @@ impl<'a> Records<'a> {
             T::KIND,
             &json,
         )?)
+    }
+
+    /// The read of one slot record, for [`Self::read`].
+    pub(super) fn slot_of<T: Kind>(&self, slot: &str) -> RecordRead {
+        RecordRead::One {
+            kind: T::KIND.to_owned(),
+            id: self.slot_id(T::KIND, slot),
+        }
+    }
+
+    /// Several reads in one store call (one blocking call on SQLite), in order.
+    pub(super) async fn read(&self, reads: &[RecordRead]) -> ServiceResult<Vec<RecordSet>> {
+        Ok(self
+            .services
+            .store
+            .read_records(&self.who.account_id, reads)
+            .await?)
+    }
+
+    /// Opens the rows of one read.
+    pub(super) fn open_set<T: Kind>(
+        &self,
+        set: Option<RecordSet>,
+    ) -> ServiceResult<Vec<Stored<T>>> {
+        set.map(RecordSet::rows)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| self.open(r))
+            .collect()
+    }
+
+    /// Seals a record's list title (see [`Kind::list_title`]).
+    fn seal_title(&self, kind: &str, id: &str, title: &str) -> ServiceResult<Vec<u8>> {
+        Ok(vault::seal_record(
+            &self.who.key,
+            &self.who.account_id,
+            id,
+            &title_label(kind),
+            title.as_bytes(),
+        )?)
+    }
+
+    /// Stores the list title beside a record just written. Best effort: a
+    /// title that fails to save is filled in by the next list that needs it.
+    async fn keep_title<T: Kind>(&self, id: &str, version: i64, value: &T) {
+        let Some(title) = value.list_title() else {
+            return;
+        };
+        let sealed = match self.seal_title(T::KIND, id, &title) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not seal a list title");
+                return;
+            }
+        };
+        if let Err(e) = self
+            .services
+            .store
+            .set_record_titles(
+                &self.who.account_id,
+                T::KIND,
+                &[(id.to_owned(), version, sealed)],
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "could not store a list title");
+        }
+    }
+
+    /// The titles of a list of records: the sealed titles opened; records
+    /// without one yet (written before titles were stored) are opened whole
+    /// once, and their titles stored for next time in one transaction.
+    pub(super) async fn open_titles<T: Kind>(
+        &self,
+        set: Option<RecordSet>,
+    ) -> ServiceResult<Vec<Stored<String>>> {
+        let rows = set.map(RecordSet::titles).unwrap_or_default();
+        let mut out = Vec::with_capacity(rows.len());
+        let mut fill = Vec::new();
+        for TitleRow {
+            id,
+            day,
+            created_at,
+            updated_at,
+            version,
+            title,
+            sealed,
+        } in rows
+        {
+            let value = match (title, sealed) {
+                (Some(t), _) => String::from_utf8_lossy(&vault::open_record(
+                    &self.who.key,
+                    &self.who.account_id,
+                    &id,
+                    &title_label(T::KIND),
+                    &t,
+                )?)
+                .into_owned(),
+                (None, Some(body)) => {
+                    let json = vault::open_record(
+                        &self.who.key,
+                        &self.who.account_id,
+                        &id,
+                        T::KIND,
+                        &body,
+                    )?;
+                    let value: T = serde_json::from_slice(&json)?;
+                    let title = value.list_title().unwrap_or_default();
+                    fill.push((id.clone(), version, self.seal_title(T::KIND, &id, &title)?));
+                    title
+                }
+                (None, None) => String::new(),
+            };
+            out.push(Stored {
+                day: day.as_deref().and_then(|d| d.parse().ok()),
+                id,
+                created_at,
+                updated_at,
+                version,
+                value,
+            });
+        }
+        if !fill.is_empty()
+            && let Err(e) = self
+                .services
+                .store
+                .set_record_titles(&self.who.account_id, T::KIND, &fill)
+                .await
+        {
+            tracing::warn!(error = %e, "could not store list titles");
+        }
+        Ok(out)
+    }
+
+    /// The list titles of records of a kind that has them (the journal),
+    /// newest first, without opening their bodies.
+    pub async fn titles<T: Kind>(
+        &self,
+        filter: &RecordFilter,
+    ) -> ServiceResult<Vec<Stored<String>>> {
+        let reads = [RecordRead::Titles {
+            kind: T::KIND.to_owned(),
+            filter: filter.to_store(),
+        }];
+        let set = self.read(&reads).await?.into_iter().next();
+        self.open_titles::<T>(set).await
     }
 
     fn open<T: Kind>(&self, row: RecordRow) -> ServiceResult<Stored<T>> {
@@ -135,6 +296,7 @@ impl<'a> Records<'a> {
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, Some(slot.to_owned()), now, sealed);
         let version = self.services.store.upsert_record(&row).await?;
+        self.keep_title(&id, version, &value).await;
         Ok(Stored {
             id,
             day,
@@ -159,6 +321,7 @@ impl<'a> Records<'a> {
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, None, now, sealed);
         self.services.store.insert_record(&row).await?;
+        self.keep_title(&id, 1, &value).await;
         Ok(Stored {
             id,
             day,
@@ -219,6 +382,7 @@ impl<'a> Records<'a> {
         {
             return Err(ServiceError::Stale);
         }
+        self.keep_title(id, expected_version + 1, &value).await;
         Ok(Stored {
             id: id.to_owned(),
             day,
@@ -297,31 +461,49 @@ impl<'a> Records<'a> {
     /// What the Today page and `GET /api/v1/today` show: today's check-in, the
     /// seven-day summary, and the newest journal entries.
     pub async fn overview(&self, today: Date, recent: i64) -> ServiceResult<Overview> {
-        let week = self
-            .list::<Checkin>(&RecordFilter {
-                day_from: Some(window_start(today)),
-                day_to: Some(today),
-                limit: Some(7),
-            })
-            .await?;
-        let recent_entries = self
-            .list::<JournalEntry>(&RecordFilter {
-                limit: Some(recent),
-                ..RecordFilter::default()
-            })
-            .await?;
+        let mut sets = self
+            .read(&[Self::week_read(today), Self::recent_read(recent)])
+            .await?
+            .into_iter();
+        let week = self.open_set::<Checkin>(sets.next())?;
+        let recent_entries = self.open_set::<JournalEntry>(sets.next())?;
+        Ok(Self::overview_of(today, week, recent_entries))
+    }
+
+    /// The week of check-ins [`Self::overview`] summarises.
+    pub(super) fn week_read(today: Date) -> RecordRead {
+        list_of::<Checkin>(&RecordFilter {
+            day_from: Some(window_start(today)),
+            day_to: Some(today),
+            limit: Some(7),
+        })
+    }
+
+    /// The newest journal entries.
+    pub(super) fn recent_read(recent: i64) -> RecordRead {
+        list_of::<JournalEntry>(&RecordFilter {
+            limit: Some(recent),
+            ..RecordFilter::default()
+        })
+    }
+
+    pub(super) fn overview_of<E>(
+        today: Date,
+        week: Vec<Stored<Checkin>>,
+        recent_entries: Vec<Stored<E>>,
+    ) -> Overview<E> {
         let days: Vec<_> = week
             .iter()
             .filter_map(|s| s.day.map(|d| (d, s.value.clone())))
             .collect();
         let summary = summarise_week(today, &days);
         let checkin = week.into_iter().find(|s| s.day == Some(today));
-        Ok(Overview {
+        Overview {
             today,
             checkin,
             summary,
             recent_entries,
-        })
+        }
     }
 
     /// The person's profile (time zone), or the defaults before they set one.

@@ -13,7 +13,14 @@ use crate::domain::goals::{Goal, IsoWeek};
 use crate::domain::gratitude::Gratitude;
 use crate::domain::practice::{PracticeLog, day_number, pick_suggestion, window_start};
 
+use super::questionnaires::Due;
+use super::records::{Overview, Records, list_of};
 use super::{RecordFilter, ServiceResult, Services, Stored, Unlocked};
+use crate::domain::Kind;
+use crate::domain::checkin::Checkin;
+use crate::domain::journal::JournalEntry;
+use crate::domain::questionnaire::{Preferences, Response};
+use crate::store::RecordRead;
 
 /// Upper bound on practice logs read for a 30-day view: a dozen sittings a day
 /// is already unusual, and the bound keeps pages fast whatever is stored.
@@ -52,6 +59,15 @@ pub struct Suggestion {
     pub reason: String,
 }
 
+/// Everything the Today page reads, from one store call.
+#[derive(Debug, Clone)]
+pub struct TodayData {
+    /// With the titles of the newest journal entries, not their bodies.
+    pub overview: Overview<String>,
+    pub practice_month: Vec<Stored<PracticeLog>>,
+    pub due: Due,
+}
+
 pub struct Summaries<'a> {
     services: &'a Services,
     who: &'a Unlocked,
@@ -68,6 +84,47 @@ fn range(from: Date, to: Date, limit: i64) -> RecordFilter {
 impl<'a> Summaries<'a> {
     pub(super) fn new(services: &'a Services, who: &'a Unlocked) -> Self {
         Self { services, who }
+    }
+
+    /// Today's page: the week's check-ins, the newest journal titles, the
+    /// month's practice, questionnaire preferences and history: five reads
+    /// in one store call (one blocking call, one snapshot on SQLite).
+    pub async fn today(
+        &self,
+        catalog: &tend_instruments::Catalog,
+        today: Date,
+        recent: i64,
+    ) -> ServiceResult<TodayData> {
+        let records = self.services.records(self.who);
+        let questionnaires = self.services.questionnaires(self.who, catalog);
+        let [prefs, history] = questionnaires.due_reads(today);
+        let reads = [
+            Records::week_read(today),
+            RecordRead::Titles {
+                kind: JournalEntry::KIND.to_owned(),
+                filter: RecordFilter {
+                    limit: Some(recent),
+                    ..RecordFilter::default()
+                }
+                .to_store(),
+            },
+            list_of::<PracticeLog>(&range(window_start(today, 30), today, PRACTICE_LIMIT)),
+            prefs,
+            history,
+        ];
+        let mut sets = records.read(&reads).await?.into_iter();
+        let week = records.open_set::<Checkin>(sets.next())?;
+        let titles = records.open_titles::<JournalEntry>(sets.next()).await?;
+        let practice_month = records.open_set::<PracticeLog>(sets.next())?;
+        let prefs = records.open_set::<Preferences>(sets.next())?;
+        let history = records.open_set::<Response>(sets.next())?;
+        let due =
+            questionnaires.due_of(prefs.into_iter().next().map(|s| s.value), history, today)?;
+        Ok(TodayData {
+            overview: Records::overview_of(today, week, titles),
+            practice_month,
+            due,
+        })
     }
 
     /// The critic log, debriefs, letters and breaks of `from..=to`.

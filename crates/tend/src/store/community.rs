@@ -200,8 +200,155 @@ pub enum ModChange {
     ReportsOnly,
 }
 
+/// A circle with the asker's membership and whether they hold the admin
+/// server role: everything the circle policy needs, in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRow {
+    pub circle: CircleRow,
+    pub me: Option<MembershipRow>,
+    pub admin: bool,
+}
+
+/// [`AccessRow`] with one thread of the circle (if it exists) as one flat
+/// row, for the one query behind [`CommunityStore::thread_page`].
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccessFlat {
+    pub c_id: String,
+    pub c_name: String,
+    pub c_description: String,
+    pub c_guidelines: String,
+    pub c_created_at: i64,
+    pub m_id: Option<String>,
+    pub m_role: Option<String>,
+    pub m_pseudonym: Option<String>,
+    pub m_joined_at: Option<i64>,
+    pub m_suspended_until: Option<i64>,
+    pub admin: i64,
+    pub t_id: Option<String>,
+    pub t_author_id: Option<String>,
+    pub t_title: Option<String>,
+    pub t_body: Option<String>,
+    pub t_status: Option<String>,
+    pub t_urgent: Option<i64>,
+    pub t_locked: Option<i64>,
+    pub t_reply_count: Option<i64>,
+    pub t_created_at: Option<i64>,
+    pub t_last_activity: Option<i64>,
+    pub t_author_name: Option<String>,
+    pub t_author_account: Option<String>,
+}
+
+impl AccessFlat {
+    /// Splits the row; `account_id` is the asker's (the membership's account).
+    pub fn split(self, account_id: &str) -> (AccessRow, Option<ThreadView>) {
+        let me = match (self.m_id, self.m_role, self.m_pseudonym, self.m_joined_at) {
+            (Some(id), Some(role), Some(pseudonym), Some(joined_at)) => Some(MembershipRow {
+                id,
+                circle_id: self.c_id.clone(),
+                account_id: account_id.to_owned(),
+                role,
+                pseudonym,
+                joined_at,
+                suspended_until: self.m_suspended_until,
+            }),
+            _ => None,
+        };
+        let thread = match (
+            self.t_id,
+            self.t_author_id,
+            self.t_title,
+            self.t_body,
+            self.t_status,
+        ) {
+            (Some(id), Some(author_id), Some(title), Some(body), Some(status)) => {
+                Some(ThreadView {
+                    id,
+                    circle_id: self.c_id.clone(),
+                    author_id,
+                    title,
+                    body,
+                    status,
+                    urgent: self.t_urgent.unwrap_or(0),
+                    locked: self.t_locked.unwrap_or(0),
+                    reply_count: self.t_reply_count.unwrap_or(0),
+                    created_at: self.t_created_at.unwrap_or(0),
+                    last_activity: self.t_last_activity.unwrap_or(0),
+                    author_name: self.t_author_name,
+                    author_account: self.t_author_account,
+                })
+            }
+            _ => None,
+        };
+        let access = AccessRow {
+            circle: CircleRow {
+                id: self.c_id,
+                name: self.c_name,
+                description: self.c_description,
+                guidelines: self.c_guidelines,
+                created_at: self.c_created_at,
+            },
+            me,
+            admin: self.admin > 0,
+        };
+        (access, thread)
+    }
+}
+
+/// The query behind [`CommunityStore::circle_access`] and
+/// [`CommunityStore::thread_page`]: `$1` circle, `$2` account, `$3` the admin
+/// role, `$4` a thread id (`''` for none). The server role is a subquery of
+/// the same statement, so a member costs one index probe more, not a query.
+pub const ACCESS_THREAD_SQL: &str = "SELECT c.id AS c_id, c.name AS c_name, c.description AS c_description, \
+     c.guidelines AS c_guidelines, c.created_at AS c_created_at, \
+     m.id AS m_id, m.role AS m_role, m.pseudonym AS m_pseudonym, m.joined_at AS m_joined_at, \
+     m.suspended_until AS m_suspended_until, \
+     (SELECT COUNT(*) FROM server_roles r WHERE r.account_id = $2 AND r.role = $3) AS admin, \
+     t.id AS t_id, t.author_id AS t_author_id, t.title AS t_title, t.body AS t_body, t.status AS t_status, \
+     t.urgent AS t_urgent, t.locked AS t_locked, t.reply_count AS t_reply_count, \
+     t.created_at AS t_created_at, t.last_activity AS t_last_activity, \
+     ta.pseudonym AS t_author_name, ta.account_id AS t_author_account \
+     FROM circles c \
+     LEFT JOIN memberships m ON m.circle_id = c.id AND m.account_id = $2 \
+     LEFT JOIN threads t ON t.circle_id = c.id AND t.id = $4 \
+     LEFT JOIN memberships ta ON ta.id = t.author_id \
+     WHERE c.id = $1";
+
+/// The replies of a thread page: `$1` thread, `$2` after this position, `$3` limit.
+pub const REPLIES_SQL: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account \
+     FROM replies r LEFT JOIN memberships m ON m.id = r.author_id \
+     WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3";
+
+/// A thread page as stored: who asks, the thread, and up to `limit` replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadPageRows {
+    pub access: AccessRow,
+    pub thread: Option<ThreadView>,
+    pub replies: Vec<ReplyView>,
+}
+
 #[async_trait]
 pub trait CommunityStore: Send + Sync {
+    /// A circle, the account's membership in it and whether it holds
+    /// `admin_role`, in one query; `None` for an unknown circle.
+    async fn circle_access(
+        &self,
+        circle_id: &str,
+        account_id: &str,
+        admin_role: &str,
+    ) -> StoreResult<Option<AccessRow>>;
+    /// [`Self::circle_access`] with a thread of the circle and up to `limit`
+    /// of its replies after position `after`, read together (on SQLite in one
+    /// blocking call on one connection). The replies are read whoever asks;
+    /// the service decides what is shown.
+    async fn thread_page(
+        &self,
+        circle_id: &str,
+        account_id: &str,
+        admin_role: &str,
+        thread_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Option<ThreadPageRows>>;
     async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool>;
     async fn grant_server_role(&self, account_id: &str, role: &str) -> StoreResult<()>;
     async fn revoke_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool>;
@@ -343,6 +490,16 @@ macro_rules! impl_community {
 
         #[async_trait::async_trait]
         impl $crate::store::CommunityStore for $store {
+            async fn circle_access(&self, circle_id: &str, account_id: &str, admin_role: &str) -> StoreResult<Option<AccessRow>> {
+                Ok(self
+                    .read_thread_page(circle_id, account_id, admin_role, "", 0, 0)
+                    .await?
+                    .map(|p| p.access))
+            }
+            async fn thread_page(&self, circle_id: &str, account_id: &str, admin_role: &str, thread_id: &str, after: i64, limit: i64) -> StoreResult<Option<ThreadPageRows>> {
+                // The backend's own read path (`sqlite.rs`, `postgres.rs`).
+                self.read_thread_page(circle_id, account_id, admin_role, thread_id, after, limit).await
+            }
             async fn has_server_role(&self, account_id: &str, role: &str) -> StoreResult<bool> {
                 let n: Option<(String,)> = sqlx::query_as("SELECT role FROM server_roles WHERE account_id = $1 AND role = $2")
                     .bind(account_id).bind(role).fetch_optional(&self.pool).await?;
@@ -536,7 +693,7 @@ macro_rules! impl_community {
                     .bind(circle_id).bind(id).fetch_optional(&self.pool).await?)
             }
             async fn replies(&self, thread_id: &str, after: i64, limit: i64) -> StoreResult<Vec<ReplyView>> {
-                Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3"))
+                Ok(sqlx::query_as(REPLIES_SQL)
                     .bind(thread_id).bind(after).bind(limit).fetch_all(&self.pool).await?)
             }
             async fn delete_reply_text(&self, circle_id: &str, id: &str) -> StoreResult<bool> {

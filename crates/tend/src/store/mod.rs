@@ -21,8 +21,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use community::{
-    CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow,
-    ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow, ThreadView,
+    AccessRow, CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow,
+    MembershipRow, ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow,
+    ThreadView,
 };
 pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationStore};
 pub use notify::Signals;
@@ -38,6 +39,9 @@ pub enum StoreError {
     Conflict,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the direct SQLite read path (see `sqlite.rs`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -110,6 +114,7 @@ pub struct RecordFilter {
 /// written, as plain comparisons the planner can match to the `(account_id,
 /// kind, day)` index. Parameters: `$1` account, `$2` kind, then the set bounds
 /// in order, then the limit. Public so tests can ask each database for its plan.
+/// (`title` is left out of `SELECT *` readers' structs; see [`TitleRow`].)
 pub fn records_query(filter: &RecordFilter) -> &'static str {
     match (filter.day_from.is_some(), filter.day_to.is_some()) {
         (false, false) => {
@@ -130,6 +135,76 @@ pub fn records_query(filter: &RecordFilter) -> &'static str {
         }
     }
 }
+
+/// One read of [`Store::read_records`].
+#[derive(Debug, Clone)]
+pub enum RecordRead {
+    /// Like [`Store::records`].
+    List { kind: String, filter: RecordFilter },
+    /// Like [`Store::record`]: zero or one row.
+    One { kind: String, id: String },
+    /// Like `List`, but only the sealed titles (see [`TitleRow`]).
+    Titles { kind: String, filter: RecordFilter },
+}
+
+/// What one [`RecordRead`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordSet {
+    Rows(Vec<RecordRow>),
+    Titles(Vec<TitleRow>),
+}
+
+impl RecordSet {
+    pub fn rows(self) -> Vec<RecordRow> {
+        match self {
+            Self::Rows(r) => r,
+            Self::Titles(_) => Vec::new(),
+        }
+    }
+    pub fn titles(self) -> Vec<TitleRow> {
+        match self {
+            Self::Titles(t) => t,
+            Self::Rows(_) => Vec::new(),
+        }
+    }
+}
+
+/// A record in a list that shows titles: its sealed title, or, while that is
+/// not written yet (records from before migration 0009), its sealed body.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TitleRow {
+    pub id: String,
+    pub day: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub title: Option<Vec<u8>>,
+    pub sealed: Option<Vec<u8>>,
+}
+
+/// [`records_query`] for titles: the same range and order (so the same
+/// index), the body only where the title is missing.
+pub fn titles_query(filter: &RecordFilter) -> String {
+    records_query(filter).replacen(
+        "SELECT *",
+        "SELECT id, day, created_at, updated_at, version, title, \
+         CASE WHEN title IS NULL THEN sealed END AS sealed",
+        1,
+    )
+}
+
+/// The SQL of [`Store::active_session`].
+pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
+     p.id AS profile_id, p.sealed AS profile_sealed, \
+     (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \
+     FROM sessions s \
+     JOIN accounts a ON a.id = s.account_id \
+     LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
+     WHERE s.id_hash = $1 AND s.expires_at > $2";
+
+/// The SQL of [`Store::record`]: `$1` id, `$2` account, `$3` kind.
+pub const RECORD_SQL: &str =
+    "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
 
 #[async_trait]
 pub trait Store:
@@ -177,6 +252,23 @@ pub trait Store:
         kind: &str,
         filter: &RecordFilter,
     ) -> StoreResult<Vec<RecordRow>>;
+    /// Several reads of one person's records at once, answered in order: on
+    /// SQLite in one blocking call on one connection inside one read
+    /// transaction (a consistent snapshot); on PostgreSQL one after another.
+    /// A page that needs several kinds asks once (Today: six reads).
+    async fn read_records(
+        &self,
+        account_id: &str,
+        reads: &[RecordRead],
+    ) -> StoreResult<Vec<RecordSet>>;
+    /// Writes sealed titles (`id`, the record `version` it was made from,
+    /// sealed title), in one transaction; a record changed since keeps none.
+    async fn set_record_titles(
+        &self,
+        account_id: &str,
+        kind: &str,
+        titles: &[(String, i64, Vec<u8>)],
+    ) -> StoreResult<()>;
     async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> StoreResult<bool>;
     async fn count_records(&self, account_id: &str, kind: &str) -> StoreResult<i64>;
     /// Every record of an account, of every kind, oldest first (for export).

@@ -59,6 +59,110 @@ impl PostgresStore {
     }
 }
 
+/// The hot reads (see [`super::Store::read_records`]): sqlx, one statement
+/// after another. The same SQL text as the SQLite read path.
+impl PostgresStore {
+    async fn read_active_session(
+        &self,
+        id_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<super::ActiveSession>> {
+        Ok(sqlx::query_as(super::ACTIVE_SESSION_SQL)
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn read_record_sets(
+        &self,
+        account_id: &str,
+        reads: &[super::RecordRead],
+    ) -> StoreResult<Vec<super::RecordSet>> {
+        let mut out = Vec::with_capacity(reads.len());
+        for read in reads {
+            out.push(match read {
+                super::RecordRead::One { kind, id } => super::RecordSet::Rows(
+                    sqlx::query_as(super::RECORD_SQL)
+                        .bind(id)
+                        .bind(account_id)
+                        .bind(kind)
+                        .fetch_all(&self.pool)
+                        .await?,
+                ),
+                super::RecordRead::Titles { kind, filter } => {
+                    let sql = super::titles_query(filter);
+                    let mut q = sqlx::query_as(&sql).bind(account_id).bind(kind);
+                    if let Some(from) = &filter.day_from {
+                        q = q.bind(from);
+                    }
+                    if let Some(to) = &filter.day_to {
+                        q = q.bind(to);
+                    }
+                    super::RecordSet::Titles(
+                        q.bind(filter.limit.unwrap_or(i64::MAX))
+                            .fetch_all(&self.pool)
+                            .await?,
+                    )
+                }
+                super::RecordRead::List { kind, filter } => {
+                    let mut q = sqlx::query_as(super::records_query(filter))
+                        .bind(account_id)
+                        .bind(kind);
+                    if let Some(from) = &filter.day_from {
+                        q = q.bind(from);
+                    }
+                    if let Some(to) = &filter.day_to {
+                        q = q.bind(to);
+                    }
+                    super::RecordSet::Rows(
+                        q.bind(filter.limit.unwrap_or(i64::MAX))
+                            .fetch_all(&self.pool)
+                            .await?,
+                    )
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    async fn read_thread_page(
+        &self,
+        circle_id: &str,
+        account_id: &str,
+        admin_role: &str,
+        thread_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Option<super::community::ThreadPageRows>> {
+        let flat: Option<super::community::AccessFlat> =
+            sqlx::query_as(super::community::ACCESS_THREAD_SQL)
+                .bind(circle_id)
+                .bind(account_id)
+                .bind(admin_role)
+                .bind(thread_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(flat) = flat else { return Ok(None) };
+        let (access, thread) = flat.split(account_id);
+        let replies = if thread.is_some() && limit > 0 {
+            sqlx::query_as(super::community::REPLIES_SQL)
+                .bind(thread_id)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(super::community::ThreadPageRows {
+            access,
+            thread,
+            replies,
+        }))
+    }
+}
+
 super::programmes::impl_programmes!(PostgresStore);
 super::transfer::impl_transfer!(PostgresStore);
 super::notifications::impl_notifications!(PostgresStore);

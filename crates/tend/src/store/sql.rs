@@ -119,19 +119,9 @@ macro_rules! impl_store {
             }
 
             async fn active_session(&self, id_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<$crate::store::ActiveSession>> {
-                Ok(sqlx::query_as(
-                    "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
-                     p.id AS profile_id, p.sealed AS profile_sealed, \
-                     (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \
-                     FROM sessions s \
-                     JOIN accounts a ON a.id = s.account_id \
-                     LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
-                     WHERE s.id_hash = $1 AND s.expires_at > $2",
-                )
-                .bind(id_hash)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?)
+                // Hot reads go through the backend's own read path (see
+                // `sqlite.rs`, `postgres.rs`), with the SQL text from `mod.rs`.
+                self.read_active_session(id_hash, now).await
             }
 
             async fn delete_session(&self, id_hash: &[u8]) -> $crate::store::StoreResult<()> {
@@ -184,7 +174,7 @@ macro_rules! impl_store {
                     "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
                      ON CONFLICT (id) DO UPDATE SET day = excluded.day, updated_at = excluded.updated_at, \
-                     version = records.version + 1, sealed = excluded.sealed \
+                     version = records.version + 1, sealed = excluded.sealed, title = NULL \
                      WHERE records.account_id = excluded.account_id AND records.kind = excluded.kind \
                      RETURNING version",
                 )
@@ -206,7 +196,7 @@ macro_rules! impl_store {
 
             async fn update_record(&self, r: &$crate::store::RecordRow, expected_version: i64) -> $crate::store::StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7 \
+                    "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7, title = NULL \
                      WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $6",
                 )
                 .bind(&r.id)
@@ -222,28 +212,36 @@ macro_rules! impl_store {
             }
 
             async fn record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<Option<$crate::store::RecordRow>> {
-                Ok(sqlx::query_as("SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3")
-                    .bind(id)
-                    .bind(account_id)
-                    .bind(kind)
-                    .fetch_optional(&self.pool)
-                    .await?)
+                let reads = [$crate::store::RecordRead::One { kind: kind.to_owned(), id: id.to_owned() }];
+                Ok(self.read_record_sets(account_id, &reads).await?.into_iter().flat_map($crate::store::RecordSet::rows).next())
             }
 
             async fn records(&self, account_id: &str, kind: &str, f: &$crate::store::RecordFilter) -> $crate::store::StoreResult<Vec<$crate::store::RecordRow>> {
-                // Only the bounds that are set appear in the SQL, so both planners
-                // can use `records_by_day` for the range (an `$n IS NULL OR ...`
-                // form kept SQLite on a full scan of the person's records).
-                let mut q = sqlx::query_as($crate::store::records_query(f))
-                    .bind(account_id)
-                    .bind(kind);
-                if let Some(from) = &f.day_from {
-                    q = q.bind(from);
+                let reads = [$crate::store::RecordRead::List { kind: kind.to_owned(), filter: f.clone() }];
+                Ok(self.read_record_sets(account_id, &reads).await?.into_iter().flat_map($crate::store::RecordSet::rows).collect())
+            }
+
+            async fn read_records(&self, account_id: &str, reads: &[$crate::store::RecordRead]) -> $crate::store::StoreResult<Vec<$crate::store::RecordSet>> {
+                self.read_record_sets(account_id, reads).await
+            }
+
+            async fn set_record_titles(&self, account_id: &str, kind: &str, titles: &[(String, i64, Vec<u8>)]) -> $crate::store::StoreResult<()> {
+                if titles.is_empty() {
+                    return Ok(());
                 }
-                if let Some(to) = &f.day_to {
-                    q = q.bind(to);
+                let mut tx = self.pool.begin().await?;
+                for (id, version, title) in titles {
+                    sqlx::query("UPDATE records SET title = $4 WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $5")
+                        .bind(id)
+                        .bind(account_id)
+                        .bind(kind)
+                        .bind(title)
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await?;
                 }
-                Ok(q.bind(f.limit.unwrap_or(i64::MAX)).fetch_all(&self.pool).await?)
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<bool> {

@@ -28,6 +28,7 @@ mod store;
 mod stream_leases;
 
 // Moving records between servers, and API tokens (issue 14).
+mod store_reads;
 mod transfer;
 
 // Peer support (issue 5).

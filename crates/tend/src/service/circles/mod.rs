@@ -206,17 +206,23 @@ impl<'a> Circles<'a> {
     /// Loads a circle for a signed-in person. Members and server admins get
     /// in; everyone else, and every unknown id, gets `NotFound`.
     pub async fn access(&self, who: &Unlocked, id: &str, now: i64) -> ServiceResult<Access> {
-        let store = self.store();
-        let circle = store.circle(id).await?.ok_or(ServiceError::NotFound)?;
-        let me = store.membership(id, &who.account_id).await?;
-        let admin = self.is_admin(&who.account_id).await?;
-        if me.is_none() && !admin {
+        let row = self
+            .store()
+            .circle_access(id, &who.account_id, SERVER_ADMIN)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Self::admit(row, now)
+    }
+
+    /// Members and server admins get in; everyone else gets `NotFound`.
+    fn admit(row: crate::store::AccessRow, now: i64) -> ServiceResult<Access> {
+        if row.me.is_none() && !row.admin {
             return Err(ServiceError::NotFound);
         }
         Ok(Access {
-            circle,
-            me,
-            admin,
+            circle: row.circle,
+            me: row.me,
+            admin: row.admin,
             at: now,
         })
     }

@@ -262,8 +262,29 @@ impl Circles<'_> {
         limit: i64,
         now: i64,
     ) -> ServiceResult<ThreadPage> {
-        let access = self.open(who, id, Action::Read, now).await?;
-        let thread = self.visible_thread(&access, tid).await?;
+        // The access check, the thread and its replies in one store call
+        // (one blocking call on SQLite); one extra row says whether there is
+        // a newer page.
+        let rows = self
+            .store()
+            .thread_page(
+                id,
+                &who.account_id,
+                circles::SERVER_ADMIN,
+                tid,
+                after,
+                limit + 1,
+            )
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let access = Self::admit(rows.access, now)?;
+        if !access.may(Action::Read) {
+            return Err(ServiceError::NotFound);
+        }
+        let thread = rows.thread.ok_or(ServiceError::NotFound)?;
+        if !access.sees_thread(&thread) {
+            return Err(ServiceError::NotFound);
+        }
         if !access.shows_thread(&thread) {
             return Ok(ThreadPage {
                 access,
@@ -272,8 +293,7 @@ impl Circles<'_> {
                 more: false,
             });
         }
-        // One extra row says whether there is a newer page.
-        let mut replies = self.store().replies(tid, after, limit + 1).await?;
+        let mut replies = rows.replies;
         let more = replies.len() as i64 > limit;
         replies.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(ThreadPage {

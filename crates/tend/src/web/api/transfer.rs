@@ -210,7 +210,13 @@ async fn create_token(
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<Response, ApiError> {
     let mut problems = Vec::new();
-    raw_len(&mut problems, "name", "The token's name", &body.name, NAME_MAX);
+    raw_len(
+        &mut problems,
+        "name",
+        "The token's name",
+        &body.name,
+        NAME_MAX,
+    );
     check(problems)?;
     let new = state
         .services

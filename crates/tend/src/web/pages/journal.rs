@@ -66,8 +66,9 @@ fn editor(
 pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<Markup, PageError> {
     let tz = zone_of(&state, &who).await?;
     let records = state.services.records(&who);
+    // Titles only: the bodies stay sealed (see `Records::titles`).
     let entries = records
-        .list::<JournalEntry>(&RecordFilter {
+        .titles::<JournalEntry>(&RecordFilter {
             limit: Some(LIST_LIMIT),
             ..RecordFilter::default()
         })
@@ -85,7 +86,7 @@ pub async fn list(State(state): State<AppState>, Person(who): Person) -> Result<
                 ul class="entries" {
                     @for e in &entries {
                         li {
-                            a href={ "/journal/" (e.id) } { (e.value.display_title()) }
+                            a href={ "/journal/" (e.id) } { (e.value) }
                             br;
                             span class="muted" { (when(e.created_at, &tz)) }
                         }

@@ -93,7 +93,8 @@ pub struct TodayQuery {
 /// What Today shows, gathered once.
 struct View {
     today: jiff::civil::Date,
-    overview: Overview,
+    /// With the titles of the newest journal entries, not their bodies.
+    overview: Overview<String>,
     suggestion: Option<Suggestion>,
     step: NextStep,
     /// Questionnaires due, shown beside the step unless it holds them back.
@@ -105,14 +106,16 @@ struct View {
 
 async fn gather(state: &AppState, who: &Unlocked) -> Result<View, PageError> {
     let today = today_for(state, who).await?;
-    let overview = state.services.records(who).overview(today, 3).await?;
-    let month = state.services.summaries(who).practice_month(today).await?;
-    let suggestion = suggest_practice(&state.content, &month, today);
-    let questionnaires = state
+    // Everything Today reads comes from one store call (see
+    // `Summaries::today`); the newest entries come as titles only.
+    let data = state
         .services
-        .questionnaires(who, &state.catalog)
-        .due(today)
+        .summaries(who)
+        .today(&state.catalog, today, 3)
         .await?;
+    let overview = data.overview;
+    let suggestion = suggest_practice(&state.content, &data.practice_month, today);
+    let questionnaires = data.due;
     let due: Vec<(String, String)> = questionnaires
         .offered()
         .into_iter()
@@ -419,7 +422,7 @@ fn render(
                         } @else {
                             ul class="entries" {
                                 @for e in entries {
-                                    li { a href={ "/journal/" (e.id) } { (e.value.display_title()) } }
+                                    li { a href={ "/journal/" (e.id) } { (e.value) } }
                                 }
                             }
                         }
