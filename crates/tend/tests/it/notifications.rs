@@ -114,7 +114,7 @@ async fn circle(app: &TestApp) -> Circle {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let id = location(&res)
         .trim_start_matches("/circles/")
-        .trim_end_matches("/invites")
+        .trim_end_matches("/invites?created=1")
         .to_owned();
     fac.post(
         app,
