@@ -44,6 +44,11 @@ test('a facilitator starts a circle, makes an invite and schedules a weekly meet
   await fac.getByLabel('How many people can use it').fill('5');
   await fac.getByRole('button', { name: 'Make an invite' }).click();
   s.code = (await fac.locator('.invite-code').first().textContent()).trim();
+  // The copy button gives the whole join address, ready to paste.
+  await fac.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: tend.base });
+  await fac.getByRole('button', { name: `Copy link for invite ${s.code}` }).click();
+  await fac.getByText('Copied.').waitFor();
+  assert.equal(await fac.evaluate(() => navigator.clipboard.readText()), `${tend.base}/circles/join/${s.code}`);
   assert.match(s.code, /^[A-Z2-9]{10}$/);
   await checkA11y(fac, 'invites');
   await screenshot(fac, 'circles-invites');

@@ -14,6 +14,23 @@ for (const button of document.querySelectorAll('button[data-print]')) {
   button.addEventListener('click', () => window.print());
 }
 
+// "Copy link" beside an invite: the whole address, ready to paste into a
+// message. Without a script (or a clipboard) the link itself is there to copy.
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  if (!navigator.clipboard) continue;
+  button.hidden = false;
+  const status = button.parentElement.querySelector('.copy-status');
+  button.addEventListener('click', async () => {
+    const url = new URL(button.dataset.copy, location.href).href;
+    try {
+      await navigator.clipboard.writeText(url);
+      if (status) status.textContent = 'Copied.';
+    } catch {
+      if (status) status.textContent = 'Could not copy here; copy the link above instead.';
+    }
+  });
+}
+
 // A form that could not be sent offline (the worker's "Not sent yet" page):
 // sent once, by itself, when the connection comes back. The server's usual
 // rules decide what happens, exactly as if the person pressed the button.

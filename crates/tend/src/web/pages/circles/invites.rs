@@ -59,6 +59,11 @@ fn invite_page(
                             "Link to share: "
                             a class="feed-url" href={ "/circles/join/" (i.code) } { "/circles/join/" (i.code) }
                         }
+                        // Shown by app.js only: copying needs a script, and
+                        // without one the link above is there to copy.
+                        " " button type="button" class="link" hidden data-copy={ "/circles/join/" (i.code) }
+                            aria-label={ "Copy link for invite " (i.code) } { "Copy link" }
+                        " " span class="copy-status" role="status" {}
                         br;
                         span {
                             @if i.revoked_at.is_some() { "Withdrawn" }
