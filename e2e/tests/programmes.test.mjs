@@ -72,6 +72,17 @@ async function checkIn(page) {
   await page.waitForURL(/saved=checkin/);
 }
 
+// Released counts carry Laplace noise and are rounded to 5, so ten contributors
+// mostly read as "about 5", "about 10" or "about 15" (noise of scale 2 reaches
+// past ±12 about once in a thousand). The test checks the
+// count is in that neighbourhood, not one exact draw of the noise.
+function assertAboutTen(text, what) {
+  const m = text.match(/about (\d+)/);
+  assert.ok(m, `${what} shows a rounded count`);
+  const n = Number(m[1]);
+  assert.ok(n % 5 === 0 && n <= 25, `${what}: about ${n} is near ten`);
+}
+
 test('a lead sees nothing until ten students contribute, then only group figures', async () => {
   const created = admin('create', 'Year 3 Medicine');
   const code = created.match(/code ([A-Z0-9]{10})/)[1];
@@ -117,12 +128,12 @@ test('a lead sees nothing until ten students contribute, then only group figures
   await lead.reload();
   const text = await lead.locator('main').innerText();
   assert.match(text, /Participation/);
-  assert.match(text, /about 10/);
+  assertAboutTen(text, 'participation');
   assert.match(text, /learning and work environment/);
   assert.match(text, /What the research says and what your cohort shows/);
   // Everyone answered WHO-5, so its table shows a (noisy) mean for about ten people.
   const who5 = await lead.getByRole('table', { name: /WHO-5 well-being index/ }).innerText();
-  assert.match(who5, /about 10/);
+  assertAboutTen(who5, 'WHO-5 table');
   assert.match(who5, /\d+ to \d+/, 'a mean with its interval');
   // Only one person checked in: sleep stays hidden.
   assert.match(text, /Sleep from check-ins[^]*?Not enough people yet/);
