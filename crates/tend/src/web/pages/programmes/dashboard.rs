@@ -6,16 +6,19 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::led;
 use crate::domain::Invalid;
 use crate::domain::programmes::{
     self, MEASURES, Measure, PAIRS, PeriodKind, ReleasedCell, Stage, TimetablePeriod,
 };
-use crate::service::Unlocked;
 use crate::service::programmes::{MarkedPeriod, PeriodFigures, Programme};
+use crate::service::{ServiceError, Unlocked};
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiPerson, Person};
+use crate::web::format::csv_text;
 use crate::web::layout;
 use crate::web::layout::{csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
@@ -266,12 +269,11 @@ fn marked_in(month: &str, marked: &[MarkedPeriod]) -> Vec<String> {
     marked
         .iter()
         .filter_map(|m| {
-            let kind = PeriodKind::parse(&m.kind)?;
-            let t = TimetablePeriod::new(&m.kind, &m.label, &m.starts, &m.ends).ok()?;
+            let t = checked(m)?;
             t.months()
                 .iter()
                 .any(|x| x == month)
-                .then(|| format!("{}: {}", kind.label(), m.label))
+                .then(|| format!("{}: {}", t.kind.label(), t.label))
         })
         .collect()
 }
@@ -337,6 +339,7 @@ fn timetable_section(
                     }
                 }
             }
+            p { a href={ "/programmes/" (p.id) "/periods.csv" } { "Download your marked periods as CSV" } }
         }
         (period_form(who, &format!("/programmes/{}/periods", p.id), errors, html! {}))
     }
@@ -439,7 +442,8 @@ pub(super) fn dashboard(
                 h2 { "Download" }
                 p {
                     a href={ "/programmes/" (p.id) "/figures.csv" } { "Released figures as CSV" } " · "
-                    a href={ "/programmes/" (p.id) "/figures.json" } { "as JSON" }
+                    a href={ "/programmes/" (p.id) "/periods.csv" } { "your marked periods as CSV" } " · "
+                    a href={ "/programmes/" (p.id) "/figures.json" } { "both as JSON" }
                 }
             }
             h2 id="about" { "How this protects students" }
@@ -473,16 +477,125 @@ pub(super) async fn dashboard_for(
     Ok(dashboard(who, p, &figures, &marked, errors))
 }
 
-fn to_json(p: &Programme, figures: &[PeriodFigures]) -> serde_json::Value {
-    serde_json::json!({
-        "programme": p.name,
-        "k": p.k,
-        "epsilon_per_figure": programmes::EPSILON_PER_FIGURE,
-        "months": figures.iter().map(|f| serde_json::json!({
-            "period": f.period,
-            "release": f.release,
-        })).collect::<Vec<_>>(),
-    })
+/// What a marked period's kind is called in the exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeriodKindOut {
+    Exams,
+    Rotation,
+}
+
+impl From<PeriodKind> for PeriodKindOut {
+    fn from(k: PeriodKind) -> Self {
+        match k {
+            PeriodKind::Exams => Self::Exams,
+            PeriodKind::Rotation => Self::Rotation,
+        }
+    }
+}
+
+/// An exam or rotation period the programme's staff marked: their own
+/// planning data, exact (no noise, no threshold: it says nothing about any
+/// student).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MarkedPeriodOut {
+    pub kind: PeriodKindOut,
+    #[schema(example = "Year 3 finals")]
+    pub label: String,
+    /// The first day.
+    #[schema(example = "2027-05-24")]
+    pub starts: String,
+    /// The last day.
+    #[schema(example = "2027-06-04")]
+    pub ends: String,
+    /// The months (`YYYY-MM`) the period touches, in order: the same values
+    /// as each month's `period`, so the two can be put side by side.
+    #[schema(example = json!(["2027-05", "2027-06"]))]
+    pub months: Vec<String>,
+}
+
+/// A month of released figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonthOut {
+    #[schema(example = "2027-05")]
+    pub period: String,
+    /// The stored release (noisy, rounded, cells under `k` left out), or
+    /// null while the month has fewer than `k` contributors.
+    #[schema(value_type = Option<Object>)]
+    pub release: Option<programmes::Release>,
+}
+
+/// A programme's export: the released figures month by month, and the exam
+/// and rotation periods its staff marked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FiguresOut {
+    #[schema(example = "Year 3")]
+    pub programme: String,
+    /// The smallest group shown.
+    pub k: i64,
+    /// The privacy cost of each noisy number (differential privacy).
+    pub epsilon_per_figure: f64,
+    pub months: Vec<MonthOut>,
+    /// Marked exam and rotation periods, earliest first (empty when none).
+    pub periods: Vec<MarkedPeriodOut>,
+}
+
+/// A stored period read back with its rules; rows tend wrote always pass.
+fn checked(m: &MarkedPeriod) -> Option<TimetablePeriod> {
+    TimetablePeriod::new(&m.kind, &m.label, &m.starts, &m.ends).ok()
+}
+
+fn periods_out(marked: &[MarkedPeriod]) -> Vec<MarkedPeriodOut> {
+    marked
+        .iter()
+        .filter_map(checked)
+        .map(|t| MarkedPeriodOut {
+            kind: t.kind.into(),
+            months: t.months(),
+            starts: t.starts.to_string(),
+            ends: t.ends.to_string(),
+            label: t.label,
+        })
+        .collect()
+}
+
+fn to_json(p: &Programme, figures: &[PeriodFigures], marked: &[MarkedPeriod]) -> FiguresOut {
+    FiguresOut {
+        programme: p.name.clone(),
+        k: p.k,
+        epsilon_per_figure: programmes::EPSILON_PER_FIGURE,
+        months: figures
+            .iter()
+            .map(|f| MonthOut {
+                period: f.period.clone(),
+                release: f.release.clone(),
+            })
+            .collect(),
+        periods: periods_out(marked),
+    }
+}
+
+/// The marked periods as CSV, one row a period. A file of its own rather
+/// than a second table inside `figures.csv`: a CSV file is one table with
+/// one header, so spreadsheets and data tools read each file as it is.
+/// `first_month` and `last_month` match the `period` column of the figures.
+fn periods_csv(marked: &[MarkedPeriod]) -> String {
+    let mut out = String::from("kind,label,starts,ends,first_month,last_month\n");
+    for m in periods_out(marked) {
+        let kind = match m.kind {
+            PeriodKindOut::Exams => "exams",
+            PeriodKindOut::Rotation => "rotation",
+        };
+        out.push_str(&format!(
+            "{kind},{},{},{},{},{}\n",
+            csv_text(&m.label),
+            m.starts,
+            m.ends,
+            m.months.first().map(String::as_str).unwrap_or_default(),
+            m.months.last().map(String::as_str).unwrap_or_default(),
+        ));
+    }
+    out
 }
 
 fn cell_value<T: ToString>(v: Option<T>) -> String {
@@ -524,19 +637,47 @@ fn to_csv(figures: &[PeriodFigures]) -> String {
     out
 }
 
-fn attachment(content_type: &'static str, body: String) -> Response {
-    (
+const CSV: &str = "text/csv; charset=utf-8";
+const FIGURES_CSV: &str = "attachment; filename=\"programme-figures.csv\"";
+const FIGURES_JSON: &str = "attachment; filename=\"programme-figures.json\"";
+const PERIODS_CSV: &str = "attachment; filename=\"programme-periods.csv\"";
+
+/// A download; `related` is the address of the other half of the CSV export
+/// (the marked periods beside the figures), sent as a `Link` header.
+fn attachment(
+    content_type: &'static str,
+    disposition: &'static str,
+    related: Option<String>,
+    body: String,
+) -> Response {
+    let mut res = (
         [
             (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"programme-figures\"",
-            ),
+            (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    if let Some(v) = related
+        .and_then(|url| header::HeaderValue::try_from(format!("<{url}>; rel=\"related\"")).ok())
+    {
+        res.headers_mut().insert(header::LINK, v);
+    }
+    res
+}
+
+/// Everything an export needs, for a lead of the programme only.
+async fn export_of(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<(Programme, Vec<PeriodFigures>, Vec<MarkedPeriod>), ServiceError> {
+    let p = led(state, who, id).await?;
+    let programmes = state.services.programmes();
+    let figures = programmes.figures(&p, now()).await?;
+    let marked = programmes.timetable(&p).await?;
+    Ok((p, figures, marked))
 }
 
 pub async fn csv(
@@ -544,9 +685,14 @@ pub async fn csv(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+    let (p, figures, _) = export_of(&state, &who, &id).await?;
+    let periods = format!("/programmes/{}/periods.csv", p.id);
+    Ok(attachment(
+        CSV,
+        FIGURES_CSV,
+        Some(periods),
+        to_csv(&figures),
+    ))
 }
 
 pub async fn json(
@@ -554,12 +700,18 @@ pub async fn json(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment(
-        "application/json",
-        to_json(&p, &figures).to_string(),
-    ))
+    let (p, figures, marked) = export_of(&state, &who, &id).await?;
+    let body = serde_json::to_string(&to_json(&p, &figures, &marked))?;
+    Ok(attachment("application/json", FIGURES_JSON, None, body))
+}
+
+pub async fn periods(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (_, _, marked) = export_of(&state, &who, &id).await?;
+    Ok(attachment(CSV, PERIODS_CSV, None, periods_csv(&marked)))
 }
 
 pub async fn api_json(
@@ -567,11 +719,10 @@ pub async fn api_json(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
+    let (p, figures, marked) = export_of(&state, &who, &id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(to_json(&p, &figures)),
+        axum::Json(to_json(&p, &figures, &marked)),
     )
         .into_response())
 }
@@ -581,7 +732,21 @@ pub async fn api_csv(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+    let (p, figures, _) = export_of(&state, &who, &id).await?;
+    let periods = format!("/api/v1/programmes/{}/periods.csv", p.id);
+    Ok(attachment(
+        CSV,
+        FIGURES_CSV,
+        Some(periods),
+        to_csv(&figures),
+    ))
+}
+
+pub async fn api_periods_csv(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, _, marked) = export_of(&state, &who, &id).await?;
+    Ok(attachment(CSV, PERIODS_CSV, None, periods_csv(&marked)))
 }
