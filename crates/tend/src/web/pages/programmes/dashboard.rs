@@ -637,47 +637,77 @@ fn to_csv(figures: &[PeriodFigures]) -> String {
     out
 }
 
-const CSV: &str = "text/csv; charset=utf-8";
-const FIGURES_CSV: &str = "attachment; filename=\"programme-figures.csv\"";
-const FIGURES_JSON: &str = "attachment; filename=\"programme-figures.json\"";
-const PERIODS_CSV: &str = "attachment; filename=\"programme-periods.csv\"";
+/// The downloads of a programme's figures and marked periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Download {
+    FiguresCsv,
+    PeriodsCsv,
+    FiguresJson,
+}
 
-/// A download; `related` is the address of the other half of the CSV export
-/// (the marked periods beside the figures), sent as a `Link` header.
-fn attachment(
-    content_type: &'static str,
-    disposition: &'static str,
-    related: Option<String>,
-    body: String,
-) -> Response {
+/// Who asks: a browser on the pages (downloads as files), or a client of
+/// the API (the JSON as a plain answer). Decides where `Link` points too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Page,
+    Api,
+}
+
+/// One download, for a lead of the programme only, never cached. On the
+/// pages each is a file; the API answers the JSON plainly. The figures CSV
+/// names the periods CSV in a `Link` header: the other half of the CSV export.
+async fn download(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    what: Download,
+    side: Side,
+) -> Result<Response, ServiceError> {
+    const CSV: &str = "text/csv; charset=utf-8";
+    let p = led(state, who, id).await?;
+    let programmes = state.services.programmes();
+    let (content_type, filename, body) = match what {
+        Download::FiguresCsv => {
+            let figures = programmes.figures(&p, now()).await?;
+            (CSV, "programme-figures.csv", to_csv(&figures))
+        }
+        Download::PeriodsCsv => {
+            let marked = programmes.timetable(&p).await?;
+            (CSV, "programme-periods.csv", periods_csv(&marked))
+        }
+        Download::FiguresJson => {
+            let figures = programmes.figures(&p, now()).await?;
+            let marked = programmes.timetable(&p).await?;
+            let json = serde_json::to_string(&to_json(&p, &figures, &marked))?;
+            ("application/json", "programme-figures.json", json)
+        }
+    };
     let mut res = (
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
     )
         .into_response();
-    if let Some(v) = related
-        .and_then(|url| header::HeaderValue::try_from(format!("<{url}>; rel=\"related\"")).ok())
-    {
-        res.headers_mut().insert(header::LINK, v);
+    let h = res.headers_mut();
+    if side == Side::Page || what != Download::FiguresJson {
+        let disposition = format!("attachment; filename=\"{filename}\"");
+        if let Ok(v) = header::HeaderValue::try_from(disposition) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
     }
-    res
-}
-
-/// Everything an export needs, for a lead of the programme only.
-async fn export_of(
-    state: &AppState,
-    who: &Unlocked,
-    id: &str,
-) -> Result<(Programme, Vec<PeriodFigures>, Vec<MarkedPeriod>), ServiceError> {
-    let p = led(state, who, id).await?;
-    let programmes = state.services.programmes();
-    let figures = programmes.figures(&p, now()).await?;
-    let marked = programmes.timetable(&p).await?;
-    Ok((p, figures, marked))
+    if what == Download::FiguresCsv {
+        let base = match side {
+            Side::Page => "/programmes",
+            Side::Api => "/api/v1/programmes",
+        };
+        let link = format!("<{base}/{}/periods.csv>; rel=\"related\"", p.id);
+        if let Ok(v) = header::HeaderValue::try_from(link) {
+            h.insert(header::LINK, v);
+        }
+    }
+    Ok(res)
 }
 
 pub async fn csv(
@@ -685,14 +715,7 @@ pub async fn csv(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (p, figures, _) = export_of(&state, &who, &id).await?;
-    let periods = format!("/programmes/{}/periods.csv", p.id);
-    Ok(attachment(
-        CSV,
-        FIGURES_CSV,
-        Some(periods),
-        to_csv(&figures),
-    ))
+    Ok(download(&state, &who, &id, Download::FiguresCsv, Side::Page).await?)
 }
 
 pub async fn json(
@@ -700,9 +723,7 @@ pub async fn json(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (p, figures, marked) = export_of(&state, &who, &id).await?;
-    let body = serde_json::to_string(&to_json(&p, &figures, &marked))?;
-    Ok(attachment("application/json", FIGURES_JSON, None, body))
+    Ok(download(&state, &who, &id, Download::FiguresJson, Side::Page).await?)
 }
 
 pub async fn periods(
@@ -710,8 +731,7 @@ pub async fn periods(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (_, _, marked) = export_of(&state, &who, &id).await?;
-    Ok(attachment(CSV, PERIODS_CSV, None, periods_csv(&marked)))
+    Ok(download(&state, &who, &id, Download::PeriodsCsv, Side::Page).await?)
 }
 
 pub async fn api_json(
@@ -719,12 +739,7 @@ pub async fn api_json(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (p, figures, marked) = export_of(&state, &who, &id).await?;
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(to_json(&p, &figures, &marked)),
-    )
-        .into_response())
+    Ok(download(&state, &who, &id, Download::FiguresJson, Side::Api).await?)
 }
 
 pub async fn api_csv(
@@ -732,14 +747,7 @@ pub async fn api_csv(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (p, figures, _) = export_of(&state, &who, &id).await?;
-    let periods = format!("/api/v1/programmes/{}/periods.csv", p.id);
-    Ok(attachment(
-        CSV,
-        FIGURES_CSV,
-        Some(periods),
-        to_csv(&figures),
-    ))
+    Ok(download(&state, &who, &id, Download::FiguresCsv, Side::Api).await?)
 }
 
 pub async fn api_periods_csv(
@@ -747,6 +755,5 @@ pub async fn api_periods_csv(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (_, _, marked) = export_of(&state, &who, &id).await?;
-    Ok(attachment(CSV, PERIODS_CSV, None, periods_csv(&marked)))
+    Ok(download(&state, &who, &id, Download::PeriodsCsv, Side::Api).await?)
 }
