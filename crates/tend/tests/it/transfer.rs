@@ -346,7 +346,7 @@ async fn write_journal(app: &TestApp, token: &str, title: &str, body: &str) {
 }
 
 async fn export(app: &TestApp, token: &str) -> Value {
-    let res = call(&app, Method::GET, "/api/v1/export", token, None).await;
+    let res = call(app, Method::GET, "/api/v1/export", token, None).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
