@@ -57,6 +57,10 @@ function offlineQueue() {
     }
     el.hidden = false;
   };
+  // This page's anti-forgery token: the worker queues only forms carrying one
+  // it was told about by a tend page (see sw.js, fromTendPage).
+  const token = document.querySelector('input[name="csrf"]');
+  if (token) navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller?.postMessage({ seen: token.value }));
   const flush = () => { if (navigator.onLine) askWorker('flush').then(show); };
   navigator.serviceWorker.ready.then(() => askWorker('status')).then(show).then(flush).catch(() => {});
   addEventListener('online', flush);
@@ -92,14 +96,25 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
 // A form that could not be sent offline (the worker's "Not sent yet" page):
 // sent once, by itself, when the connection comes back. The server's usual
 // rules decide what happens, exactly as if the person pressed the button.
+// The worker first checks it can reach tend (the page's `online` event can
+// come a moment before the worker's own connection), trying again a little
+// later each time until it can.
 for (const form of document.querySelectorAll('form[data-resend]')) {
   let sent = false;
-  const send = () => {
+  let wait = 500;
+  const send = async () => {
     if (sent || !navigator.onLine) return;
+    if ((await askWorker('ping')) === false) {
+      wait = Math.min(wait * 2, 30000);
+      setTimeout(send, wait);
+      return;
+    }
+    if (sent) return;
     sent = true;
     form.requestSubmit ? form.requestSubmit() : form.submit();
   };
   addEventListener('online', send);
+  send();
 }
 
 (function idleLock() {

@@ -133,13 +133,13 @@ self.addEventListener('fetch', (event) => {
   // A new sign-in: copies of someone's pages never outlive their session.
   // (Unsent words stay: they were refused or are still waiting, see the queue.)
   if (request.method === 'POST' && (url.pathname === '/signin' || url.pathname === '/signup')) {
-    event.respondWith(forgetPersonal().then(() => fetch(request)));
+    event.respondWith(forgetPersonalPages().catch(() => {}).then(() => fetch(request)));
     return;
   }
   if (request.method === 'POST' && request.mode === 'navigate') {
     if (url.pathname === UNSENT) {
       event.respondWith(unsentAction(request));
-    } else if (queueable(url.pathname) && fromTendPage(request)) {
+    } else if (queueable(url.pathname)) {
       event.respondWith(sendOrQueue(request, event));
     } else {
       event.respondWith(sendOrKeep(request));
@@ -201,14 +201,34 @@ function queueable(path) {
   return QUEUEABLE.some((re) => re.test(path));
 }
 
-/** Only forms sent from one of tend's own pages are queued or acted on: the
- *  server refuses cross-site forms, and the worker must not undo that. */
-function fromTendPage(request) {
-  try {
-    return new URL(request.referrer).origin === self.location.origin;
-  } catch {
-    return false;
-  }
+/** Only forms sent from one of tend's own pages are queued: the server
+ *  refuses cross-site forms, and the worker must not undo that. Pages send no
+ *  referrer (Referrer-Policy: no-referrer), so instead each tend page tells the
+ *  worker its anti-forgery token (app.js), which another site cannot do and
+ *  cannot know; a form is queued only with a token seen that way. */
+async function fromTendPage(fields) {
+  const token = (fields.find(([k]) => k === 'csrf') || [])[1];
+  if (!token) return false;
+  const seen = await queueTx('readonly', ({ keys }) => idbRequest(keys.get('tokens'))).catch(() => null);
+  return Array.isArray(seen) && seen.includes(token);
+}
+
+async function rememberToken(token) {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 200) return;
+  await queueTx('readwrite', async ({ keys }) => {
+    const seen = (await idbRequest(keys.get('tokens'))) || [];
+    if (!seen.includes(token)) keys.put([token, ...seen].slice(0, 8), 'tokens');
+  });
+}
+
+/** A random value in the worker's own /unsent forms, so no other site can
+ *  make it delete or resend anything. */
+async function pageNonce() {
+  const have = await queueTx('readonly', ({ keys }) => idbRequest(keys.get('nonce')));
+  if (have) return have;
+  const nonce = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  await queueTx('readwrite', ({ keys }) => idbRequest(keys.put(nonce, 'nonce')));
+  return nonce;
 }
 
 function kindOf(path) {
@@ -446,6 +466,10 @@ function queueMessage(event) {
   const port = event.ports && event.ports[0];
   if (event.data === 'flush') {
     event.waitUntil(flushQueue().then(async (sent) => port?.postMessage({ sent, ...(await queueStatus()) })));
+  } else if (event.data && typeof event.data === 'object' && 'seen' in event.data) {
+    event.waitUntil(rememberToken(event.data.seen).catch(() => {}));
+  } else if (event.data === 'ping') {
+    event.waitUntil(fetch('/healthz', { cache: 'no-store' }).then((r) => r.ok, () => false).then((ok) => port?.postMessage(ok)));
   } else if (event.data === 'status') {
     event.waitUntil(queueStatus().then((s) => port?.postMessage(s)));
   }
@@ -471,6 +495,7 @@ async function sendOrQueue(request, event) {
       return sendOrKeepPage([], '/');
     }
     const action = new URL(request.url).pathname;
+    if (!(await fromTendPage(fields))) return sendOrKeepPage(fields, action);
     try {
       await queueAdd(action, fields);
     } catch {
@@ -544,6 +569,7 @@ function when(ms) {
  *  copy, send again or delete. */
 async function unsentPage() {
   const items = await queueAll().catch(() => []);
+  const nonce = escape(await pageNonce().catch(() => ''));
   const parts = [];
   for (const item of items) {
     const fields = await unseal(item);
@@ -554,11 +580,11 @@ async function unsentPage() {
       : `<h2>Waiting for a connection: ${KIND_WORDS[item.kind]}, written ${escape(when(item.created))}</h2>`;
     const again = item.state === 'refused'
       ? `<p class="hint">Send again sends it to the account signed in now in this browser, with a new form${item.kind === 'edit' ? ' (a change made elsewhere in the meantime is not overwritten: you would see it and decide)' : ''}.</p>
-<form method="post" action="${UNSENT}"><input type="hidden" name="id" value="${item.id}"><input type="hidden" name="do" value="send">
+<form method="post" action="${UNSENT}"><input type="hidden" name="nonce" value="${nonce}"><input type="hidden" name="id" value="${item.id}"><input type="hidden" name="do" value="send">
 <div class="actions"><button type="submit">Send again</button></div></form>`
       : '';
     parts.push(`<section class="card unsent-item">${head}${words}${again}
-<form method="post" action="${UNSENT}"><input type="hidden" name="id" value="${item.id}"><input type="hidden" name="do" value="delete">
+<form method="post" action="${UNSENT}"><input type="hidden" name="nonce" value="${nonce}"><input type="hidden" name="id" value="${item.id}"><input type="hidden" name="do" value="delete">
 <div class="actions"><button type="submit" class="secondary">Delete these words from this device</button></div></form></section>`);
   }
   const main = parts.length
@@ -572,13 +598,13 @@ ${SHARED_NOTE}${parts.join('')}`
 /** POST /unsent (only from the page above): delete, or send again with the
  *  anti-forgery token of whoever is signed in now. Never reaches the server. */
 async function unsentAction(request) {
-  if (!fromTendPage(request)) return Response.redirect(UNSENT, 303);
   let id;
   let what;
   try {
     const form = await request.formData();
     id = Number(form.get('id'));
     what = form.get('do');
+    if (form.get('nonce') !== (await pageNonce())) return Response.redirect(UNSENT, 303);
   } catch {
     return Response.redirect(UNSENT, 303);
   }
