@@ -117,7 +117,7 @@ test('a journal entry written offline survives closing the page and arrives once
   assert.ok(await page.getByText('JOURNAL-offline words').isVisible());
   // Other pages say something is waiting, with a way to see it.
   await page.goto(`${tend.base}/hard-moment`);
-  await page.getByText('1 written offline is kept on this device').waitFor();
+  await page.getByText('1 entry written offline is kept on this device').waitFor();
   await page.close();
   await context.setOffline(false);
   const later = await context.newPage();
@@ -194,7 +194,7 @@ test('a refused entry keeps its words to copy, and can be sent again after signi
     await later.evaluate(() => new Promise((r) => setTimeout(r, 100)));
   }
   await later.goto(`${tend.base}/hard-moment`);
-  await later.getByText('1 written offline could not be sent').waitFor();
+  await later.getByText('1 entry written offline could not be sent').waitFor();
   await later.getByRole('link', { name: 'See them' }).click();
   await later.getByRole('heading', { name: /Could not be sent: journal entry/ }).waitFor();
   assert.ok(await later.getByText('Your sign-in had ended before it arrived.').isVisible());

@@ -43,8 +43,9 @@ function offlineQueue() {
     if (!el || !status) return;
     const queued = document.querySelector('[data-queued]');
     const parts = [];
-    if (status.waiting) parts.push(`${status.waiting} written offline ${status.waiting === 1 ? 'is' : 'are'} kept on this device until the connection is back.`);
-    if (status.refused) parts.push(`${status.refused} written offline could not be sent; the words are kept.`);
+    const entries = (n) => `${n} ${n === 1 ? 'entry' : 'entries'} written offline`;
+    if (status.waiting) parts.push(`${entries(status.waiting)} ${status.waiting === 1 ? 'is' : 'are'} kept on this device until the connection is back.`);
+    if (status.refused) parts.push(`${entries(status.refused)} could not be sent; the words are kept.`);
     if (!parts.length && queued && status.sent) parts.push('Sent now that the connection is back.');
     el.textContent = '';
     if (!parts.length) { el.hidden = true; return; }
