@@ -215,3 +215,53 @@ test('a refused entry keeps its words to copy, and can be sent again after signi
   assert.deepEqual(await queueStatus(later), { waiting: 0, refused: 0 });
   await context.close();
 });
+
+test('an offline edit of an entry changed elsewhere is refused (409), never overwrites, and keeps the words', async () => {
+  const { context, page, who } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('ORIGINAL entry');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  const entry = page.url();
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel("What's on your mind?").waitFor();
+  await context.setOffline(true);
+  await page.getByLabel("What's on your mind?").fill('MINE-offline edit');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+
+  // Meanwhile the same entry is changed on another device.
+  const other = await browser.newContext({ viewport: PHONE });
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(`${tend.base}/signin`);
+  await elsewhere.getByLabel('Handle').fill(who.handle);
+  await elsewhere.getByLabel('Passphrase').fill(PASS);
+  await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+  await elsewhere.waitForURL(/\/today/);
+  await elsewhere.goto(`${entry}/edit`);
+  await elsewhere.getByLabel("What's on your mind?").fill('THEIRS-elsewhere');
+  await elsewhere.getByRole('button', { name: 'Save entry' }).click();
+  await elsewhere.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  await other.close();
+
+  await context.setOffline(false);
+  await page.goto(`${tend.base}/help`);
+  for (;;) {
+    const s = await queueStatus(page);
+    if (s.refused === 1) break;
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  }
+  // The other device's words stand; these are kept to copy.
+  await page.goto(entry);
+  assert.ok(await page.getByText('THEIRS-elsewhere').count() >= 1);
+  assert.equal(await page.getByText('MINE-offline edit').count(), 0);
+  await page.goto(`${tend.base}/unsent`);
+  await page.getByRole('heading', { name: /Could not be sent: change to a journal entry/ }).waitFor();
+  assert.ok(await page.getByText('The entry had been changed somewhere else in the meantime.').isVisible());
+  assert.equal(await page.locator('textarea[readonly]').inputValue(), 'MINE-offline edit');
+  // Only the person deletes them.
+  await page.getByRole('button', { name: 'Delete these words from this device' }).click();
+  await page.getByRole('heading', { name: 'Nothing is waiting on this device' }).waitFor();
+  assert.deepEqual(await queueStatus(page), { waiting: 0, refused: 0 });
+  await context.close();
+});
