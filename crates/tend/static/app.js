@@ -5,6 +5,69 @@
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  offlineQueue();
+}
+
+/** Asks the worker something about the entries written offline; resolves with
+ *  its answer, or null without a worker. */
+function askWorker(what) {
+  const worker = navigator.serviceWorker.controller;
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    worker.postMessage(what, [channel.port2]);
+  });
+}
+
+/** Entries written offline (kept by the worker until the connection is back):
+ *  every page load and every return of the connection asks the worker to send
+ *  them, and a short note at the top of the page says what is still kept. */
+function offlineQueue() {
+  const note = () => {
+    let el = document.querySelector('[data-queue-status]');
+    if (!el) {
+      const main = document.querySelector('main');
+      if (!main || location.pathname === '/unsent') return null;
+      el = document.createElement('p');
+      el.className = 'notice';
+      el.setAttribute('role', 'status');
+      el.dataset.queueStatus = '';
+      el.hidden = true;
+      main.prepend(el);
+    }
+    return el;
+  };
+  const show = (status) => {
+    const el = note();
+    if (!el || !status) return;
+    const queued = document.querySelector('[data-queued]');
+    const parts = [];
+    const entries = (n) => `${n} ${n === 1 ? 'entry' : 'entries'} written offline`;
+    if (status.waiting) parts.push(`${entries(status.waiting)} ${status.waiting === 1 ? 'is' : 'are'} kept on this device until the connection is back.`);
+    if (status.refused) parts.push(`${entries(status.refused)} could not be sent; the words are kept.`);
+    if (!parts.length && queued && status.sent) parts.push('Sent now that the connection is back.');
+    el.textContent = '';
+    if (!parts.length) { el.hidden = true; return; }
+    el.append(parts.join(' ') + ' ');
+    if (status.waiting || status.refused) {
+      const link = document.createElement('a');
+      link.href = '/unsent';
+      link.textContent = 'See them';
+      el.append(link);
+    }
+    el.hidden = false;
+  };
+  // This page's anti-forgery token: the worker queues only forms carrying one
+  // it was told about by a tend page (see sw.js, fromTendPage).
+  const token = document.querySelector('input[name="csrf"]');
+  if (token) navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller?.postMessage({ seen: token.value }));
+  const flush = () => { if (navigator.onLine) askWorker('flush').then(show); };
+  navigator.serviceWorker.ready.then(() => askWorker('status')).then(show).then(flush).catch(() => {});
+  addEventListener('online', flush);
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data === 'tend-queue-changed') askWorker('status').then((s) => show(s && { ...s, sent: 1 }));
+  });
 }
 
 // "Print" buttons exist only for script users; without it the page says to
@@ -34,14 +97,25 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
 // A form that could not be sent offline (the worker's "Not sent yet" page):
 // sent once, by itself, when the connection comes back. The server's usual
 // rules decide what happens, exactly as if the person pressed the button.
+// The worker first checks it can reach tend (the page's `online` event can
+// come a moment before the worker's own connection), trying again a little
+// later each time until it can.
 for (const form of document.querySelectorAll('form[data-resend]')) {
   let sent = false;
-  const send = () => {
+  let wait = 500;
+  const send = async () => {
     if (sent || !navigator.onLine) return;
+    if ((await askWorker('ping')) === false) {
+      wait = Math.min(wait * 2, 30000);
+      setTimeout(send, wait);
+      return;
+    }
+    if (sent) return;
     sent = true;
     form.requestSubmit ? form.requestSubmit() : form.submit();
   };
   addEventListener('online', send);
+  send();
 }
 
 (function idleLock() {

@@ -271,7 +271,43 @@ impl<'a> Questionnaires<'a> {
                 now.as_second(),
             )
             .await;
+        // The calendar feed's questionnaire reminder moves to the next due day
+        // (never fails the save: the settings page refreshes it too).
+        if let Err(e) = self.refresh_reminder_day(today, now.as_second()).await {
+            tracing::warn!(error = %e, "could not refresh the questionnaire reminder day");
+        }
         Ok(saved)
+    }
+
+    /// The next day a questionnaire the person chose is due, as `YYYY-MM-DD`;
+    /// a day already past is given as today. `None` when nothing is scheduled.
+    pub async fn next_due_day(&self, today: Date) -> ServiceResult<Option<String>> {
+        let due = self.due(today).await?;
+        let today_text = today.to_string();
+        Ok(due
+            .statuses
+            .iter()
+            .filter_map(|s| s.next_due)
+            .min()
+            .map(|d| {
+                let t = d.to_string();
+                if t < today_text {
+                    today_text.clone()
+                } else {
+                    t
+                }
+            }))
+    }
+
+    /// Moves the questionnaire reminder (calendar feed) to the next due day,
+    /// when the person has that reminder on.
+    pub async fn refresh_reminder_day(&self, today: Date, now: i64) -> ServiceResult<()> {
+        let notifications = self.services.notifications(self.who);
+        if !notifications.settings().await?.reminders.questionnaires {
+            return Ok(());
+        }
+        let day = self.next_due_day(today).await?;
+        notifications.refresh_questionnaire_day(day, now).await
     }
 
     /// The check-ins completed between `from` and `to` (inclusive), oldest

@@ -678,6 +678,87 @@ async fn calendar(backend: Backend) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
+/// The day in the feed's questionnaire reminder (its UID holds it), if any.
+fn questionnaire_day_in(ics: &str) -> Option<String> {
+    let start = ics.find("questionnaires-")? + "questionnaires-".len();
+    Some(ics.get(start..start + 8)?.to_owned())
+}
+
+/// Completing a questionnaire moves the calendar's questionnaire reminder to
+/// the next day one is due, without the person opening their settings.
+async fn questionnaire_reminder_moves(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let p = Person::new(&app, "cal_q").await;
+    let res = p
+        .post(
+            &app,
+            "/questionnaires/settings",
+            &[("want-who5", "on"), ("pause", "none")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = p
+        .post(
+            &app,
+            "/notifications/settings",
+            &[
+                ("questionnaires", "on"),
+                ("quiet_from", ""),
+                ("quiet_to", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = p
+        .post(&app, "/circles/calendar", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("/calendar/").unwrap();
+    let path = page[start..start + page[start..].find('<').unwrap()].to_owned();
+    let feed = || async {
+        app.api()
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = questionnaire_day_in(&feed().await).expect("a questionnaire reminder");
+
+    for i in 1..=5 {
+        let res = p
+            .post(
+                &app,
+                &format!("/questionnaires/who5/q/{i}"),
+                &[("answer", "3")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "answer {i}");
+    }
+    let res = p.post(&app, "/questionnaires/who5/review", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Read straight away, with no visit to the settings page in between.
+    let after = questionnaire_day_in(&feed().await).expect("still a reminder");
+    assert!(after > before, "{before} then {after}");
+}
+
+#[tokio::test]
+async fn completing_a_questionnaire_moves_its_reminder_on_sqlite() {
+    questionnaire_reminder_moves(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn completing_a_questionnaire_moves_its_reminder_on_postgres() {
+    questionnaire_reminder_moves(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn the_calendar_feed_holds_the_chosen_reminders_on_sqlite() {
     calendar(Backend::Sqlite).await;

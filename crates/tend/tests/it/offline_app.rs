@@ -78,11 +78,28 @@ async fn the_worker_keeps_public_help_and_never_personal_pages_from_the_start() 
     ] {
         assert!(list.iter().any(|u| u == must), "{must} not in {list:?}");
     }
-    for never in ["/safety-plan", "/journal", "/today", "/account"] {
+    for never in [
+        "/safety-plan",
+        "/journal",
+        "/today",
+        "/account",
+        "/checkin",
+        "/unsent",
+    ] {
         assert!(
             !list.iter().any(|u| u.starts_with(never)),
             "{never} kept for anyone"
         );
+    }
+    // The forms people write in offline are kept only after a signed-in visit.
+    let personal = {
+        let marker = "const PERSONAL = ";
+        let start = sw.find(marker).expect("personal list") + marker.len();
+        let end = start + sw[start..].find(";\n").unwrap();
+        sw[start..end].to_owned()
+    };
+    for form in ["'/checkin'", "'/journal/new'", "'/safety-plan'"] {
+        assert!(personal.contains(form), "{form} not in {personal}");
     }
     // Every page it keeps is there for someone signed out.
     for url in &list {
@@ -125,6 +142,11 @@ async fn pages_allow_the_manifest_and_worker_and_still_no_inline_script() {
     assert_eq!(status, StatusCode::OK);
     assert!(offline.contains("href=\"/hard-moment\""));
     assert!(!offline.contains("Sign out"));
+    // Without a worker nothing is ever kept, and the page says so.
+    let (status, unsent) = get(&app.api(), app.url("/unsent")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(unsent.contains("Nothing is waiting on this device"));
+    assert!(!unsent.contains("Sign out"));
 }
 
 #[tokio::test]
@@ -208,4 +230,81 @@ async fn sign_out_clears_the_browser_cache_and_the_idle_lock_is_a_device_setting
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(header(&res, "clear-site-data"), "\"cache\"");
+}
+
+async fn post_journal(
+    b: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    body: &str,
+) -> reqwest::Response {
+    b.post(app.url("/journal/new"))
+        .form(&[("csrf", csrf), ("title", ""), ("body", body)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What the worker's replay of a queued entry relies on: it is sent exactly as
+/// written, token included, and the server's usual rules decide. A token from
+/// a session that has ended never files the words under whoever is signed in
+/// now; the words come back to the person instead of being lost.
+async fn replayed_forms_follow_the_session_rules(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let b = app.browser();
+    sign_up_in_browser(&app, &b, "replay_pc", "kettle maple orbit").await;
+    let (_, form) = get(&b, app.url("/journal/new")).await;
+    let old = csrf_of(&form);
+    // The form was kept offline; meanwhile the person signed out elsewhere.
+    let res = b
+        .post(app.url("/signout"))
+        .form(&[("csrf", old.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post_journal(&b, &app, &old, "REPLAY-words after sign-out").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("REPLAY-words after sign-out")
+    );
+
+    // Signed in again (a new session): the old token is refused, nothing saved.
+    let (_, signin) = get(&b, app.url("/signin")).await;
+    let res = b
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf_of(&signin).as_str()),
+            ("handle", "replay_pc"),
+            ("passphrase", "kettle maple orbit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post_journal(&b, &app, &old, "REPLAY-words old token").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, list) = get(&b, app.url("/journal")).await;
+    assert!(!list.contains("REPLAY-words"), "nothing saved");
+    // "Send again" on the worker's page takes this session's token from the form.
+    let (_, form) = get(&b, app.url("/journal/new")).await;
+    let res = post_journal(&b, &app, &csrf_of(&form), "REPLAY-words sent again").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = get(&b, app.url("/journal")).await;
+    assert!(list.contains("REPLAY-words sent again"));
+}
+
+#[tokio::test]
+async fn replayed_forms_follow_the_session_rules_on_sqlite() {
+    replayed_forms_follow_the_session_rules(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn replayed_forms_follow_the_session_rules_on_postgres() {
+    replayed_forms_follow_the_session_rules(Backend::Postgres).await;
 }

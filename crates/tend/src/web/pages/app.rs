@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/manifest.webmanifest", get(manifest))
         .route("/sw.js", get(service_worker))
         .route("/offline", get(offline))
+        .route("/unsent", get(unsent))
         .route("/lock", post(lock))
         .route("/locked", get(locked))
         .route("/account/lock", get(lock_settings).post(save_lock_settings))
@@ -146,7 +147,24 @@ async fn offline() -> Markup {
                 li { a href="/practices" { "Practices" } }
             }
             p { "Phone calls and texts to help lines work without the internet." }
-            p class="muted" { "Anything you were writing is still in the form you left: go back, and send it again once you are connected." }
+            p class="muted" { "A check-in or journal entry you send with no connection is kept on this device and sent when you are connected again ("
+                a href="/unsent" { "see what is waiting" } "). Anything else you were writing is still in the form you left: go back, and send it again once you are connected." }
+        },
+    )
+}
+
+/// Entries written offline are kept by the worker, which answers this address
+/// itself with what it holds. The server only sees it when no worker is
+/// running here, and then nothing can have been kept.
+async fn unsent() -> Markup {
+    layout::bare(
+        "Written offline",
+        html! {
+            h1 { "Nothing is waiting on this device" }
+            p class="lead" { "When you write a check-in or a journal entry with no connection, this browser keeps it and sends it once you are connected again. "
+                "Nothing is kept here now." }
+            p { "Keeping entries offline needs JavaScript and a browser with service workers. Without them, forms are sent as usual while you are connected." }
+            p { a href="/today" { "Today" } }
         },
     )
 }
@@ -177,7 +195,8 @@ async fn locked() -> Markup {
         "Locked",
         html! {
             h1 { "tend is locked" }
-            p class="lead" { "You are signed out on this computer, and the copies of your pages this browser kept for offline use are gone." }
+            p class="lead" { "You are signed out on this computer. The copies of your pages this browser kept for offline use are gone, "
+                "and so is anything written offline that had not been sent yet." }
             p class="actions" {
                 a class="button" href="/signin" { "Sign in again" }
                 a class="button secondary" href="/hard-moment" { "Hard moment" }

@@ -427,25 +427,13 @@ async fn next_questionnaire_day(state: &AppState, who: &Unlocked) -> Option<Stri
         .today(crate::web::clock())
         .await
         .ok()?;
-    let due = state
+    state
         .services
         .questionnaires(who, &state.catalog)
-        .due(today)
+        .next_due_day(today)
         .await
-        .ok()?;
-    due.statuses
-        .iter()
-        .filter_map(|s| s.next_due)
-        .min()
-        .map(|d| {
-            let t = d.to_string();
-            // A day already past is shown as today.
-            if t < today.to_string() {
-                today.to_string()
-            } else {
-                t
-            }
-        })
+        .ok()
+        .flatten()
 }
 
 pub async fn settings_page(

@@ -1,0 +1,267 @@
+// Issue 13: a check-in or journal entry written with no connection is kept on
+// this device by the service worker, survives closing the page, and is sent
+// once the connection is back; Lock clears it; a refused one keeps its words.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startTend, launchBrowser, signUp, checkA11y, repoRoot } from '../harness.mjs';
+
+const PHONE = { width: 390, height: 844 };
+const PASS = 'kettle maple orbit';
+
+let tend;
+let browser;
+before(async () => {
+  tend = await startTend();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await tend?.stop();
+});
+
+async function shot(page, name) {
+  if (process.env.TEND_SCREENSHOTS !== '1') return;
+  const dir = join(repoRoot, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+}
+
+/** Signed up, with the worker installed and in control of the page. */
+async function personWithWorker() {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const who = await signUp(page, tend.base);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // A page opened after the worker took over is controlled by it.
+  await page.goto(`${tend.base}/today`);
+  assert.ok(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)));
+  return { context, page, who };
+}
+
+/** What the worker holds: { waiting, refused }. */
+function queueStatus(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    navigator.serviceWorker.controller.postMessage('status', [channel.port2]);
+  }));
+}
+
+/** Waits (without a clock) until the worker has nothing waiting. */
+async function untilSent(page) {
+  for (;;) {
+    const s = await queueStatus(page);
+    if (s.waiting === 0) return s;
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  }
+}
+
+async function fillCheckin(page, joy) {
+  await page.getByRole('radio', { name: '4 · Good' }).first().check();
+  await page.locator('fieldset#energy').getByRole('radio', { name: '2 · Low' }).check();
+  await page.getByLabel('Hours slept last night').fill('6.5');
+  await page.getByLabel('I ate regular meals').check();
+  await page.getByLabel('One joyful thing').fill(joy);
+}
+
+test('a check-in written offline survives closing the page and arrives once online', async () => {
+  const { context, page } = await personWithWorker();
+  // One online visit keeps the form on this device.
+  await page.goto(`${tend.base}/checkin`);
+  await context.setOffline(true);
+  await page.goto(`${tend.base}/checkin`);
+  await page.getByRole('heading', { name: 'Daily check-in' }).waitFor();
+  await fillCheckin(page, 'OFFLINE-joy <kept>');
+  await page.getByRole('button', { name: 'Save check-in' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  // Said plainly, with the words shown back as text, and what a lock does.
+  assert.ok(await page.getByText('OFFLINE-joy <kept>').isVisible());
+  assert.ok(await page.getByText('Lock or Sign out clears it').isVisible());
+  await checkA11y(page, 'kept on this device');
+  await shot(page, 'offline-kept-phone');
+  assert.deepEqual(await queueStatus(page), { waiting: 1, refused: 0 });
+  // The words are sealed: IndexedDB never holds them as text.
+  const stored = await page.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open('tend-offline');
+    req.onsuccess = () => {
+      const all = req.result.transaction('entries').objectStore('entries').getAll();
+      all.onsuccess = () => { resolve(JSON.stringify(all.result.map((i) => [i.action, i.state, new TextDecoder().decode(i.data)]))); req.result.close(); };
+    };
+  }));
+  assert.match(stored, /\/checkin/);
+  assert.ok(!stored.includes('OFFLINE-joy'), 'no plain words in storage');
+
+  // Closed, then the connection comes back and a new page opens.
+  await page.close();
+  await context.setOffline(false);
+  const later = await context.newPage();
+  await later.goto(`${tend.base}/today`);
+  await untilSent(later);
+  await later.goto(`${tend.base}/today`);
+  await later.getByText('OFFLINE-joy <kept>').waitFor();
+  const csv = await (await later.request.get(`${tend.base}/account/export/checkins.csv`)).text();
+  assert.match(csv, /OFFLINE-joy <kept>/);
+  await context.close();
+});
+
+test('a journal entry written offline survives closing the page and arrives once online', async () => {
+  const { context, page } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await context.setOffline(true);
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('JOURNAL-offline words\nsecond line');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  assert.ok(await page.getByText('JOURNAL-offline words').isVisible());
+  // Other pages say something is waiting, with a way to see it.
+  await page.goto(`${tend.base}/hard-moment`);
+  await page.getByText('1 entry written offline is kept on this device').waitFor();
+  await page.close();
+  await context.setOffline(false);
+  const later = await context.newPage();
+  await later.goto(`${tend.base}/journal`);
+  await untilSent(later);
+  await later.goto(`${tend.base}/journal`);
+  await later.getByText('JOURNAL-offline words').first().waitFor();
+  // Sent once, not twice.
+  assert.equal(await later.getByText('JOURNAL-offline words').count(), 1);
+  await later.goto(`${tend.base}/unsent`);
+  await later.getByRole('heading', { name: 'Nothing is waiting on this device' }).waitFor();
+  await context.close();
+});
+
+test('Lock while an entry is waiting clears it: nothing is sent, the words are gone', async () => {
+  const { context, page, who } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await page.goto(`${tend.base}/checkin`);
+  await context.setOffline(true);
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('LOCKED-words never sent');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  // Still offline: Lock from a kept page.
+  await page.goto(`${tend.base}/checkin`);
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('heading', { name: 'Locked on this device' }).waitFor();
+  assert.deepEqual(await queueStatus(page), { waiting: 0, refused: 0 });
+  assert.equal(await page.evaluate(() => caches.match('/journal/new').then((r) => r === undefined)), true);
+  // Online again: the lock reaches the server first, so the session is over.
+  await context.setOffline(false);
+  await page.goto(`${tend.base}/today`);
+  await page.waitForURL(/\/signin/);
+  await page.getByLabel('Handle').fill(who.handle);
+  await page.getByLabel('Passphrase').fill(PASS);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/today/);
+  await page.goto(`${tend.base}/journal`);
+  assert.equal(await page.getByText('LOCKED-words').count(), 0);
+  await page.goto(`${tend.base}/unsent`);
+  await page.getByRole('heading', { name: 'Nothing is waiting on this device' }).waitFor();
+  await context.close();
+});
+
+test('a refused entry keeps its words to copy, and can be sent again after signing in', async () => {
+  const { context, page, who } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await context.setOffline(true);
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('REFUSED-words kept');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  await page.close();
+
+  // Meanwhile, on another device, "Sign out everywhere else" ends this session.
+  const other = await browser.newContext({ viewport: PHONE });
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(`${tend.base}/signin`);
+  await elsewhere.getByLabel('Handle').fill(who.handle);
+  await elsewhere.getByLabel('Passphrase').fill(PASS);
+  await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+  await elsewhere.waitForURL(/\/today/);
+  await elsewhere.goto(`${tend.base}/account`);
+  await elsewhere.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await other.close();
+
+  // Back online: the server refuses it (the sign-in ended); the words stay.
+  await context.setOffline(false);
+  const later = await context.newPage();
+  await later.goto(`${tend.base}/help`);
+  for (;;) {
+    const s = await queueStatus(later);
+    if (s.refused === 1) break;
+    await later.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  }
+  await later.goto(`${tend.base}/hard-moment`);
+  await later.getByText('1 entry written offline could not be sent').waitFor();
+  await later.getByRole('link', { name: 'See them' }).click();
+  await later.getByRole('heading', { name: /Could not be sent: journal entry/ }).waitFor();
+  assert.ok(await later.getByText('Your sign-in had ended before it arrived.').isVisible());
+  assert.equal(await later.locator('textarea[readonly]').inputValue(), 'REFUSED-words kept');
+  await checkA11y(later, 'written offline, refused');
+  await shot(later, 'offline-refused-phone');
+
+  // Send again: asked to sign in, then it goes with this session's form.
+  await later.getByRole('button', { name: 'Send again' }).click();
+  await later.waitForURL(/\/signin/);
+  await later.getByLabel('Handle').fill(who.handle);
+  await later.getByLabel('Passphrase').fill(PASS);
+  await later.getByRole('button', { name: 'Sign in' }).click();
+  await later.waitForURL(/\/unsent/);
+  await later.getByRole('button', { name: 'Send again' }).click();
+  await later.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  assert.equal(await later.locator('h1').innerText(), 'REFUSED-words kept');
+  assert.deepEqual(await queueStatus(later), { waiting: 0, refused: 0 });
+  await context.close();
+});
+
+test('an offline edit of an entry changed elsewhere is refused (409), never overwrites, and keeps the words', async () => {
+  const { context, page, who } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await page.getByLabel("What's on your mind?").fill('ORIGINAL entry');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  const entry = page.url();
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel("What's on your mind?").waitFor();
+  await context.setOffline(true);
+  await page.getByLabel("What's on your mind?").fill('MINE-offline edit');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+
+  // Meanwhile the same entry is changed on another device.
+  const other = await browser.newContext({ viewport: PHONE });
+  const elsewhere = await other.newPage();
+  await elsewhere.goto(`${tend.base}/signin`);
+  await elsewhere.getByLabel('Handle').fill(who.handle);
+  await elsewhere.getByLabel('Passphrase').fill(PASS);
+  await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+  await elsewhere.waitForURL(/\/today/);
+  await elsewhere.goto(`${entry}/edit`);
+  await elsewhere.getByLabel("What's on your mind?").fill('THEIRS-elsewhere');
+  await elsewhere.getByRole('button', { name: 'Save entry' }).click();
+  await elsewhere.waitForURL(/\/journal\/[0-9a-f-]{36}$/);
+  await other.close();
+
+  await context.setOffline(false);
+  await page.goto(`${tend.base}/help`);
+  for (;;) {
+    const s = await queueStatus(page);
+    if (s.refused === 1) break;
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  }
+  // The other device's words stand; these are kept to copy.
+  await page.goto(entry);
+  assert.ok(await page.getByText('THEIRS-elsewhere').count() >= 1);
+  assert.equal(await page.getByText('MINE-offline edit').count(), 0);
+  await page.goto(`${tend.base}/unsent`);
+  await page.getByRole('heading', { name: /Could not be sent: change to a journal entry/ }).waitFor();
+  assert.ok(await page.getByText('The entry had been changed somewhere else in the meantime.').isVisible());
+  assert.equal(await page.locator('textarea[readonly]').inputValue(), 'MINE-offline edit');
+  // Only the person deletes them.
+  await page.getByRole('button', { name: 'Delete these words from this device' }).click();
+  await page.getByRole('heading', { name: 'Nothing is waiting on this device' }).waitFor();
+  assert.deepEqual(await queueStatus(page), { waiting: 0, refused: 0 });
+  await context.close();
+});
