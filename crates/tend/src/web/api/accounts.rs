@@ -53,20 +53,7 @@ fn handle_as_sent(handle: &str) -> Result<(), ApiError> {
 
 /// Every time zone name the server knows (its bundled database), or empty.
 fn time_zones() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_owned())
-        .collect();
-    names.sort();
-    names.insert(0, String::new());
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(names))
-        .description(Some(
-            "An IANA time zone such as `Europe/London`; empty for UTC.",
-        ))
-        .build()
+    super::time_zone_names(true)
 }
 
 /// Refuses a time zone with spaces around it: the document lists the names

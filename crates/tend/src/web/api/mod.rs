@@ -13,8 +13,10 @@
 //! raw-length checks) are here.
 
 mod accounts;
+mod circles;
 mod critic;
 mod docs;
+mod goals;
 mod kindness;
 mod practices;
 mod programmes;
@@ -99,7 +101,9 @@ pub struct FieldProblem {
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `bad_query`, `unauthorized`,
     /// `bad_credentials`, `wrong_passphrase`, `not_found`, `handle_taken`, `stale`,
-    /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
+    /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`;
+    /// for circles also `forbidden` (a member whose role does not allow it),
+    /// `closed` (a thread that takes no replies) and `might_identify_patient`.
     #[schema(example = "invalid")]
     pub error: String,
     /// A plain sentence for a person.
@@ -124,6 +128,8 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(practices::routes())
         .merge(review::routes())
         .merge(transfer::routes())
+        .merge(goals::routes())
+        .merge(circles::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
@@ -319,6 +325,29 @@ pub fn strings(
                 .pattern(pattern),
         )
         .max_items(Some(max_items))
+        .build()
+}
+
+/// Every time zone name the server knows (its bundled database), with the
+/// empty name (for UTC) when `empty` is allowed.
+pub fn time_zone_names(empty: bool) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    names.sort();
+    if empty {
+        names.insert(0, String::new());
+    }
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some(if empty {
+            "An IANA time zone such as `Europe/London`; empty for UTC."
+        } else {
+            "An IANA time zone such as `Europe/London`."
+        }))
         .build()
 }
 
