@@ -741,7 +741,7 @@ pub struct EventsQuery {
 /// when this account already has its most streams open.
 #[utoipa::path(get, path = "/circles/{id}/threads/{thread}/events", tag = "circles",
     params(("id" = String, Path, description = "The circle's id"), ("thread" = String, Path, description = "The thread's id"), EventsQuery,
-        ("Last-Event-ID" = Option<i64>, Header, description = "The `id` of the last event received, to resume after it")),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "The `id` of the last event received, to resume after it")),
     responses(
         (status = 200, description = "The stream", content_type = "text/event-stream", body = String,
             example = "event: reply\nid: 7\ndata: {\"id\":\"…\",\"seq\":7,\"body\":\"Me too.\",\"status\":\"visible\",\"created_at\":1767225600,\"author\":\"Quiet Heron 41\",\"mine\":false}\n\n"),
@@ -1351,7 +1351,7 @@ pub struct ModerationBody {
     /// Kept in the moderation log.
     #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     reason: String,
-    /// For `suspend`: 1 to 365.
+    /// For `suspend`, and needed there: 1 to 365 (without it, 422 on `days`).
     #[schema(minimum = 1, maximum = 365)]
     days: Option<i64>,
 }
