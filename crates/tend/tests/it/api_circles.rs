@@ -7,27 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api_features::call;
 use crate::helpers::{Backend, TestApp};
-
-async fn call(
-    app: &TestApp,
-    auth: &str,
-    m: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = app
-        .api()
-        .request(m, app.url(path))
-        .header("authorization", auth);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// A signed-up account: its bearer header and its account id.
 async fn person(app: &TestApp, handle: &str) -> (String, String) {

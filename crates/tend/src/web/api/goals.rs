@@ -11,7 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiQuery, ErrorBody, check, raw_len, today_of};
+use super::{
+    ApiQuery, ErrorBody, check, delete_record, raw_len, read_record, replace_record, today_of,
+};
 use crate::domain::Invalid;
 use crate::domain::goals::{
     Commitments, CommitmentsInput, GOOD_ENOUGH_MAX, Goal, GoalInput, GoalState, IsoWeek, TITLE_MAX,
@@ -307,7 +309,7 @@ async fn get_goal(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<GoalOut>, ApiError> {
-    Ok(Json(goal_out(load(&state, &who, &id).await?)))
+    read_record(&state, &who, &id, goal_out).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -338,12 +340,7 @@ async fn update_goal(
     let week = g.day.map(IsoWeek::of).ok_or_else(ApiError::not_found)?;
     let goals = state.services.summaries(&who).week_goals(week).await?;
     let goal = input.validate(g.value.state, sum_except(&goals, Some(&id)))?;
-    let saved = state
-        .services
-        .records(&who)
-        .update(&id, b.version, goal, now())
-        .await?;
-    Ok(Json(goal_out(saved)))
+    replace_record(&state, &who, &id, b.version, goal, goal_out).await
 }
 
 /// Remove a goal for good.
@@ -355,8 +352,7 @@ async fn delete_goal(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.records(&who).delete::<Goal>(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<Goal>(&state, &who, &id).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -29,11 +29,11 @@ mod wellbeing;
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use jiff::civil::Date;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -44,8 +44,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::Invalid;
-use crate::service::Unlocked;
+use crate::domain::{Invalid, Kind};
+use crate::service::{Stored, Unlocked};
 
 /// Where the API is mounted.
 pub const PREFIX: &str = "/api/v1";
@@ -349,6 +349,52 @@ pub fn time_zone_names(empty: bool) -> utoipa::openapi::schema::Object {
             "An IANA time zone such as `Europe/London`."
         }))
         .build()
+}
+
+/// One of the caller's records, shaped by `out`: 404 `not_found` when there
+/// is none (someone else's is none too). The read handlers of every record
+/// kind are this call with their own type and shape.
+pub async fn read_record<T: Kind, O>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    out: impl FnOnce(Stored<T>) -> O,
+) -> Result<Json<O>, ApiError> {
+    state
+        .services
+        .records(who)
+        .get::<T>(id)
+        .await?
+        .map(|s| Json(out(s)))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Replaces a record's value if it is still at `version` (409 `stale`
+/// otherwise), and answers with the saved record shaped by `out`.
+pub async fn replace_record<T: Kind, O>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    version: i64,
+    value: T,
+    out: impl FnOnce(Stored<T>) -> O,
+) -> Result<Json<O>, ApiError> {
+    let saved = state
+        .services
+        .records(who)
+        .update(id, version, value, crate::web::now())
+        .await?;
+    Ok(Json(out(saved)))
+}
+
+/// Deletes one of the caller's records: 204, or 404 when there is none.
+pub async fn delete_record<T: Kind>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<StatusCode, ApiError> {
+    state.services.records(who).delete::<T>(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's today, in their time zone.
