@@ -33,7 +33,7 @@ async fn circles(app: TestApp) {
     let (member, _) = person(&app, "member_api").await;
     let (second, _) = person(&app, "second_api").await;
     let (moderator, mod_id) = person(&app, "mod_api").await;
-    let (outsider, _) = person(&app, "outsider_api").await;
+    let (outsider, outsider_id) = person(&app, "outsider_api").await;
 
     // Only server facilitators start circles.
     let body = json!({"name": "Night shift", "guidelines": "Be kind."});
@@ -383,6 +383,29 @@ async fn circles(app: TestApp) {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = call(&app, &second, Method::GET, &at("/threads"), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // A server admin reads and moderates every circle, but posts only where
+    // a member.
+    app.db
+        .store
+        .grant_server_role(&outsider_id, "admin")
+        .await
+        .unwrap();
+    let (s, _) = call(&app, &outsider, Method::GET, &at("/moderation"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = call(
+        &app,
+        &outsider,
+        Method::POST,
+        &at("/threads"),
+        Some(json!({"title": "Hi", "body": "Hello"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        e["message"].as_str().unwrap().contains("Only members"),
+        "{e}"
+    );
 }
 
 /// The live stream under the API: bearer auth, one event per new visible

@@ -83,6 +83,10 @@ async fn gate(
     if a.may(action) {
         Ok(a)
     } else if a.may(Action::Read) {
+        // A server admin reads every circle but posts only where a member.
+        if matches!(action, Action::Post | Action::Reply) && a.me.is_none() {
+            return Err(forbidden("Only members of this circle post in it."));
+        }
         Err(forbidden(refusal))
     } else {
         Err(ApiError::not_found())
@@ -596,7 +600,7 @@ const PAUSED: &str = "A moderator paused posting for you for a while.";
     request_body = ThreadBody,
     responses(
         (status = 201, description = "Posted, or held for a moderator (`held`)", body = PostedOut),
-        (status = 403, description = "A moderator paused this member's posting (`forbidden`).", body = ErrorBody),
+        (status = 403, description = "A moderator paused this member's posting, or a server admin who is not a member (`forbidden`).", body = ErrorBody),
         (status = 422, description = "A field outside its rules (`invalid`), or words that might identify a patient (`might_identify_patient`).", body = ErrorBody),
         (status = 429, description = "Too many threads in a minute (`rate_limited`).", body = ErrorBody),
     ))]
@@ -645,7 +649,7 @@ pub struct ReplyBody {
     request_body = ReplyBody,
     responses(
         (status = 201, description = "Posted, or held for a moderator (`held`)", body = PostedOut),
-        (status = 403, description = "A moderator paused this member's posting (`forbidden`).", body = ErrorBody),
+        (status = 403, description = "A moderator paused this member's posting, or a server admin who is not a member (`forbidden`).", body = ErrorBody),
         (status = 409, description = "The thread takes no replies now: locked, removed, deleted, or waiting for a moderator (`closed`).", body = ErrorBody),
         (status = 422, description = "A field outside its rules (`invalid`), or words that might identify a patient (`might_identify_patient`).", body = ErrorBody),
         (status = 429, description = "Too many replies in a minute (`rate_limited`).", body = ErrorBody),
