@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
 
-async fn call(
+/// One API call with a bearer header; the status and the JSON answer (or
+/// `null`). Shared by the other `api_*` test files.
+pub(crate) async fn call(
     app: &TestApp,
     auth: &str,
     m: Method,

@@ -6,6 +6,7 @@
 // Tests may unwrap: a panic is how a test fails.
 #![allow(clippy::unwrap_used)]
 
+mod api_circles;
 mod api_document;
 mod api_features;
 mod assets;

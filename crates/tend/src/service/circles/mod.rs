@@ -436,6 +436,17 @@ impl<'a> Circles<'a> {
         input: &MeetingInput,
         now: i64,
     ) -> ServiceResult<()> {
+        self.schedule_meeting(who, id, input, now).await.map(|_| ())
+    }
+
+    /// [`Self::schedule`], returning the new meeting (the API answers with it).
+    pub async fn schedule_meeting(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        input: &MeetingInput,
+        now: i64,
+    ) -> ServiceResult<MeetingRow> {
         self.open(who, id, Action::Schedule, now).await?;
         let d = input.validate().map_err(ServiceError::Invalid)?;
         let m = MeetingRow {
@@ -452,7 +463,7 @@ impl<'a> Circles<'a> {
         };
         self.store().create_meeting(&m).await?;
         self.meeting_changed(who, id, &m.id, now).await;
-        Ok(())
+        Ok(m)
     }
 
     /// Tells the circle its meetings changed.

@@ -53,20 +53,7 @@ fn handle_as_sent(handle: &str) -> Result<(), ApiError> {
 
 /// Every time zone name the server knows (its bundled database), or empty.
 fn time_zones() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.as_str().to_owned())
-        .collect();
-    names.sort();
-    names.insert(0, String::new());
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(names))
-        .description(Some(
-            "An IANA time zone such as `Europe/London`; empty for UTC.",
-        ))
-        .build()
+    super::time_zone_names(true)
 }
 
 /// Refuses a time zone with spaces around it: the document lists the names
@@ -80,6 +67,21 @@ fn time_zone_as_sent(tz: &str) -> Result<(), ApiError> {
         ));
     }
     check(problems)
+}
+
+/// Runs `change` (which re-checks the passphrase in `field`) after the
+/// per-account limit on passphrase checks: 204, 403 `wrong_passphrase`, or
+/// 429. Changing the passphrase and deleting the account differ only in
+/// the call.
+async fn with_passphrase(
+    state: &AppState,
+    who: &crate::service::Unlocked,
+    field: &str,
+    change: impl std::future::Future<Output = crate::service::ServiceResult<()>>,
+) -> Result<StatusCode, ApiError> {
+    crate::web::pages::passphrase_limit(state, who).await?;
+    change.await.map_err(|e| wrong_passphrase(e, field))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A wrong passphrase when re-checking it (changing it, deleting the
@@ -301,14 +303,9 @@ async fn change_passphrase(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<ChangePassphrase>,
 ) -> Result<StatusCode, ApiError> {
-    crate::web::pages::passphrase_limit(&state, &who).await?;
-    state
-        .services
-        .accounts()
-        .change_passphrase(&who, &body.current_passphrase, &body.new_passphrase)
-        .await
-        .map_err(|e| wrong_passphrase(e, "current_passphrase"))?;
-    Ok(StatusCode::NO_CONTENT)
+    let accounts = state.services.accounts();
+    let change = accounts.change_passphrase(&who, &body.current_passphrase, &body.new_passphrase);
+    with_passphrase(&state, &who, "current_passphrase", change).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -331,12 +328,7 @@ async fn delete_account(
     ApiPerson(who): ApiPerson,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> Result<StatusCode, ApiError> {
-    crate::web::pages::passphrase_limit(&state, &who).await?;
-    state
-        .services
-        .accounts()
-        .delete(&who, &body.passphrase)
-        .await
-        .map_err(|e| wrong_passphrase(e, "passphrase"))?;
-    Ok(StatusCode::NO_CONTENT)
+    let accounts = state.services.accounts();
+    let delete = accounts.delete(&who, &body.passphrase);
+    with_passphrase(&state, &who, "passphrase", delete).await
 }

@@ -11,7 +11,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::kindness::ListQuery;
-use super::{ApiQuery, ErrorBody, check, limit_of, raw_len, today_of};
+use super::{
+    ApiQuery, ErrorBody, check, delete_record, limit_of, raw_len, read_record, replace_record,
+    today_of,
+};
 use crate::domain::critic::{
     Place, REFRAME_MAX, THOUGHT_MAX, Thought, ThoughtFields, ThoughtInput, validate_reframe,
 };
@@ -220,13 +223,7 @@ async fn get_thought(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<ThoughtOut>, ApiError> {
-    state
-        .services
-        .records(&who)
-        .get::<Thought>(&id)
-        .await?
-        .map(|t| Json(thought_out(t)))
-        .ok_or_else(ApiError::not_found)
+    read_record(&state, &who, &id, thought_out).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -252,12 +249,7 @@ async fn update_thought(
     ApiJson(b): ApiJson<ThoughtUpdate>,
 ) -> Result<Json<ThoughtOut>, ApiError> {
     let thought = thought_of(&state, b.thought)?;
-    let saved = state
-        .services
-        .records(&who)
-        .update(&id, b.version, thought, now())
-        .await?;
-    Ok(Json(thought_out(saved)))
+    replace_record(&state, &who, &id, b.version, thought, thought_out).await
 }
 
 /// Delete a thought.
@@ -269,6 +261,5 @@ async fn delete_thought(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.records(&who).delete::<Thought>(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<Thought>(&state, &who, &id).await
 }

@@ -10,7 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiQuery, ErrorBody, check, limit_of, raw_len, today_of};
+use super::{
+    ApiQuery, ErrorBody, check, delete_record, limit_of, raw_len, read_record, replace_record,
+    today_of,
+};
 use crate::domain::critic::BreakNote;
 use crate::domain::critic::{
     BREAK_NOTE_MAX, DEBRIEF_FIELD_MAX, Debrief, DebriefInput, KIND_SENTENCE_MAX, LETTER_MAX,
@@ -213,13 +216,7 @@ async fn get_letter(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<LetterOut>, ApiError> {
-    state
-        .services
-        .records(&who)
-        .get::<Letter>(&id)
-        .await?
-        .map(|l| Json(letter_out(l)))
-        .ok_or_else(ApiError::not_found)
+    read_record(&state, &who, &id, letter_out).await
 }
 
 /// Delete a letter.
@@ -231,8 +228,7 @@ async fn delete_letter(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.records(&who).delete::<Letter>(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<Letter>(&state, &who, &id).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -367,13 +363,7 @@ async fn get_debrief(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<DebriefOut>, ApiError> {
-    state
-        .services
-        .records(&who)
-        .get::<Debrief>(&id)
-        .await?
-        .map(|d| Json(debrief_out(d)))
-        .ok_or_else(ApiError::not_found)
+    read_record(&state, &who, &id, debrief_out).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -399,12 +389,7 @@ async fn update_debrief(
     ApiJson(b): ApiJson<DebriefUpdate>,
 ) -> Result<Json<DebriefOut>, ApiError> {
     let debrief = debrief_input(b.debrief)?;
-    let saved = state
-        .services
-        .records(&who)
-        .update(&id, b.version, debrief, now())
-        .await?;
-    Ok(Json(debrief_out(saved)))
+    replace_record(&state, &who, &id, b.version, debrief, debrief_out).await
 }
 
 /// Delete a debrief.
@@ -416,6 +401,5 @@ async fn delete_debrief(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.services.records(&who).delete::<Debrief>(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<Debrief>(&state, &who, &id).await
 }

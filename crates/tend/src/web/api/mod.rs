@@ -13,8 +13,10 @@
 //! raw-length checks) are here.
 
 mod accounts;
+mod circles;
 mod critic;
 mod docs;
+mod goals;
 mod kindness;
 mod practices;
 mod programmes;
@@ -27,11 +29,11 @@ mod wellbeing;
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use jiff::civil::Date;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,8 +44,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::Invalid;
-use crate::service::Unlocked;
+use crate::domain::{Invalid, Kind};
+use crate::service::{Stored, Unlocked};
 
 /// Where the API is mounted.
 pub const PREFIX: &str = "/api/v1";
@@ -99,7 +101,9 @@ pub struct FieldProblem {
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `bad_query`, `unauthorized`,
     /// `bad_credentials`, `wrong_passphrase`, `not_found`, `handle_taken`, `stale`,
-    /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
+    /// `conflict`, `too_large`, `unsupported_media_type`, `invalid`, `rate_limited`, `internal`;
+    /// for circles also `forbidden` (a member whose role does not allow it),
+    /// `closed` (a thread that takes no replies) and `might_identify_patient`.
     #[schema(example = "invalid")]
     pub error: String,
     /// A plain sentence for a person.
@@ -124,6 +128,8 @@ fn parts() -> (Router<AppState>, Document) {
         .merge(practices::routes())
         .merge(review::routes())
         .merge(transfer::routes())
+        .merge(goals::routes())
+        .merge(circles::routes())
         .split_for_parts();
     prefix_paths(&mut doc);
     add_error_responses(&mut doc);
@@ -320,6 +326,75 @@ pub fn strings(
         )
         .max_items(Some(max_items))
         .build()
+}
+
+/// Every time zone name the server knows (its bundled database), with the
+/// empty name (for UTC) when `empty` is allowed.
+pub fn time_zone_names(empty: bool) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    names.sort();
+    if empty {
+        names.insert(0, String::new());
+    }
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some(if empty {
+            "An IANA time zone such as `Europe/London`; empty for UTC."
+        } else {
+            "An IANA time zone such as `Europe/London`."
+        }))
+        .build()
+}
+
+/// One of the caller's records, shaped by `out`: 404 `not_found` when there
+/// is none (someone else's is none too). The read handlers of every record
+/// kind are this call with their own type and shape.
+pub async fn read_record<T: Kind, O>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    out: impl FnOnce(Stored<T>) -> O,
+) -> Result<Json<O>, ApiError> {
+    state
+        .services
+        .records(who)
+        .get::<T>(id)
+        .await?
+        .map(|s| Json(out(s)))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Replaces a record's value if it is still at `version` (409 `stale`
+/// otherwise), and answers with the saved record shaped by `out`.
+pub async fn replace_record<T: Kind, O>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    version: i64,
+    value: T,
+    out: impl FnOnce(Stored<T>) -> O,
+) -> Result<Json<O>, ApiError> {
+    let saved = state
+        .services
+        .records(who)
+        .update(id, version, value, crate::web::now())
+        .await?;
+    Ok(Json(out(saved)))
+}
+
+/// Deletes one of the caller's records: 204, or 404 when there is none.
+pub async fn delete_record<T: Kind>(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+) -> Result<StatusCode, ApiError> {
+    state.services.records(who).delete::<T>(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's today, in their time zone.

@@ -8,7 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiQuery, ErrorBody, check, limit_of, parse_day, raw_len, today_of};
+use super::{
+    ApiQuery, ErrorBody, check, delete_record, limit_of, parse_day, raw_len, read_record,
+    replace_record, today_of,
+};
 use crate::domain::checkin::{Checkin, CheckinInput, JOY_MAX, Meals, NOTE_MAX};
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
 use crate::service::{RecordFilter, Stored};
@@ -354,14 +357,7 @@ async fn get_entry(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<EntryOut>, ApiError> {
-    let found = state
-        .services
-        .records(&who)
-        .get::<JournalEntry>(&id)
-        .await?;
-    found
-        .map(|s| Json(entry_out(s)))
-        .ok_or_else(ApiError::not_found)
+    read_record(&state, &who, &id, entry_out).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -391,12 +387,7 @@ async fn update_entry(
     ApiJson(b): ApiJson<EntryUpdate>,
 ) -> Result<Json<EntryOut>, ApiError> {
     let entry = entry_input(b.title, b.body)?;
-    let saved = state
-        .services
-        .records(&who)
-        .update(&id, b.version, entry, now())
-        .await?;
-    Ok(Json(entry_out(saved)))
+    replace_record(&state, &who, &id, b.version, entry, entry_out).await
 }
 
 /// Delete a journal entry.
@@ -408,12 +399,7 @@ async fn delete_entry(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .services
-        .records(&who)
-        .delete::<JournalEntry>(&id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<JournalEntry>(&state, &who, &id).await
 }
 
 /// Help lines for the configured region, with their sources. Needs no token.

@@ -10,7 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiQuery, ErrorBody, check, limit_of, raw_len, today_of};
+use super::{
+    ApiQuery, ErrorBody, check, delete_record, limit_of, raw_len, read_record, replace_record,
+    today_of,
+};
 use crate::domain::Invalid;
 use crate::domain::gratitude::{FIELDS, Gratitude, GratitudeInput, THING_MAX};
 use crate::domain::support::{NAME_MAX, NOTE_MAX, REACH_MAX, SupportPerson, SupportPersonInput};
@@ -292,13 +295,7 @@ async fn get_person(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Json<PersonOut>, ApiError> {
-    state
-        .services
-        .records(&who)
-        .get::<SupportPerson>(&id)
-        .await?
-        .map(|p| Json(person_out(p)))
-        .ok_or_else(ApiError::not_found)
+    read_record(&state, &who, &id, person_out).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -325,12 +322,7 @@ async fn update_person(
     ApiJson(b): ApiJson<PersonUpdate>,
 ) -> Result<Json<PersonOut>, ApiError> {
     let person = person_input(b.person)?;
-    let saved = state
-        .services
-        .records(&who)
-        .update(&id, b.version, person, now())
-        .await?;
-    Ok(Json(person_out(saved)))
+    replace_record(&state, &who, &id, b.version, person, person_out).await
 }
 
 /// Take someone off the support list.
@@ -342,10 +334,5 @@ async fn delete_person(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .services
-        .records(&who)
-        .delete::<SupportPerson>(&id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_record::<SupportPerson>(&state, &who, &id).await
 }
