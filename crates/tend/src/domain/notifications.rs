@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn settings_parse_and_mute_the_kinds_not_chosen() {
         let s = input().validate().unwrap();
-        assert_eq!(s.muted.len(), 4);
+        assert_eq!(s.muted.len(), 5);
         assert!(!s.muted.contains(&NoticeKind::HeldPost));
         assert_eq!(s.reminders.practice.len(), 1);
         assert_eq!(s.reminders.review.unwrap().0, 6);
