@@ -121,7 +121,11 @@ fn the_phone_layout_draws_text_near_its_real_size() {
         // keeps each unit near a pixel: every text at least 12 px.
         let scale = 350.0 / frame_width(&svg);
         for size in font_sizes(&svg) {
-            assert!(size * scale >= 12.0, "{id}: {size} units is {} px", size * scale);
+            assert!(
+                size * scale >= 12.0,
+                "{id}: {size} units is {} px",
+                size * scale
+            );
         }
         // Its own ids, so the page can hold both layouts.
         assert!(svg.contains(&format!("<title id=\"chart-{id}-n-title\">")));
@@ -131,7 +135,11 @@ fn the_phone_layout_draws_text_near_its_real_size() {
     }
     // The wide layout would be far too small on a phone: the reason for two.
     let wide = render_chart_svg(&instrument("who5"), &points());
-    assert!(font_sizes(&wide).iter().all(|s| s * 350.0 / frame_width(&wide) < 6.0));
+    assert!(
+        font_sizes(&wide)
+            .iter()
+            .all(|s| s * 350.0 / frame_width(&wide) < 6.0)
+    );
 }
 
 #[test]

@@ -149,8 +149,9 @@ fn describe(what: &str, unit: &str, window_days: u16, values: &[f32]) -> String 
     let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let avg = values.iter().sum::<f32>() / values.len() as f32;
     format!(
-        "{what} on the {} days with a check-in in the last {window_days} days: from {} to {} {unit}, average {:.1}.",
+        "{what} on the {} {} with a check-in in the last {window_days} days: from {} to {} {unit}, average {:.1}.",
         values.len(),
+        plural(values.len(), "day"),
         hours(lo),
         hours(hi),
         avg

@@ -66,9 +66,8 @@ fn reason_field(fid: &str) -> Markup {
 fn actions(who: &Unlocked, a: &Access, t: &Target<'_>, kept: Option<&Kept>) -> Markup {
     let cid = &a.circle.id;
     let fid = format!("{}-{}", t.kind, t.id);
-    let kept_note = kept
-        .filter(|k| k.target_id == t.id)
-        .map(|k| k.note.as_str());
+    let kept = kept.filter(|k| k.target_id == t.id);
+    let kept_note = kept.map(|k| k.note.as_str());
     html! {
         div class="mod-actions" {
             p class="actions" {
@@ -95,8 +94,12 @@ fn actions(who: &Unlocked, a: &Access, t: &Target<'_>, kept: Option<&Kept>) -> M
                         }
                         div {
                             label for={ "note-" (fid) } { "Your note" }
+                            @if let Some(k) = kept {
+                                @for e in &k.errors { p class="field-error" id={ "note-error-" (fid) } { (e.message) } }
+                            }
                             textarea id={ "note-" (fid) } name="note" rows="6" required maxlength=(circles::REACH_OUT_MAX)
-                                aria-describedby={ "note-hint-" (fid) } {
+                                aria-invalid=[kept.map(|_| "true")]
+                                aria-describedby={ "note-hint-" (fid) @if kept.is_some() { " note-error-" (fid) } } {
                                 (kept_note.map_or_else(|| circles::reach_out_template(&a.circle.name), str::to_owned))
                             }
                         }
@@ -162,6 +165,8 @@ fn actions(who: &Unlocked, a: &Access, t: &Target<'_>, kept: Option<&Kept>) -> M
 struct Kept {
     target_id: String,
     note: String,
+    /// Why it was not sent, shown beside the box too.
+    errors: Vec<Invalid>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -339,6 +344,7 @@ pub async fn reach_out(
             let kept = Kept {
                 target_id: req.target_id,
                 note: req.note,
+                errors: errors.clone(),
             };
             let page = render_queue(&state, &who, &q, &errors, None, Some(&kept)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
