@@ -148,6 +148,12 @@ fn describe(what: &str, unit: &str, window_days: u16, values: &[f32]) -> String 
     let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
     let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let avg = values.iter().sum::<f32>() / values.len() as f32;
+    if values.len() == 1 {
+        return format!(
+            "{what} on the one day with a check-in in the last {window_days} days: {} {unit}.",
+            hours(lo)
+        );
+    }
     format!(
         "{what} on the {} {} with a check-in in the last {window_days} days: from {} to {} {unit}, average {:.1}.",
         values.len(),

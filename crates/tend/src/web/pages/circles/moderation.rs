@@ -220,7 +220,7 @@ async fn render_queue(
             (error_summary(errors))
             @if urgent > 0 {
                 p class="urgent" role="status" { strong { (urgent) " urgent" } ": words that sound like risk of self-harm. "
-                    "The author has already been shown crisis lines. Consider reaching out kindly, and follow your circle's safety plan." }
+                    "The author has already been shown crisis lines. Consider reaching out kindly (“Write to the author privately” below), and follow your circle's safety plan." }
             }
             section aria-labelledby="held-h" {
                 h2 id="held-h" { "Waiting for a moderator" }
