@@ -191,10 +191,11 @@ test('a moderator hides a reported reply, and the log shows it', async () => {
   await checkA11y(mod, 'moderation queue');
   await screenshot(mod, 'circles-moderation');
   const reported = mod.locator('li.queue-item', { hasText: 'Looks like spam to me' });
-  await reported.getByLabel(/^Action for/).selectOption('hide');
-  await reported.getByLabel(/^Reason/).fill('Link-only post, hidden while we check');
-  await reported.getByRole('button', { name: 'Apply' }).click();
-  await mod.waitForURL(/\/moderation$/);
+  // Each action is its own small form: hiding asks for a reason, nothing more.
+  await reported.locator('summary', { hasText: 'Hide or remove' }).click();
+  await reported.getByLabel(/^Why\?/).first().fill('Link-only post, hidden while we check');
+  await reported.getByRole('button', { name: 'Hide', exact: true }).click();
+  await mod.waitForURL(/\/moderation\?done=done$/);
   assert.ok(!(await mod.locator('main').innerText()).includes('Looks like spam to me'));
 
   await member.goto(s.thread);

@@ -83,8 +83,8 @@ test('a new student answers WHO-5, goes back, leaves, resumes, and sees the resu
   const result = await page.locator('.q-result').innerText();
   assert.match(result, /Score\s*60/);
   assert.match(result, /Good well-being/);
-  assert.ok(await page.locator('svg.chart[role="img"]').isVisible(), 'the chart renders');
-  const box = await page.locator('svg.chart').boundingBox();
+  assert.ok(await page.locator('svg.chart[role="img"]:visible').isVisible(), 'the chart renders');
+  const box = await page.locator('svg.chart:visible').boundingBox();
   assert.ok(box.width > 300 && box.height > 100, `chart has a real size: ${JSON.stringify(box)}`);
   assert.match(await page.locator('table.chart-table').innerText(), /60/);
   await checkA11y(page, 'WHO-5 result');
@@ -153,6 +153,6 @@ test('a PHQ-9 item 9 answer above 0 shows the help screen first, then the score'
   });
   assert.equal(order, true, 'crisis help is before the score');
   assert.match(await page.locator('.q-result').innerText(), /Score\s*2[\s\S]*Minimal/);
-  assert.ok(await page.locator('svg.chart-phq9').isVisible());
+  assert.ok(await page.locator('svg.chart-phq9:visible').isVisible());
   await checkA11y(page, 'PHQ-9 result');
 });

@@ -263,3 +263,192 @@ pub fn render_chart_table(instrument: &Instrument, points: &[(Date, f64)]) -> St
     s.push_str("</tbody></table>");
     s
 }
+
+/// The same chart laid out for a phone (about 360 CSS pixels wide): a
+/// narrower frame so text is drawn near its real size (14 units in a 360-unit
+/// frame, so about 14 px on a 390 px screen), band names inside their bands
+/// (left out where a band is too thin to hold one), y-axis ticks thinned so
+/// none overlap, and the first and last dates only. Ids carry `-n` so the
+/// page can hold both layouts and show one with a CSS media query.
+pub fn render_chart_svg_narrow(instrument: &Instrument, points: &[(Date, f64)]) -> String {
+    const NW: f64 = 360.0;
+    const NH: f64 = 300.0;
+    const NL: f64 = 40.0;
+    const NR: f64 = 346.0;
+    const NT: f64 = 40.0;
+    const NB: f64 = 252.0;
+    const FONT: f64 = 14.0;
+    let pts = sorted_points(points);
+    let (min, max) = instrument.score_range();
+    let span = if max > min { max - min } else { 1.0 };
+    let y = |v: f64| NB - (v.clamp(min, max) - min) / span * (NB - NT);
+    let id = escape(&instrument.id);
+    let title = format!("{} over time", instrument.short_name);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-narrow chart-{id}" role="img" viewBox="0 0 {NW} {NH}" aria-labelledby="chart-{id}-n-title chart-{id}-n-desc"><title id="chart-{id}-n-title">{}</title><desc id="chart-{id}-n-desc">{}</desc>"#,
+        escape(&title),
+        escape(&summary(instrument, &pts))
+    );
+    for (i, band) in instrument.bands.iter().enumerate() {
+        let lower = band.min.max(min);
+        let upper = instrument.bands.get(i + 1).map_or(max, |b| b.min).min(max);
+        if upper <= lower && i + 1 < instrument.bands.len() {
+            continue;
+        }
+        let (top, bottom) = (y(upper), y(lower));
+        let opacity = if i % 2 == 0 { "0.06" } else { "0.14" };
+        let _ = write!(
+            s,
+            r#"<g class="band band-{}"><rect x="{NL}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="{opacity}"/>"#,
+            escape(&band.id),
+            NR - NL,
+            (bottom - top).max(0.0),
+        );
+        // A name only where the band is tall enough to hold it.
+        if bottom - top >= FONT + 6.0 {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" font-size="{FONT}" fill="currentColor" fill-opacity="0.85">{}</text>"#,
+                NL + 6.0,
+                top + FONT + 1.0,
+                escape(&band.label)
+            );
+        }
+        s.push_str("</g>");
+    }
+    let _ = write!(
+        s,
+        r#"<g class="axis" fill="currentColor" font-size="{FONT}"><line x1="{NL}" y1="{NT}" x2="{NL}" y2="{NB}" stroke="currentColor"/><line x1="{NL}" y1="{NB}" x2="{NR}" y2="{NB}" stroke="currentColor"/>"#
+    );
+    // Ticks: both ends always; band edges only where they don't crowd one
+    // already placed.
+    let mut ticks: Vec<f64> = instrument
+        .bands
+        .iter()
+        .map(|b| b.min)
+        .filter(|v| *v > min && *v < max)
+        .collect();
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    let mut placed: Vec<f64> = vec![min, max];
+    for t in ticks {
+        if placed.iter().all(|p| (y(*p) - y(t)).abs() >= FONT + 4.0) {
+            placed.push(t);
+        }
+    }
+    placed.sort_by(f64::total_cmp);
+    for t in placed {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
+            NL - 5.0,
+            y(t),
+            fmt_num(t)
+        );
+    }
+    let _ = write!(
+        s,
+        r#"<text class="polarity" x="0" y="{FONT}">{} score. {}</text>"#,
+        escape(&instrument.short_name),
+        polarity(instrument)
+    );
+    let x_of = |d: Date| -> f64 {
+        match (pts.first(), pts.last()) {
+            (Some(f), Some(l)) if l.0 > f.0 => {
+                let total = (l.0 - f.0).whole_days() as f64;
+                let at = (d - f.0).whole_days() as f64;
+                NL + 10.0 + at / total * (NR - NL - 20.0)
+            }
+            _ => (NL + NR) / 2.0,
+        }
+    };
+    match (pts.first(), pts.last()) {
+        (Some(f), Some(l)) if l.0 != f.0 => {
+            let _ = write!(
+                s,
+                r#"<text x="{NL}" y="{:.1}">{}</text><text x="{NR}" y="{:.1}" text-anchor="end">{}</text>"#,
+                NB + 22.0,
+                f.0,
+                NB + 22.0,
+                l.0
+            );
+        }
+        (Some(f), _) => {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                (NL + NR) / 2.0,
+                NB + 22.0,
+                f.0
+            );
+        }
+        _ => {}
+    }
+    s.push_str("</g>");
+    if pts.len() > 1 {
+        let coords: Vec<String> = pts
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x_of(p.0), y(p.1)))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<polyline class="line" points="{}" fill="none" stroke="currentColor" stroke-width="2.5"/>"#,
+            coords.join(" ")
+        );
+    }
+    for p in &pts {
+        let band = band_label(instrument, p.1);
+        let label = if band.is_empty() {
+            format!("{}: {}", p.0, fmt_num(p.1))
+        } else {
+            format!("{}: {} ({band})", p.0, fmt_num(p.1))
+        };
+        let _ = write!(
+            s,
+            r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="5" fill="currentColor"><title>{}</title></circle>"#,
+            x_of(p.0),
+            y(p.1),
+            escape(&label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// One plain sentence about the scores so far, for the page to show before
+/// the chart ("Your WHO-5 score went from 40 to 60 over 3 check-ins. Higher
+/// scores are better.").
+pub fn chart_sentence(instrument: &Instrument, points: &[(Date, f64)]) -> String {
+    let pts = sorted_points(points);
+    let name = &instrument.short_name;
+    match (pts.first(), pts.last()) {
+        (Some(f), Some(l)) if pts.len() > 1 => {
+            let band = band_label(instrument, l.1);
+            let band = if band.is_empty() {
+                String::new()
+            } else {
+                format!(" ({band})")
+            };
+            let moved = if l.1 > f.1 {
+                format!("went up from {} to {}{band}", fmt_num(f.1), fmt_num(l.1))
+            } else if l.1 < f.1 {
+                format!("went down from {} to {}{band}", fmt_num(f.1), fmt_num(l.1))
+            } else {
+                format!("is where it started, {}{band}", fmt_num(l.1))
+            };
+            format!(
+                "Over your {} {name} check-ins since {}, your score {moved}. {}",
+                pts.len(),
+                f.0,
+                polarity(instrument)
+            )
+        }
+        (Some(f), _) => format!(
+            "This is your first {name} score, {}. The chart fills in as you come back to it.",
+            fmt_num(f.1)
+        ),
+        _ => format!("No {name} check-ins yet."),
+    }
+}

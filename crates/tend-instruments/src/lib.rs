@@ -25,7 +25,7 @@ mod score;
 
 pub use catalog::{Catalog, LoadError};
 pub use change::{Change, describe_change};
-pub use chart::{render_chart_svg, render_chart_table};
+pub use chart::{chart_sentence, render_chart_svg, render_chart_svg_narrow, render_chart_table};
 pub use cli::run_score_command;
 pub use model::{
     Band, Flag, FlagKind, Followup, Instrument, Item, Licence, LicenceStatus, Mic, ResponseOption,

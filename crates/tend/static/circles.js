@@ -21,6 +21,17 @@
     var who = document.createElement("strong");
     who.textContent = r.author;
     meta.appendChild(who);
+    if (r.facilitator) {
+      var badge = document.createElement("span");
+      badge.className = "role-badge";
+      var comma = document.createElement("span");
+      comma.className = "visually-hidden";
+      comma.textContent = ", ";
+      badge.appendChild(comma);
+      badge.appendChild(document.createTextNode("facilitator"));
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(badge);
+    }
     meta.appendChild(document.createTextNode(" · " + r.when));
     li.appendChild(meta);
     var body = document.createElement("div");

@@ -1,7 +1,8 @@
 // Live notifications on the notifications page, over server-sent events.
 // Optional: without JavaScript a reload shows what is new. Everything is built
 // with textContent, never HTML. The texts come from tend itself (a kind and a
-// circle's name), never from anything anyone wrote.
+// circle's name). The one exception is a private note to this person from
+// someone who looks after their circle, also built as plain text.
 (function () {
   var list = document.getElementById("notices");
   if (!list || !window.EventSource) return;
@@ -79,6 +80,25 @@
       meta.className = "meta";
       meta.textContent = n.when;
       li.appendChild(meta);
+      if (n.note) {
+        var note = document.createElement("blockquote");
+        note.className = "reach-note post-body";
+        String(n.note).split("\n\n").forEach(function (para) {
+          var q = document.createElement("p");
+          q.textContent = para;
+          note.appendChild(q);
+        });
+        li.appendChild(note);
+        var help = document.createElement("p");
+        [["/help", "Help lines for where you are"], ["/hard-moment", "A two-minute pause"]].forEach(function (l, i) {
+          if (i > 0) help.appendChild(document.createTextNode(" · "));
+          var h = document.createElement("a");
+          h.href = l[0];
+          h.textContent = l[1];
+          help.appendChild(h);
+        });
+        li.appendChild(help);
+      }
       var actions = document.createElement("div");
       actions.className = "actions";
       if (!n.read) actions.appendChild(button("/notifications/" + encodeURIComponent(n.id) + "/read", "Mark as read"));

@@ -1,6 +1,8 @@
 //! Accessible SVG charts and their tables.
 
-use tend_instruments::{render_chart_svg, render_chart_table};
+use tend_instruments::{
+    chart_sentence, render_chart_svg, render_chart_svg_narrow, render_chart_table,
+};
 use time::macros::date;
 
 use crate::instrument;
@@ -95,4 +97,88 @@ fn empty_and_single_point_charts_render() {
     let svg = render_chart_svg(&instrument("pss4"), &[(date!(2025 - 01 - 01), 8.0)]);
     assert!(!svg.contains("class=\"band"));
     assert!(svg.contains("Lower scores are better."));
+}
+
+/// The font sizes an SVG declares (`font-size="14"`).
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.split("font-size=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+/// The frame's width (`viewBox="0 0 W H"`).
+fn frame_width(svg: &str) -> f64 {
+    let v = &svg[svg.find("viewBox=\"0 0 ").unwrap() + 13..];
+    v[..v.find(' ').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn the_phone_layout_draws_text_near_its_real_size() {
+    for id in ["who5", "phq9", "scs-sf", "pss4"] {
+        let svg = render_chart_svg_narrow(&instrument(id), &points());
+        // Drawn into about 350 CSS px on a 390 px phone, a 360-unit frame
+        // keeps each unit near a pixel: every text at least 12 px.
+        let scale = 350.0 / frame_width(&svg);
+        for size in font_sizes(&svg) {
+            assert!(
+                size * scale >= 12.0,
+                "{id}: {size} units is {} px",
+                size * scale
+            );
+        }
+        // Its own ids, so the page can hold both layouts.
+        assert!(svg.contains(&format!("<title id=\"chart-{id}-n-title\">")));
+        assert!(svg.contains("class=\"chart chart-narrow"));
+        assert!(svg.contains("role=\"img\""));
+        assert!(!svg.contains("style="));
+    }
+    // The wide layout would be far too small on a phone: the reason for two.
+    let wide = render_chart_svg(&instrument("who5"), &points());
+    assert!(
+        font_sizes(&wide)
+            .iter()
+            .all(|s| s * 350.0 / frame_width(&wide) < 6.0)
+    );
+}
+
+#[test]
+fn the_phone_layout_thins_crowded_labels() {
+    let svg = render_chart_svg_narrow(&instrument("who5"), &points());
+    // Only the first and last dates, and no "Date" title.
+    assert!(svg.contains(">2025-01-01</text>") && svg.contains(">2025-02-14</text>"));
+    assert!(!svg.contains(">2025-01-15</text>"));
+    assert!(!svg.contains(">Date</text>"));
+    // y ticks never closer than a line of text: their y positions differ
+    // by at least the font size.
+    let ys: Vec<f64> = svg
+        .match_indices("text-anchor=\"end\" dominant-baseline=\"middle\"")
+        .map(|(i, _)| {
+            let before = &svg[..i];
+            let y = &before[before.rfind("y=\"").unwrap() + 3..];
+            y[..y.find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert!(ys.len() >= 2);
+    for (i, a) in ys.iter().enumerate() {
+        for b in &ys[i + 1..] {
+            assert!((a - b).abs() >= 14.0, "{ys:?}");
+        }
+    }
+}
+
+#[test]
+fn one_plain_sentence_comes_before_the_chart() {
+    assert_eq!(
+        chart_sentence(&instrument("who5"), &points()),
+        "Over your 3 WHO-5 check-ins since 2025-01-01, your score went up from 28 to 60 (Good well-being). Higher scores are better."
+    );
+    assert_eq!(
+        chart_sentence(&instrument("who5"), &[(date!(2025 - 01 - 01), 48.0)]),
+        "This is your first WHO-5 score, 48. The chart fills in as you come back to it."
+    );
+    assert_eq!(
+        chart_sentence(&instrument("who5"), &[]),
+        "No WHO-5 check-ins yet."
+    );
 }

@@ -16,6 +16,8 @@ pub const TITLE_MAX: usize = 150;
 pub const POST_MAX: usize = 5_000;
 pub const REASON_MAX: usize = 500;
 pub const NOTE_MAX: usize = 1_000;
+/// A private note to the author of a held post.
+pub const REACH_OUT_MAX: usize = 1_000;
 pub const LINK_MAX: usize = 300;
 pub const INVITE_DAYS_MAX: i64 = 365;
 pub const INVITE_USES_MAX: i64 = 1_000;
@@ -171,6 +173,23 @@ impl ThreadInput {
 /// The text of a post or reply: plain text, required, bounded.
 pub fn post_body(input: &str) -> Result<String, Invalid> {
     bounded_text("body", "Your words", input, POST_MAX, true)
+}
+
+/// A private note to the author of a post held for risk: 1 to
+/// [`REACH_OUT_MAX`] characters.
+pub fn reach_out_note(input: &str) -> Result<String, Invalid> {
+    bounded_text("note", "The note", input, REACH_OUT_MAX, true)
+}
+
+/// The note a moderator starts from when reaching out: kind, plain, no
+/// pressure, and nothing about what the post said.
+pub fn reach_out_template(circle: &str) -> String {
+    format!(
+        "Hi. I help look after {circle}, and I read what you shared. Thank you for trusting \
+         the circle with it; you haven't done anything wrong. I wanted to check in and say \
+         you're not alone. If things feel heavy right now, the people on the help lines \
+         below are there at any hour. Whenever you're ready, the circle is here for you."
+    )
 }
 
 pub fn reason(input: &str) -> Result<String, Invalid> {

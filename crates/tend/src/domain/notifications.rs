@@ -24,16 +24,20 @@ pub enum NoticeKind {
     Reply,
     /// The person's held post was looked at and is now visible.
     Approved,
+    /// Someone who looks after a circle wrote privately to the author of a
+    /// post held for risk. The only kind that carries words: the note.
+    ReachOut,
 }
 
 impl NoticeKind {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::HeldPost,
         Self::Report,
         Self::NewMember,
         Self::Meeting,
         Self::Reply,
         Self::Approved,
+        Self::ReachOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,7 @@ impl NoticeKind {
             Self::Meeting => "meeting",
             Self::Reply => "reply",
             Self::Approved => "approved",
+            Self::ReachOut => "reach_out",
         }
     }
 
@@ -68,6 +73,9 @@ impl NoticeKind {
             Self::Meeting => format!("The meetings in {circle} changed."),
             Self::Reply => format!("Someone replied in your thread in {circle}."),
             Self::Approved => format!("Your post in {circle} was looked at and is visible now."),
+            Self::ReachOut => {
+                format!("Someone who looks after {circle} wrote to you privately.")
+            }
         }
     }
 
@@ -80,6 +88,7 @@ impl NoticeKind {
             Self::Meeting => "Meetings scheduled or cancelled",
             Self::Reply => "Replies in your threads",
             Self::Approved => "Your held post was looked at",
+            Self::ReachOut => "Private notes from the people who look after your circles",
         }
     }
 }
@@ -206,6 +215,7 @@ pub struct SettingsInput {
     pub want_meeting: Option<String>,
     pub want_reply: Option<String>,
     pub want_approved: Option<String>,
+    pub want_reach_out: Option<String>,
     pub checkin: String,
     pub practice1: String,
     pub practice2: String,
@@ -264,6 +274,7 @@ impl SettingsInput {
             (NoticeKind::Meeting, &self.want_meeting),
             (NoticeKind::Reply, &self.want_reply),
             (NoticeKind::Approved, &self.want_approved),
+            (NoticeKind::ReachOut, &self.want_reach_out),
         ]
         .into_iter()
         .filter(|(_, v)| v.is_some())
@@ -472,7 +483,7 @@ mod tests {
     #[test]
     fn settings_parse_and_mute_the_kinds_not_chosen() {
         let s = input().validate().unwrap();
-        assert_eq!(s.muted.len(), 4);
+        assert_eq!(s.muted.len(), 5);
         assert!(!s.muted.contains(&NoticeKind::HeldPost));
         assert_eq!(s.reminders.practice.len(), 1);
         assert_eq!(s.reminders.review.unwrap().0, 6);

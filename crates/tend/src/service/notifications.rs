@@ -9,7 +9,10 @@
 //! and never fails the post that caused it.
 //!
 //! Nothing here carries anything anyone wrote: the words of a notification are
-//! made from its kind and the circle's name when it is shown.
+//! made from its kind and the circle's name when it is shown. The one
+//! exception is [`NoticeKind::ReachOut`], a private note to the author of a
+//! post held for risk, written for them alone (never e-mailed, never shown to
+//! anyone else).
 
 use std::sync::Arc;
 
@@ -35,6 +38,9 @@ pub struct Notice {
     pub urgent: bool,
     pub created_at: i64,
     pub read: bool,
+    /// Only on a `reach_out` notice: the private note its sender wrote for
+    /// this person (the one kind that carries words; see migration 0016).
+    pub note: Option<String>,
 }
 
 /// Something that happened in a circle, for [`Services::tell_circle`].
@@ -58,6 +64,7 @@ impl Event<'_> {
             link: self.link.clone(),
             urgent: self.kind == NoticeKind::HeldPost,
             created_at: self.now,
+            note: None,
         }
     }
 }
@@ -132,13 +139,25 @@ impl Services {
     /// Tells one person (the author of a thread, of an approved post), unless
     /// they turned this kind off. Never fails.
     pub(crate) async fn tell_account(&self, live: &dyn LiveFeed, ev: &Event<'_>, account: &str) {
-        match self.store.notify_account(&ev.notice(), account).await {
-            Ok(true) => live.announce(&wake_key(account)).await,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write a notification");
-            }
+        if let Err(e) = self.deliver(live, &ev.notice(), account).await {
+            tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write a notification");
         }
+    }
+
+    /// Addresses a notice made by the caller (a `reach_out` note carries its
+    /// words) to one account, unless they turned its kind off, and wakes
+    /// their live view. The caller is not told which: a store failure is the
+    /// only error.
+    pub(crate) async fn deliver(
+        &self,
+        live: &dyn LiveFeed,
+        notice: &NewNotice,
+        account: &str,
+    ) -> ServiceResult<()> {
+        if self.store.notify_account(notice, account).await? {
+            live.announce(&wake_key(account)).await;
+        }
+        Ok(())
     }
 
     /// A held post was handled (approved, hidden, removed): its urgent notices
@@ -209,6 +228,7 @@ impl Notifications<'_> {
                     urgent: r.urgent == 1,
                     created_at: r.created_at,
                     read: r.read_at.is_some(),
+                    note: r.note.filter(|_| kind == NoticeKind::ReachOut),
                 })
             })
             .collect())

@@ -121,6 +121,9 @@ pub struct ThreadView {
     /// `None` once the author has left or deleted their account.
     pub author_name: Option<String>,
     pub author_account: Option<String>,
+    /// The author's role in the circle now (`facilitator`, `moderator`,
+    /// `member`), for the badge beside their pseudonym; `None` once they left.
+    pub author_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -148,6 +151,8 @@ pub struct ReplyView {
     pub created_at: i64,
     pub author_name: Option<String>,
     pub author_account: Option<String>,
+    /// As [`ThreadView::author_role`].
+    pub author_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -236,6 +241,7 @@ pub struct AccessFlat {
     pub t_last_activity: Option<i64>,
     pub t_author_name: Option<String>,
     pub t_author_account: Option<String>,
+    pub t_author_role: Option<String>,
 }
 
 impl AccessFlat {
@@ -275,6 +281,7 @@ impl AccessFlat {
                     last_activity: self.t_last_activity.unwrap_or(0),
                     author_name: self.t_author_name,
                     author_account: self.t_author_account,
+                    author_role: self.t_author_role,
                 })
             }
             _ => None,
@@ -306,7 +313,7 @@ pub const ACCESS_THREAD_SQL: &str = "SELECT c.id AS c_id, c.name AS c_name, c.de
      t.id AS t_id, t.author_id AS t_author_id, t.title AS t_title, t.body AS t_body, t.status AS t_status, \
      t.urgent AS t_urgent, t.locked AS t_locked, t.reply_count AS t_reply_count, \
      t.created_at AS t_created_at, t.last_activity AS t_last_activity, \
-     ta.pseudonym AS t_author_name, ta.account_id AS t_author_account \
+     ta.pseudonym AS t_author_name, ta.account_id AS t_author_account, ta.role AS t_author_role \
      FROM circles c \
      LEFT JOIN memberships m ON m.circle_id = c.id AND m.account_id = $2 \
      LEFT JOIN threads t ON t.circle_id = c.id AND t.id = $4 \
@@ -314,7 +321,7 @@ pub const ACCESS_THREAD_SQL: &str = "SELECT c.id AS c_id, c.name AS c_name, c.de
      WHERE c.id = $1";
 
 /// The replies of a thread page: `$1` thread, `$2` after this position, `$3` limit.
-pub const REPLIES_SQL: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account \
+pub const REPLIES_SQL: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account, m.role AS author_role \
      FROM replies r LEFT JOIN memberships m ON m.id = r.author_id \
      WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3";
 
@@ -454,9 +461,9 @@ pub trait CommunityStore: Send + Sync {
     async fn calendar_feed_account(&self, token_hash: &str) -> StoreResult<Option<String>>;
 }
 
-pub const THREAD_VIEW: &str = "SELECT t.*, m.pseudonym AS author_name, m.account_id AS author_account \
+pub const THREAD_VIEW: &str = "SELECT t.*, m.pseudonym AS author_name, m.account_id AS author_account, m.role AS author_role \
      FROM threads t LEFT JOIN memberships m ON m.id = t.author_id";
-pub const REPLY_VIEW: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account \
+pub const REPLY_VIEW: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account, m.role AS author_role \
      FROM replies r LEFT JOIN memberships m ON m.id = r.author_id";
 
 /// Implements [`CommunityStore`] for a backend. Invoked next to `impl_store!`

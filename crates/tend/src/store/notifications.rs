@@ -19,6 +19,9 @@ pub struct NewNotice {
     pub link: String,
     pub urgent: bool,
     pub created_at: i64,
+    /// Only for a `reach_out` notice to one account: the words its sender
+    /// wrote for that person (migration 0016). `None` for every other kind.
+    pub note: Option<String>,
 }
 
 /// One notification with its circle's name, for the list.
@@ -34,6 +37,7 @@ pub struct NoticeRow {
     pub created_at: i64,
     pub read_at: Option<i64>,
     pub circle_name: String,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -135,8 +139,8 @@ macro_rules! impl_notifications {
                 async fn notify_account(&self, n: &NewNotice, account_id: &str) -> StoreResult<bool> {
                     let done = sqlx::query(
                         "INSERT INTO notifications \
-                         (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at) \
-                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL \
+                         (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
                          WHERE NOT EXISTS (SELECT 1 FROM notification_settings s \
                          WHERE s.account_id = $2 AND s.muted LIKE $9)",
                     )
@@ -149,6 +153,7 @@ macro_rules! impl_notifications {
                     .bind(i64::from(n.urgent))
                     .bind(n.created_at)
                     .bind(muted_pattern(&n.kind))
+                    .bind(&n.note)
                     .execute(&self.pool)
                     .await?;
                     Ok(done.rows_affected() == 1)

@@ -194,6 +194,7 @@ fn reply_view(c: &Columns, r: &Row<'_>) -> rusqlite::Result<ReplyView> {
         created_at: c.get(r, "created_at")?,
         author_name: c.get(r, "author_name")?,
         author_account: c.get(r, "author_account")?,
+        author_role: c.get(r, "author_role")?,
     })
 }
 
@@ -222,6 +223,7 @@ fn access_flat(c: &Columns, r: &Row<'_>) -> rusqlite::Result<AccessFlat> {
         t_last_activity: c.get(r, "t_last_activity")?,
         t_author_name: c.get(r, "t_author_name")?,
         t_author_account: c.get(r, "t_author_account")?,
+        t_author_role: c.get(r, "t_author_role")?,
     })
 }
 

@@ -2307,3 +2307,339 @@ async fn live_streams_follow_membership_and_are_capped_on_sqlite() {
 async fn live_streams_follow_membership_and_are_capped_on_postgres() {
     live_streams_follow_membership_and_are_capped(Backend::Postgres).await;
 }
+
+// Issue 12: a facilitator badge in threads, a private note to the author of a
+// held post, and moderation forms that ask only for what each action needs.
+
+async fn facilitators_wear_a_badge_in_threads(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let (fac, member) = (&w.people["facilitator"], &w.people["member"]);
+    post_reply(&app, fac, a, t, "Thank you for saying it here.").await;
+    let own = post_thread(&app, fac, a, "Welcome", "Say hello when you like.").await;
+
+    // The thread page (on SQLite, the one-query read pool) shows one badge,
+    // beside the facilitator's reply, and none beside the moderator's or the
+    // member's words.
+    let page = member
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    let main = main_of(&page);
+    assert_eq!(main.matches("class=\"role-badge\"").count(), 1, "{main}");
+    let badge = main.find("class=\"role-badge\"").unwrap();
+    let reply = main[..badge].rfind("<li id=\"r-").unwrap();
+    assert!(main[reply..].contains("Thank you for saying it here."));
+    // A word, not only a colour, and read as "…, facilitator".
+    assert!(main[badge..].starts_with(
+        "class=\"role-badge\"><span class=\"visually-hidden\">, </span>facilitator</span>"
+    ));
+    // The facilitator's own thread carries it in its byline and in the list.
+    let page = member
+        .page(&app, &format!("/circles/{a}/threads/{own}"))
+        .await;
+    assert_eq!(main_of(&page).matches("class=\"role-badge\"").count(), 1);
+    let home = member.page(&app, &format!("/circles/{a}")).await;
+    assert_eq!(main_of(&home).matches("class=\"role-badge\"").count(), 1);
+    // The role comes from the membership join on both stores.
+    let replies = app.db.store.replies(t, 0, 100).await.unwrap();
+    let roles: Vec<_> = replies.iter().map(|r| r.author_role.as_deref()).collect();
+    assert_eq!(roles, vec![Some("moderator"), Some("facilitator")]);
+    let rows = app
+        .db
+        .store
+        .thread_page(a, &member.account, "admin", t, 0, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows.thread.unwrap().author_role.as_deref(), Some("member"));
+    assert_eq!(
+        rows.replies.last().unwrap().author_role.as_deref(),
+        Some("facilitator")
+    );
+    // A facilitator who leaves is "a former member", with no badge.
+    let res = fac.post(&app, &format!("/circles/{a}/leave"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = member
+        .page(&app, &format!("/circles/{a}/threads/{t}"))
+        .await;
+    assert!(!main_of(&page).contains("role-badge"));
+}
+
+#[tokio::test]
+async fn facilitators_wear_a_badge_in_threads_on_sqlite() {
+    facilitators_wear_a_badge_in_threads(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn facilitators_wear_a_badge_in_threads_on_postgres() {
+    facilitators_wear_a_badge_in_threads(Backend::Postgres).await;
+}
+
+async fn reach(
+    app: &TestApp,
+    p: &Person,
+    circle: &str,
+    kind: &str,
+    id: &str,
+    note: &str,
+) -> reqwest::Response {
+    p.post(
+        app,
+        &format!("/circles/{circle}/moderation/reach-out"),
+        &[("target_kind", kind), ("target_id", id), ("note", note)],
+    )
+    .await
+}
+
+/// Posts a reply with risk words (so it is held) and returns its id.
+async fn held_reply(app: &TestApp, p: &Person, circle: &str, thread: &str, body: &str) -> String {
+    let res = p
+        .post(
+            app,
+            &format!("/circles/{circle}/threads/{thread}/replies"),
+            &[("body", body)],
+        )
+        .await;
+    assert!(location(&res).contains("held=risk"));
+    app.db
+        .store
+        .held_replies(circle, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.body == body)
+        .unwrap()
+        .id
+}
+
+async fn notes_of(app: &TestApp, p: &Person) -> Vec<String> {
+    app.db
+        .store
+        .notifications(&p.account, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|n| n.note)
+        .collect()
+}
+
+async fn a_moderator_writes_privately_to_the_author_of_a_held_post(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let (fac, member, modr) = (
+        &w.people["facilitator"],
+        &w.people["member"],
+        &w.people["moderator"],
+    );
+    let held = held_reply(
+        &app,
+        member,
+        a,
+        t,
+        "Honestly I want to kill myself after today.",
+    )
+    .await;
+
+    // The queue offers a note, started from a kind template.
+    let queue = fac.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(queue.contains("Write to the author privately"), "{queue}");
+    assert!(queue.contains("/moderation/reach-out"));
+    assert!(
+        queue.contains("you haven&#39;t done anything wrong")
+            || queue.contains("you haven't done anything wrong")
+    );
+
+    // Bad input: a plain message, the words kept, nothing written.
+    let res = reach(&app, fac, a, "reply", &held, "   ").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("The note can&#39;t be empty") || body.contains("The note can't be empty"),
+        "{body}"
+    );
+    let long = "x".repeat(1_001);
+    let res = reach(&app, fac, a, "reply", &held, &long).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("the most it can hold is 1000"), "{body}");
+    assert!(body.contains(&long), "the note comes back to fix");
+    // Not held (the visible thread): refused, plainly.
+    let res = reach(&app, fac, a, "thread", t, "Hello").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("no longer waiting"));
+    // Unknown posts and kinds are 404, as is anyone who may not moderate.
+    assert_eq!(
+        reach(&app, fac, a, "reply", "nope", "Hi").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reach(&app, fac, a, "meeting", &held, "Hi").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reach(&app, member, a, "reply", &held, "Hi").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        w.people["other"]
+            .post(
+                &app,
+                &format!("/circles/{a}/moderation/reach-out"),
+                &[
+                    ("target_kind", "reply"),
+                    ("target_id", &held),
+                    ("note", "Hi")
+                ]
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(notes_of(&app, member).await.is_empty());
+
+    // Sent: the author alone gets it, with help one tap away.
+    let note = "Hi, I read what you shared. You're not alone; I'm around tonight.";
+    let res = reach(&app, fac, a, "reply", &held, note).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/circles/{a}/moderation?done=note"));
+    let done = fac.page(&app, &location(&res)).await;
+    assert!(done.contains("Your note was sent"));
+    assert_eq!(notes_of(&app, member).await, vec![note.to_owned()]);
+    for who in ["facilitator", "moderator", "other", "admin"] {
+        assert!(notes_of(&app, &w.people[who]).await.is_empty(), "{who}");
+    }
+    let inbox = member.page(&app, "/notifications").await;
+    assert!(inbox.contains("wrote to you privately"), "{inbox}");
+    assert!(inbox.contains("I&#39;m around tonight") || inbox.contains("I'm around tonight"));
+    assert!(inbox.contains("href=\"/hard-moment\"") && inbox.contains("href=\"/help\""));
+    // Nothing about it in the moderation log.
+    let log = fac.page(&app, &format!("/circles/{a}/log")).await;
+    assert!(!log.contains("around tonight"));
+
+    // Someone who turned these notes off gets nothing, and the sender is told
+    // exactly what they were told before: they learn nothing new.
+    let res = member
+        .post(&app, "/notifications/off", &[("kind", "reach_out")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = reach(&app, modr, a, "reply", &held, "Thinking of you.").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/circles/{a}/moderation?done=note"));
+    assert_eq!(notes_of(&app, member).await, vec![note.to_owned()]);
+
+    // Never to yourself.
+    let own = held_reply(&app, fac, a, t, "I don't want to be alive anymore.").await;
+    let res = reach(&app, fac, a, "reply", &own, "Hello me").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("your own post"));
+
+    // Once handled, the post no longer takes notes.
+    let res = moderate(&app, modr, a, "reply", &held, "approve").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = reach(&app, fac, a, "reply", &held, "Hello").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Deleting the account deletes the note with it.
+    assert!(app.db.store.delete_account(&member.account).await.unwrap());
+    assert!(notes_of(&app, member).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_moderator_writes_privately_to_the_author_of_a_held_post_on_sqlite() {
+    a_moderator_writes_privately_to_the_author_of_a_held_post(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_moderator_writes_privately_to_the_author_of_a_held_post_on_postgres() {
+    a_moderator_writes_privately_to_the_author_of_a_held_post(Backend::Postgres).await;
+}
+
+async fn each_moderation_action_asks_only_for_what_it_needs(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let (member, modr) = (&w.people["member"], &w.people["moderator"]);
+    let held = held_reply(&app, member, a, t, "I want to kill myself.").await;
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    let main = main_of(&queue);
+    // No drop-down of every action: one small form per action.
+    assert!(!main.contains("<select"), "{main}");
+    assert!(!main.contains("Choose…"));
+    // Approve is one button with no reason or days fields.
+    let approve = main.find("name=\"action\" value=\"approve\"").unwrap();
+    let form = &main[main[..approve].rfind("<form").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        !form.contains("name=\"reason\"") && !form.contains("name=\"days\""),
+        "{form}"
+    );
+    // Days appear only in the suspension form.
+    assert_eq!(
+        main.matches("name=\"days\"").count(),
+        1,
+        "one held post, one suspension form"
+    );
+
+    // Hiding needs a reason; approving doesn't.
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "reply"),
+                ("target_id", &held),
+                ("action", "hide"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("The reason can"));
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "reply"),
+                ("target_id", &held),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let log = modr.page(&app, &format!("/circles/{a}/log")).await;
+    assert!(log.contains("approved / restored reply"));
+    assert!(log.contains("no reason given"));
+    // A reason that is too long is refused even where it is optional.
+    let long = "r".repeat(501);
+    let res = modr
+        .post(
+            &app,
+            &format!("/circles/{a}/moderation"),
+            &[
+                ("target_kind", "reply"),
+                ("target_id", &held),
+                ("action", "approve"),
+                ("reason", &long),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn each_moderation_action_asks_only_for_what_it_needs_on_sqlite() {
+    each_moderation_action_asks_only_for_what_it_needs(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn each_moderation_action_asks_only_for_what_it_needs_on_postgres() {
+    each_moderation_action_asks_only_for_what_it_needs(Backend::Postgres).await;
+}

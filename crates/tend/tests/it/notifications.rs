@@ -825,13 +825,14 @@ fn start_smtp() -> (u16, Inbox) {
     (port, inbox)
 }
 
-const ALL_KINDS: [(&str, &str); 6] = [
+const ALL_KINDS: [(&str, &str); 7] = [
     ("want_held_post", "on"),
     ("want_report", "on"),
     ("want_new_member", "on"),
     ("want_meeting", "on"),
     ("want_reply", "on"),
     ("want_approved", "on"),
+    ("want_reach_out", "on"),
 ];
 
 async fn email(backend: Backend) {

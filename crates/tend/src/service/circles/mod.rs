@@ -21,7 +21,7 @@ pub use self::live::{
     InProcess, LiveFeed, MAX_LIFETIME, Notify, RECHECK, SAFETY_POLL, STREAM_LEASE, STREAM_RENEW,
     STREAMS_PER_ACCOUNT, Subscription,
 };
-pub use self::moderation::{Moderated, ModerationRequest, Queue, Reported};
+pub use self::moderation::{Moderated, ModerationRequest, Queue, ReachOutRequest, Reported};
 pub use self::policy::{
     Action, ModAction, Place, PostFacts, Refusal, Standing, allows, may_moderate,
 };

@@ -10,7 +10,7 @@ use crate::domain::circles::{self, Role, Status};
 use crate::domain::notifications::NoticeKind;
 use crate::service::notifications::Event;
 use crate::service::{ServiceError, ServiceResult, Unlocked};
-use crate::store::{ModChange, ModLogRow, ReplyView, ReportRow, ThreadView};
+use crate::store::{ModChange, ModLogRow, NewNotice, ReplyView, ReportRow, ThreadView};
 
 /// What waits for the moderators of one circle.
 pub struct Queue {
@@ -39,6 +39,14 @@ pub struct ModerationRequest {
     pub days: String,
 }
 
+/// A private note to the author of a post held for risk, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct ReachOutRequest {
+    pub target_kind: String,
+    pub target_id: String,
+    pub note: String,
+}
+
 #[derive(Debug)]
 pub enum Moderated {
     Done,
@@ -47,6 +55,14 @@ pub enum Moderated {
 }
 
 impl ModAction {
+    /// Whether the log must say why: the actions that take something away.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Self::Hide | Self::Remove | Self::Lock | Self::Suspend(_)
+        )
+    }
+
     /// Reads the form's action; suspensions need 1 to the maximum days.
     fn parse(action: &str, target_kind: &str, days: &str) -> Result<Self, Invalid> {
         Ok(match (action, target_kind) {
@@ -161,12 +177,24 @@ impl Circles<'_> {
         let author = store.membership_by_id(&author_id).await?;
         let author_member = author.clone();
         let mut errors = Vec::new();
-        let reason = circles::reason(&req.reason)
-            .map_err(|e| errors.push(e))
-            .ok();
         let action = ModAction::parse(&req.action, &req.target_kind, &req.days)
             .map_err(|e| errors.push(e))
             .ok();
+        // A reason is asked for only where an action takes something away
+        // (hide, remove, lock, suspend); undoing or approving may carry one.
+        let reason = if action.is_none_or(ModAction::needs_reason) {
+            circles::reason(&req.reason)
+        } else {
+            crate::domain::bounded_text(
+                "reason",
+                "The reason",
+                &req.reason,
+                circles::REASON_MAX,
+                false,
+            )
+        }
+        .map_err(|e| errors.push(e))
+        .ok();
         // The policy first: what the person may not do at all, they hear
         // before being asked to fix a reason. An unreadable action is
         // checked as an approval, so "it's deleted" still comes first.
@@ -327,5 +355,80 @@ impl Circles<'_> {
         let a = self.open(who, id, Action::ReadLog, now).await?;
         let entries = self.store().moderation_log(id, limit).await?;
         Ok((a, entries))
+    }
+}
+
+impl Circles<'_> {
+    /// Sends a private, kind note to the author of a post that is held for
+    /// risk, as a `reach_out` notification addressed to their account alone.
+    ///
+    /// The sender learns nothing new: the answer is the same whether or not
+    /// the author turned these notes off, and nobody is told whether or when
+    /// the note is read. Only someone who may moderate the circle may send
+    /// one, only while the post waits in the queue, and never to themselves.
+    pub async fn reach_out(
+        &self,
+        who: &Unlocked,
+        id: &str,
+        req: &ReachOutRequest,
+        now: i64,
+    ) -> ServiceResult<Moderated> {
+        let a = self.open(who, id, Action::Moderate, now).await?;
+        let store = self.store();
+        let (author_id, status, urgent) = match req.target_kind.as_str() {
+            "thread" => {
+                let t = store
+                    .thread(id, &req.target_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                (t.author_id, t.status, t.urgent)
+            }
+            "reply" => {
+                let r = store
+                    .reply(id, &req.target_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                (r.author_id, r.status, r.urgent)
+            }
+            _ => return Err(ServiceError::NotFound),
+        };
+        if Status::parse(&status) != Status::Held || urgent != 1 {
+            return Ok(refused(
+                "note",
+                "This post is no longer waiting for a moderator, so the note was not sent. \
+                 A private note is for a post held because it may be about risk.",
+            ));
+        }
+        if a.is_author(&author_id) {
+            return Ok(refused("note", "This is your own post."));
+        }
+        let note = match circles::reach_out_note(&req.note) {
+            Ok(n) => n,
+            Err(e) => return Ok(Moderated::Refused(vec![e])),
+        };
+        let Some(author) = store
+            .membership_by_id(&author_id)
+            .await?
+            .filter(|m| m.circle_id == id)
+        else {
+            return Ok(refused(
+                "note",
+                "The author has left the circle, so a note can't reach them.",
+            ));
+        };
+        let notice = NewNotice {
+            event_id: new_id(),
+            kind: NoticeKind::ReachOut.as_str().into(),
+            circle_id: id.to_owned(),
+            target_id: req.target_id.clone(),
+            link: "/hard-moment".into(),
+            urgent: false,
+            created_at: now,
+            note: Some(note),
+        };
+        self.services
+            .deliver(self.live.as_ref(), &notice, &author.account_id)
+            .await?;
+        Ok(Moderated::Done)
     }
 }

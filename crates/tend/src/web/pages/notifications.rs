@@ -68,6 +68,12 @@ fn notice_item(who: &Unlocked, n: &Notice, at: i64) -> Markup {
             p class="meta" {
                 @if n.urgent && !n.read { "Waiting " (waited(at - n.created_at)) } @else { (waited(at - n.created_at)) " ago" }
             }
+            @if let Some(note) = &n.note {
+                // A private note from someone who looks after the circle,
+                // for this person alone, with help one tap away.
+                blockquote class="reach-note post-body" { (layout::paragraphs(note)) }
+                p { a href="/help" { "Help lines for where you are" } " · " a href="/hard-moment" { "A two-minute pause" } }
+            }
             div class="actions" {
                 @if !n.read {
                     form method="post" action={ "/notifications/" (n.id) "/read" } class="inline" {
@@ -110,7 +116,7 @@ fn list_body(who: &Unlocked, items: &[Notice], unread: (i64, i64), done: Option<
             @for n in items { (notice_item(who, n, at)) }
         }
         @if items.is_empty() {
-            p id="notices-empty" { "When something in your circles needs you, it shows here. Nothing here ever includes what anyone wrote." }
+            p id="notices-empty" { "When something in your circles needs you, it shows here. Nothing here includes what anyone wrote in a circle; only a private note written for you would." }
         }
         p { a href="/notifications/settings" { "Choose what you're told, and reminders for your calendar" } }
         script src="/notifications/live.js" defer {}
@@ -288,6 +294,7 @@ fn input_from(s: &Settings) -> SettingsInput {
         want_meeting: want(NoticeKind::Meeting),
         want_reply: want(NoticeKind::Reply),
         want_approved: want(NoticeKind::Approved),
+        want_reach_out: want(NoticeKind::ReachOut),
         checkin: t(r.checkin),
         practice1: t(r.practice.first().copied()),
         practice2: t(r.practice.get(1).copied()),
@@ -310,6 +317,7 @@ fn wants(input: &SettingsInput, k: NoticeKind) -> bool {
         NoticeKind::Meeting => input.want_meeting.is_some(),
         NoticeKind::Reply => input.want_reply.is_some(),
         NoticeKind::Approved => input.want_approved.is_some(),
+        NoticeKind::ReachOut => input.want_reach_out.is_some(),
     }
 }
 
@@ -345,7 +353,8 @@ fn settings_body(
             (csrf(who))
             fieldset {
                 legend { "Notifications inside tend" }
-                p class="hint" { "They show on your Notifications page. None of them ever includes what anyone wrote: only which circle, and where to look." }
+                p class="hint" { "They show on your Notifications page. They never include what anyone wrote in a circle: only which circle, and where to look. "
+                    "The one exception is a private note written for you alone by someone who looks after your circle." }
                 @for k in NoticeKind::ALL {
                     div class="check" {
                         input type="checkbox" id={ "want_" (k.as_str()) } name={ "want_" (k.as_str()) }
@@ -529,6 +538,7 @@ pub async fn events(
                         "text": n.text,
                         "urgent": n.urgent && !n.read,
                         "read": n.read,
+                        "note": n.note,
                         "when": if n.urgent && !n.read {
                             format!("Waiting {}", waited(at - n.created_at))
                         } else {

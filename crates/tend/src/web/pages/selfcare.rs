@@ -85,7 +85,7 @@ struct Chart<'a> {
 
 const W: f32 = 320.0;
 const H: f32 = 120.0;
-const TOP: f32 = 14.0;
+const TOP: f32 = 18.0;
 const BOTTOM: f32 = 18.0;
 
 fn chart(c: &Chart<'_>, days: &[Date], values: &[(Date, f32)]) -> Markup {
@@ -102,12 +102,22 @@ fn chart(c: &Chart<'_>, days: &[Date], values: &[(Date, f32)]) -> Markup {
         .last()
         .map(|d| crate::web::format::short(*d))
         .unwrap_or_default();
+    // Dates are thinned to the first, the last and (for a long window) the
+    // middle one, so none collide at a phone's width.
+    let middle = days
+        .get(days.len() / 2)
+        .filter(|_| days.len() >= 14)
+        .map(|d| {
+            let i = (days.len() / 2) as f32;
+            (i * slot + slot / 2.0, crate::web::format::short(*d))
+        });
     html! {
+        // The plain sentence comes first; the chart repeats it in pictures.
+        p class="chart-sentence" id={ (c.id) "-desc" } { (c.desc) }
         figure class="chart" {
             svg id=(c.id) class={ "chart " (c.class) } viewBox={ "0 0 " (W) " " (H) } role="img"
-                aria-labelledby={ (c.id) "-title " (c.id) "-desc" } {
+                aria-labelledby={ (c.id) "-title" } aria-describedby={ (c.id) "-desc" } {
                 title id={ (c.id) "-title" } { (c.title) }
-                desc id={ (c.id) "-desc" } { (c.desc) }
                 line class="axis" x1="0" x2=(W) y1=(H - BOTTOM) y2=(H - BOTTOM) {}
                 @for (i, d) in days.iter().enumerate() {
                     @if let Some((_, v)) = values.iter().find(|(day, _)| day == d) {
@@ -119,9 +129,12 @@ fn chart(c: &Chart<'_>, days: &[Date], values: &[(Date, f32)]) -> Markup {
                 @if let Some((v, _)) = &c.line {
                     line class="ref" x1="0" x2=(W) y1=(format!("{:.1}", y(*v))) y2=(format!("{:.1}", y(*v))) {}
                 }
-                text class="tick" x="2" y="11" { (hours(c.max)) " " (c.unit) }
-                text class="tick" x="2" y=(H - 4.0) { (first) }
-                text class="tick end" x=(W - 2.0) y=(H - 4.0) { (last) }
+                text class="tick" x="2" y="13" { (hours(c.max)) " " (c.unit) }
+                text class="tick" x="2" y=(H - 3.0) { (first) }
+                @if let Some((x, label)) = &middle {
+                    text class="tick mid" x=(format!("{x:.1}")) y=(H - 3.0) { (label) }
+                }
+                text class="tick end" x=(W - 2.0) y=(H - 3.0) { (last) }
             }
             @if let Some((_, label)) = &c.line { figcaption class="muted" { (label) } }
         }
@@ -135,9 +148,16 @@ fn describe(what: &str, unit: &str, window_days: u16, values: &[f32]) -> String 
     let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
     let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let avg = values.iter().sum::<f32>() / values.len() as f32;
+    if values.len() == 1 {
+        return format!(
+            "{what} on the one day with a check-in in the last {window_days} days: {} {unit}.",
+            hours(lo)
+        );
+    }
     format!(
-        "{what} on the {} days with a check-in in the last {window_days} days: from {} to {} {unit}, average {:.1}.",
+        "{what} on the {} {} with a check-in in the last {window_days} days: from {} to {} {unit}, average {:.1}.",
         values.len(),
+        plural(values.len(), "day"),
         hours(lo),
         hours(hi),
         avg

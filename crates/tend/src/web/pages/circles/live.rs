@@ -19,7 +19,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::threads::author;
+use super::threads::{author, is_facilitator};
 use super::{viewer_tz, when};
 use crate::domain::circles::Status;
 use crate::service::ServiceError;
@@ -85,6 +85,7 @@ pub async fn events(
                 let data = serde_json::json!({
                     "id": r.id,
                     "author": author(r.author_name.as_deref()),
+                    "facilitator": is_facilitator(r.author_role.as_deref()),
                     "when": when(r.created_at, &tz),
                     "body": r.body,
                     "mine": r.author_account.as_deref() == Some(watch.account()),

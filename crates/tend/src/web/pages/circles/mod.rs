@@ -83,6 +83,10 @@ pub fn routes() -> Router<AppState> {
             "/circles/{id}/moderation",
             get(moderation::queue).post(moderation::act),
         )
+        .route(
+            "/circles/{id}/moderation/reach-out",
+            post(moderation::reach_out),
+        )
         .route("/circles/{id}/log", get(moderation::log))
         .route("/learn/{slug}/replies", get(learn::page).post(learn::reply))
 }
@@ -407,7 +411,9 @@ async fn home(
                                 a href={ "/circles/" (id) "/threads/" (t.id) } { (t.title) }
                                 br;
                                 span class="muted" {
-                                    (t.author_name.as_deref().unwrap_or("a former member")) " · "
+                                    (t.author_name.as_deref().unwrap_or("a former member"))
+                                    @if threads::is_facilitator(t.author_role.as_deref()) { " " span class="role-badge" { span class="visually-hidden" { ", " } "facilitator" } }
+                                    " · "
                                     (t.reply_count) @if t.reply_count == 1 { " reply" } @else { " replies" }
                                     " · " (when(t.last_activity, &tz))
                                     @if t.locked == 1 { " · locked" }

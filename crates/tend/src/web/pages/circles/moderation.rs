@@ -1,7 +1,7 @@
 //! The moderators' queue, their actions, and the log facilitators can read.
 
 use crate::domain::notifications::waited;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -9,9 +9,11 @@ use serde::Deserialize;
 
 use super::{circle_nav, viewer_tz, when};
 use crate::domain::Invalid;
-use crate::domain::circles;
+use crate::domain::circles::{self, Status};
 use crate::service::Unlocked;
-use crate::service::circles::{Access, LEARN, Moderated, ModerationRequest, Queue};
+use crate::service::circles::{
+    Access, LEARN, Moderated, ModerationRequest, Queue, ReachOutRequest,
+};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary};
@@ -20,56 +22,178 @@ use crate::web::{AppState, now};
 const QUEUE_LIMIT: i64 = 100;
 const LOG_LIMIT: i64 = 200;
 
-/// One moderation form: which action, why, and for how long (suspensions).
-fn action_form(who: &Unlocked, a: &Access, kind: &str, id: &str, label: &str) -> Markup {
-    let cid = &a.circle.id;
-    let fid = format!("{kind}-{id}");
+/// What a moderator may do with one post in the queue, and what it is.
+struct Target<'a> {
+    kind: &'a str,
+    id: &'a str,
+    /// For labels: "the thread “Nights”", "the reply by Quiet Heron 42".
+    label: &'a str,
+    status: Status,
+    /// Held because it may be about risk: the author may get a private note.
+    urgent: bool,
+    /// In the reports list (rather than waiting because it was held).
+    reported: bool,
+}
+
+/// One button that sends one action, with no fields beyond the post it is
+/// about (approve, unlock, dismiss, end a suspension).
+fn button_form(who: &Unlocked, cid: &str, t: &Target<'_>, action: &str, text: &str) -> Markup {
     html! {
-        form method="post" action={ "/circles/" (cid) "/moderation" } class="stack mod-form" {
+        form method="post" action={ "/circles/" (cid) "/moderation" } class="inline mod-button" {
             (csrf(who))
-            input type="hidden" name="target_kind" value=(kind);
-            input type="hidden" name="target_id" value=(id);
-            div {
-                label for={ "action-" (fid) } { "Action for " (label) }
-                select id={ "action-" (fid) } name="action" {
-                    // No default: a slip of the thumb must not approve a held post.
-                    option value="" { "Choose…" }
-                    option value="approve" { "Approve / restore" }
-                    option value="hide" { "Hide" }
-                    option value="remove" { "Remove" }
-                    @if kind == "thread" {
-                        option value="lock" { "Lock thread" }
-                        option value="unlock" { "Unlock thread" }
-                    }
-                    option value="suspend" { "Suspend the author" }
-                    option value="unsuspend" { "End a suspension" }
-                    option value="dismiss" { "Dismiss the reports" }
-                }
-            }
-            div {
-                label for={ "reason-" (fid) } { "Reason (goes in the moderation log)" }
-                input id={ "reason-" (fid) } name="reason" type="text" maxlength=(circles::REASON_MAX);
-            }
-            div {
-                label for={ "days-" (fid) } { "Days of suspension" span class="hint" { "Only for a suspension." } }
-                input id={ "days-" (fid) } name="days" type="text" inputmode="numeric" value="7";
-            }
-            div class="actions" { button type="submit" { "Apply" } }
+            input type="hidden" name="target_kind" value=(t.kind);
+            input type="hidden" name="target_id" value=(t.id);
+            input type="hidden" name="action" value=(action);
+            button type="submit" class="secondary" { (text) span class="visually-hidden" { ": " (t.label) } }
         }
     }
+}
+
+/// The reason field, for the actions that take something away.
+fn reason_field(fid: &str) -> Markup {
+    html! {
+        div {
+            label for={ "reason-" (fid) } { "Why? " span class="hint" { "Goes in the moderation log, which facilitators and moderators read." } }
+            input id={ "reason-" (fid) } name="reason" type="text" required maxlength=(circles::REASON_MAX);
+        }
+    }
+}
+
+/// Everything a moderator can do with one post, each action with only the
+/// fields it needs: one-click buttons for approving, unlocking, dismissing
+/// and ending a suspension; a reason for hiding, removing and locking; a
+/// reason and days for a suspension; a note for reaching out privately.
+fn actions(who: &Unlocked, a: &Access, t: &Target<'_>, kept: Option<&Kept>) -> Markup {
+    let cid = &a.circle.id;
+    let fid = format!("{}-{}", t.kind, t.id);
+    let kept = kept.filter(|k| k.target_id == t.id);
+    let kept_note = kept.map(|k| k.note.as_str());
+    html! {
+        div class="mod-actions" {
+            p class="actions" {
+                @if t.status != Status::Visible {
+                    (button_form(who, cid, t, "approve", if t.status == Status::Held { "Approve" } else { "Restore" }))
+                }
+                @if t.reported {
+                    (button_form(who, cid, t, "dismiss", "Dismiss the reports"))
+                }
+                @if t.reported && t.kind == "thread" && t.status == Status::Visible {
+                    (button_form(who, cid, t, "unlock", "Unlock"))
+                }
+            }
+            @if t.urgent {
+                details class="mod-more reach-out" open[kept_note.is_some()] {
+                    summary { "Write to the author privately" span class="visually-hidden" { ": " (t.label) } }
+                    form method="post" action={ "/circles/" (cid) "/moderation/reach-out" } class="stack" {
+                        (csrf(who))
+                        input type="hidden" name="target_kind" value=(t.kind);
+                        input type="hidden" name="target_id" value=(t.id);
+                        p class="hint" id={ "note-hint-" (fid) } {
+                            "Only the author reads this, with links to help lines and a two-minute pause. "
+                            "You won't learn anything new about them: not whether they read it, nor anything about their account."
+                        }
+                        div {
+                            label for={ "note-" (fid) } { "Your note" }
+                            @if let Some(k) = kept {
+                                @for e in &k.errors { p class="field-error" id={ "note-error-" (fid) } { (e.message) } }
+                            }
+                            textarea id={ "note-" (fid) } name="note" rows="6" required maxlength=(circles::REACH_OUT_MAX)
+                                aria-invalid=[kept.map(|_| "true")]
+                                aria-describedby={ "note-hint-" (fid) @if kept.is_some() { " note-error-" (fid) } } {
+                                (kept_note.map_or_else(|| circles::reach_out_template(&a.circle.name), str::to_owned))
+                            }
+                        }
+                        div class="actions" { button type="submit" { "Send the note" } }
+                    }
+                }
+            }
+            @if t.status != Status::Removed {
+                details class="mod-more" {
+                    summary { @if t.status == Status::Hidden { "Remove" } @else { "Hide or remove" } span class="visually-hidden" { ": " (t.label) } }
+                    form method="post" action={ "/circles/" (cid) "/moderation" } class="stack" {
+                        (csrf(who))
+                        input type="hidden" name="target_kind" value=(t.kind);
+                        input type="hidden" name="target_id" value=(t.id);
+                        p class="hint" { "Hidden words can be restored later; removed words show only “removed by a moderator”." }
+                        (reason_field(&format!("hide-{fid}")))
+                        div class="actions" {
+                            @if t.status != Status::Hidden { button type="submit" name="action" value="hide" class="secondary" { "Hide" } }
+                            button type="submit" name="action" value="remove" class="secondary" { "Remove" }
+                        }
+                    }
+                }
+            }
+            @if t.reported && t.kind == "thread" && t.status == Status::Visible {
+                details class="mod-more" {
+                    summary { "Lock the thread" span class="visually-hidden" { ": " (t.label) } }
+                    form method="post" action={ "/circles/" (cid) "/moderation" } class="stack" {
+                        (csrf(who))
+                        input type="hidden" name="target_kind" value=(t.kind);
+                        input type="hidden" name="target_id" value=(t.id);
+                        input type="hidden" name="action" value="lock";
+                        p class="hint" { "A locked thread stays readable and takes no new replies." }
+                        (reason_field(&format!("lock-{fid}")))
+                        div class="actions" { button type="submit" class="secondary" { "Lock" } }
+                    }
+                }
+            }
+            @if t.status != Status::Deleted {
+                details class="mod-more" {
+                    summary { "Suspend the author" span class="visually-hidden" { ": " (t.label) } }
+                    form method="post" action={ "/circles/" (cid) "/moderation" } class="stack" {
+                        (csrf(who))
+                        input type="hidden" name="target_kind" value=(t.kind);
+                        input type="hidden" name="target_id" value=(t.id);
+                        input type="hidden" name="action" value="suspend";
+                        p class="hint" { "They can still read, but not post, until it ends." }
+                        (reason_field(&format!("suspend-{fid}")))
+                        div {
+                            label for={ "days-" (fid) } { "For how many days? " span class="hint" { "1 to " (circles::SUSPEND_DAYS_MAX) "." } }
+                            input id={ "days-" (fid) } name="days" type="text" inputmode="numeric" required value="7" size="4";
+                        }
+                        div class="actions" { button type="submit" class="secondary" { "Suspend" } }
+                    }
+                    p { "Or, if they are suspended now:" }
+                    (button_form(who, cid, t, "unsuspend", "End their suspension"))
+                }
+            }
+        }
+    }
+}
+
+/// A note that was not sent, kept to try again.
+struct Kept {
+    target_id: String,
+    note: String,
+    /// Why it was not sent, shown beside the box too.
+    errors: Vec<Invalid>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    done: Option<String>,
 }
 
 pub async fn queue(
     State(state): State<AppState>,
     Person(who): Person,
     Path(cid): Path<String>,
+    Query(query): Query<QueueQuery>,
 ) -> Result<Markup, PageError> {
     let q = state
         .services
         .circles()
         .queue(&who, &cid, QUEUE_LIMIT, now())
         .await?;
-    render_queue(&state, &who, &q, &[], None).await
+    let done = match query.done.as_deref() {
+        Some("note") => Some(
+            "Your note was sent. Only the author can read it, and tend won't tell you whether or when they do.",
+        ),
+        Some("done") => Some("Done. It is in the moderation log."),
+        _ => None,
+    };
+    render_queue(&state, &who, &q, &[], done, None).await
 }
 
 async fn render_queue(
@@ -78,6 +202,7 @@ async fn render_queue(
     q: &Queue,
     errors: &[Invalid],
     done: Option<&str>,
+    kept: Option<&Kept>,
 ) -> Result<Markup, PageError> {
     let (a, threads, replies, reported) = (&q.access, &q.threads, &q.replies, &q.reported);
     let cid = &a.circle.id;
@@ -95,7 +220,7 @@ async fn render_queue(
             (error_summary(errors))
             @if urgent > 0 {
                 p class="urgent" role="status" { strong { (urgent) " urgent" } ": words that sound like risk of self-harm. "
-                    "The author has already been shown crisis lines. Consider reaching out kindly, and follow your circle's safety plan." }
+                    "The author has already been shown crisis lines. Consider reaching out kindly (“Write to the author privately” below), and follow your circle's safety plan." }
             }
             section aria-labelledby="held-h" {
                 h2 id="held-h" { "Waiting for a moderator" }
@@ -107,7 +232,8 @@ async fn render_queue(
                                 " · " span class="waited" { "waiting " (waited(crate::web::now() - t.created_at)) } }
                             p { strong { (t.title) } }
                             div class="post-body" { (layout::paragraphs(&t.body)) }
-                            (action_form(who, a, "thread", &t.id, &t.title))
+                            (actions(who, a, &Target { kind: "thread", id: &t.id, label: &format!("the thread “{}”", t.title),
+                                status: Status::parse(&t.status), urgent: t.urgent == 1, reported: false }, kept))
                         }
                     }
                     @for r in replies {
@@ -117,7 +243,9 @@ async fn render_queue(
                                 (r.author_name.as_deref().unwrap_or("a former member")) " · " (when(r.created_at, &tz))
                                 " · " span class="waited" { "waiting " (waited(crate::web::now() - r.created_at)) } }
                             div class="post-body" { (layout::paragraphs(&r.body)) }
-                            (action_form(who, a, "reply", &r.id, &format!("the reply by {}", r.author_name.as_deref().unwrap_or("a former member"))))
+                            (actions(who, a, &Target { kind: "reply", id: &r.id,
+                                label: &format!("the reply by {}", r.author_name.as_deref().unwrap_or("a former member")),
+                                status: Status::parse(&r.status), urgent: r.urgent == 1, reported: false }, kept))
                         }
                     }
                 }
@@ -134,7 +262,8 @@ async fn render_queue(
                                     " · now " (status) " · " (when(r.created_at, &tz)) }
                                 p { "Reason: " (r.reason) }
                                 div class="post-body" { (layout::paragraphs(text)) }
-                                (action_form(who, a, &r.target_kind, &r.target_id, &format!("the reported {}", r.target_kind)))
+                                (actions(who, a, &Target { kind: &r.target_kind, id: &r.target_id,
+                                    label: &format!("the reported {}", r.target_kind), status: Status::parse(status), urgent: false, reported: true }, kept))
                             }
                         }
                     }
@@ -172,10 +301,52 @@ pub async fn act(
         days: form.days,
     };
     match circles.moderate(&who, &cid, &req, now()).await? {
-        Moderated::Done => Ok(Redirect::to(&format!("/circles/{cid}/moderation")).into_response()),
+        Moderated::Done => {
+            Ok(Redirect::to(&format!("/circles/{cid}/moderation?done=done")).into_response())
+        }
         Moderated::Refused(errors) => {
             let q = circles.queue(&who, &cid, QUEUE_LIMIT, now()).await?;
-            let page = render_queue(&state, &who, &q, &errors, None).await?;
+            let page = render_queue(&state, &who, &q, &errors, None, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReachOutForm {
+    #[serde(default)]
+    target_kind: String,
+    #[serde(default)]
+    target_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Sends a private note to the author of a post held for risk. A refused
+/// note comes back in its box, to fix or copy.
+pub async fn reach_out(
+    State(state): State<AppState>,
+    Path(cid): Path<String>,
+    SignedForm { who, form }: SignedForm<ReachOutForm>,
+) -> Result<Response, PageError> {
+    let circles = state.services.circles();
+    let req = ReachOutRequest {
+        target_kind: form.target_kind,
+        target_id: form.target_id,
+        note: form.note,
+    };
+    match circles.reach_out(&who, &cid, &req, now()).await? {
+        Moderated::Done => {
+            Ok(Redirect::to(&format!("/circles/{cid}/moderation?done=note")).into_response())
+        }
+        Moderated::Refused(errors) => {
+            let q = circles.queue(&who, &cid, QUEUE_LIMIT, now()).await?;
+            let kept = Kept {
+                target_id: req.target_id,
+                note: req.note,
+                errors: errors.clone(),
+            };
+            let page = render_queue(&state, &who, &q, &errors, None, Some(&kept)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -198,7 +369,7 @@ pub async fn log(
         html! {
             h1 { "Moderation log · " (a.circle.name) }
             (circle_nav(&a))
-            p { "Every moderation action in this circle, newest first, with its reason." }
+            p { "Every moderation action in this circle, newest first, with its reason. Private notes to authors are not logged: only the author reads them." }
             @if entries.is_empty() { p { "No actions yet." } }
             @else {
                 table {
@@ -214,7 +385,7 @@ pub async fn log(
                                             " " a href={ "/circles/" (cid) "/threads/" (e.target_id) } { "(open)" }
                                         }
                                     } @else { " " (e.target_id) } }
-                                td { (e.reason) }
+                                td { @if e.reason.is_empty() { span class="muted" { "no reason given" } } @else { (e.reason) } }
                             }
                         }
                     }

@@ -80,6 +80,23 @@ pub(super) fn author(name: Option<&str>) -> &str {
     name.unwrap_or("a former member")
 }
 
+/// Whether an author's role in the circle earns the facilitator badge.
+pub(super) fn is_facilitator(role: Option<&str>) -> bool {
+    role.and_then(circles::Role::parse) == Some(circles::Role::Facilitator)
+}
+
+/// An author's pseudonym, with a "facilitator" badge when they facilitate
+/// this circle. The badge is a word, not only a colour, and a screen reader
+/// hears "Quiet Heron 42, facilitator". Nothing else about the person shows.
+pub(super) fn byline(name: Option<&str>, role: Option<&str>) -> Markup {
+    html! {
+        strong { (author(name)) }
+        @if is_facilitator(role) {
+            " " span class="role-badge" { span class="visually-hidden" { ", " } "facilitator" }
+        }
+    }
+}
+
 fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone) -> Markup {
     let status = Status::parse(&r.status);
     let mine = a.is_author(&r.author_id);
@@ -88,7 +105,7 @@ fn reply_item(who: &Unlocked, a: &Access, r: &ReplyView, tz: &jiff::tz::TimeZone
     html! {
         li id={ "r-" (r.id) } class="reply" {
             p class="meta" {
-                strong { (author(r.author_name.as_deref())) } " · " (when(r.created_at, tz))
+                (byline(r.author_name.as_deref(), r.author_role.as_deref())) " · " (when(r.created_at, tz))
                 @match status {
                     Status::Held => { " · " span class="tag" { @if mine { "only you can see this for now" } @else { "waiting for a moderator" } @if r.urgent == 1 && a.moderates() { " · urgent" } } }
                     Status::Hidden => { " · " span class="tag" { "hidden by a moderator" } }
@@ -191,7 +208,7 @@ async fn render(
             (circle_nav(a))
             article class="thread" {
                 h1 { (t.title) }
-                p class="meta" { strong { (author(t.author_name.as_deref())) } " · " (when(t.created_at, &tz))
+                p class="meta" { (byline(t.author_name.as_deref(), t.author_role.as_deref())) " · " (when(t.created_at, &tz))
                     @if t.locked == 1 { " · " span class="tag" { "locked" } }
                     @match status {
                         Status::Held => { " · " span class="tag" { @if mine { "only you can see this for now" } @else { "waiting for a moderator" } } }

@@ -4,7 +4,8 @@
 use jiff::civil::Date;
 use maud::{Markup, PreEscaped, html};
 use tend_instruments::{
-    Catalog, Change, Instrument, ScoreResult, render_chart_svg, render_chart_table,
+    Catalog, Change, Instrument, ScoreResult, chart_sentence, render_chart_svg,
+    render_chart_svg_narrow, render_chart_table,
 };
 
 use crate::domain::Invalid;
@@ -467,7 +468,13 @@ pub(super) fn result(
             }
             @let subs: Vec<_> = res.subscales.0.iter().filter(|(n, _)| *n != inst.headline).collect();
             h2 { "Over time" }
-            div class="q-chart" tabindex="0" role="group" aria-label="Chart; on a narrow screen it scrolls sideways" { (PreEscaped(render_chart_svg(inst, pts))) }
+            // The sentence first, then the chart: a phone shows a layout
+            // drawn for its width, a wider screen the full one (CSS picks).
+            p class="chart-sentence" { (chart_sentence(inst, pts)) }
+            div class="q-chart" {
+                div class="chart-wide" { (PreEscaped(render_chart_svg(inst, pts))) }
+                div class="chart-phone" { (PreEscaped(render_chart_svg_narrow(inst, pts))) }
+            }
             details class="q-table" open[pts.len() <= 3] {
                 summary { "The same as a table" }
                 (PreEscaped(render_chart_table(inst, pts)))

@@ -1,0 +1,12 @@
+-- A private note from the people who look after a circle to the author of a
+-- post held for risk (issue 12: "reach out to someone whose post was held").
+--
+-- Every other notification holds no words anyone wrote. A `reach_out`
+-- notification is the one exception: `note` holds the short, kind message
+-- its sender wrote (at most 1,000 characters), addressed to the author's
+-- account alone. It is not sealed: the sender wrote it for the author, it is
+-- not the author's own writing, and the server must store it while the
+-- author is away. It goes with the notification: read notes are forgotten
+-- with other read notifications after 90 days, and deleting the account
+-- deletes them. It is never e-mailed and never shown to anyone else.
+ALTER TABLE notifications ADD COLUMN note TEXT;
