@@ -92,6 +92,9 @@ impl Services {
                 if ev.kind == NoticeKind::HeldPost {
                     self.mail_those_who_asked(&reached).await;
                 }
+                // Web Push to the devices of those it reached (in the
+                // background; see service/push.rs).
+                self.push_after(ev.kind, reached, ev.now);
             }
             Err(e) => {
                 tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write notifications");
@@ -133,7 +136,10 @@ impl Services {
     /// they turned this kind off. Never fails.
     pub(crate) async fn tell_account(&self, live: &dyn LiveFeed, ev: &Event<'_>, account: &str) {
         match self.store.notify_account(&ev.notice(), account).await {
-            Ok(true) => live.announce(&wake_key(account)).await,
+            Ok(true) => {
+                live.announce(&wake_key(account)).await;
+                self.push_after(ev.kind, vec![account.to_owned()], ev.now);
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write a notification");

@@ -44,6 +44,7 @@ async fn periods_are_marked_by_staff_only(backend: Backend) {
         kdf: FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     };
     let p = s
         .programmes()
