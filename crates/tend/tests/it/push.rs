@@ -564,7 +564,11 @@ async fn push(backend: Backend) {
     );
     assert_eq!(
         other
-            .push_now(NoticeKind::Approved, &[member.account.clone()], now)
+            .push_now(
+                NoticeKind::Approved,
+                std::slice::from_ref(&member.account),
+                now
+            )
             .await,
         [Sent::Gone]
     );
