@@ -389,7 +389,7 @@ fn settings_body(
             }
             fieldset {
                 legend { "Quiet hours" }
-                p class="hint" { "No reminders between these times. They may cross midnight, for example 22:00 to 07:00." }
+                p class="hint" { "No reminders between these times, and no pushes except for posts held because they may be about risk. They may cross midnight, for example 22:00 to 07:00." }
                 (time_field(errors, "quiet_from", "Quiet from", &input.quiet_from))
                 (time_field(errors, "quiet_to", "Quiet until", &input.quiet_to))
             }
