@@ -75,6 +75,17 @@ fn typed<T: Kind>(v: &Value) -> Result<Value, serde_json::Error> {
     serde_json::to_value(&t)
 }
 
+/// The entry for kind `T`: its name and its check both come from the type,
+/// so a row of [`MOVABLE`] cannot pair one kind's name with another's check.
+const fn movable<T: Kind>(label: &'static str, slot: SlotRule) -> Movable {
+    Movable {
+        kind: T::KIND,
+        label,
+        slot,
+        check: typed::<T>,
+    }
+}
+
 use super::{
     checkin, critic, goals, gratitude, journal, practice, profile, questionnaire, review,
     safety_plan, selfcare, support,
@@ -84,114 +95,33 @@ use super::{
 /// server they were made on (see [`STAYS`]). A test in `tests/it/transfer.rs`
 /// creates every kind through the services and fails if one is missing here.
 const MOVABLE: &[Movable] = &[
-    Movable {
-        kind: <profile::Profile as Kind>::KIND,
-        label: "profile (time zone and country)",
-        slot: SlotRule::Fixed("profile"),
-        check: typed::<profile::Profile>,
-    },
-    Movable {
-        kind: <checkin::Checkin as Kind>::KIND,
-        label: "daily check-ins",
-        slot: SlotRule::Day,
-        check: typed::<checkin::Checkin>,
-    },
-    Movable {
-        kind: <journal::JournalEntry as Kind>::KIND,
-        label: "journal entries",
-        slot: SlotRule::Many,
-        check: typed::<journal::JournalEntry>,
-    },
-    Movable {
-        kind: <critic::Thought as Kind>::KIND,
-        label: "critic log thoughts",
-        slot: SlotRule::Many,
-        check: typed::<critic::Thought>,
-    },
-    Movable {
-        kind: <critic::BreakNote as Kind>::KIND,
-        label: "self-compassion breaks",
-        slot: SlotRule::Many,
-        check: typed::<critic::BreakNote>,
-    },
-    Movable {
-        kind: <critic::Letter as Kind>::KIND,
-        label: "kindness letters",
-        slot: SlotRule::Many,
-        check: typed::<critic::Letter>,
-    },
-    Movable {
-        kind: <critic::Debrief as Kind>::KIND,
-        label: "mistake debriefs",
-        slot: SlotRule::Many,
-        check: typed::<critic::Debrief>,
-    },
-    Movable {
-        kind: <goals::Goal as Kind>::KIND,
-        label: "goals",
-        slot: SlotRule::Many,
-        check: typed::<goals::Goal>,
-    },
-    Movable {
-        kind: <goals::Commitments as Kind>::KIND,
-        label: "weekly commitments",
-        slot: SlotRule::Fixed("commitments"),
-        check: typed::<goals::Commitments>,
-    },
-    Movable {
-        kind: <gratitude::Gratitude as Kind>::KIND,
-        label: "days of good things",
-        slot: SlotRule::Day,
-        check: typed::<gratitude::Gratitude>,
-    },
-    Movable {
-        kind: <support::SupportPerson as Kind>::KIND,
-        label: "support people",
-        slot: SlotRule::Many,
-        check: typed::<support::SupportPerson>,
-    },
-    Movable {
-        kind: <practice::PracticeLog as Kind>::KIND,
-        label: "practice log entries",
-        slot: SlotRule::Many,
-        check: typed::<practice::PracticeLog>,
-    },
-    Movable {
-        kind: <questionnaire::Response as Kind>::KIND,
-        label: "questionnaire answers",
-        slot: SlotRule::Many,
-        check: typed::<questionnaire::Response>,
-    },
-    Movable {
-        kind: <questionnaire::Drafts as Kind>::KIND,
-        label: "unfinished questionnaires",
-        slot: SlotRule::Fixed("questionnaire-drafts"),
-        check: typed::<questionnaire::Drafts>,
-    },
-    Movable {
-        kind: <questionnaire::Preferences as Kind>::KIND,
-        label: "questionnaire settings",
-        slot: SlotRule::Fixed("questionnaire-preferences"),
-        check: typed::<questionnaire::Preferences>,
-    },
-    Movable {
-        kind: <selfcare::SelfcareSettings as Kind>::KIND,
-        label: "self-care settings",
-        slot: SlotRule::Fixed("selfcare"),
-        check: typed::<selfcare::SelfcareSettings>,
-    },
-    Movable {
-        kind: <safety_plan::SafetyPlan as Kind>::KIND,
-        label: "safety plan",
-        slot: SlotRule::Fixed("safety-plan"),
-        check: typed::<safety_plan::SafetyPlan>,
-    },
-    Movable {
-        kind: <review::Reflection as Kind>::KIND,
-        label: "weekly reflections",
-        slot: SlotRule::Week,
-        check: typed::<review::Reflection>,
-    },
+    movable::<profile::Profile>(
+        "profile (time zone and country)",
+        SlotRule::Fixed("profile"),
+    ),
+    movable::<checkin::Checkin>("daily check-ins", SlotRule::Day),
+    movable::<journal::JournalEntry>("journal entries", SlotRule::Many),
+    movable::<critic::Thought>("critic log thoughts", SlotRule::Many),
+    movable::<critic::BreakNote>("self-compassion breaks", SlotRule::Many),
+    movable::<critic::Letter>("kindness letters", SlotRule::Many),
+    movable::<critic::Debrief>("mistake debriefs", SlotRule::Many),
+    movable::<goals::Goal>("goals", SlotRule::Many),
+    movable::<goals::Commitments>("weekly commitments", SlotRule::Fixed("commitments")),
+    movable::<gratitude::Gratitude>("days of good things", SlotRule::Day),
+    movable::<support::SupportPerson>("support people", SlotRule::Many),
+    movable::<practice::PracticeLog>("practice log entries", SlotRule::Many),
+    movable::<questionnaire::Response>("questionnaire answers", SlotRule::Many),
+    movable::<questionnaire::Drafts>(
+        "unfinished questionnaires",
+        SlotRule::Fixed("questionnaire-drafts"),
+    ),
+    movable::<questionnaire::Preferences>(
+        "questionnaire settings",
+        SlotRule::Fixed("questionnaire-preferences"),
+    ),
+    movable::<selfcare::SelfcareSettings>("self-care settings", SlotRule::Fixed("selfcare")),
+    movable::<safety_plan::SafetyPlan>("safety plan", SlotRule::Fixed("safety-plan")),
+    movable::<review::Reflection>("weekly reflections", SlotRule::Week),
 ];
 
 /// Kinds that belong to the server they were made on and are left out of an
@@ -323,19 +253,13 @@ fn check_record(n: usize, m: &Movable, r: &ExportRecord) -> Result<Checked, Inva
             ))
         })?),
     };
+    let needs_day =
+        || day.ok_or_else(|| refuse(format!("Record {n} ({what}) needs a day and has none.")));
     let slot = match m.slot {
         SlotRule::Many => None,
         SlotRule::Fixed(s) => Some(s.to_owned()),
-        SlotRule::Day => {
-            let d = day
-                .ok_or_else(|| refuse(format!("Record {n} ({what}) needs a day and has none.")))?;
-            Some(d.to_string())
-        }
-        SlotRule::Week => {
-            let d = day
-                .ok_or_else(|| refuse(format!("Record {n} ({what}) needs a day and has none.")))?;
-            Some(goals::IsoWeek::of(d).to_string())
-        }
+        SlotRule::Day => Some(needs_day()?.to_string()),
+        SlotRule::Week => Some(goals::IsoWeek::of(needs_day()?).to_string()),
     };
     // A v2 file names the slot; it must be the one the kind's rule gives, so a
     // file cannot put a record where the pages would never look for it.

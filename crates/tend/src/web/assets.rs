@@ -2,7 +2,9 @@
 //! content (`/static/tend.3f2a9c1b7e.css`), so a browser may keep them for a
 //! year and still never runs an old script after an update. The plain names
 //! (`/static/tend.css`) keep working, with a short lifetime, for pages a
-//! browser cached before an update.
+//! browser cached before an update. Every fixed file tend serves is listed
+//! here, the installable app's script and icons included; `fixed` builds the
+//! response for these and for the web app manifest.
 
 use std::sync::LazyLock;
 
@@ -17,29 +19,57 @@ struct Asset {
     /// The plain file name, e.g. `tend.css`.
     name: &'static str,
     content_type: &'static str,
-    body: &'static str,
+    body: &'static [u8],
 }
 
-const FILES: [Asset; 4] = [
+const JS: &str = "text/javascript; charset=utf-8";
+
+const FILES: [Asset; 9] = [
     Asset {
         name: "tend.css",
         content_type: "text/css; charset=utf-8",
-        body: include_str!("../../static/tend.css"),
+        body: include_bytes!("../../static/tend.css"),
     },
     Asset {
         name: "tz.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../static/tz.js"),
+        content_type: JS,
+        body: include_bytes!("../../static/tz.js"),
     },
     Asset {
         name: "practice.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../static/practice.js"),
+        content_type: JS,
+        body: include_bytes!("../../static/practice.js"),
     },
     Asset {
         name: "circles.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../static/circles.js"),
+        content_type: JS,
+        body: include_bytes!("../../static/circles.js"),
+    },
+    // The installable app's script and icons (`web::pages::app`).
+    Asset {
+        name: "app.js",
+        content_type: JS,
+        body: include_bytes!("../../static/app.js"),
+    },
+    Asset {
+        name: "icon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../static/icon.svg"),
+    },
+    Asset {
+        name: "icon-192.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/icon-192.png"),
+    },
+    Asset {
+        name: "icon-512.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/icon-512.png"),
+    },
+    Asset {
+        name: "icon-maskable-512.png",
+        content_type: "image/png",
+        body: include_bytes!("../../static/icon-maskable-512.png"),
     },
 ];
 
@@ -47,7 +77,7 @@ const FILES: [Asset; 4] = [
 static HASHED: LazyLock<Vec<String>> = LazyLock::new(|| FILES.iter().map(hashed_name).collect());
 
 fn hashed_name(asset: &Asset) -> String {
-    let digest = Sha256::digest(asset.body.as_bytes());
+    let digest = Sha256::digest(asset.body);
     let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
     match asset.name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
@@ -80,16 +110,26 @@ pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {
         } else {
             continue;
         };
-        let mut res = asset.body.into_response();
-        let h = res.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(lifetime));
-        return Ok(res);
+        return Ok(fixed(asset.content_type, lifetime, asset.body));
     }
     Err(PageError::NotFound)
+}
+
+/// A response for content that is the same for everyone (a static file, the
+/// web app manifest): its type and how long a browser or proxy may keep it.
+pub fn fixed(
+    content_type: &'static str,
+    cache_control: &'static str,
+    body: impl IntoResponse,
+) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    res
 }
 
 #[cfg(test)]
@@ -101,9 +141,9 @@ mod tests {
         let a = Asset {
             name: "x.css",
             content_type: "text/css",
-            body: "a{}",
+            body: b"a{}",
         };
-        let b = Asset { body: "b{}", ..a };
+        let b = Asset { body: b"b{}", ..a };
         let (ha, hb) = (hashed_name(&a), hashed_name(&b));
         assert!(ha.starts_with("x.") && ha.ends_with(".css") && ha.len() == "x..css".len() + 10);
         assert_ne!(ha, hb);

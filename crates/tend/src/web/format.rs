@@ -63,6 +63,28 @@ pub fn days(n: usize) -> String {
     }
 }
 
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
+/// break, with quotes doubled.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A CSV field for text someone else typed, to be opened in a spreadsheet: a
+/// leading `=`, `+`, `-`, `@`, tab or carriage return would make a spreadsheet
+/// read it as a formula, so such text gets a `'` in front (OWASP's advice
+/// against CSV formula injection; the apostrophe stays visible).
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +108,15 @@ mod tests {
         assert_eq!(number(3.5), "3.5");
         assert_eq!(number(3.41666), "3.42");
         assert_eq!(number(-0.0), "0");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_text("-1, or so"), "\"'-1, or so\"");
+        assert_eq!(csv_text("Year 3 finals"), "Year 3 finals");
     }
 }

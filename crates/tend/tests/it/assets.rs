@@ -54,6 +54,35 @@ async fn pages_link_hashed_assets_that_may_be_cached_for_a_year() {
     assert_eq!(wrong.status(), 404);
 }
 
+/// The installable app's script and icons come from the same table as the
+/// other static files: the right types and lifetimes, bytes intact.
+#[tokio::test]
+async fn the_app_script_and_icons_are_served_like_every_static_file() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let c = app.api();
+    for (name, content_type) in [
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("icon.svg", "image/svg+xml"),
+        ("icon-512.png", "image/png"),
+    ] {
+        let plain = c
+            .get(app.url(&format!("/static/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.status(), 200, "{name}");
+        assert_eq!(plain.headers()["content-type"], content_type, "{name}");
+        assert_eq!(plain.headers()["cache-control"], "public, max-age=3600");
+        let on_disk = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("static")
+                .join(name),
+        )
+        .unwrap();
+        assert_eq!(plain.bytes().await.unwrap(), on_disk, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn text_is_compressed_for_browsers_that_accept_it() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();

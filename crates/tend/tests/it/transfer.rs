@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tend::domain::checkin::{Checkin, Meals};
 use tend::domain::critic::{BreakNote, Debrief, Letter, Place, Thought};
@@ -310,14 +310,43 @@ async fn a_year_of_everything(app: &TestApp, token: &str) -> usize {
     made
 }
 
+/// A test server with one account on it, and that account's API token.
+async fn server_with_account(backend: Backend, handle: &str) -> Option<(TestApp, String)> {
+    let app = TestApp::spawn(backend).await?;
+    let (token, _) = app.api_account(handle, PASS).await;
+    Some((app, token))
+}
+
+/// One API request as `token`'s account, with a JSON body when given.
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app.api().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap()
+}
+
+/// A journal entry written over the API.
+async fn write_journal(app: &TestApp, token: &str, title: &str, body: &str) {
+    let res = call(
+        app,
+        Method::POST,
+        "/api/v1/journal",
+        token,
+        Some(json!({"title": title, "body": body})),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+}
+
 async fn export(app: &TestApp, token: &str) -> Value {
-    let res = app
-        .api()
-        .get(app.url("/api/v1/export"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = call(app, Method::GET, "/api/v1/export", token, None).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -424,13 +453,7 @@ async fn a_year_moves_and_reads_back_identical(from: Backend, to: Backend, back:
     );
 
     // The pages show it too.
-    let res = b
-        .api()
-        .get(b.url("/api/v1/journal"))
-        .bearer_auth(&token_b)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&b, Method::GET, "/api/v1/journal", &token_b, None).await;
     let list: Value = res.json().await.unwrap();
     assert!(list.to_string().contains("Day 363 on the ward"), "{list}");
 
@@ -523,10 +546,9 @@ async fn record_count(app: &TestApp, token: &str) -> usize {
 }
 
 async fn bad_files_are_refused_whole_with_a_plain_message(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some((app, token)) = server_with_account(backend, "careful-heron").await else {
         return;
     };
-    let (token, _) = app.api_account("careful-heron", PASS).await;
     let before = record_count(&app, &token).await;
 
     // Ten good records, then one of the wrong shape: none of them land.
@@ -617,19 +639,10 @@ async fn bad_files_are_refused_whole_with_a_plain_message(backend: Backend) {
 }
 
 async fn a_second_account_on_the_same_server_gets_its_own_copies(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some((app, first)) = server_with_account(backend, "first-wren").await else {
         return;
     };
-    let (first, _) = app.api_account("first-wren", PASS).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/journal"))
-        .bearer_auth(&first)
-        .json(&json!({"title": "mine", "body": "first's words"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    write_journal(&app, &first, "mine", "first's words").await;
     let doc = serde_json::to_vec(&export(&app, &first).await).unwrap();
 
     // The same file into another account here: its ids are taken by the
@@ -640,25 +653,15 @@ async fn a_second_account_on_the_same_server_gets_its_own_copies(backend: Backen
     assert_eq!(kind_count(&report, "journal", "imported"), 1);
     let (_, again) = import(&app, &second, doc).await;
     assert_eq!(again["imported"], 0, "{again}");
-    let mine: Value = app
-        .api()
-        .get(app.url("/api/v1/journal"))
-        .bearer_auth(&second)
-        .send()
+    let mine: Value = call(&app, Method::GET, "/api/v1/journal", &second, None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert!(mine.to_string().contains("first's words"));
     // The first account still has exactly its own one entry.
-    let theirs: Value = app
-        .api()
-        .get(app.url("/api/v1/journal"))
-        .bearer_auth(&first)
-        .send()
+    let theirs: Value = call(&app, Method::GET, "/api/v1/journal", &first, None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -730,18 +733,17 @@ async fn the_account_page_imports_an_uploaded_file(backend: Backend) {
 }
 
 async fn api_tokens_are_made_used_listed_and_revoked(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some((app, session)) = server_with_account(backend, "token-lark").await else {
         return;
     };
-    let (session, _) = app.api_account("token-lark", PASS).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/tokens"))
-        .bearer_auth(&session)
-        .json(&json!({"name": "  my phone  "}))
-        .send()
-        .await
-        .unwrap();
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/tokens",
+        &session,
+        Some(json!({"name": "  my phone  "})),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let made: Value = res.json().await.unwrap();
     let token = made["token"].as_str().unwrap().to_owned();
@@ -750,21 +752,10 @@ async fn api_tokens_are_made_used_listed_and_revoked(backend: Backend) {
     assert!(made["last_used_at"].is_null());
 
     // The second client never needs the passphrase: the token reads records.
-    let res = app
-        .api()
-        .get(app.url("/api/v1/today"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&app, Method::GET, "/api/v1/today", &token, None).await;
     assert_eq!(res.status(), 200);
-    let list: Value = app
-        .api()
-        .get(app.url("/api/v1/tokens"))
-        .bearer_auth(&session)
-        .send()
+    let list: Value = call(&app, Method::GET, "/api/v1/tokens", &session, None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -775,68 +766,53 @@ async fn api_tokens_are_made_used_listed_and_revoked(backend: Backend) {
     assert!(t.get("token").is_none(), "the list never shows the token");
 
     // Bad names; unknown ids.
-    let res = app
-        .api()
-        .post(app.url("/api/v1/tokens"))
-        .bearer_auth(&session)
-        .json(&json!({"name": "   "}))
-        .send()
-        .await
-        .unwrap();
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/tokens",
+        &session,
+        Some(json!({"name": "   "})),
+    )
+    .await;
     assert_eq!(res.status(), 422);
-    let res = app
-        .api()
-        .post(app.url("/api/v1/tokens"))
-        .bearer_auth(&session)
-        .json(&json!({"name": "x".repeat(61)}))
-        .send()
-        .await
-        .unwrap();
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/tokens",
+        &session,
+        Some(json!({"name": "x".repeat(61)})),
+    )
+    .await;
     assert_eq!(res.status(), 422);
-    let res = app
-        .api()
-        .delete(app.url("/api/v1/tokens/nope"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&app, Method::DELETE, "/api/v1/tokens/nope", &session, None).await;
     assert_eq!(res.status(), 404);
 
     // Someone else cannot revoke it.
     let (other, _) = app.api_account("other-lark", PASS).await;
     let id = made["id"].as_str().unwrap();
-    let res = app
-        .api()
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap();
+    let res = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{id}"),
+        &other,
+        None,
+    )
+    .await;
     assert_eq!(res.status(), 404);
 
-    let res = app
-        .api()
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let res = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/tokens/{id}"),
+        &session,
+        None,
+    )
+    .await;
     assert_eq!(res.status(), 204);
-    let res = app
-        .api()
-        .get(app.url("/api/v1/today"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&app, Method::GET, "/api/v1/today", &token, None).await;
     assert_eq!(res.status(), 401, "a revoked token is refused");
-    let list: Value = app
-        .api()
-        .get(app.url("/api/v1/tokens"))
-        .bearer_auth(&session)
-        .send()
+    let list: Value = call(&app, Method::GET, "/api/v1/tokens", &session, None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -867,13 +843,7 @@ async fn the_account_page_makes_lists_and_revokes_tokens(backend: Backend) {
     let start = shown.find(marker).expect("token shown once") + marker.len();
     let token = &shown[start..start + shown[start..].find('"').unwrap()];
     assert!(token.starts_with("tend_pat_"));
-    let res = app
-        .api()
-        .get(app.url("/api/v1/today"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&app, Method::GET, "/api/v1/today", token, None).await;
     assert_eq!(res.status(), 200);
 
     let (_, page) = get(&b, app.url("/account")).await;
@@ -902,31 +872,16 @@ async fn the_account_page_makes_lists_and_revokes_tokens(backend: Backend) {
     let (_, page) = get(&b, app.url("/account?done=token-revoked")).await;
     assert!(page.contains("Token revoked"));
     assert!(!page.contains("Laptop script zebra"));
-    let res = app
-        .api()
-        .get(app.url("/api/v1/today"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = call(&app, Method::GET, "/api/v1/today", token, None).await;
     assert_eq!(res.status(), 401);
 }
 
 #[tokio::test]
 async fn export_open_prints_an_export_without_a_server() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+    let Some((app, token)) = server_with_account(Backend::Sqlite, "reader-crane").await else {
         return;
     };
-    let (token, _) = app.api_account("reader-crane", PASS).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/journal"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Night shift", "body": "first line\nsecond line"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    write_journal(&app, &token, "Night shift", "first line\nsecond line").await;
     let doc = export(&app, &token).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tend-export.json");

@@ -17,6 +17,7 @@ use crate::web::components::COMMON_ZONES;
 use crate::web::error::PageError;
 use crate::web::extract::NoFields;
 use crate::web::extract::{Person, SESSION_COOKIE, SignedForm, set_cookie};
+use crate::web::format::csv_field;
 use crate::web::helplines as web_helplines;
 use crate::web::layout::{self, csrf, error_summary, field_error};
 use crate::web::{AppState, now};
@@ -377,14 +378,6 @@ pub async fn export_json(
     let doc = state.services.records(&who).export(now()).await?;
     let body = serde_json::to_string_pretty(&doc)?;
     Ok(download("application/json", "tend-export.json", body))
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 /// Daily check-ins as CSV, one row a day, for a spreadsheet.

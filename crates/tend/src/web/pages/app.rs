@@ -2,6 +2,8 @@
 //! service worker that keeps help, the hard-moment page, the practices and the
 //! person's safety plan available offline, and the quick lock for shared
 //! computers. The worker and `app.js` are extras: every page works without them.
+//! The script and icons themselves are served with the other static files
+//! (`web::assets`).
 
 use axum::Router;
 use axum::extract::State;
@@ -12,10 +14,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::web::AppState;
 use crate::web::error::PageError;
 use crate::web::extract::{NoFields, Person, SESSION_COOKIE, SignedForm, cookie, set_cookie};
 use crate::web::layout::{self, csrf};
+use crate::web::{AppState, assets};
 
 /// Minutes of no activity after which `app.js` locks, on this device only.
 pub const IDLE_LOCK_COOKIE: &str = "tend_idle_lock";
@@ -34,26 +36,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/manifest.webmanifest", get(manifest))
         .route("/sw.js", get(service_worker))
-        .route("/static/app.js", get(app_script))
-        .route("/static/icon.svg", get(icon_svg))
-        .route("/static/icon-192.png", get(icon_192))
-        .route("/static/icon-512.png", get(icon_512))
-        .route("/static/icon-maskable-512.png", get(icon_maskable))
         .route("/offline", get(offline))
         .route("/lock", post(lock))
         .route("/locked", get(locked))
         .route("/account/lock", get(lock_settings).post(save_lock_settings))
-}
-
-fn static_file(content_type: &'static str, body: impl IntoResponse) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 async fn manifest() -> Response {
@@ -78,7 +64,11 @@ async fn manifest() -> Response {
             { "name": "Help lines", "url": "/help" }
         ]
     });
-    static_file("application/manifest+json", body.to_string())
+    assets::fixed(
+        "application/manifest+json",
+        "public, max-age=86400",
+        body.to_string(),
+    )
 }
 
 /// What the worker keeps from the start: public pages and the files they use.
@@ -139,35 +129,6 @@ async fn service_worker(State(state): State<AppState>) -> Response {
         worker_source(&state),
     )
         .into_response()
-}
-
-async fn app_script() -> Response {
-    static_file("text/javascript; charset=utf-8", APP_JS)
-}
-
-async fn icon_svg() -> Response {
-    static_file("image/svg+xml", include_str!("../../../static/icon.svg"))
-}
-
-async fn icon_192() -> Response {
-    static_file(
-        "image/png",
-        &include_bytes!("../../../static/icon-192.png")[..],
-    )
-}
-
-async fn icon_512() -> Response {
-    static_file(
-        "image/png",
-        &include_bytes!("../../../static/icon-512.png")[..],
-    )
-}
-
-async fn icon_maskable() -> Response {
-    static_file(
-        "image/png",
-        &include_bytes!("../../../static/icon-maskable-512.png")[..],
-    )
 }
 
 /// Shown by the worker for a page it has not kept, when there is no connection.

@@ -6,16 +6,19 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::led;
 use crate::domain::Invalid;
 use crate::domain::programmes::{
     self, MEASURES, Measure, PAIRS, PeriodKind, ReleasedCell, Stage, TimetablePeriod,
 };
-use crate::service::Unlocked;
 use crate::service::programmes::{MarkedPeriod, PeriodFigures, Programme};
+use crate::service::{ServiceError, Unlocked};
 use crate::web::error::{ApiError, PageError};
 use crate::web::extract::{ApiPerson, Person};
+use crate::web::format::csv_text;
 use crate::web::layout;
 use crate::web::layout::{csrf, error_summary, field_error, has_error};
 use crate::web::{AppState, now};
@@ -266,12 +269,11 @@ fn marked_in(month: &str, marked: &[MarkedPeriod]) -> Vec<String> {
     marked
         .iter()
         .filter_map(|m| {
-            let kind = PeriodKind::parse(&m.kind)?;
-            let t = TimetablePeriod::new(&m.kind, &m.label, &m.starts, &m.ends).ok()?;
+            let t = checked(m)?;
             t.months()
                 .iter()
                 .any(|x| x == month)
-                .then(|| format!("{}: {}", kind.label(), m.label))
+                .then(|| format!("{}: {}", t.kind.label(), t.label))
         })
         .collect()
 }
@@ -337,6 +339,7 @@ fn timetable_section(
                     }
                 }
             }
+            p { a href={ "/programmes/" (p.id) "/periods.csv" } { "Download your marked periods as CSV" } }
         }
         (period_form(who, &format!("/programmes/{}/periods", p.id), errors, html! {}))
     }
@@ -439,7 +442,8 @@ pub(super) fn dashboard(
                 h2 { "Download" }
                 p {
                     a href={ "/programmes/" (p.id) "/figures.csv" } { "Released figures as CSV" } " · "
-                    a href={ "/programmes/" (p.id) "/figures.json" } { "as JSON" }
+                    a href={ "/programmes/" (p.id) "/periods.csv" } { "your marked periods as CSV" } " · "
+                    a href={ "/programmes/" (p.id) "/figures.json" } { "both as JSON" }
                 }
             }
             h2 id="about" { "How this protects students" }
@@ -473,16 +477,125 @@ pub(super) async fn dashboard_for(
     Ok(dashboard(who, p, &figures, &marked, errors))
 }
 
-fn to_json(p: &Programme, figures: &[PeriodFigures]) -> serde_json::Value {
-    serde_json::json!({
-        "programme": p.name,
-        "k": p.k,
-        "epsilon_per_figure": programmes::EPSILON_PER_FIGURE,
-        "months": figures.iter().map(|f| serde_json::json!({
-            "period": f.period,
-            "release": f.release,
-        })).collect::<Vec<_>>(),
-    })
+/// What a marked period's kind is called in the exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PeriodKindOut {
+    Exams,
+    Rotation,
+}
+
+impl From<PeriodKind> for PeriodKindOut {
+    fn from(k: PeriodKind) -> Self {
+        match k {
+            PeriodKind::Exams => Self::Exams,
+            PeriodKind::Rotation => Self::Rotation,
+        }
+    }
+}
+
+/// An exam or rotation period the programme's staff marked: their own
+/// planning data, exact (no noise, no threshold: it says nothing about any
+/// student).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MarkedPeriodOut {
+    pub kind: PeriodKindOut,
+    #[schema(example = "Year 3 finals")]
+    pub label: String,
+    /// The first day.
+    #[schema(example = "2027-05-24")]
+    pub starts: String,
+    /// The last day.
+    #[schema(example = "2027-06-04")]
+    pub ends: String,
+    /// The months (`YYYY-MM`) the period touches, in order: the same values
+    /// as each month's `period`, so the two can be put side by side.
+    #[schema(example = json!(["2027-05", "2027-06"]))]
+    pub months: Vec<String>,
+}
+
+/// A month of released figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonthOut {
+    #[schema(example = "2027-05")]
+    pub period: String,
+    /// The stored release (noisy, rounded, cells under `k` left out), or
+    /// null while the month has fewer than `k` contributors.
+    #[schema(value_type = Option<Object>)]
+    pub release: Option<programmes::Release>,
+}
+
+/// A programme's export: the released figures month by month, and the exam
+/// and rotation periods its staff marked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FiguresOut {
+    #[schema(example = "Year 3")]
+    pub programme: String,
+    /// The smallest group shown.
+    pub k: i64,
+    /// The privacy cost of each noisy number (differential privacy).
+    pub epsilon_per_figure: f64,
+    pub months: Vec<MonthOut>,
+    /// Marked exam and rotation periods, earliest first (empty when none).
+    pub periods: Vec<MarkedPeriodOut>,
+}
+
+/// A stored period read back with its rules; rows tend wrote always pass.
+fn checked(m: &MarkedPeriod) -> Option<TimetablePeriod> {
+    TimetablePeriod::new(&m.kind, &m.label, &m.starts, &m.ends).ok()
+}
+
+fn periods_out(marked: &[MarkedPeriod]) -> Vec<MarkedPeriodOut> {
+    marked
+        .iter()
+        .filter_map(checked)
+        .map(|t| MarkedPeriodOut {
+            kind: t.kind.into(),
+            months: t.months(),
+            starts: t.starts.to_string(),
+            ends: t.ends.to_string(),
+            label: t.label,
+        })
+        .collect()
+}
+
+fn to_json(p: &Programme, figures: &[PeriodFigures], marked: &[MarkedPeriod]) -> FiguresOut {
+    FiguresOut {
+        programme: p.name.clone(),
+        k: p.k,
+        epsilon_per_figure: programmes::EPSILON_PER_FIGURE,
+        months: figures
+            .iter()
+            .map(|f| MonthOut {
+                period: f.period.clone(),
+                release: f.release.clone(),
+            })
+            .collect(),
+        periods: periods_out(marked),
+    }
+}
+
+/// The marked periods as CSV, one row a period. A file of its own rather
+/// than a second table inside `figures.csv`: a CSV file is one table with
+/// one header, so spreadsheets and data tools read each file as it is.
+/// `first_month` and `last_month` match the `period` column of the figures.
+fn periods_csv(marked: &[MarkedPeriod]) -> String {
+    let mut out = String::from("kind,label,starts,ends,first_month,last_month\n");
+    for m in periods_out(marked) {
+        let kind = match m.kind {
+            PeriodKindOut::Exams => "exams",
+            PeriodKindOut::Rotation => "rotation",
+        };
+        out.push_str(&format!(
+            "{kind},{},{},{},{},{}\n",
+            csv_text(&m.label),
+            m.starts,
+            m.ends,
+            m.months.first().map(String::as_str).unwrap_or_default(),
+            m.months.last().map(String::as_str).unwrap_or_default(),
+        ));
+    }
+    out
 }
 
 fn cell_value<T: ToString>(v: Option<T>) -> String {
@@ -524,19 +637,77 @@ fn to_csv(figures: &[PeriodFigures]) -> String {
     out
 }
 
-fn attachment(content_type: &'static str, body: String) -> Response {
-    (
+/// The downloads of a programme's figures and marked periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Download {
+    FiguresCsv,
+    PeriodsCsv,
+    FiguresJson,
+}
+
+/// Who asks: a browser on the pages (downloads as files), or a client of
+/// the API (the JSON as a plain answer). Decides where `Link` points too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Page,
+    Api,
+}
+
+/// One download, for a lead of the programme only, never cached. On the
+/// pages each is a file; the API answers the JSON plainly. The figures CSV
+/// names the periods CSV in a `Link` header: the other half of the CSV export.
+async fn download(
+    state: &AppState,
+    who: &Unlocked,
+    id: &str,
+    what: Download,
+    side: Side,
+) -> Result<Response, ServiceError> {
+    const CSV: &str = "text/csv; charset=utf-8";
+    let p = led(state, who, id).await?;
+    let programmes = state.services.programmes();
+    let (content_type, filename, body) = match what {
+        Download::FiguresCsv => {
+            let figures = programmes.figures(&p, now()).await?;
+            (CSV, "programme-figures.csv", to_csv(&figures))
+        }
+        Download::PeriodsCsv => {
+            let marked = programmes.timetable(&p).await?;
+            (CSV, "programme-periods.csv", periods_csv(&marked))
+        }
+        Download::FiguresJson => {
+            let figures = programmes.figures(&p, now()).await?;
+            let marked = programmes.timetable(&p).await?;
+            let json = serde_json::to_string(&to_json(&p, &figures, &marked))?;
+            ("application/json", "programme-figures.json", json)
+        }
+    };
+    let mut res = (
         [
             (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"programme-figures\"",
-            ),
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
     )
-        .into_response()
+        .into_response();
+    let h = res.headers_mut();
+    if side == Side::Page || what != Download::FiguresJson {
+        let disposition = format!("attachment; filename=\"{filename}\"");
+        if let Ok(v) = header::HeaderValue::try_from(disposition) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    if what == Download::FiguresCsv {
+        let base = match side {
+            Side::Page => "/programmes",
+            Side::Api => "/api/v1/programmes",
+        };
+        let link = format!("<{base}/{}/periods.csv>; rel=\"related\"", p.id);
+        if let Ok(v) = header::HeaderValue::try_from(link) {
+            h.insert(header::LINK, v);
+        }
+    }
+    Ok(res)
 }
 
 pub async fn csv(
@@ -544,9 +715,7 @@ pub async fn csv(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+    Ok(download(&state, &who, &id, Download::FiguresCsv, Side::Page).await?)
 }
 
 pub async fn json(
@@ -554,12 +723,15 @@ pub async fn json(
     Person(who): Person,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment(
-        "application/json",
-        to_json(&p, &figures).to_string(),
-    ))
+    Ok(download(&state, &who, &id, Download::FiguresJson, Side::Page).await?)
+}
+
+pub async fn periods(
+    State(state): State<AppState>,
+    Person(who): Person,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(download(&state, &who, &id, Download::PeriodsCsv, Side::Page).await?)
 }
 
 pub async fn api_json(
@@ -567,13 +739,7 @@ pub async fn api_json(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(to_json(&p, &figures)),
-    )
-        .into_response())
+    Ok(download(&state, &who, &id, Download::FiguresJson, Side::Api).await?)
 }
 
 pub async fn api_csv(
@@ -581,7 +747,13 @@ pub async fn api_csv(
     ApiPerson(who): ApiPerson,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let p = led(&state, &who, &id).await?;
-    let figures = state.services.programmes().figures(&p, now()).await?;
-    Ok(attachment("text/csv; charset=utf-8", to_csv(&figures)))
+    Ok(download(&state, &who, &id, Download::FiguresCsv, Side::Api).await?)
+}
+
+pub async fn api_periods_csv(
+    State(state): State<AppState>,
+    ApiPerson(who): ApiPerson,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(download(&state, &who, &id, Download::PeriodsCsv, Side::Api).await?)
 }

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/programmes/{id}/periods/{pid}/remove", post(unmark_period))
         .route("/programmes/{id}/figures.csv", get(dashboard::csv))
         .route("/programmes/{id}/figures.json", get(dashboard::json))
+        .route("/programmes/{id}/periods.csv", get(dashboard::periods))
 }
 
 #[derive(Debug, Default, Deserialize)]
