@@ -19,19 +19,35 @@ after(async () => {
   await tend?.stop();
 });
 
-/** The notifications the worker is showing now (polled, bounded). */
-async function shown(page, count) {
-  return page.evaluate(async (count) => {
+/** The notifications the worker is showing with this title (polled, bounded). */
+async function shown(page, title) {
+  return page.evaluate(async (title) => {
     const registration = await navigator.serviceWorker.ready;
-    for (let i = 0; i < 200; i++) {
-      const list = await registration.getNotifications();
-      if (list.length >= count) {
+    for (let i = 0; i < 60; i++) {
+      const list = (await registration.getNotifications()).filter((n) => n.title === title);
+      if (list.length) {
         return list.map((n) => ({ title: n.title, body: n.body, data: n.data, actions: n.actions.map((a) => a.action) }));
       }
       await new Promise((r) => setTimeout(r, 50));
     }
     return [];
-  }, count);
+  }, title);
+}
+
+/** Delivers a push through DevTools until the worker shows it. Chromium may
+ *  drop a push that arrives while the worker is still starting, so this
+ *  tries a few times (bounded) rather than once. */
+async function deliver(cdp, page, registrationId, payload) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: tend.base,
+      registrationId,
+      data: JSON.stringify(payload),
+    });
+    const got = await shown(page, payload.title);
+    if (got.length) return got;
+  }
+  return [];
 }
 
 test('the page explains push first, and the worker shows a push with nothing personal', async () => {
@@ -62,17 +78,12 @@ test('the page explains push first, and the worker shows a push with nothing per
   });
   await cdp.send('ServiceWorker.enable');
   const id = await registrationId;
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: tend.base,
-    registrationId: id,
-    data: JSON.stringify({
-      title: 'tend: something needs you',
-      body: 'Open tend to see what.',
-      link: '/notifications',
-      off: '/notifications/off?kind=held_post',
-    }),
+  let got = await deliver(cdp, page, id, {
+    title: 'tend: something needs you',
+    body: 'Open tend to see what.',
+    link: '/notifications',
+    off: '/notifications/off?kind=held_post',
   });
-  let got = await shown(page, 1);
   assert.equal(got.length, 1);
   assert.equal(got[0].title, 'tend: something needs you');
   assert.equal(got[0].body, 'Open tend to see what.');
@@ -80,13 +91,10 @@ test('the page explains push first, and the worker shows a push with nothing per
   assert.deepEqual(got[0].actions, ['off']);
 
   // A push pointing elsewhere is shown with tend's own paths only.
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: tend.base,
-    registrationId: id,
-    data: JSON.stringify({ title: 'tend: something new for you', link: 'https://elsewhere.example/', off: '//elsewhere.example/x' }),
+  got = await deliver(cdp, page, id, {
+    title: 'tend: something new for you', link: 'https://elsewhere.example/', off: '//elsewhere.example/x',
   });
-  got = await shown(page, 1);
-  const last = got.find((n) => n.title === 'tend: something new for you');
+  const last = got[0];
   assert.ok(last, JSON.stringify(got));
   assert.deepEqual(last.data, { link: '/notifications', off: '/notifications/settings' });
 
