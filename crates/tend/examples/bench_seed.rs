@@ -58,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
         },
         session_ttl: 30 * 24 * 3600,
         mailer: None,
+        push: None,
     });
     let today = jiff::Zoned::now().date();
     let now = jiff::Timestamp::now().as_second();

@@ -28,6 +28,8 @@ pub struct Config {
     /// The SMTP server for e-mail to facilitators and leads; `None` (the
     /// default) sends no e-mail.
     pub mail: Option<MailConfig>,
+    /// Web Push (on unless `--no-web-push`; docs/notifications.md).
+    pub push: crate::service::push::PushConfig,
 }
 
 /// How tend reaches its SMTP server (issue 13, docs/notifications.md).
@@ -97,6 +99,7 @@ impl Config {
             limits: ConnectionLimits::default(),
             metrics_addr: None,
             mail: None,
+            push: crate::service::push::PushConfig::default(),
         })
     }
 }
@@ -151,6 +154,7 @@ impl std::fmt::Debug for Config {
             .field("limits", &self.limits)
             .field("metrics_addr", &self.metrics_addr)
             .field("mail", &self.mail)
+            .field("push", &self.push)
             .finish()
     }
 }

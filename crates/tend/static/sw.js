@@ -634,3 +634,61 @@ async function unsentAction(request) {
   } catch { /* still offline: it stays as it was */ }
   return Response.redirect(UNSENT, 303);
 }
+
+// ---- Web Push (issue 13) ---------------------------------------------------
+// A push from tend carries only a generic sentence and two paths inside tend
+// (where to look, and how to turn that kind off), never anything personal:
+// it travels through the browser maker's push service. These functions are
+// kept apart from the caching above.
+
+/** Only paths inside tend, never another site. */
+function pushPath(path, fallback) {
+  return typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') ? path : fallback;
+}
+
+/** Shows one push as a notification, with a button to turn its kind off. */
+async function showPush(event) {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) { /* shown with the generic words below */ }
+  const title = typeof data.title === 'string' && data.title ? data.title : 'tend: something new for you';
+  const body = typeof data.body === 'string' ? data.body : 'Open tend when you have a moment.';
+  await self.registration.showNotification(title, {
+    body,
+    icon: '/static/icon-192.png',
+    badge: '/static/icon-192.png',
+    tag: 'tend',
+    renotify: true,
+    data: {
+      link: pushPath(data.link, '/notifications'),
+      off: pushPath(data.off, '/notifications/settings'),
+    },
+    actions: [{ action: 'off', title: 'Turn these off' }],
+  });
+}
+
+/** A click opens tend where the push points (an open tend window if there
+ *  is one); "Turn these off" opens the one-button page for that kind. */
+async function openFromPush(event) {
+  const data = event.notification.data || {};
+  const path = event.action === 'off' ? pushPath(data.off, '/notifications/settings') : pushPath(data.link, '/notifications');
+  const url = new URL(path, self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  for (const client of windows) {
+    if (new URL(client.url).origin === self.location.origin && 'navigate' in client) {
+      await client.focus();
+      return client.navigate(url);
+    }
+  }
+  return self.clients.openWindow(url);
+}
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showPush(event));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openFromPush(event));
+});

@@ -186,6 +186,14 @@ struct ServeArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics (off unless given; keep it private).
     #[arg(long, env = "TEND_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// Send no Web Push notifications (on by default: only devices whose
+    /// people turned push on get any).
+    #[arg(long, env = "TEND_NO_WEB_PUSH")]
+    no_web_push: bool,
+    /// A mailto: or https: address push services may use to reach whoever
+    /// runs this server (the VAPID "sub"; Apple's service needs one).
+    #[arg(long, env = "TEND_PUSH_CONTACT")]
+    push_contact: Option<String>,
     /// Log format: `text` (default) or `json` (one object per line).
     #[arg(long, env = "TEND_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -379,6 +387,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         metrics_addr: args.metrics_addr,
         mail: args.mail.config()?,
+        push: crate::service::push::PushConfig {
+            disabled: args.no_web_push,
+            contact: args.push_contact.filter(|c| !c.is_empty()),
+            allow_loopback_http: false,
+        },
     };
     let store = store::connect(&url).await?;
     let services = crate::service::Services::new(store, &config);
@@ -428,6 +441,7 @@ async fn programme_admin(action: ProgrammeAction) -> anyhow::Result<()> {
         kdf: KdfParams::default(),
         session_ttl: 0,
         mailer: None,
+        push: None,
     };
     let programmes = services.programmes();
     match action {

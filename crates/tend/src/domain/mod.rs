@@ -9,6 +9,7 @@ pub mod journal;
 pub mod next_step;
 pub mod notifications;
 pub mod profile;
+pub mod push;
 pub mod summary;
 
 // Feature domains (issues 3 and 6).

@@ -8,6 +8,7 @@ pub(crate) mod limits;
 pub mod mail;
 pub mod notifications;
 pub mod programmes;
+pub mod push;
 pub mod questionnaires;
 mod records;
 pub mod summaries;
@@ -71,6 +72,8 @@ pub struct Services {
     pub session_ttl: i64,
     /// E-mail for facilitators and leads; `None` when no SMTP server is set.
     pub mailer: Option<Arc<mail::Mailer>>,
+    /// Web Push; `None` when turned off (`--no-web-push`) or in tools.
+    pub push: Option<Arc<push::Pusher>>,
 }
 
 impl Services {
@@ -86,11 +89,21 @@ impl Services {
                     None
                 }
             });
+        let push = (!config.push.disabled)
+            .then(|| match push::Pusher::new(&config.push) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    tracing::error!(error = %e, "web push is off");
+                    None
+                }
+            })
+            .flatten();
         Self {
             store,
             kdf: config.kdf,
             session_ttl: config.session_ttl_seconds,
             mailer,
+            push,
         }
     }
 

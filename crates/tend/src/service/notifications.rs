@@ -99,6 +99,9 @@ impl Services {
                 if ev.kind == NoticeKind::HeldPost {
                     self.mail_those_who_asked(&reached).await;
                 }
+                // Web Push to the devices of those it reached (in the
+                // background; see service/push.rs).
+                self.push_after(ev.kind, reached, ev.now);
             }
             Err(e) => {
                 tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write notifications");
@@ -156,6 +159,11 @@ impl Services {
     ) -> ServiceResult<()> {
         if self.store.notify_account(notice, account).await? {
             live.announce(&wake_key(account)).await;
+            // The device push says nothing of the notice's words (see
+            // service/push.rs); a kind this person turned off never got here.
+            if let Some(kind) = NoticeKind::parse(&notice.kind) {
+                self.push_after(kind, vec![account.to_owned()], notice.created_at);
+            }
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ mod notifications;
 mod notify;
 mod postgres;
 pub(crate) mod programmes;
+pub(crate) mod push;
 mod sql;
 mod sqlite;
 pub(crate) mod transfer;
@@ -29,6 +30,7 @@ pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationSto
 pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
+pub use push::{PushKeyRow, PushStore, PushSubscriptionRow};
 pub use sqlite::SqliteStore;
 pub use transfer::{ApiTokenRow, TransferStore};
 
@@ -208,7 +210,14 @@ pub const RECORD_SQL: &str =
 
 #[async_trait]
 pub trait Store:
-    CommunityStore + ProgrammeStore + TransferStore + NotificationStore + Send + Sync + 'static
+    CommunityStore
+    + ProgrammeStore
+    + TransferStore
+    + NotificationStore
+    + PushStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> &'static str;

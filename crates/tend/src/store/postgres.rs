@@ -166,6 +166,7 @@ impl PostgresStore {
 super::programmes::impl_programmes!(PostgresStore);
 super::transfer::impl_transfer!(PostgresStore);
 super::notifications::impl_notifications!(PostgresStore);
+super::push::impl_push!(PostgresStore);
 super::community::impl_community!(PostgresStore, sqlx::Postgres);
 fn signals(s: &PostgresStore) -> Option<&Signals> {
     Some(&s.signals)

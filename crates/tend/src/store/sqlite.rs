@@ -439,6 +439,7 @@ impl SqliteStore {
 super::programmes::impl_programmes!(SqliteStore);
 super::transfer::impl_transfer!(SqliteStore);
 super::notifications::impl_notifications!(SqliteStore);
+super::push::impl_push!(SqliteStore);
 super::community::impl_community!(SqliteStore, sqlx::Sqlite);
 /// One process owns a SQLite file, so there is nobody to signal.
 fn signals(_: &SqliteStore) -> Option<&super::Signals> {

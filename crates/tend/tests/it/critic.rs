@@ -647,6 +647,7 @@ async fn pages_answer_with_a_year_of_critic_data() {
         kdf: crate::helpers::FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     };
     let now = jiff::Timestamp::now().as_second();
     let who = services

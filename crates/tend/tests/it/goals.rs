@@ -65,6 +65,7 @@ fn services(app: &TestApp) -> Services {
         kdf: FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     }
 }
 

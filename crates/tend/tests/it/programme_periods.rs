@@ -56,6 +56,7 @@ async fn with_lead(backend: Backend) -> Option<WithLead> {
         kdf: FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     };
     let p = s
         .programmes()

@@ -24,6 +24,7 @@ fn services(app: &TestApp) -> Services {
         kdf: FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     }
 }
 
@@ -591,6 +592,7 @@ async fn the_command_line_creates_programmes_and_appoints_leads() {
         kdf: FAST_KDF,
         session_ttl: 3600,
         mailer: None,
+        push: None,
     };
     let (lead, _) = person(&s, "dean").await;
     let run = |args: &[&str]| {

@@ -10,6 +10,7 @@ mod circles;
 mod help;
 mod journal;
 mod notifications;
+mod push;
 mod today;
 
 // Feature modules: each owns its routes, merged below.
@@ -96,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         .merge(app::routes())
         .merge(circles::routes())
         .merge(notifications::routes())
+        .merge(push::routes())
         .merge(programmes::routes())
         .merge(transfer::routes())
 }

@@ -339,6 +339,7 @@ fn settings_body(
     errors: &[Invalid],
     saved: bool,
     may_email: bool,
+    push: Markup,
 ) -> Markup {
     let practice = [
         ("practice1", &input.practice1),
@@ -397,7 +398,7 @@ fn settings_body(
             }
             fieldset {
                 legend { "Quiet hours" }
-                p class="hint" { "No reminders between these times. They may cross midnight, for example 22:00 to 07:00." }
+                p class="hint" { "No reminders between these times, and no pushes except for posts held because they may be about risk. They may cross midnight, for example 22:00 to 07:00." }
                 (time_field(errors, "quiet_from", "Quiet from", &input.quiet_from))
                 (time_field(errors, "quiet_to", "Quiet until", &input.quiet_to))
             }
@@ -418,6 +419,7 @@ fn settings_body(
             }
             button type="submit" { "Save" }
         }
+        (push)
         p { a href="/notifications" { "Back to notifications" } }
     }
 }
@@ -426,6 +428,9 @@ fn settings_body(
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// After the push form: `on` or `removed`.
+    #[serde(default)]
+    push: Option<String>,
 }
 
 /// The next day a questionnaire the person chose is due (with their key).
@@ -457,10 +462,26 @@ pub async fn settings_page(
         n.refresh_questionnaire_day(day, now()).await?;
     }
     let may_email = n.may_email().await?;
+    let push = super::push::section(&state, &who).await?;
+    let push = html! {
+        @match q.push.as_deref() {
+            Some("on") => (notice("Push is on for that device.")),
+            Some("removed") => (notice("Removed. That device gets no more pushes from tend.")),
+            _ => {},
+        }
+        (push)
+    };
     Ok(layout::page(
         "What you're told",
         Some(&who),
-        settings_body(&who, &input_from(&s), &[], q.saved.is_some(), may_email),
+        settings_body(
+            &who,
+            &input_from(&s),
+            &[],
+            q.saved.is_some(),
+            may_email,
+            push,
+        ),
     ))
 }
 
@@ -481,7 +502,14 @@ pub async fn settings_save(
             layout::page(
                 "What you're told",
                 Some(&who),
-                settings_body(&who, &form, &errors, false, n.may_email().await?),
+                settings_body(
+                    &who,
+                    &form,
+                    &errors,
+                    false,
+                    n.may_email().await?,
+                    super::push::section(&state, &who).await?,
+                ),
             ),
         )
             .into_response()),

@@ -1,0 +1,148 @@
+//! Web Push on the notification settings page (issue 13): the plain words
+//! about what the browser maker's push service sees, shown before the person
+//! turns push on; the list of devices with a way to remove each; and the
+//! form a small script fills with the browser's subscription.
+//!
+//! Subscribing needs JavaScript (only a script can ask the browser for a
+//! push subscription); without it the page says so, and everything else on
+//! the settings page works as before.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+
+use crate::domain::Invalid;
+use crate::domain::push::{SubscriptionInput, endpoint_host};
+use crate::service::{ServiceError, Unlocked};
+use crate::web::error::PageError;
+use crate::web::extract::{NoFields, SignedForm};
+use crate::web::layout::{self, csrf, error_summary};
+use crate::web::{AppState, now};
+
+const SCRIPT: &str = include_str!("../../../static/push.js");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/notifications/push", post(subscribe))
+        .route("/notifications/push/{id}/remove", post(remove))
+        .route("/notifications/push.js", get(script))
+}
+
+/// The push part of the settings page.
+pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageError> {
+    let key = state.services.push_public_key(now()).await?;
+    let devices = state.services.push_devices(who).list().await?;
+    let tz = state
+        .services
+        .records(who)
+        .profile()
+        .await
+        .map(|p| p.tz())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok(html! {
+        section id="push" aria-labelledby="push-heading" {
+            h2 id="push-heading" { "Push notifications on this device" }
+            @if let Some(key) = key {
+                p { "Push shows a short notification on this phone or computer even when tend is closed." }
+                p {
+                    strong { "Before you turn it on: " }
+                    "push messages travel through the push service of the company that makes your browser "
+                    "(Google for Chrome, Mozilla for Firefox, Apple for Safari, Microsoft for Edge on Windows), not through tend alone. "
+                    "So a push from tend only ever says “tend: something needs you” or “tend: something new for you”. "
+                    "It never says which circle, who, or what anyone wrote. "
+                    "The push service can still see that this device gets messages from this tend server, and when."
+                }
+                p class="hint" {
+                    "Posts held because they may be about risk are pushed at once, day or night, if you get those. "
+                    "Everything else is not pushed during your quiet hours (above), in this device's own time; it still waits for you on your Notifications page. "
+                    "Kinds you turned off above are never pushed, and each push has a button to turn its kind off."
+                }
+                noscript {
+                    p class="hint" { "Turning on push needs JavaScript, which is off in this browser. Everything else on this page works without it." }
+                }
+                form id="push-form" method="post" action="/notifications/push" data-key=(key) hidden {
+                    (csrf(who))
+                    input type="hidden" name="endpoint" value="";
+                    input type="hidden" name="p256dh" value="";
+                    input type="hidden" name="auth" value="";
+                    input type="hidden" name="time_zone" value="";
+                    button type="button" id="push-on" { "Turn on push on this device" }
+                }
+                p id="push-status" role="status" {}
+                @if devices.is_empty() {
+                    p { "No device has push turned on." }
+                } @else {
+                    h3 { "Devices with push turned on" }
+                    ul class="push-devices" {
+                        @for d in &devices {
+                            li {
+                                "Through " (endpoint_host(&d.endpoint))
+                                ", turned on " (crate::web::format::when(d.created_at, &tz))
+                                ", quiet hours in " (d.time_zone)
+                                form method="post" action={ "/notifications/push/" (d.id) "/remove" } class="actions" {
+                                    (csrf(who))
+                                    button type="submit" class="secondary" { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+                script src="/notifications/push.js" defer {}
+            } @else {
+                p { "Push notifications are turned off on this server." }
+            }
+        }
+    })
+}
+
+/// The subscription the script read from the browser.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<SubscriptionInput>,
+) -> Result<Response, PageError> {
+    match state.services.push_devices(&who).add(&form, now()).await {
+        Ok(_) => Ok(Redirect::to("/notifications/settings?push=on#push").into_response()),
+        Err(ServiceError::Invalid(errors)) => Ok(refused(&who, &errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn refused(who: &Unlocked, errors: &[Invalid]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        layout::page(
+            "Push was not turned on",
+            Some(who),
+            html! {
+                h1 { "Push was not turned on" }
+                (error_summary(errors))
+                p { "Nothing was saved." }
+                p { a href="/notifications/settings#push" { "Back to your settings" } }
+            },
+        ),
+    )
+        .into_response()
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, .. }: SignedForm<NoFields>,
+) -> Result<Response, PageError> {
+    state.services.push_devices(&who).remove(&id).await?;
+    Ok(Redirect::to("/notifications/settings?push=removed#push").into_response())
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
