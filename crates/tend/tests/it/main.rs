@@ -20,6 +20,7 @@ mod metrics;
 mod notifications;
 mod offline_app;
 mod query_plans;
+mod reply_order;
 mod schema;
 mod server_limits;
 mod shared_limits;
