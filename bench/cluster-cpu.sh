@@ -50,8 +50,8 @@ WORK=$(mktemp -d)
 trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-cargo build --release --quiet -p tend --bin tend --example bench_seed
-export TEND_BIN="$TARGET/release/tend"
+[ -n "${TEND_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tend --bin tend --example bench_seed
+export TEND_BIN=${TEND_BIN:-$TARGET/release/tend}
 export TEND_CLUSTER_FLAGS="--argon2-memory-kib 64 --auth-attempts-per-minute 1000000"
 # shellcheck disable=SC2163
 for kv in ${TEND_ENV:-}; do export "$kv"; done

@@ -11,7 +11,9 @@
 //!    `--viewers-per-account` streams per person (default 2, under the cap of
 //!    10 per account), spread over the processes by the load balancer; one
 //!    member posts `--replies` replies (default 20), one every half second,
-//!    and each arrival is timed from the moment the post returned. Prints how
+//!    and each arrival is timed from the moment the post was sent (so the
+//!    delay includes the post's own round trip; a viewer can have the reply
+//!    before the poster has the answer). Prints how
 //!    many of the replies × streams arrived (and any twice), and the
 //!    p50/p99/max delay.
 //!
@@ -46,7 +48,10 @@ async fn pg_backends(db: &str) -> anyhow::Result<Vec<u32>> {
     .fetch_all(&pool)
     .await?;
     pool.close().await;
-    Ok(pids.into_iter().filter_map(|(p,)| u32::try_from(p).ok()).collect())
+    Ok(pids
+        .into_iter()
+        .filter_map(|(p,)| u32::try_from(p).ok())
+        .collect())
 }
 
 #[tokio::main]
@@ -98,7 +103,12 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
                 match res.status() {
                     StatusCode::SEE_OTHER => lat.push(t0.elapsed()),
-                    _ => refused += 1,
+                    other => {
+                        if refused == 0 {
+                            eprintln!("reply refused: {other}");
+                        }
+                        refused += 1;
+                    }
                 }
             }
             anyhow::Ok((lat, refused))
@@ -142,7 +152,10 @@ async fn main() -> anyhow::Result<()> {
         let res = person.b.get(&events).send().await?;
         match res.status() {
             StatusCode::OK => open += 1,
-            _ => {
+            other => {
+                if refused_streams == 0 {
+                    eprintln!("stream refused: {other}");
+                }
                 refused_streams += 1;
                 continue;
             }
@@ -174,6 +187,7 @@ async fn main() -> anyhow::Result<()> {
     let pg0 = cpu_ticks(&pg);
     let mut sent = Vec::new();
     for k in 0..replies_n {
+        let t0 = Instant::now();
         let res = poster
             .post(
                 replies_url.clone(),
@@ -181,7 +195,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
         if res.status() == StatusCode::SEE_OTHER {
-            sent.push((format!("{k:03}"), Instant::now()));
+            sent.push((format!("{k:03}"), t0));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

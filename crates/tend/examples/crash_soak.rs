@@ -32,12 +32,11 @@ use tokio::sync::Mutex;
 
 /// An API token for `p`, as `Authorization` wants it.
 async fn token(p: &Person, base: &str) -> anyhow::Result<String> {
-    let res = p
-        .b
-        .post(format!("{base}/api/v1/sessions"))
-        .json(&serde_json::json!({"handle": p.handle, "passphrase": PASS}))
-        .send()
-        .await?;
+    let res =
+        p.b.post(format!("{base}/api/v1/sessions"))
+            .json(&serde_json::json!({"handle": p.handle, "passphrase": PASS}))
+            .send()
+            .await?;
     anyhow::ensure!(
         res.status() == StatusCode::CREATED,
         "token: {}",

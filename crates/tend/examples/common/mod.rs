@@ -124,8 +124,12 @@ impl Circle {
                 ],
             )
             .await?;
+        // `/circles/{id}/invites`, perhaps with a query.
         let id = res.headers()["location"]
             .to_str()?
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
             .trim_start_matches("/circles/")
             .trim_end_matches("/invites")
             .to_owned();
@@ -187,14 +191,23 @@ impl Circle {
         for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
             let mut tasks = Vec::new();
             for &i in chunk {
-                let (base, code, handle) =
-                    (base.to_owned(), self.code.clone(), format!("{prefix}{i}_{run}"));
+                let (base, code, handle) = (
+                    base.to_owned(),
+                    self.code.clone(),
+                    format!("{prefix}{i}_{run}"),
+                );
                 let join = joins(i);
                 tasks.push(tokio::spawn(async move {
                     let p = sign_up(&base, &handle).await?;
                     if join {
-                        p.post(format!("{base}/circles/join"), &[("code", &code)])
+                        let res = p
+                            .post(format!("{base}/circles/join"), &[("code", &code)])
                             .await?;
+                        anyhow::ensure!(
+                            res.status().is_redirection(),
+                            "joining the circle: {}",
+                            res.status()
+                        );
                     }
                     anyhow::Ok(p)
                 }));

@@ -127,8 +127,14 @@ async fn replies_posted_at_once_through_two_processes_become_visible_in_seq_orde
         .create_circle(&circle, &member("m1", "a1", "facilitator"))
         .await
         .unwrap();
-    first.add_member(&member("m2", "a2", "member")).await.unwrap();
-    first.add_member(&member("m3", "a3", "member")).await.unwrap();
+    first
+        .add_member(&member("m2", "a2", "member"))
+        .await
+        .unwrap();
+    first
+        .add_member(&member("m3", "a3", "member"))
+        .await
+        .unwrap();
     first
         .create_thread(&ThreadRow {
             id: "t1".into(),
@@ -205,7 +211,10 @@ async fn replies_posted_at_once_through_two_processes_become_visible_in_seq_orde
         "the viewer saw {seen:?} (B waited behind A: {b_waits}); \
          a reply committed after one with a larger seq is never delivered"
     );
-    assert!(b_waits, "B committed while A, with a smaller seq, was pending");
+    assert!(
+        b_waits,
+        "B committed while A, with a smaller seq, was pending"
+    );
 
     // Both processes agree on the thread as a whole.
     let all: Vec<String> = first
