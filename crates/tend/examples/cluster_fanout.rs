@@ -56,11 +56,7 @@ async fn pg_backends(db: &str) -> anyhow::Result<Vec<u32>> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = arg("--base", "http://127.0.0.1:18100");
-    let db = arg(
-        "--database-url",
-        "postgres://postgres@127.0.0.1:5432/tend_cluster",
-    );
+    let (base, db) = common::cluster_args();
     let viewers_n: usize = arg("--viewers", "200").parse()?;
     // Streams per account: a person with the thread open on a phone and a
     // laptop. At most the per-account cap (10).

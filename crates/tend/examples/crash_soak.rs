@@ -140,11 +140,7 @@ async fn view(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = arg("--base", "http://127.0.0.1:18100");
-    let db = arg(
-        "--database-url",
-        "postgres://postgres@127.0.0.1:5432/tend_cluster",
-    );
+    let (base, db) = common::cluster_args();
     let viewers_n: usize = arg("--viewers", "30").parse()?;
     let writers_n: usize = arg("--writers", "8").parse()?;
     let posters_n: usize = arg("--posters", "4").parse()?;

@@ -17,6 +17,18 @@ pub fn arg(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// `--base` (the load balancer) and `--database-url` of the cluster, with
+/// `scripts/cluster.sh`'s defaults.
+pub fn cluster_args() -> (String, String) {
+    (
+        arg("--base", "http://127.0.0.1:18100"),
+        arg(
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/tend_cluster",
+        ),
+    )
+}
+
 pub const PASS: &str = "kettle maple orbit";
 
 pub fn csrf_of(html: &str) -> anyhow::Result<String> {
