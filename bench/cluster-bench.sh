@@ -7,8 +7,12 @@
 #     /proc/PID/stat, before and after);
 #   - reply throughput (64 members posting back to back, each up to the
 #     20-a-minute limit) and the fan-out delay of a reply to VIEWERS live
-#     viewers spread over the processes (examples/cluster_fanout).
+#     streams (default 200, two per person) spread over the processes
+#     (examples/cluster_fanout).
 #   bench/cluster-bench.sh [ACCOUNTS] [DAYS] [SECONDS] [VIEWERS]
+# TEND_BENCH_COUNTS (default "1 2 3") chooses the process counts, e.g. "3"
+# for the issue's fan-out figure alone. CPU per request over alternating
+# rounds, with PostgreSQL's share: bench/cluster-cpu.sh.
 # Needs wrk and haproxy (installed from Debian with apt-get if missing) and
 # PostgreSQL at 127.0.0.1:5432. Prints Markdown tables.
 set -euo pipefail
@@ -16,7 +20,8 @@ cd "$(dirname "$0")/.."
 ACCOUNTS=${1:-200}
 DAYS=${2:-90}
 SECS=${3:-10}
-VIEWERS=${4:-100}
+VIEWERS=${4:-200}
+COUNTS=${TEND_BENCH_COUNTS:-1 2 3}
 TARGET=${CARGO_TARGET_DIR:-target}
 export TEND_CLUSTER_DIR=${TEND_CLUSTER_DIR:-/tmp/tend-cluster-bench}
 export TEND_CLUSTER_DB=${TEND_CLUSTER_DB:-tend_cluster_bench}
@@ -26,8 +31,8 @@ WORK=$(mktemp -d)
 trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-cargo build --release --quiet -p tend --bin tend --example bench_seed --example cluster_fanout
-export TEND_BIN="$TARGET/release/tend"
+[ -n "${TEND_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tend --bin tend --example bench_seed --example cluster_fanout
+export TEND_BIN=${TEND_BIN:-$TARGET/release/tend}
 # Cheap key derivation for the many sign-ups of the set-up; a high address
 # limit because every client comes through HAProxy's one address.
 export TEND_CLUSTER_FLAGS="--argon2-memory-kib 64 --auth-attempts-per-minute 1000000"
@@ -43,7 +48,7 @@ ticks() { # total utime+stime of the given pids
 
 TODAY="$WORK/today.md"
 FAN="$WORK/fan.md"
-for n in 1 2 3; do
+for n in $COUNTS; do
   scripts/cluster.sh start "$n" >/dev/null
   pids=()
   for i in $(seq 1 "$n"); do pids+=("$(cat "$TEND_CLUSTER_DIR/tend-$i.pid")"); done
@@ -81,7 +86,7 @@ cat "$TODAY"
 echo
 echo "Replies and fan-out ($VIEWERS viewers)"
 echo
-echo "| processes | what | rate / delivered | p50 | p99 | saved / max | tend CPU ms per reply |"
+echo "| processes | what | rate / delivered | p50 | p99 | saved / max | CPU per reply |"
 echo "|---|---|---|---|---|---|---|"
 cat "$FAN"
 echo

@@ -7,97 +7,29 @@
 //! 2. Reply throughput: every poster posts replies back to back, as many as
 //!    the per-person limit allows in a minute (20), so `--posters` clients
 //!    in a closed loop. Prints replies/s and the round-trip p50/p99.
-//! 3. Fan-out: every viewer holds the thread's live stream open (the load
-//!    balancer spreads them over the processes); one member posts a reply
-//!    every half second, and each arrival is timed from the moment the post
-//!    returned. Prints deliveries and the p50/p99/max delay.
+//! 3. Fan-out: `--viewers` live streams of the thread (default 200), held by
+//!    `--viewers-per-account` streams per person (default 2, under the cap of
+//!    10 per account), spread over the processes by the load balancer; one
+//!    member posts `--replies` replies (default 20), one every half second,
+//!    and each arrival is timed from the moment the post was sent (so the
+//!    delay includes the post's own round trip; a viewer can have the reply
+//!    before the poster has the answer). Prints how
+//!    many of the replies × streams arrived (and any twice), and the
+//!    p50/p99/max delay.
 //!
 //! With `--pids`, the CPU time the tend processes spent (from
-//! /proc/PID/stat) is divided by the requests of each phase.
+//! /proc/PID/stat) is divided by the requests of each phase; the fan-out
+//! phase also counts the PostgreSQL backends serving the database.
 
+mod common;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Circle, Person, arg, cpu_ticks, take_events};
 use reqwest::StatusCode;
-use tend::store::{self, DatabaseUrl};
 use tokio::sync::Mutex;
-
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-const PASS: &str = "kettle maple orbit";
-
-fn csrf_of(html: &str) -> anyhow::Result<String> {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .ok_or_else(|| anyhow::anyhow!("no csrf field"))?
-        + marker.len();
-    let end = html[start..]
-        .find('"')
-        .ok_or_else(|| anyhow::anyhow!("bad csrf field"))?;
-    Ok(html[start..start + end].to_owned())
-}
-
-struct Person {
-    b: reqwest::Client,
-    csrf: String,
-}
-
-async fn sign_up(base: &str, handle: &str) -> anyhow::Result<Person> {
-    let b = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = b.get(format!("{base}/signup")).send().await?.text().await?;
-    let res = b
-        .post(format!("{base}/signup"))
-        .form(&[
-            ("csrf", csrf_of(&page)?.as_str()),
-            ("handle", handle),
-            ("passphrase", PASS),
-            ("time_zone", "Europe/London"),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(res.status() == StatusCode::OK, "sign-up: {}", res.status());
-    let page = b
-        .get(format!("{base}/circles"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    Ok(Person {
-        csrf: csrf_of(&page)?,
-        b,
-    })
-}
-
-impl Person {
-    async fn post(&self, url: String, form: &[(&str, &str)]) -> anyhow::Result<reqwest::Response> {
-        let mut f = vec![("csrf", self.csrf.as_str())];
-        f.extend_from_slice(form);
-        Ok(self.b.post(url).form(&f).send().await?)
-    }
-}
-
-/// utime + stime of the processes, in clock ticks (100 a second on Linux).
-fn cpu_ticks(pids: &[u32]) -> u64 {
-    pids.iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
-        .filter_map(|s| {
-            // Fields after the command name, which is in parentheses.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .sum()
-}
 
 fn pct(v: &[Duration], q: f64) -> Duration {
     if v.is_empty() {
@@ -106,15 +38,31 @@ fn pct(v: &[Duration], q: f64) -> Duration {
     v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
 }
 
+/// The PostgreSQL backends serving the database (every connection of every
+/// tend process, and this client's), for their CPU time.
+async fn pg_backends(db: &str) -> anyhow::Result<Vec<u32>> {
+    let pool = sqlx::PgPool::connect(db).await?;
+    let pids: Vec<(i32,)> = sqlx::query_as(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&pool)
+    .await?;
+    pool.close().await;
+    Ok(pids
+        .into_iter()
+        .filter_map(|(p,)| u32::try_from(p).ok())
+        .collect())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = arg("--base", "http://127.0.0.1:18100");
-    let db = arg(
-        "--database-url",
-        "postgres://postgres@127.0.0.1:5432/tend_cluster",
-    );
-    let viewers_n: usize = arg("--viewers", "100").parse()?;
+    let (base, db) = common::cluster_args();
+    let viewers_n: usize = arg("--viewers", "200").parse()?;
+    // Streams per account: a person with the thread open on a phone and a
+    // laptop. At most the per-account cap (10).
+    let per_account: usize = arg("--viewers-per-account", "2").parse::<usize>()?.max(1);
     let posters_n: usize = arg("--posters", "64").parse()?;
+    let replies_n: usize = arg("--replies", "20").parse()?;
     let label = arg("--label", "");
     let pids: Vec<u32> = arg("--pids", "")
         .split(',')
@@ -123,80 +71,16 @@ async fn main() -> anyhow::Result<()> {
     let run = uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
 
     // Set-up.
-    let fac = sign_up(&base, &format!("fac_{run}")).await?;
-    let store = store::connect(&DatabaseUrl::Postgres(db)).await?;
-    let fac_id = store
-        .account_by_handle(&format!("fac_{run}"))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("facilitator missing"))?
-        .id;
-    store.grant_server_role(&fac_id, "facilitator").await?;
-    let res = fac
-        .post(
-            format!("{base}/circles/new"),
-            &[
-                ("name", "Bench"),
-                ("description", "Load"),
-                ("guidelines", "Be kind."),
-            ],
-        )
+    let circle = Circle::set_up(&base, db.clone(), &run, "Bench").await?;
+    let accounts = viewers_n.div_ceil(per_account);
+    let mut people = circle
+        .sign_up_people(&base, "p", &run, posters_n + accounts, |_| true)
         .await?;
-    let circle = res.headers()["location"]
-        .to_str()?
-        .trim_start_matches("/circles/")
-        .trim_end_matches("/invites")
-        .to_owned();
-    let res = fac
-        .post(
-            format!("{base}/circles/{circle}/threads"),
-            &[("title", "Busy thread"), ("body", "Load test.")],
-        )
-        .await?;
-    let thread = res.headers()["location"]
-        .to_str()?
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    fac.post(
-        format!("{base}/circles/{circle}/invites"),
-        &[("days", ""), ("uses", "")],
-    )
-    .await?;
-    let invites = fac
-        .b
-        .get(format!("{base}/circles/{circle}/invites"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let code = invites
-        .split("class=\"invite-code\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .ok_or_else(|| anyhow::anyhow!("no invite code"))?
-        .to_owned();
-    let mut people = Vec::new();
-    for chunk in (0..posters_n + viewers_n).collect::<Vec<_>>().chunks(8) {
-        let mut tasks = Vec::new();
-        for &i in chunk {
-            let (base, code, run) = (base.clone(), code.clone(), run.clone());
-            tasks.push(tokio::spawn(async move {
-                let p = sign_up(&base, &format!("p{i}_{run}")).await?;
-                p.post(format!("{base}/circles/join"), &[("code", &code)])
-                    .await?;
-                anyhow::Ok(p)
-            }));
-        }
-        for t in tasks {
-            people.push(t.await??);
-        }
-    }
     let viewers = people.split_off(posters_n);
     let posters = people;
 
     // Reply throughput: closed loop, each poster up to its 20 a minute.
-    let replies_url = format!("{base}{thread}/replies");
+    let replies_url = format!("{base}{}/replies", circle.thread);
     let cpu0 = cpu_ticks(&pids);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -215,7 +99,12 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
                 match res.status() {
                     StatusCode::SEE_OTHER => lat.push(t0.elapsed()),
-                    _ => refused += 1,
+                    other => {
+                        if refused == 0 {
+                            eprintln!("reply refused: {other}");
+                        }
+                        refused += 1;
+                    }
                 }
             }
             anyhow::Ok((lat, refused))
@@ -241,19 +130,31 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // Fan-out: viewers hold streams; one member posts every half second.
-    let arrivals = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
-    let after = store
-        .replies(thread.rsplit('/').next().unwrap_or_default(), 0, 100_000)
+    // Arrivals of each marked reply, per viewer stream.
+    type Arrivals = BTreeMap<(usize, String), Vec<Instant>>;
+    let arrivals = Arc::new(Mutex::new(Arrivals::new()));
+    let after = circle
+        .store
+        .replies(circle.thread_id(), 0, 100_000)
         .await?
         .last()
         .map_or(0, |r| r.seq);
-    let events = format!("{base}{thread}/events?after={after}");
+    let events = format!("{base}{}/events?after={after}", circle.thread);
     let mut streams = Vec::new();
     let mut open = 0;
-    for v in &viewers {
-        let res = v.b.get(&events).send().await?;
-        if res.status() == StatusCode::OK {
-            open += 1;
+    let mut refused_streams = 0;
+    for v in 0..viewers_n {
+        let person: &Person = &viewers[v / per_account];
+        let res = person.b.get(&events).send().await?;
+        match res.status() {
+            StatusCode::OK => open += 1,
+            other => {
+                if refused_streams == 0 {
+                    eprintln!("stream refused: {other}");
+                }
+                refused_streams += 1;
+                continue;
+            }
         }
         let arrivals = arrivals.clone();
         streams.push(tokio::spawn(async move {
@@ -262,25 +163,27 @@ async fn main() -> anyhow::Result<()> {
             while let Ok(Some(chunk)) = res.chunk().await {
                 let at = Instant::now();
                 carry.push_str(&String::from_utf8_lossy(&chunk));
-                // Whole events only: each ends with a blank line.
-                while let Some(i) = carry.find("\n\n") {
-                    let event: String = carry.drain(..i + 2).collect();
-                    if let Some(m) = event.split("FANMARK-").nth(1) {
-                        let id: String = m.chars().take_while(char::is_ascii_digit).collect();
-                        arrivals.lock().await.push((id, at));
+                for e in take_events(&mut carry) {
+                    if let Some(mark) = e.body.as_deref().and_then(|b| b.strip_prefix("FANMARK-")) {
+                        let id: String = mark.chars().take_while(char::is_ascii_digit).collect();
+                        arrivals.lock().await.entry((v, id)).or_default().push(at);
                     }
                 }
             }
         }));
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let poster = sign_up(&base, &format!("fan_{run}")).await?;
-    poster
-        .post(format!("{base}/circles/join"), &[("code", &code)])
-        .await?;
+    let poster = circle
+        .sign_up_people(&base, "fan", &run, 1, |_| true)
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no poster"))?;
+    let pg = pg_backends(&db).await.unwrap_or_default();
     let cpu0 = cpu_ticks(&pids);
+    let pg0 = cpu_ticks(&pg);
     let mut sent = Vec::new();
-    for k in 0..20 {
+    for k in 0..replies_n {
+        let t0 = Instant::now();
         let res = poster
             .post(
                 replies_url.clone(),
@@ -288,39 +191,43 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
         if res.status() == StatusCode::SEE_OTHER {
-            sent.push((format!("{k:03}"), Instant::now()));
+            sent.push((format!("{k:03}"), t0));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Stragglers.
     let expected = sent.len() * open;
-    for _ in 0..50 {
+    for _ in 0..100 {
         if arrivals.lock().await.len() >= expected {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let cpu = cpu_ticks(&pids).saturating_sub(cpu0);
+    let pg_cpu = cpu_ticks(&pg).saturating_sub(pg0);
     for s in &streams {
         s.abort();
     }
     let arrivals = arrivals.lock().await.clone();
-    let mut delays: Vec<Duration> = arrivals
-        .iter()
-        .filter_map(|(id, at)| {
-            sent.iter()
-                .find(|(x, _)| x == id)
-                .map(|(_, s)| at.saturating_duration_since(*s))
-        })
-        .collect();
+    let mut delays = Vec::new();
+    let mut duplicates = 0;
+    for (id, at) in &sent {
+        for v in 0..open {
+            if let Some(times) = arrivals.get(&(v, id.clone())) {
+                duplicates += times.len() - 1;
+                delays.push(times[0].saturating_duration_since(*at));
+            }
+        }
+    }
     delays.sort();
     println!(
-        "| {label} | fan-out to {open} viewers | {}/{expected} delivered | p50 {:?} | p99 {:?} | max {:?} | {:.1} ms CPU per reply |",
+        "| {label} | fan-out to {open} viewers ({accounts} accounts, {refused_streams} refused) | {}/{expected} delivered, {duplicates} twice | p50 {:?} | p99 {:?} | max {:?} | {:.1} ms tend, {:.1} ms PostgreSQL CPU per reply |",
         delays.len(),
         pct(&delays, 0.5),
         pct(&delays, 0.99),
         delays.last().copied().unwrap_or_default(),
         cpu as f64 * 10.0 / (sent.len().max(1) as f64),
+        pg_cpu as f64 * 10.0 / (sent.len().max(1) as f64),
     );
     Ok(())
 }

@@ -18,112 +18,35 @@
 //!    every viewer must have received every acknowledged reply, and no reply
 //!    twice. Prints one line of Markdown and exits non-zero on any loss.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{Circle, PASS, Person, arg, client, take_events};
 use reqwest::StatusCode;
-use tend::store::{self, DatabaseUrl};
 use tokio::sync::Mutex;
 
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-const PASS: &str = "kettle maple orbit";
-
-fn csrf_of(html: &str) -> anyhow::Result<String> {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .ok_or_else(|| anyhow::anyhow!("no csrf field"))?
-        + marker.len();
-    let end = html[start..]
-        .find('"')
-        .ok_or_else(|| anyhow::anyhow!("bad csrf field"))?;
-    Ok(html[start..start + end].to_owned())
-}
-
-fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .build()?)
-}
-
-struct Person {
-    handle: String,
-    b: reqwest::Client,
-    csrf: String,
-}
-
-/// Signs up through the pages; retried, since set-up runs before any kill
-/// but a loaded machine may still time out.
-async fn sign_up(base: &str, handle: &str) -> anyhow::Result<Person> {
-    let b = client()?;
-    let page = b.get(format!("{base}/signup")).send().await?.text().await?;
-    let res = b
-        .post(format!("{base}/signup"))
-        .form(&[
-            ("csrf", csrf_of(&page)?.as_str()),
-            ("handle", handle),
-            ("passphrase", PASS),
-            ("time_zone", "Europe/London"),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(res.status() == StatusCode::OK, "sign-up: {}", res.status());
-    let page = b
-        .get(format!("{base}/circles"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    Ok(Person {
-        handle: handle.to_owned(),
-        csrf: csrf_of(&page)?,
-        b,
-    })
-}
-
-impl Person {
-    async fn post(&self, url: String, form: &[(&str, &str)]) -> anyhow::Result<reqwest::Response> {
-        let mut f = vec![("csrf", self.csrf.as_str())];
-        f.extend_from_slice(form);
-        Ok(self
-            .b
-            .post(url)
-            .timeout(Duration::from_secs(15))
-            .form(&f)
-            .send()
-            .await?)
-    }
-
-    async fn token(&self, base: &str) -> anyhow::Result<String> {
-        let res = self
-            .b
-            .post(format!("{base}/api/v1/sessions"))
-            .json(&serde_json::json!({"handle": self.handle, "passphrase": PASS}))
+/// An API token for `p`, as `Authorization` wants it.
+async fn token(p: &Person, base: &str) -> anyhow::Result<String> {
+    let res =
+        p.b.post(format!("{base}/api/v1/sessions"))
+            .json(&serde_json::json!({"handle": p.handle, "passphrase": PASS}))
             .send()
             .await?;
-        anyhow::ensure!(
-            res.status() == StatusCode::CREATED,
-            "token: {}",
-            res.status()
-        );
-        let v: serde_json::Value = res.json().await?;
-        Ok(format!(
-            "Bearer {}",
-            v["token"].as_str().unwrap_or_default()
-        ))
-    }
+    anyhow::ensure!(
+        res.status() == StatusCode::CREATED,
+        "token: {}",
+        res.status()
+    );
+    let v: serde_json::Value = res.json().await?;
+    Ok(format!(
+        "Bearer {}",
+        v["token"].as_str().unwrap_or_default()
+    ))
 }
 
 #[derive(Default)]
@@ -147,24 +70,11 @@ struct Seen {
 }
 
 /// Parses whole events out of `carry` into `seen`; returns a `retry:` hint.
-fn take_events(carry: &mut String, seen: &mut Seen) -> Option<u64> {
+fn take_into(carry: &mut String, seen: &mut Seen) -> Option<u64> {
     let mut retry = None;
-    while let Some(end) = carry.find("\n\n") {
-        let block: String = carry.drain(..end + 2).collect();
-        let mut id = None;
-        let mut body = None;
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("id: ") {
-                id = v.trim().parse::<i64>().ok();
-            } else if let Some(v) = line.strip_prefix("data: ") {
-                body = serde_json::from_str::<serde_json::Value>(v)
-                    .ok()
-                    .and_then(|d| d["body"].as_str().map(str::to_owned));
-            } else if let Some(v) = line.strip_prefix("retry:") {
-                retry = v.trim().parse().ok();
-            }
-        }
-        if let (Some(id), Some(body)) = (id, body) {
+    for e in take_events(carry) {
+        retry = e.retry.or(retry);
+        if let (Some(id), Some(body)) = (e.id, e.body) {
             *seen.times.entry(id).or_default() += 1;
             seen.bodies.insert(id, body);
             seen.last = Some(id);
@@ -202,7 +112,7 @@ async fn view(
                         Ok(Some(c)) => {
                             carry.push_str(&String::from_utf8_lossy(&c));
                             let mut s = seen.lock().await;
-                            if let Some(ms) = take_events(&mut carry, &mut s) {
+                            if let Some(ms) = take_into(&mut carry, &mut s) {
                                 wait = Duration::from_millis(ms);
                             }
                         }
@@ -230,11 +140,7 @@ async fn view(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let base = arg("--base", "http://127.0.0.1:18100");
-    let db = arg(
-        "--database-url",
-        "postgres://postgres@127.0.0.1:5432/tend_cluster",
-    );
+    let (base, db) = common::cluster_args();
     let viewers_n: usize = arg("--viewers", "30").parse()?;
     let writers_n: usize = arg("--writers", "8").parse()?;
     let posters_n: usize = arg("--posters", "4").parse()?;
@@ -244,91 +150,26 @@ async fn main() -> anyhow::Result<()> {
     let run = uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
 
     // Set-up, before any process is killed.
-    let fac = sign_up(&base, &format!("fac_{run}")).await?;
-    let store = store::connect(&DatabaseUrl::Postgres(db)).await?;
-    let fac_id = store
-        .account_by_handle(&fac.handle)
+    let circle = Circle::set_up(&base, db, &run, "Soak").await?;
+    let mut people: Vec<Arc<Person>> = circle
+        .sign_up_people(&base, "s", &run, writers_n + posters_n + viewers_n, |i| {
+            i >= writers_n
+        })
         .await?
-        .ok_or_else(|| anyhow::anyhow!("facilitator missing"))?
-        .id;
-    store.grant_server_role(&fac_id, "facilitator").await?;
-    let res = fac
-        .post(
-            format!("{base}/circles/new"),
-            &[
-                ("name", "Soak"),
-                ("description", "Crash soak"),
-                ("guidelines", "Be kind."),
-            ],
-        )
-        .await?;
-    let circle = res.headers()["location"]
-        .to_str()?
-        .trim_start_matches("/circles/")
-        .trim_end_matches("/invites")
-        .to_owned();
-    let res = fac
-        .post(
-            format!("{base}/circles/{circle}/threads"),
-            &[("title", "Through the crashes"), ("body", "Soak test.")],
-        )
-        .await?;
-    let thread = res.headers()["location"]
-        .to_str()?
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    fac.post(
-        format!("{base}/circles/{circle}/invites"),
-        &[("days", ""), ("uses", "")],
-    )
-    .await?;
-    let invites = fac
-        .b
-        .get(format!("{base}/circles/{circle}/invites"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let code = invites
-        .split("class=\"invite-code\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .ok_or_else(|| anyhow::anyhow!("no invite code"))?
-        .to_owned();
-    let mut people = Vec::new();
-    for chunk in (0..writers_n + posters_n + viewers_n)
-        .collect::<Vec<_>>()
-        .chunks(8)
-    {
-        let mut tasks = Vec::new();
-        for &i in chunk {
-            let (base, code, run) = (base.clone(), code.clone(), run.clone());
-            tasks.push(tokio::spawn(async move {
-                let p = sign_up(&base, &format!("s{i}_{run}")).await?;
-                if i >= writers_n {
-                    p.post(format!("{base}/circles/join"), &[("code", &code)])
-                        .await?;
-                }
-                anyhow::Ok(p)
-            }));
-        }
-        for t in tasks {
-            people.push(Arc::new(t.await??));
-        }
-    }
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let viewers = people.split_off(writers_n + posters_n);
     let posters = people.split_off(writers_n);
     let writers = people;
     let mut tokens = Vec::new();
     for w in &writers {
-        tokens.push(w.token(&base).await?);
+        tokens.push(token(w, &base).await?);
     }
 
     let done = Arc::new(AtomicBool::new(false));
     let counts = Arc::new(Counts::default());
-    let events = format!("{base}{thread}/events");
+    let events = format!("{base}{}/events", circle.thread);
     let mut seen = Vec::new();
     let mut viewer_tasks = Vec::new();
     for v in &viewers {
@@ -402,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
     for (i, p) in posters.iter().enumerate() {
         let (p, url, acked_replies, stopping, counts) = (
             p.clone(),
-            format!("{base}{thread}/replies"),
+            format!("{base}{}/replies", circle.thread),
             acked_replies.clone(),
             stopping.clone(),
             counts.clone(),

@@ -61,6 +61,12 @@ impl PostgresStore {
 
 /// The hot reads (see [`super::Store::read_records`]): sqlx, one statement
 /// after another. The same SQL text as the SQLite read path.
+///
+/// The reads of one request share one pooled connection: each checkout of
+/// an idle connection costs a round trip to PostgreSQL (sqlx pings it first,
+/// `test_before_acquire`), so Today's five record reads on five checkouts
+/// paid four extra round trips, and as many wake-ups of a backend and of
+/// tend's own tasks (docs/benchmarks.md, "CPU per request").
 impl PostgresStore {
     async fn read_active_session(
         &self,
@@ -80,6 +86,7 @@ impl PostgresStore {
         reads: &[super::RecordRead],
     ) -> StoreResult<Vec<super::RecordSet>> {
         let mut out = Vec::with_capacity(reads.len());
+        let mut conn = self.pool.acquire().await?;
         for read in reads {
             out.push(match read {
                 super::RecordRead::One { kind, id } => super::RecordSet::Rows(
@@ -87,7 +94,7 @@ impl PostgresStore {
                         .bind(id)
                         .bind(account_id)
                         .bind(kind)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&mut *conn)
                         .await?,
                 ),
                 super::RecordRead::Titles { kind, filter } => {
@@ -101,7 +108,7 @@ impl PostgresStore {
                     }
                     super::RecordSet::Titles(
                         q.bind(filter.limit.unwrap_or(i64::MAX))
-                            .fetch_all(&self.pool)
+                            .fetch_all(&mut *conn)
                             .await?,
                     )
                 }
@@ -117,7 +124,7 @@ impl PostgresStore {
                     }
                     super::RecordSet::Rows(
                         q.bind(filter.limit.unwrap_or(i64::MAX))
-                            .fetch_all(&self.pool)
+                            .fetch_all(&mut *conn)
                             .await?,
                     )
                 }
@@ -135,13 +142,14 @@ impl PostgresStore {
         after: i64,
         limit: i64,
     ) -> StoreResult<Option<super::community::ThreadPageRows>> {
+        let mut conn = self.pool.acquire().await?;
         let flat: Option<super::community::AccessFlat> =
             sqlx::query_as(super::community::ACCESS_THREAD_SQL)
                 .bind(circle_id)
                 .bind(account_id)
                 .bind(admin_role)
                 .bind(thread_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?;
         let Some(flat) = flat else { return Ok(None) };
         let (access, thread) = flat.split(account_id);
@@ -150,7 +158,7 @@ impl PostgresStore {
                 .bind(thread_id)
                 .bind(after)
                 .bind(limit)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *conn)
                 .await?
         } else {
             Vec::new()

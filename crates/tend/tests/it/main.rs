@@ -22,6 +22,7 @@ mod notifications;
 mod offline_app;
 mod push;
 mod query_plans;
+mod reply_order;
 mod schema;
 mod server_limits;
 mod shared_limits;
