@@ -386,6 +386,7 @@ async fn make_years(r: &Records<'_>, start: Date, years: i64) -> anyhow::Result<
 /// The export of `years` years of every feature, as `GET /api/v1/export`
 /// writes it, and its record count.
 async fn make_export(scratch: &Path, years: i64) -> anyhow::Result<(Value, usize)> {
+    std::fs::create_dir_all(scratch)?;
     let url = DatabaseUrl::resolve(None, scratch)?;
     let services = Services {
         store: store::connect(&url).await?,
