@@ -449,7 +449,10 @@ async fn main() -> anyhow::Result<()> {
     let postgres = arg("--postgres", "");
     let rounds: usize = arg("--rounds", "5").parse()?;
     let years: i64 = arg("--years", "1").parse()?;
-    ensure!(rounds > 0 && years > 0, "--rounds and --years must be at least 1");
+    ensure!(
+        rounds > 0 && years > 0,
+        "--rounds and --years must be at least 1"
+    );
     let work = tempfile::tempdir()?;
 
     let started = Instant::now();
@@ -472,11 +475,17 @@ async fn main() -> anyhow::Result<()> {
         });
     println!("kinds: {kinds:?}");
 
-    let mut servers = vec![TendServer::start("SQLite", &tend, &work.path().join("sqlite"), None).await?];
+    let mut servers =
+        vec![TendServer::start("SQLite", &tend, &work.path().join("sqlite"), None).await?];
     if !postgres.is_empty() {
         servers.push(
-            TendServer::start("PostgreSQL", &tend, &work.path().join("pg"), Some(&postgres))
-                .await?,
+            TendServer::start(
+                "PostgreSQL",
+                &tend,
+                &work.path().join("pg"),
+                Some(&postgres),
+            )
+            .await?,
         );
     }
     let client = reqwest::Client::builder()
