@@ -435,7 +435,7 @@ fn with_fresh_ids(doc: &Value) -> anyhow::Result<Vec<u8>> {
 fn spread(ms: &mut [f64]) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);
     let mid = ms.len() / 2;
-    let median = if ms.len() % 2 == 0 {
+    let median = if ms.len().is_multiple_of(2) {
         (ms[mid - 1] + ms[mid]) / 2.0
     } else {
         ms[mid]
