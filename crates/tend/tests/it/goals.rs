@@ -6,24 +6,7 @@ use reqwest::header::{COOKIE, HeaderMap, HeaderValue};
 use tend::domain::checkin::{Checkin, Meals};
 use tend::service::{Services, Unlocked};
 
-use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get};
-
-/// Runs a test on SQLite, and on PostgreSQL when `TEND_TEST_POSTGRES_URL` is set.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Backend;
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
+use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get, on_both_backends};
 
 on_both_backends!(
     the_week_adds_up_and_a_plan_that_does_not_fit_gets_a_gentle_suggestion,

@@ -17,6 +17,27 @@ pub enum Backend {
     Postgres,
 }
 
+/// Makes, for each `async fn name(backend: Backend)` named, a module `name`
+/// with two tests: `name::sqlite`, and `name::postgres` (which skips itself
+/// unless `TEND_TEST_POSTGRES_URL` is set). Use it as
+/// `use crate::helpers::on_both_backends;` and `on_both_backends!(a, b);`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::helpers::Backend;
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
 /// A database of the chosen kind, fresh for one test.
 pub struct TestDb {
     pub store: Arc<dyn Store>,

@@ -6,23 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, HeaderValue};
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, csrf_of, get};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Backend;
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
+use crate::helpers::{Backend, TestApp, csrf_of, get, on_both_backends};
 
 on_both_backends!(
     a_plan_is_written_read_exported_and_sealed,

@@ -24,7 +24,7 @@ use tend::domain::selfcare::SelfcareSettings;
 use tend::domain::support::SupportPerson;
 use tend::service::Services;
 
-use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get};
+use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get, on_both_backends};
 
 const PASS: &str = "kettle maple orbit";
 
@@ -499,22 +499,6 @@ async fn a_year_moves_sqlite_to_postgres_and_back() {
 async fn a_year_moves_postgres_to_sqlite_and_back() {
     a_year_moves_and_reads_back_identical(Backend::Postgres, Backend::Sqlite, Backend::Postgres)
         .await;
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Backend;
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(
