@@ -17,8 +17,8 @@
 #   Today at 16 and 64 clients vs the baseline page; check-in save (PUT
 #   /api/v1/checkins/today) vs the baseline insert; the thread page vs Isso's
 #   thread; a reply (the browser form, risk hold and identifier check on) vs an
-#   Isso comment. Then peak memory after a burst of 200 sign-ups at the real
-#   Argon2 cost, and (unless TEND_HISTORY_CHECK=0) Today at one client with
+#   Isso comment. Then peak memory after a burst of 200 sign-ups, then 200
+#   sign-ins, at the real Argon2 cost, and (unless TEND_HISTORY_CHECK=0) Today at one client with
 #   10 days against 5 years of history.
 # Needs wrk (installed from Debian with apt-get if missing) and python3 with
 # venv. Prints Markdown; keeps the raw rows in $TEND_BENCH_OUT (default
@@ -197,8 +197,13 @@ HWM_BEFORE=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 seq 1 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
   -H 'Content-Type: application/json' "$T/api/v1/accounts" \
   -d '{"handle":"burst{}","passphrase":"a long enough passphrase {}","time_zone":"UTC"}' >"$WORK/burst.txt"
-HWM_AFTER=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 BURST_OK=$(grep -c '^201$' "$WORK/burst.txt" || true)
+# Then 200 sign-ins at once to those accounts (two Argon2 runs each).
+seq 1 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+  -H 'Content-Type: application/json' "$T/api/v1/sessions" \
+  -d '{"handle":"burst{}","passphrase":"a long enough passphrase {}"}' >"$WORK/signin.txt"
+SIGNIN_OK=$(grep -c '^201$' "$WORK/signin.txt" || true)
+HWM_AFTER=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 BASE_HWM=$(awk '/VmHWM/ {print $2}' "/proc/$BASE_PID/status")
 ISSO_HWM=0
 for p in "$ISSO_PID" $(pgrep -P "$ISSO_PID" || true); do
@@ -253,4 +258,4 @@ if grep -q history "$OUT"; then
     END { for (k in s) print "- Today, one client, " k " days, p50/p99 by round:" s[k] }' "$OUT" | sort
   echo
 fi
-echo "Peak memory (VmHWM): tend $((HWM_BEFORE / 1024)) MB after the rounds, $((HWM_AFTER / 1024)) MB after a burst of 200 sign-ups ($BURST_OK created); baseline $((BASE_HWM / 1024)) MB; Isso (master + 2 workers) $((ISSO_HWM / 1024)) MB"
+echo "Peak memory (VmHWM): tend $((HWM_BEFORE / 1024)) MB after the rounds, $((HWM_AFTER / 1024)) MB after a burst of 200 sign-ups ($BURST_OK created) and then 200 sign-ins ($SIGNIN_OK signed in); baseline $((BASE_HWM / 1024)) MB; Isso (master + 2 workers) $((ISSO_HWM / 1024)) MB"
