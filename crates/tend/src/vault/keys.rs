@@ -246,7 +246,14 @@ fn verify(hash: &PassphraseHash, passphrase: &str) -> Option<bool> {
     let salt_bytes = salt.decode_b64(&mut salt_bytes).ok()?;
     let argon2 = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
-    argon2_into(&argon2, &params, passphrase.as_bytes(), salt_bytes, &mut out).ok()?;
+    argon2_into(
+        &argon2,
+        &params,
+        passphrase.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )
+    .ok()?;
     let computed = Output::new(&out).ok()?;
     out.zeroize();
     Some(computed == expected)
@@ -509,8 +516,14 @@ mod tests {
                 .unwrap()
                 .to_string();
             assert!(theirs.starts_with("$argon2id$v=19$"));
-            assert!(verify_passphrase(&PassphraseHash(theirs.clone()), "a long passphrase"));
-            assert!(!verify_passphrase(&PassphraseHash(theirs), "another passphrase"));
+            assert!(verify_passphrase(
+                &PassphraseHash(theirs.clone()),
+                "a long passphrase"
+            ));
+            assert!(!verify_passphrase(
+                &PassphraseHash(theirs),
+                "another passphrase"
+            ));
         }
     }
 
@@ -521,6 +534,10 @@ mod tests {
         }
         let kept = SCRATCH.lock().unwrap();
         assert!(kept.len() <= scratch_kept());
-        assert!(kept.iter().flatten().all(|b| b.as_ref().iter().all(|&x| x == 0)));
+        assert!(
+            kept.iter()
+                .flatten()
+                .all(|b| b.as_ref().iter().all(|&x| x == 0))
+        );
     }
 }
