@@ -54,8 +54,8 @@ cargo build --release --quiet -p tend --bin tend --example bench_seed
 BASE_TARGET=$(realpath -m "${TEND_BASELINE_TARGET:-$TARGET}")
 CARGO_TARGET_DIR="$BASE_TARGET" cargo build --release --quiet --manifest-path bench/baseline/Cargo.toml
 
-wait_up() { # url
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
+wait_up() { # url [tries, 0.2 s apart]
+  for _ in $(seq 1 "${2:-100}"); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
   echo "did not start: $1" >&2
   exit 1
 }
@@ -93,7 +93,9 @@ ISSO_SETTINGS="$WORK/isso.cfg" "$CACHE/isso-venv/bin/gunicorn" -w 2 -b "127.0.0.
   --log-level warning isso.run >"$WORK/isso.log" 2>&1 &
 ISSO_PID=$!
 PIDS+=("$ISSO_PID")
-wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone"
+# Each Isso worker first tries to reach the site it serves (itself) and waits
+# for a time-out when it cannot; on a loaded machine that takes well over 20 s.
+wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone" 600
 isso_post() { # uri text [title]
   local extra=""
   [ -n "${3:-}" ] && extra=",\"title\":\"$3\""
