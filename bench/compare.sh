@@ -131,7 +131,7 @@ measure() {
   load=$(cut -d' ' -f1 /proc/loadavg)
   before=$(ticks "$pid")
   sw0=$(switches "$pid")
-  out=$(env "$@" wrk -t2 -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
+  out=$(env "$@" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
   after=$(ticks "$pid")
   sw1=$(switches "$pid")
   awk -v round="$round" -v pair="$pair" -v side="$side" -v la="$load" -v b="$before" -v a="$after" -v hz="$HZ" \
