@@ -223,6 +223,7 @@ if [ "${TEND_HISTORY_CHECK:-1}" != 0 ]; then
     for d in 10 1825; do
       TEND_LOG=warn "$TARGET/release/tend" serve --data-dir "$WORK/h$d" --addr "127.0.0.1:$TEND_PORT" >/dev/null 2>&1 &
       hp=$!
+      PIDS+=("$hp")
       wait_up "$T/healthz"
       TEND_TOKENS="$WORK/h$d.txt" wrk -t1 -c1 -d2s -s bench/today.lua "$T" >/dev/null
       measure "$r" "history-$d" tend "$hp" 1 "$T" today.lua "TEND_TOKENS=$WORK/h$d.txt" TEND_PATH=/today
