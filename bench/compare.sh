@@ -17,8 +17,8 @@
 #   Today at 16 and 64 clients vs the baseline page; check-in save (PUT
 #   /api/v1/checkins/today) vs the baseline insert; the thread page vs Isso's
 #   thread; a reply (the browser form, risk hold and identifier check on) vs an
-#   Isso comment. Then peak memory after a burst of 200 sign-ups at the real
-#   Argon2 cost, and (unless TEND_HISTORY_CHECK=0) Today at one client with
+#   Isso comment. Then peak memory after a burst of 200 sign-ups, then 200
+#   sign-ins, at the real Argon2 cost, and (unless TEND_HISTORY_CHECK=0) Today at one client with
 #   10 days against 5 years of history.
 # Needs wrk (installed from Debian with apt-get if missing) and python3 with
 # venv. Prints Markdown; keeps the raw rows in $TEND_BENCH_OUT (default
@@ -54,8 +54,8 @@ cargo build --release --quiet -p tend --bin tend --example bench_seed
 BASE_TARGET=$(realpath -m "${TEND_BASELINE_TARGET:-$TARGET}")
 CARGO_TARGET_DIR="$BASE_TARGET" cargo build --release --quiet --manifest-path bench/baseline/Cargo.toml
 
-wait_up() { # url
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
+wait_up() { # url [tries, 0.2 s apart]
+  for _ in $(seq 1 "${2:-100}"); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
   echo "did not start: $1" >&2
   exit 1
 }
@@ -93,7 +93,9 @@ ISSO_SETTINGS="$WORK/isso.cfg" "$CACHE/isso-venv/bin/gunicorn" -w 2 -b "127.0.0.
   --log-level warning isso.run >"$WORK/isso.log" 2>&1 &
 ISSO_PID=$!
 PIDS+=("$ISSO_PID")
-wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone"
+# Each Isso worker first tries to reach the site it serves (itself) and waits
+# for a time-out when it cannot; on a loaded machine that takes well over 20 s.
+wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone" 600
 isso_post() { # uri text [title]
   local extra=""
   [ -n "${3:-}" ] && extra=",\"title\":\"$3\""
@@ -129,7 +131,7 @@ measure() {
   load=$(cut -d' ' -f1 /proc/loadavg)
   before=$(ticks "$pid")
   sw0=$(switches "$pid")
-  out=$(env "$@" wrk -t2 -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
+  out=$(env "$@" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
   after=$(ticks "$pid")
   sw1=$(switches "$pid")
   awk -v round="$round" -v pair="$pair" -v side="$side" -v la="$load" -v b="$before" -v a="$after" -v hz="$HZ" \
@@ -197,8 +199,13 @@ HWM_BEFORE=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 seq 1 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
   -H 'Content-Type: application/json' "$T/api/v1/accounts" \
   -d '{"handle":"burst{}","passphrase":"a long enough passphrase {}","time_zone":"UTC"}' >"$WORK/burst.txt"
-HWM_AFTER=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 BURST_OK=$(grep -c '^201$' "$WORK/burst.txt" || true)
+# Then 200 sign-ins at once to those accounts (two Argon2 runs each).
+seq 1 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+  -H 'Content-Type: application/json' "$T/api/v1/sessions" \
+  -d '{"handle":"burst{}","passphrase":"a long enough passphrase {}"}' >"$WORK/signin.txt"
+SIGNIN_OK=$(grep -c '^201$' "$WORK/signin.txt" || true)
+HWM_AFTER=$(awk '/VmHWM/ {print $2}' "/proc/$TEND_PID/status")
 BASE_HWM=$(awk '/VmHWM/ {print $2}' "/proc/$BASE_PID/status")
 ISSO_HWM=0
 for p in "$ISSO_PID" $(pgrep -P "$ISSO_PID" || true); do
@@ -216,6 +223,7 @@ if [ "${TEND_HISTORY_CHECK:-1}" != 0 ]; then
     for d in 10 1825; do
       TEND_LOG=warn "$TARGET/release/tend" serve --data-dir "$WORK/h$d" --addr "127.0.0.1:$TEND_PORT" >/dev/null 2>&1 &
       hp=$!
+      PIDS+=("$hp")
       wait_up "$T/healthz"
       TEND_TOKENS="$WORK/h$d.txt" wrk -t1 -c1 -d2s -s bench/today.lua "$T" >/dev/null
       measure "$r" "history-$d" tend "$hp" 1 "$T" today.lua "TEND_TOKENS=$WORK/h$d.txt" TEND_PATH=/today
@@ -253,4 +261,4 @@ if grep -q history "$OUT"; then
     END { for (k in s) print "- Today, one client, " k " days, p50/p99 by round:" s[k] }' "$OUT" | sort
   echo
 fi
-echo "Peak memory (VmHWM): tend $((HWM_BEFORE / 1024)) MB after the rounds, $((HWM_AFTER / 1024)) MB after a burst of 200 sign-ups ($BURST_OK created); baseline $((BASE_HWM / 1024)) MB; Isso (master + 2 workers) $((ISSO_HWM / 1024)) MB"
+echo "Peak memory (VmHWM): tend $((HWM_BEFORE / 1024)) MB after the rounds, $((HWM_AFTER / 1024)) MB after a burst of 200 sign-ups ($BURST_OK created) and then 200 sign-ins ($SIGNIN_OK signed in); baseline $((BASE_HWM / 1024)) MB; Isso (master + 2 workers) $((ISSO_HWM / 1024)) MB"

@@ -66,6 +66,8 @@ pub struct TodayData {
     pub overview: Overview<String>,
     pub practice_month: Vec<Stored<PracticeLog>>,
     pub due: Due,
+    /// The day of a debrief written yesterday or today, if any.
+    pub debrief: Option<Date>,
 }
 
 pub struct Summaries<'a> {
@@ -87,8 +89,9 @@ impl<'a> Summaries<'a> {
     }
 
     /// Today's page: the week's check-ins, the newest journal titles, the
-    /// month's practice, questionnaire preferences and history: five reads
-    /// in one store call (one blocking call, one snapshot on SQLite).
+    /// month's practice, questionnaire preferences and history, and a debrief
+    /// of yesterday or today: six reads in one store call (one blocking call,
+    /// one snapshot on SQLite).
     pub async fn today(
         &self,
         catalog: &tend_instruments::Catalog,
@@ -111,6 +114,7 @@ impl<'a> Summaries<'a> {
             list_of::<PracticeLog>(&range(window_start(today, 30), today, PRACTICE_LIMIT)),
             prefs,
             history,
+            list_of::<Debrief>(&range(today.yesterday().unwrap_or(today), today, 1)),
         ];
         let mut sets = records.read(&reads).await?.into_iter();
         let week = records.open_set::<Checkin>(sets.next())?;
@@ -118,12 +122,17 @@ impl<'a> Summaries<'a> {
         let practice_month = records.open_set::<PracticeLog>(sets.next())?;
         let prefs = records.open_set::<Preferences>(sets.next())?;
         let history = records.open_set::<Response>(sets.next())?;
+        let debrief = records
+            .open_set::<Debrief>(sets.next())?
+            .into_iter()
+            .find_map(|d| d.day);
         let due =
             questionnaires.due_of(prefs.into_iter().next().map(|s| s.value), history, today)?;
         Ok(TodayData {
             overview: Records::overview_of(today, week, titles),
             practice_month,
             due,
+            debrief,
         })
     }
 

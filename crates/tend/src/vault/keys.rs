@@ -1,5 +1,7 @@
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Mutex;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -40,6 +42,60 @@ impl KdfParams {
             .map_err(|_| VaultError::Kdf)?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
+}
+
+/// Argon2's working memory (19 MiB at the default cost), kept between runs.
+///
+/// The argon2 crate allocates it afresh for every run and frees it after. With
+/// glibc's allocator that cost gigabytes: after the first 19 MiB block is
+/// freed, glibc raises its mmap threshold above 19 MiB, so every later run is
+/// carved out of the calling thread's malloc arena (up to 8 per core), and
+/// each arena keeps what was freed. A burst of 200 sign-ups, at most two
+/// Argon2 runs at a time, left tend at 3.2 GB (docs/benchmarks.md, "Peak
+/// memory"). Reusing the blocks means they are allocated at most once per
+/// concurrent run, ever: peak memory is the number of runs at once times the
+/// memory cost, whatever the allocator does.
+static SCRATCH: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// How many blocks of working memory are kept for reuse: one per core, as
+/// many as `service::blocking` lets run at once.
+fn scratch_kept() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Runs `f` on `blocks` blocks of Argon2 working memory, reused if a free
+/// one of that size is kept, and wiped before it is kept again.
+fn with_scratch<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let kept = SCRATCH.lock().ok().and_then(|mut v| {
+        let i = v.iter().position(|b| b.len() == blocks)?;
+        Some(v.swap_remove(i))
+    });
+    let mut memory = kept.unwrap_or_else(|| vec![Block::default(); blocks]);
+    let out = f(&mut memory);
+    // The blocks hold values derived from the passphrase: wipe them rather
+    // than leave them until the next run.
+    memory.fill(Block::default());
+    if let Ok(mut v) = SCRATCH.lock()
+        && v.len() < scratch_kept()
+    {
+        v.push(memory);
+    }
+    out
+}
+
+/// Argon2 of `secret` and `salt` into `out`, on reused working memory.
+fn argon2_into(
+    argon2: &Argon2<'_>,
+    params: &Params,
+    secret: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), VaultError> {
+    with_scratch(params.block_count(), |memory| {
+        argon2
+            .hash_password_into_with_memory(secret, salt, out, memory)
+            .map_err(|_| VaultError::Kdf)
+    })
 }
 
 /// A person's data key. No `Clone`, no `Debug` of its bytes, zeroised on drop.
@@ -125,10 +181,8 @@ pub(super) fn derive_kek(
     salt: &[u8],
 ) -> Result<[u8; KEY_LEN], VaultError> {
     let mut out = [0u8; KEY_LEN];
-    params
-        .argon2()?
-        .hash_password_into(secret, salt, &mut out)
-        .map_err(|_| VaultError::Kdf)?;
+    let argon2 = params.argon2()?;
+    argon2_into(&argon2, argon2.params(), secret, salt, &mut out)?;
     Ok(out)
 }
 
@@ -149,24 +203,60 @@ impl std::fmt::Debug for PassphraseHash {
     }
 }
 
+/// The PHC string of Argon2id over `passphrase`, as the argon2 crate's own
+/// `PasswordHasher` writes it, computed on reused working memory.
 pub fn hash_passphrase(params: KdfParams, passphrase: &str) -> Result<PassphraseHash, VaultError> {
     let salt = SaltString::generate(&mut OsRng);
-    let hash = params
-        .argon2()?
-        .hash_password(passphrase.as_bytes(), &salt)
+    let argon2 = params.argon2()?;
+    let p = argon2.params();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
         .map_err(|_| VaultError::Kdf)?;
+    let mut out = [0u8; KEY_LEN];
+    argon2_into(&argon2, p, passphrase.as_bytes(), salt_bytes, &mut out)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(p).map_err(|_| VaultError::Kdf)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|_| VaultError::Kdf)?),
+    };
     Ok(PassphraseHash(hash.to_string()))
 }
 
 pub fn verify_passphrase(hash: &PassphraseHash, passphrase: &str) -> bool {
-    match PasswordHash::new(&hash.0) {
-        // The parameters are read from the PHC string, so older hashes keep working
-        // if the defaults change.
-        Ok(parsed) => Argon2::default()
-            .verify_password(passphrase.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    verify(hash, passphrase).unwrap_or(false)
+}
+
+/// Recomputes the hash with the algorithm, version and parameters the PHC
+/// string names (so older hashes keep working if the defaults change) and
+/// compares in constant time (`Output`'s equality).
+fn verify(hash: &PassphraseHash, passphrase: &str) -> Option<bool> {
+    let parsed = PasswordHash::new(&hash.0).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+        .ok()?;
+    let params = Params::try_from(&parsed).ok()?;
+    let (salt, expected) = (parsed.salt?, parsed.hash?);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).ok()?;
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    argon2_into(
+        &argon2,
+        &params,
+        passphrase.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )
+    .ok()?;
+    let computed = Output::new(&out).ok()?;
+    out.zeroize();
+    Some(computed == expected)
 }
 
 fn account_aad(purpose: &str, account_id: &str) -> Vec<u8> {
@@ -402,5 +492,52 @@ mod tests {
         assert!(verify_passphrase(&h, "a long passphrase"));
         assert!(!verify_passphrase(&h, "a long passphrasf"));
         assert!(!verify_passphrase(&PassphraseHash("nonsense".into()), "x"));
+    }
+
+    #[test]
+    fn hashes_match_the_argon2_crates_own_phc_strings() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        // Ours verifies with the crate's verifier, and the crate's hash with ours,
+        // at the default parameters too, so hashes stored before this change
+        // keep working.
+        for params in [FAST, KdfParams::default()] {
+            let ours = hash_passphrase(params, "a long passphrase").unwrap();
+            let parsed = PasswordHash::new(&ours.0).unwrap();
+            assert!(
+                Argon2::default()
+                    .verify_password(b"a long passphrase", &parsed)
+                    .is_ok()
+            );
+            let salt = SaltString::generate(&mut OsRng);
+            let theirs = params
+                .argon2()
+                .unwrap()
+                .hash_password(b"a long passphrase", &salt)
+                .unwrap()
+                .to_string();
+            assert!(theirs.starts_with("$argon2id$v=19$"));
+            assert!(verify_passphrase(
+                &PassphraseHash(theirs.clone()),
+                "a long passphrase"
+            ));
+            assert!(!verify_passphrase(
+                &PassphraseHash(theirs),
+                "another passphrase"
+            ));
+        }
+    }
+
+    #[test]
+    fn working_memory_is_reused_and_kept_within_bounds() {
+        for _ in 0..3 * scratch_kept() {
+            hash_passphrase(FAST, "a long passphrase").unwrap();
+        }
+        let kept = SCRATCH.lock().unwrap();
+        assert!(kept.len() <= scratch_kept());
+        assert!(
+            kept.iter()
+                .flatten()
+                .all(|b| b.as_ref().iter().all(|&x| x == 0))
+        );
     }
 }

@@ -11,11 +11,10 @@ use serde::Deserialize;
 use super::today_for;
 use crate::domain::Invalid;
 use crate::domain::checkin::{CheckinInput, Meals};
-use crate::domain::critic::Debrief;
 use crate::domain::next_step::{NextStep, Signals, choose};
 use crate::service::questionnaires::score_of;
 use crate::service::summaries::{Suggestion, suggest_practice};
-use crate::service::{Overview, RecordFilter, Unlocked};
+use crate::service::{Overview, Unlocked};
 use crate::web::AppState;
 use crate::web::components::checkin_form;
 use crate::web::error::PageError;
@@ -124,17 +123,7 @@ async fn gather(state: &AppState, who: &Unlocked) -> Result<View, PageError> {
             Some((s.instrument.clone(), name))
         })
         .collect();
-    let debrief = state
-        .services
-        .records(who)
-        .list::<Debrief>(&RecordFilter {
-            day_from: Some(today.yesterday().unwrap_or(today)),
-            day_to: Some(today),
-            limit: Some(1),
-        })
-        .await?
-        .into_iter()
-        .find_map(|d| d.day);
+    let debrief = data.debrief;
 
     // The newest result of each questionnaire says how the person has been.
     let mut signals = Signals {
