@@ -34,7 +34,7 @@ CREATE TABLE push_subscriptions (
     p256dh TEXT NOT NULL,
     auth TEXT NOT NULL,
     -- The device's IANA time zone when it subscribed, so quiet hours hold in
-    -- the person's own time (e.g. Europe/London).
+    -- the person's own time (an IANA zone name).
     time_zone TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     -- When the push service last accepted a message for it.
