@@ -151,6 +151,7 @@ async fn measure(
     c: &reqwest::Client,
     page: &str,
     caching_problems: &mut Vec<String>,
+    file_sizes: &mut Vec<(String, usize)>,
 ) -> Row {
     let (status, html_body, html_total, headers) = fetch(c, app.url(page)).await;
     assert_eq!(status, StatusCode::OK, "{page} did not answer 200");
@@ -177,6 +178,9 @@ async fn measure(
         let (status, _, bytes, headers) = fetch(c, app.url(file)).await;
         assert_eq!(status, StatusCode::OK, "{file} (linked from {page})");
         total += bytes;
+        if !file_sizes.iter().any(|(f, _)| f == file) {
+            file_sizes.push((file.clone(), bytes));
+        }
         if file.starts_with("/static/") {
             let cache = headers
                 .get("cache-control")
@@ -207,8 +211,9 @@ async fn every_main_page_is_at_most_30_kib_on_a_first_visit() {
     let visitor = app.browser();
     let mut rows = Vec::new();
     let mut caching_problems = Vec::new();
+    let mut file_sizes = Vec::new();
     for page in PUBLIC_PAGES {
-        rows.push(measure(&app, &visitor, page, &mut caching_problems).await);
+        rows.push(measure(&app, &visitor, page, &mut caching_problems, &mut file_sizes).await);
     }
 
     // Someone signed in, with a little of their own content on the pages.
@@ -260,7 +265,7 @@ async fn every_main_page_is_at_most_30_kib_on_a_first_visit() {
     let entry = res.headers()["location"].to_str().unwrap().to_owned();
 
     for page in SIGNED_IN_PAGES.iter().copied().chain([entry.as_str()]) {
-        rows.push(measure(&app, &b, page, &mut caching_problems).await);
+        rows.push(measure(&app, &b, page, &mut caching_problems, &mut file_sizes).await);
     }
 
     eprintln!(
@@ -276,6 +281,11 @@ async fn every_main_page_is_at_most_30_kib_on_a_first_visit() {
             r.total,
             r.total * 100 / BUDGET
         );
+    }
+
+    eprintln!("\n{:<40} {:>18}", "linked file", "bytes (first fetch)");
+    for (file, bytes) in &file_sizes {
+        eprintln!("{file:<40} {bytes:>18}");
     }
 
     let over: Vec<String> = rows
