@@ -20,11 +20,11 @@ pub fn page(title: &str, who: Option<&Unlocked>, content: Markup) -> Markup {
                 meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)";
                 meta name="theme-color" content="#1a2124" media="(prefers-color-scheme: dark)";
                 link rel="stylesheet" href=(crate::web::assets::url("tend.css"));
-                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
-                link rel="apple-touch-icon" href="/static/icon-192.png";
+                link rel="icon" href=(crate::web::assets::url("icon.svg")) type="image/svg+xml";
+                link rel="apple-touch-icon" href=(crate::web::assets::url("icon-192.png"));
                 link rel="manifest" href="/manifest.webmanifest";
                 // Optional: offline help and the idle lock. Pages work without it.
-                script src="/static/app.js" defer {}
+                script src=(crate::web::assets::url("app.js")) defer {}
             }
             body {
                 a class="skip" href="#main" { "Skip to content" }

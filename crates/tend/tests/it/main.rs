@@ -20,6 +20,7 @@ mod http_pages;
 mod metrics;
 mod notifications;
 mod offline_app;
+mod page_weight;
 mod push;
 mod query_plans;
 mod reply_order;

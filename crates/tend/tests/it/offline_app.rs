@@ -134,7 +134,8 @@ async fn pages_allow_the_manifest_and_worker_and_still_no_inline_script() {
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
     let html = res.text().await.unwrap();
     assert!(html.contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
-    assert!(html.contains("<script src=\"/static/app.js\" defer></script>"));
+    // The script is linked under its content-hashed name (`web::assets`).
+    assert!(html.contains("<script src=\"/static/app.") && html.contains(".js\" defer></script>"));
     assert!(!html.contains("<script>"), "no inline script");
 
     // The offline fallback is a plain signed-out page.

@@ -87,9 +87,16 @@ pub fn precache(state: &AppState) -> Vec<String> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    // Pages link the stylesheet and player under their content-hashed names.
-    urls.push(crate::web::assets::url("tend.css"));
-    urls.push(crate::web::assets::url("practice.js"));
+    // Pages link the stylesheet, scripts and icons under their content-hashed names.
+    for file in [
+        "tend.css",
+        "practice.js",
+        "app.js",
+        "icon.svg",
+        "icon-192.png",
+    ] {
+        urls.push(crate::web::assets::url(file));
+    }
     urls.extend(
         state
             .content
