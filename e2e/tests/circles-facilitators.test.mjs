@@ -125,6 +125,10 @@ test('a facilitator writes privately to the author of a held post; only the auth
   await again.getByRole('button', { name: 'Send the note' }).click();
   await fac.getByText('Your note was sent.').waitFor();
   assert.match(await fac.locator('main').innerText(), /won't tell you whether or when they do/);
+  // The held post now says someone already wrote (who and when, never the words).
+  const sent = fac.locator('li.queue-item.urgent p.note-sent');
+  assert.match(await sent.innerText(), /A private note was already sent to the author by /);
+  assert.ok(!(await sent.innerText()).includes('around tonight'));
   await fac.emulateMedia({ colorScheme: 'dark' });
   await checkA11y(fac, 'note sent (phone, dark)');
   await fac.emulateMedia({ colorScheme: 'light' });
@@ -144,7 +148,11 @@ test('a facilitator writes privately to the author of a held post; only the auth
   await fac.goto(`${tend.base}/notifications`);
   assert.ok(!(await fac.locator('main').innerText()).includes('around tonight'));
   await fac.goto(`${tend.base}/circles/${s.circle}/log`);
-  assert.ok(!(await fac.locator('main').innerText()).includes('around tonight'));
+  const log = await fac.locator('main').innerText();
+  assert.ok(!log.includes('around tonight'));
+  // ...but the log says that a note was sent.
+  assert.match(log, /wrote privately to the author of reply/);
+  assert.match(log, /the note stays private/);
 });
 
 test('each moderation action asks only for what it needs', async () => {

@@ -14,6 +14,19 @@ use super::{ServiceError, ServiceResult, Services};
 pub const ACCOUNT_FAILURES: i64 = 10;
 pub const ACCOUNT_WINDOW: i64 = 15 * 60;
 
+/// Private notes a moderator may send to authors of held posts in
+/// [`NOTES_WINDOW`] seconds: enough for a hard night in several circles, and
+/// a ceiling on anyone using the notes to press on people.
+pub const NOTES_PER_HOUR: i64 = 10;
+pub const NOTES_WINDOW: i64 = 60 * 60;
+
+/// The longest window of any limit: counts older than this are forgotten.
+const LONGEST_WINDOW: i64 = if NOTES_WINDOW > ACCOUNT_WINDOW {
+    NOTES_WINDOW
+} else {
+    ACCOUNT_WINDOW
+};
+
 /// Which limit an attempt counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -35,6 +48,8 @@ pub enum Limit {
     Joins,
     /// Invite codes made per account.
     Invites,
+    /// Private notes to authors of held posts, per moderator's account.
+    ReachOuts,
 }
 
 impl Limit {
@@ -49,6 +64,7 @@ impl Limit {
             Self::Reports => "reports",
             Self::Joins => "joins",
             Self::Invites => "invites",
+            Self::ReachOuts => "reach-outs",
         }
     }
 
@@ -65,6 +81,7 @@ impl Limit {
             Self::Threads => (5, 60),
             Self::Replies => (20, 60),
             Self::Reports | Self::Joins | Self::Invites => (10, 60),
+            Self::ReachOuts => (NOTES_PER_HOUR, NOTES_WINDOW),
         }
     }
 
@@ -122,9 +139,9 @@ impl Limits<'_> {
     }
 
     /// Forgets counts from windows that have ended (the longest is
-    /// [`ACCOUNT_WINDOW`]); run by the periodic job.
+    /// [`NOTES_WINDOW`]); run by the periodic job.
     pub async fn purge(&self, now: i64) -> ServiceResult<u64> {
-        Ok(self.0.store.purge_attempts(now - ACCOUNT_WINDOW).await?)
+        Ok(self.0.store.purge_attempts(now - LONGEST_WINDOW).await?)
     }
 }
 
@@ -162,5 +179,17 @@ mod tests {
     fn the_wait_is_what_is_left_of_the_window_and_at_least_a_second() {
         assert_eq!(wait(100, 60, 130), 30);
         assert_eq!(wait(100, 60, 160), 1);
+    }
+
+    #[test]
+    fn counts_are_kept_for_the_longest_window() {
+        for limit in [
+            Limit::SignInFailures,
+            Limit::Threads,
+            Limit::Invites,
+            Limit::ReachOuts,
+        ] {
+            assert!(limit.allowance().1 <= LONGEST_WINDOW, "{limit:?}");
+        }
     }
 }

@@ -448,6 +448,16 @@ pub trait CommunityStore: Send + Sync {
         entry: &ModLogRow,
     ) -> StoreResult<bool>;
     async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
+    /// A log line on its own, for what changes nothing in the circle (a
+    /// private note to an author: the line says only who wrote, and when).
+    async fn add_mod_log(&self, entry: &ModLogRow) -> StoreResult<()>;
+    /// The circle's log lines with this exact action, newest first.
+    async fn moderation_log_of(
+        &self,
+        circle_id: &str,
+        action: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<ModLogRow>>;
 
     /// Replaces the account's calendar link (the old one stops working).
     async fn set_calendar_feed(
@@ -771,6 +781,17 @@ macro_rules! impl_community {
             async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
                 Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 ORDER BY created_at DESC, id LIMIT $2")
                     .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
+            }
+            async fn add_mod_log(&self, e: &ModLogRow) -> StoreResult<()> {
+                sqlx::query("INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&e.id).bind(&e.circle_id).bind(&e.actor).bind(&e.action).bind(&e.target_kind)
+                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&self.pool).await?;
+                Ok(())
+            }
+            async fn moderation_log_of(&self, circle_id: &str, action: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
+                Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 AND action = $2 ORDER BY created_at DESC, id LIMIT $3")
+                    .bind(circle_id).bind(action).bind(limit).fetch_all(&self.pool).await?)
             }
 
             async fn set_calendar_feed(&self, account_id: &str, token_hash: &str, now: i64) -> StoreResult<()> {

@@ -2643,3 +2643,138 @@ async fn each_moderation_action_asks_only_for_what_it_needs_on_sqlite() {
 async fn each_moderation_action_asks_only_for_what_it_needs_on_postgres() {
     each_moderation_action_asks_only_for_what_it_needs(Backend::Postgres).await;
 }
+
+/// The private notes' lines in the circle's log, oldest first.
+async fn note_lines(app: &TestApp, circle: &str) -> Vec<tend::store::ModLogRow> {
+    let mut lines: Vec<_> = app
+        .db
+        .store
+        .moderation_log(circle, 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "wrote privately to the author of")
+        .collect();
+    lines.reverse();
+    lines
+}
+
+async fn a_private_note_is_logged_without_its_words_and_limited_per_moderator(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let (a, t) = (&w.a, &w.thread);
+    let (fac, member, modr) = (
+        &w.people["facilitator"],
+        &w.people["member"],
+        &w.people["moderator"],
+    );
+    let store = &app.db.store;
+    let fac_name = store
+        .membership(a, &fac.account)
+        .await
+        .unwrap()
+        .unwrap()
+        .pseudonym;
+    let held = held_reply(&app, member, a, t, "I want to end it all tonight.").await;
+
+    // Nothing sent yet: the queue says nothing about notes.
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(
+        !queue.contains("A private note was already sent"),
+        "{queue}"
+    );
+
+    // Refused notes (empty; not held) leave no line and don't count.
+    let res = reach(&app, fac, a, "reply", &held, "  ").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = reach(&app, fac, a, "thread", t, "Hello").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(note_lines(&app, a).await.is_empty());
+
+    // Sent: one line, by the sender's pseudonym, about the post, no words.
+    let words = "Thinking of you tonight; the crisis line is there too.";
+    let res = reach(&app, fac, a, "reply", &held, words).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let lines = note_lines(&app, a).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].actor.starts_with(&fac_name), "{lines:?}");
+    assert_eq!(
+        (lines[0].target_kind.as_str(), lines[0].target_id.as_str()),
+        ("reply", held.as_str())
+    );
+    assert_eq!(lines[0].reason, "");
+    let log = modr.page(&app, &format!("/circles/{a}/log")).await;
+    assert!(
+        log.contains("wrote privately to the author of reply"),
+        "{log}"
+    );
+    assert!(log.contains(&fac_name));
+    assert!(log.contains("the note stays private"));
+    assert!(!log.contains("Thinking of you"), "never the words");
+
+    // Another moderator sees in the queue that someone already wrote.
+    let queue = modr.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(queue.contains("A private note was already sent"), "{queue}");
+    assert!(
+        queue.contains(&format!("to the author by {fac_name}")),
+        "{queue}"
+    );
+    assert!(!queue.contains("Thinking of you"), "never the words");
+    // The author's own view of their notes is unchanged.
+    assert_eq!(notes_of(&app, member).await, vec![words.to_owned()]);
+
+    // The limit: ten an hour per moderator, then a plain wait that keeps the
+    // words, with nothing sent and nothing logged.
+    for i in 2..=10 {
+        let res = reach(&app, fac, a, "reply", &held, &format!("Note {i}")).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "note {i}");
+    }
+    let typed = "One more, typed with care.";
+    let res = reach(&app, fac, a, "reply", &held, typed).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Please try again in "), "{body}");
+    assert!(body.contains(" minute"), "{body}");
+    assert!(body.contains(typed), "the words come back: {body}");
+    assert_eq!(notes_of(&app, member).await.len(), 10);
+    assert_eq!(note_lines(&app, a).await.len(), 10);
+    // Per moderator: another one can still write, and both show in the queue.
+    let res = reach(&app, modr, a, "reply", &held, "I'm here too.").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(note_lines(&app, a).await.len(), 11);
+    let modr_name = store
+        .membership(a, &modr.account)
+        .await
+        .unwrap()
+        .unwrap()
+        .pseudonym;
+    let queue = fac.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(
+        queue.contains(&format!("to the author by {modr_name}")),
+        "{queue}"
+    );
+
+    // Once handled, the post leaves the queue and its notes with it; the log
+    // keeps the lines.
+    let res = moderate(&app, modr, a, "reply", &held, "approve").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let queue = fac.page(&app, &format!("/circles/{a}/moderation")).await;
+    assert!(
+        !queue.contains("A private note was already sent"),
+        "{queue}"
+    );
+    assert_eq!(note_lines(&app, a).await.len(), 11);
+}
+
+#[tokio::test]
+async fn a_private_note_is_logged_without_its_words_and_limited_per_moderator_on_sqlite() {
+    a_private_note_is_logged_without_its_words_and_limited_per_moderator(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_private_note_is_logged_without_its_words_and_limited_per_moderator_on_postgres() {
+    a_private_note_is_logged_without_its_words_and_limited_per_moderator(Backend::Postgres).await;
+}

@@ -8,6 +8,7 @@ use super::{Access, Action, Circles, ModAction, PostFacts, may_moderate, new_id}
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Role, Status};
 use crate::domain::notifications::NoticeKind;
+use crate::service::limits::{Limit, slow_down};
 use crate::service::notifications::Event;
 use crate::service::{ServiceError, ServiceResult, Unlocked};
 use crate::store::{ModChange, ModLogRow, NewNotice, ReplyView, ReportRow, ThreadView};
@@ -19,6 +20,29 @@ pub struct Queue {
     pub threads: Vec<ThreadView>,
     pub replies: Vec<ReplyView>,
     pub reported: Vec<Reported>,
+    /// The private notes already sent about the held posts, newest first:
+    /// who wrote and when, never the words.
+    pub notes: Vec<NoteSent>,
+}
+
+/// That someone wrote privately to the author of a held post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSent {
+    pub target_id: String,
+    /// The sender's pseudonym in the circle, as in the log.
+    pub by: String,
+    pub at: i64,
+}
+
+impl Queue {
+    /// The action of the log line a private note leaves ("… wrote privately
+    /// to the author of reply"): the note itself stays with the author.
+    pub const NOTE_LOGGED: &str = "wrote privately to the author of";
+
+    /// The notes already sent about one post, newest first.
+    pub fn notes_on<'a>(&'a self, target_id: &'a str) -> impl Iterator<Item = &'a NoteSent> {
+        self.notes.iter().filter(move |n| n.target_id == target_id)
+    }
 }
 
 /// An open report with the words it is about.
@@ -136,11 +160,28 @@ impl Circles<'_> {
                 status,
             });
         }
+        // Notes on the posts still waiting, so nobody writes unaware that
+        // someone already did.
+        let notes = store
+            .moderation_log_of(id, Queue::NOTE_LOGGED, limit)
+            .await?
+            .into_iter()
+            .filter(|e| {
+                threads.iter().any(|t| t.id == e.target_id)
+                    || replies.iter().any(|r| r.id == e.target_id)
+            })
+            .map(|e| NoteSent {
+                target_id: e.target_id,
+                by: e.actor,
+                at: e.created_at,
+            })
+            .collect();
         Ok(Queue {
             access,
             threads,
             replies,
             reported,
+            notes,
         })
     }
 
@@ -366,6 +407,13 @@ impl Circles<'_> {
     /// the author turned these notes off, and nobody is told whether or when
     /// the note is read. Only someone who may moderate the circle may send
     /// one, only while the post waits in the queue, and never to themselves.
+    ///
+    /// Each note sent leaves a line in the moderation log (who, when, which
+    /// post; never the words), so other moderators see that someone wrote.
+    /// A moderator may send [`crate::service::limits::NOTES_PER_HOUR`] notes
+    /// an hour; past that the answer is
+    /// [`ServiceError::TooManyAttempts`] with the seconds to wait, and
+    /// nothing is sent or logged.
     pub async fn reach_out(
         &self,
         who: &Unlocked,
@@ -416,6 +464,9 @@ impl Circles<'_> {
                 "The author has left the circle, so a note can't reach them.",
             ));
         };
+        if let Err(secs) = slow_down(self.services, Limit::ReachOuts, &who.account_id, now).await? {
+            return Err(ServiceError::TooManyAttempts(secs));
+        }
         let notice = NewNotice {
             event_id: new_id(),
             kind: NoticeKind::ReachOut.as_str().into(),
@@ -428,6 +479,20 @@ impl Circles<'_> {
         };
         self.services
             .deliver(self.live.as_ref(), &notice, &author.account_id)
+            .await?;
+        // Logged whether or not the author turned these notes off: the log
+        // says what the sender did, and the sender learns nothing either way.
+        store
+            .add_mod_log(&ModLogRow {
+                id: new_id(),
+                circle_id: id.to_owned(),
+                actor: a.actor(),
+                action: Queue::NOTE_LOGGED.into(),
+                target_kind: req.target_kind.clone(),
+                target_id: req.target_id.clone(),
+                reason: String::new(),
+                created_at: now,
+            })
             .await?;
         Ok(Moderated::Done)
     }

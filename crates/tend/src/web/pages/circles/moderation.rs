@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::{circle_nav, viewer_tz, when};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status};
-use crate::service::Unlocked;
 use crate::service::circles::{
     Access, LEARN, Moderated, ModerationRequest, Queue, ReachOutRequest,
 };
+use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary};
@@ -161,6 +161,23 @@ fn actions(who: &Unlocked, a: &Access, t: &Target<'_>, kept: Option<&Kept>) -> M
     }
 }
 
+/// That someone already wrote privately to the author of a held post (who
+/// and when, never the words), so nobody writes unaware.
+fn notes_sent(q: &Queue, target_id: &str, tz: &jiff::tz::TimeZone) -> Markup {
+    html! {
+        @for n in q.notes_on(target_id) {
+            p class="note-sent" {
+                strong { "A private note was already sent" } " to the author by " (n.by) " · " (when(n.at, tz))
+            }
+        }
+    }
+}
+
+/// The wait, in whole minutes and never less than one, for "try again in N minutes".
+fn minutes(secs: u64) -> u64 {
+    secs.div_ceil(60).max(1)
+}
+
 /// A note that was not sent, kept to try again.
 struct Kept {
     target_id: String,
@@ -232,6 +249,7 @@ async fn render_queue(
                                 " · " span class="waited" { "waiting " (waited(crate::web::now() - t.created_at)) } }
                             p { strong { (t.title) } }
                             div class="post-body" { (layout::paragraphs(&t.body)) }
+                            (notes_sent(q, &t.id, &tz))
                             (actions(who, a, &Target { kind: "thread", id: &t.id, label: &format!("the thread “{}”", t.title),
                                 status: Status::parse(&t.status), urgent: t.urgent == 1, reported: false }, kept))
                         }
@@ -243,6 +261,7 @@ async fn render_queue(
                                 (r.author_name.as_deref().unwrap_or("a former member")) " · " (when(r.created_at, &tz))
                                 " · " span class="waited" { "waiting " (waited(crate::web::now() - r.created_at)) } }
                             div class="post-body" { (layout::paragraphs(&r.body)) }
+                            (notes_sent(q, &r.id, &tz))
                             (actions(who, a, &Target { kind: "reply", id: &r.id,
                                 label: &format!("the reply by {}", r.author_name.as_deref().unwrap_or("a former member")),
                                 status: Status::parse(&r.status), urgent: r.urgent == 1, reported: false }, kept))
@@ -323,7 +342,8 @@ pub struct ReachOutForm {
 }
 
 /// Sends a private note to the author of a post held for risk. A refused
-/// note comes back in its box, to fix or copy.
+/// note comes back in its box, to fix or copy; so does one sent past the
+/// hourly limit, with a 429 and how many minutes to wait.
 pub async fn reach_out(
     State(state): State<AppState>,
     Path(cid): Path<String>,
@@ -335,21 +355,41 @@ pub async fn reach_out(
         target_id: form.target_id,
         note: form.note,
     };
-    match circles.reach_out(&who, &cid, &req, now()).await? {
-        Moderated::Done => {
-            Ok(Redirect::to(&format!("/circles/{cid}/moderation?done=note")).into_response())
+    let (status, errors, wait) = match circles.reach_out(&who, &cid, &req, now()).await {
+        Ok(Moderated::Done) => {
+            return Ok(
+                Redirect::to(&format!("/circles/{cid}/moderation?done=note")).into_response(),
+            );
         }
-        Moderated::Refused(errors) => {
-            let q = circles.queue(&who, &cid, QUEUE_LIMIT, now()).await?;
-            let kept = Kept {
-                target_id: req.target_id,
-                note: req.note,
-                errors: errors.clone(),
-            };
-            let page = render_queue(&state, &who, &q, &errors, None, Some(&kept)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        Ok(Moderated::Refused(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(ServiceError::TooManyAttempts(secs)) => {
+            let n = minutes(secs);
+            let message = format!(
+                "You've sent {} private notes in the last hour, the most tend sends for one person. \
+                 Please try again in {n} minute{}. Your note is kept below; nothing was sent.",
+                crate::service::limits::NOTES_PER_HOUR,
+                if n == 1 { "" } else { "s" },
+            );
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![Invalid::new("note", message)],
+                Some(secs),
+            )
         }
+        Err(e) => return Err(e.into()),
+    };
+    let q = circles.queue(&who, &cid, QUEUE_LIMIT, now()).await?;
+    let kept = Kept {
+        target_id: req.target_id,
+        note: req.note,
+        errors: errors.clone(),
+    };
+    let page = render_queue(&state, &who, &q, &errors, None, Some(&kept)).await?;
+    let mut res = (status, page).into_response();
+    if let Some(v) = wait.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
+    Ok(res)
 }
 
 pub async fn log(
@@ -369,7 +409,8 @@ pub async fn log(
         html! {
             h1 { "Moderation log · " (a.circle.name) }
             (circle_nav(&a))
-            p { "Every moderation action in this circle, newest first, with its reason. Private notes to authors are not logged: only the author reads them." }
+            p { "Every moderation action in this circle, newest first, with its reason. "
+                "A private note to an author is logged only as sent, by whom and when: its words stay with the author." }
             @if entries.is_empty() { p { "No actions yet." } }
             @else {
                 table {
@@ -385,7 +426,8 @@ pub async fn log(
                                             " " a href={ "/circles/" (cid) "/threads/" (e.target_id) } { "(open)" }
                                         }
                                     } @else { " " (e.target_id) } }
-                                td { @if e.reason.is_empty() { span class="muted" { "no reason given" } } @else { (e.reason) } }
+                                td { @if e.action == Queue::NOTE_LOGGED { span class="muted" { "the note stays private" } }
+                                    @else if e.reason.is_empty() { span class="muted" { "no reason given" } } @else { (e.reason) } }
                             }
                         }
                     }
