@@ -241,3 +241,59 @@ pub async fn get(b: &reqwest::Client, url: String) -> (reqwest::StatusCode, Stri
     let res = b.get(url).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
+
+/// A person signed in through the pages (a cookie-keeping client), with the
+/// anti-forgery token of their session and their account id.
+pub(crate) struct Person {
+    pub(crate) b: reqwest::Client,
+    pub(crate) csrf: String,
+    pub(crate) account: String,
+}
+
+impl Person {
+    pub(crate) async fn new(app: &TestApp, handle: &str) -> Self {
+        let b = app.browser();
+        sign_up_in_browser(app, &b, handle, "kettle maple orbit").await;
+        let page = b
+            .get(app.url("/notifications"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let account = app
+            .db
+            .store
+            .account_by_handle(&handle.to_lowercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        Self {
+            b,
+            csrf: csrf_of(&page),
+            account,
+        }
+    }
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut f: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        f.extend_from_slice(form);
+        self.b.post(app.url(path)).form(&f).send().await.unwrap()
+    }
+    pub(crate) async fn page(&self, app: &TestApp, path: &str) -> String {
+        self.b
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}

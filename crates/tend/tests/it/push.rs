@@ -27,9 +27,8 @@ use reqwest::StatusCode;
 use tend::domain::notifications::NoticeKind;
 use tend::service::push::Sent;
 
-use crate::helpers::{Backend, TestApp, csrf_of, sign_up_in_browser};
+use crate::helpers::{Backend, Person, TestApp};
 
-const PASS: &str = "kettle maple orbit";
 const RISKY: &str = "Honestly I want to kill myself after today.";
 const TITLE: &str = "Done tonight";
 const CIRCLE: &str = "Night shift";
@@ -138,53 +137,7 @@ impl BrowserKeys {
     }
 }
 
-struct Person {
-    b: reqwest::Client,
-    csrf: String,
-    account: String,
-}
-
 impl Person {
-    async fn new(app: &TestApp, handle: &str) -> Self {
-        let b = app.browser();
-        sign_up_in_browser(app, &b, handle, PASS).await;
-        let page = b
-            .get(app.url("/notifications/settings"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let account = app
-            .db
-            .store
-            .account_by_handle(&handle.to_lowercase())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        Self {
-            b,
-            csrf: csrf_of(&page),
-            account,
-        }
-    }
-    async fn post(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut f: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        f.extend_from_slice(form);
-        self.b.post(app.url(path)).form(&f).send().await.unwrap()
-    }
-    async fn page(&self, app: &TestApp, path: &str) -> String {
-        self.b
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
     async fn subscribe(
         &self,
         app: &TestApp,

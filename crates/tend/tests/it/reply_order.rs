@@ -28,38 +28,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tend::store::{
-    AccountRow, CircleRow, MembershipRow, PostgresStore, ReplyRow, Store, ThreadRow,
-};
+use tend::store::{CircleRow, MembershipRow, PostgresStore, ReplyRow, Store, ThreadRow};
 
 use crate::helpers::{Backend, TestDb};
+use crate::store_reads::account;
 
 /// Only a guard against hanging: every wait below ends as soon as
 /// PostgreSQL reports the state it waits for.
 const GUARD: Duration = Duration::from_secs(120);
 
-fn account(id: &str) -> AccountRow {
-    AccountRow {
-        id: id.into(),
-        handle: format!("h-{id}"),
-        passphrase_hash: "$argon2id$dummy".into(),
-        passphrase_salt: vec![1; 16],
-        key_by_passphrase: vec![2; 72],
-        recovery_salt: vec![3; 16],
-        key_by_recovery: vec![4; 72],
-        created_at: 0,
-    }
-}
-
+/// A plain membership of circle `c1`: the store-read fixture, not suspended.
 fn member(id: &str, account: &str, role: &str) -> MembershipRow {
     MembershipRow {
-        id: id.into(),
-        circle_id: "c1".into(),
-        account_id: account.into(),
-        role: role.into(),
-        pseudonym: format!("Name {id}"),
-        joined_at: 1,
         suspended_until: None,
+        ..crate::store_reads::member(id, account, role)
     }
 }
 

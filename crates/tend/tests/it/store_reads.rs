@@ -8,7 +8,8 @@ use tend::store::{
     Store, ThreadRow,
 };
 
-fn account(id: &str) -> AccountRow {
+/// An account row for store-level tests (reply_order.rs uses it too).
+pub(crate) fn account(id: &str) -> AccountRow {
     AccountRow {
         id: id.into(),
         handle: format!("h-{id}"),
@@ -160,7 +161,8 @@ async fn batched_reads_match_single_reads(s: &dyn Store) {
     assert!(s.read_records("a1", &[]).await.unwrap().is_empty());
 }
 
-fn member(id: &str, account: &str, role: &str) -> MembershipRow {
+/// A membership of circle `c1` (suspended until 99, which the reads ignore).
+pub(crate) fn member(id: &str, account: &str, role: &str) -> MembershipRow {
     MembershipRow {
         id: id.into(),
         circle_id: "c1".into(),
