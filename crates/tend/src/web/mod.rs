@@ -13,6 +13,7 @@ mod layout;
 mod metrics;
 mod pages;
 mod serve;
+mod sse;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

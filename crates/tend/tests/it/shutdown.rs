@@ -1,8 +1,8 @@
 //! Graceful shutdown of a real `tend serve` process (SQLite): on SIGTERM it
-//! stops accepting, ends an open live stream at once with an SSE `retry:`
-//! hint (so the browser comes back in a few seconds, with `Last-Event-ID`,
-//! to a process still running), lets a request in flight finish, and exits
-//! cleanly.
+//! stops accepting, ends open live streams (a thread's replies and the
+//! notifications) at once with an SSE `retry:` hint (so the browser comes
+//! back in a few seconds, with `Last-Event-ID`, to a process still running),
+//! lets a request in flight finish, and exits cleanly.
 
 use std::process::Command;
 
@@ -32,6 +32,15 @@ async fn sigterm_ends_live_streams_with_a_retry_hint_and_finishes_requests_in_fl
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (raw, _) = read_until(&mut stream, "BEFORE").await;
     assert_eq!(replies_in(&raw).len(), 1, "{raw:?}");
+    // The notifications stream runs on the same driver and ends alike.
+    let mut notices = member
+        .get(p.url("/notifications/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notices.status(), StatusCode::OK);
+    let (raw, _) = read_until(&mut notices, "event: notices").await;
+    assert!(raw.contains("event: notices"), "{raw:?}");
 
     // A request in flight: its headers are sent and half of its body.
     let addr = p.base.trim_start_matches("http://").to_owned();
@@ -57,16 +66,18 @@ async fn sigterm_ends_live_streams_with_a_retry_hint_and_finishes_requests_in_fl
 
     // The stream ends (well before the 10-second grace period would cut it)
     // and its last words tell the browser when to come back.
-    let (raw, ended) = read_until(&mut stream, "").await;
-    assert!(ended, "the live stream ended on SIGTERM: {raw:?}");
-    let retry = raw
-        .lines()
-        .find_map(|l| l.strip_prefix("retry:"))
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    assert!(
-        retry.is_some_and(|ms| (2_000..=5_000).contains(&ms)),
-        "the stream's last event carries a retry hint of 2-5 s: {raw:?}"
-    );
+    for stream in [&mut stream, &mut notices] {
+        let (raw, ended) = read_until(stream, "").await;
+        assert!(ended, "the live stream ended on SIGTERM: {raw:?}");
+        let retry = raw
+            .lines()
+            .find_map(|l| l.strip_prefix("retry:"))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        assert!(
+            retry.is_some_and(|ms| (2_000..=5_000).contains(&ms)),
+            "the stream's last event carries a retry hint of 2-5 s: {raw:?}"
+        );
+    }
 
     // The process no longer accepts connections ...
     assert!(

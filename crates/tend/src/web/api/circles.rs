@@ -16,12 +16,9 @@
 //!   `might_identify_patient` with each place in `fields`; sending the same
 //!   post again with `identifiers_ok: true` posts it as it is.
 
-use std::convert::Infallible;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -36,12 +33,12 @@ use crate::domain::circles::{
 };
 use crate::service::Unlocked;
 use crate::service::circles::{
-    Access, Action, Identifier, JoinOutcome, MAX_LIFETIME, MeetingRow, Moderated,
-    ModerationRequest, Posted, RECHECK, ReplyOutcome, ReplyView, ReportOutcome, SAFETY_POLL,
-    ThreadView,
+    Access, Action, Identifier, JoinOutcome, MeetingRow, Moderated, ModerationRequest, Posted,
+    ReplyOutcome, ReplyView, ReportOutcome, ThreadView,
 };
 use crate::web::error::ApiError;
 use crate::web::extract::{ApiJson, ApiPerson};
+use crate::web::sse;
 use crate::web::{AppState, clock, now};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -739,7 +736,7 @@ pub struct EventsQuery {
 /// (the `ReplyOut` shape). A client that reconnects sends the last `id` it
 /// got as `Last-Event-ID` (or `?after=`) and receives exactly the replies
 /// it missed. The stream re-checks the token and the membership every few
-/// seconds and ends when either ends, after at most an hour, or when the
+/// seconds and ends when either ends, after at most 30 minutes, or when the
 /// server shuts down (with a `retry:` hint of 2 to 5 seconds). 204 when the
 /// thread's words are not shown to this person (nothing to stream); 429
 /// when this account already has its most streams open.
@@ -777,9 +774,9 @@ async fn events(
                 })?,
         ),
     };
-    let mut cursor = last.or(after).unwrap_or(0);
+    let cursor = last.or(after).unwrap_or(0);
     let access = state.services.circles().access(&who, &id, now()).await?;
-    let Some(mut watch) = state
+    let Some(watch) = state
         .services
         .circles()
         .watch(&who, &id, &tid, now())
@@ -787,58 +784,15 @@ async fn events(
     else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(16);
-    let open = state.metrics.stream_opened();
-    let closing = state.closing.clone();
-    tokio::spawn(async move {
-        let _open = open;
-        let ends = tokio::time::sleep(MAX_LIFETIME);
-        tokio::pin!(ends);
-        let mut recheck = tokio::time::interval(RECHECK);
-        recheck.tick().await;
-        while let Some(rows) = watch.next(cursor, 50).await {
-            for r in rows {
-                cursor = r.seq;
-                if Status::parse(&r.status) != Status::Visible {
-                    continue;
-                }
-                let seq = r.seq;
-                let data = serde_json::to_string(&reply_out(&access, &who, r)).unwrap_or_default();
-                let ev = Event::default()
-                    .event("reply")
-                    .id(seq.to_string())
-                    .data(data);
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-            }
-            let poll = tokio::time::sleep(SAFETY_POLL);
-            tokio::pin!(poll);
-            loop {
-                tokio::select! {
-                    () = watch.wait() => break,
-                    () = &mut poll => break,
-                    _ = recheck.tick() => {
-                        if !watch.still_allowed(now()).await {
-                            return;
-                        }
-                    }
-                    () = &mut ends => return,
-                    () = tx.closed() => return,
-                    () = closing.wait() => {
-                        let _ = tx.send(Ok(Event::default()
-                            .retry(std::time::Duration::from_millis(3_000))
-                            .comment("this server is restarting; reconnect"))).await;
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    let render = move |r| serde_json::to_string(&reply_out(&access, &who, r)).unwrap_or_default();
+    Ok(sse::stream(
+        &state,
+        sse::Replies {
+            watch,
+            cursor,
+            render,
+        },
+    ))
 }
 
 // ----- meetings -----

@@ -7,12 +7,10 @@
 //! none carries anything anyone wrote. Everything works without JavaScript:
 //! the script only refreshes the list while the page is open.
 
-use std::convert::Infallible;
-
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{StatusCode, header};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -22,11 +20,12 @@ use crate::domain::Invalid;
 use crate::domain::notifications::{
     NoticeKind, PRACTICE_TIMES, Reminders, Settings, SettingsInput, TimeOfDay, WEEKDAYS, waited,
 };
-use crate::service::notifications::Notice;
+use crate::service::notifications::{Notice, NoticeWatch};
 use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{NoFields, Person, SignedForm};
 use crate::web::layout::{self, csrf, error_summary, field_error, has_error, notice};
+use crate::web::sse;
 use crate::web::{AppState, now};
 
 /// How many notifications the page lists.
@@ -535,72 +534,53 @@ pub async fn events(
     State(state): State<AppState>,
     Person(who): Person,
 ) -> Result<Response, PageError> {
-    use crate::service::circles::{MAX_LIFETIME, RECHECK, SAFETY_POLL};
-    let mut watch = match state.services.notifications(&who).watch(now()).await {
+    let watch = match state.services.notifications(&who).watch(now()).await {
         Ok(w) => w,
-        Err(ServiceError::TooManyAttempts(secs)) => {
-            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return Ok(res);
-        }
+        Err(ServiceError::TooManyAttempts(secs)) => return Ok(sse::too_many(secs)),
         Err(e) => return Err(e.into()),
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(8);
-    let open = state.metrics.stream_opened();
-    tokio::spawn(async move {
-        let _open = open;
-        let ends = tokio::time::sleep(MAX_LIFETIME);
-        tokio::pin!(ends);
-        let mut recheck = tokio::time::interval(RECHECK);
-        recheck.tick().await;
-        while let Some(((unread, urgent), items)) = watch.next(LIVE_LIMIT).await {
-            let at = now();
-            let list: Vec<_> = items
-                .iter()
-                .map(|n| {
-                    serde_json::json!({
-                        "id": n.id,
-                        "kind": n.kind.as_str(),
-                        "text": n.text,
-                        "urgent": n.urgent && !n.read,
-                        "read": n.read,
-                        "note": n.note,
-                        "when": if n.urgent && !n.read {
-                            format!("Waiting {}", waited(at - n.created_at))
-                        } else {
-                            format!("{} ago", waited(at - n.created_at))
-                        },
-                    })
+    Ok(sse::stream(&state, Notices(watch)))
+}
+
+/// The notifications stream's one kind of event: `event: notices` with the
+/// unread and urgent counts and the newest [`LIVE_LIMIT`] notifications.
+struct Notices(NoticeWatch);
+
+impl sse::Feed for Notices {
+    async fn read(&mut self) -> Option<Vec<Event>> {
+        let ((unread, urgent), items) = self.0.next(LIVE_LIMIT).await?;
+        let at = now();
+        let list: Vec<_> = items
+            .iter()
+            .map(|n| {
+                serde_json::json!({
+                    "id": n.id,
+                    "kind": n.kind.as_str(),
+                    "text": n.text,
+                    "urgent": n.urgent && !n.read,
+                    "read": n.read,
+                    "note": n.note,
+                    "when": if n.urgent && !n.read {
+                        format!("Waiting {}", waited(at - n.created_at))
+                    } else {
+                        format!("{} ago", waited(at - n.created_at))
+                    },
                 })
-                .collect();
-            let data = serde_json::json!({ "unread": unread, "urgent": urgent, "items": list });
-            let ev = Event::default().event("notices").data(data.to_string());
-            if tx.send(Ok(ev)).await.is_err() {
-                return;
-            }
-            let poll = tokio::time::sleep(SAFETY_POLL);
-            tokio::pin!(poll);
-            loop {
-                tokio::select! {
-                    () = watch.wait() => break,
-                    () = &mut poll => break,
-                    _ = recheck.tick() => {
-                        if !watch.still_allowed(now()).await {
-                            return;
-                        }
-                    }
-                    () = &mut ends => return,
-                    () = tx.closed() => return,
-                }
-            }
-        }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+            })
+            .collect();
+        let data = serde_json::json!({ "unread": unread, "urgent": urgent, "items": list });
+        Some(vec![
+            Event::default().event("notices").data(data.to_string()),
+        ])
+    }
+
+    async fn still_allowed(&mut self, now: i64) -> bool {
+        self.0.still_allowed(now).await
+    }
+
+    async fn wait(&mut self) {
+        self.0.wait().await;
+    }
 }
 
 /// Escapes text for an iCalendar property value (RFC 5545 §3.3.11).
