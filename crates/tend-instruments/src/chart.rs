@@ -208,6 +208,24 @@ pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> Stri
     }
     s.push_str("</g>");
 
+    line_and_points(&mut s, instrument, &pts, x_of, y, 2.0, 4.0);
+    s.push_str("</svg>");
+    s
+}
+
+/// The data drawn onto a frame: a line through the points (when there are
+/// two or more) and a marker on each with its date, score and band as its
+/// title. `x_of` and `y` place a point in the frame; the two layouts differ
+/// only in the line's `stroke_width` and the markers' `radius`.
+fn line_and_points(
+    s: &mut String,
+    instrument: &Instrument,
+    pts: &[(Date, f64)],
+    x_of: impl Fn(Date) -> f64,
+    y: impl Fn(f64) -> f64,
+    stroke_width: f64,
+    radius: f64,
+) {
     if pts.len() > 1 {
         let coords: Vec<String> = pts
             .iter()
@@ -215,11 +233,11 @@ pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> Stri
             .collect();
         let _ = write!(
             s,
-            r#"<polyline class="line" points="{}" fill="none" stroke="currentColor" stroke-width="2"/>"#,
+            r#"<polyline class="line" points="{}" fill="none" stroke="currentColor" stroke-width="{stroke_width}"/>"#,
             coords.join(" ")
         );
     }
-    for p in &pts {
+    for p in pts {
         let band = band_label(instrument, p.1);
         let label = if band.is_empty() {
             format!("{}: {}", p.0, fmt_num(p.1))
@@ -228,14 +246,12 @@ pub fn render_chart_svg(instrument: &Instrument, points: &[(Date, f64)]) -> Stri
         };
         let _ = write!(
             s,
-            r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="4" fill="currentColor"><title>{}</title></circle>"#,
+            r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="{radius}" fill="currentColor"><title>{}</title></circle>"#,
             x_of(p.0),
             y(p.1),
             escape(&label)
         );
     }
-    s.push_str("</svg>");
-    s
 }
 
 /// The same data as an HTML table (date, score, band), oldest first.
@@ -387,32 +403,7 @@ pub fn render_chart_svg_narrow(instrument: &Instrument, points: &[(Date, f64)]) 
         _ => {}
     }
     s.push_str("</g>");
-    if pts.len() > 1 {
-        let coords: Vec<String> = pts
-            .iter()
-            .map(|p| format!("{:.1},{:.1}", x_of(p.0), y(p.1)))
-            .collect();
-        let _ = write!(
-            s,
-            r#"<polyline class="line" points="{}" fill="none" stroke="currentColor" stroke-width="2.5"/>"#,
-            coords.join(" ")
-        );
-    }
-    for p in &pts {
-        let band = band_label(instrument, p.1);
-        let label = if band.is_empty() {
-            format!("{}: {}", p.0, fmt_num(p.1))
-        } else {
-            format!("{}: {} ({band})", p.0, fmt_num(p.1))
-        };
-        let _ = write!(
-            s,
-            r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="5" fill="currentColor"><title>{}</title></circle>"#,
-            x_of(p.0),
-            y(p.1),
-            escape(&label)
-        );
-    }
+    line_and_points(&mut s, instrument, &pts, x_of, y, 2.5, 5.0);
     s.push_str("</svg>");
     s
 }

@@ -167,6 +167,69 @@ fn the_phone_layout_thins_crowded_labels() {
     }
 }
 
+/// Every value of `attr` on the elements named `tag`, in order.
+fn attrs(svg: &str, tag: &str, attr: &str) -> Vec<String> {
+    svg.split(&format!("<{tag} "))
+        .skip(1)
+        .map(|el| {
+            let el = &el[..el.find('>').unwrap()];
+            let v = &el[el.find(&format!(" {attr}=\"")).unwrap() + attr.len() + 3..];
+            v[..v.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn both_layouts_draw_one_line_and_a_marker_per_point() {
+    for (layout, render, stroke, radius) in [
+        ("wide", render_chart_svg as fn(&_, &_) -> String, "2", "4"),
+        ("phone", render_chart_svg_narrow, "2.5", "5"),
+    ] {
+        let svg = render(&instrument("who5"), &points());
+        // One line through all three points, oldest first.
+        assert_eq!(
+            attrs(&svg, "polyline", "stroke-width"),
+            [stroke],
+            "{layout}"
+        );
+        let line = &attrs(&svg, "polyline", "points")[0];
+        assert_eq!(line.split(' ').count(), 3, "{layout}: {line}");
+        // A marker per point, each of the layout's size, placed on the line.
+        assert_eq!(attrs(&svg, "circle", "r"), [radius; 3], "{layout}");
+        let cx = attrs(&svg, "circle", "cx");
+        let cy = attrs(&svg, "circle", "cy");
+        let on_line: Vec<String> = cx
+            .iter()
+            .zip(&cy)
+            .map(|(x, y)| format!("{x},{y}"))
+            .collect();
+        assert_eq!(on_line.join(" "), *line, "{layout}");
+        let titles: Vec<&str> = svg
+            .split("</circle>")
+            .filter_map(|c| {
+                c.rsplit_once("<title>")
+                    .map(|(_, t)| t.trim_end_matches("</title>"))
+            })
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "2025-01-01: 28 (Very low well-being)",
+                "2025-01-15: 48 (Low well-being)",
+                "2025-02-14: 60 (Good well-being)"
+            ],
+            "{layout}"
+        );
+        // One point: a marker and no line.
+        let one = render(&instrument("who5"), &points()[..1]);
+        assert!(
+            attrs(&one, "polyline", "stroke-width").is_empty(),
+            "{layout}"
+        );
+        assert_eq!(attrs(&one, "circle", "r"), [radius], "{layout}");
+    }
+}
+
 #[test]
 fn one_plain_sentence_comes_before_the_chart() {
     assert_eq!(
