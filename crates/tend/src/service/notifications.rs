@@ -22,7 +22,7 @@ use crate::domain::Invalid;
 use crate::domain::notifications::{
     NoticeKind, Reminders, Settings, SettingsInput, muted_text, parse_muted,
 };
-use crate::store::{NewNotice, NoticeSettingsRow, Store};
+use crate::store::{ModLogRow, NewNotice, NoticeSettingsRow, Store};
 
 /// How long read notifications are kept.
 pub const KEEP_READ_SECONDS: i64 = 90 * 86_400;
@@ -142,7 +142,7 @@ impl Services {
     /// Tells one person (the author of a thread, of an approved post), unless
     /// they turned this kind off. Never fails.
     pub(crate) async fn tell_account(&self, live: &dyn LiveFeed, ev: &Event<'_>, account: &str) {
-        if let Err(e) = self.deliver(live, &ev.notice(), account).await {
+        if let Err(e) = self.deliver(live, &ev.notice(), account, None).await {
             tracing::warn!(error = %e, kind = ev.kind.as_str(), "could not write a notification");
         }
     }
@@ -150,14 +150,25 @@ impl Services {
     /// Addresses a notice made by the caller (a `reach_out` note carries its
     /// words) to one account, unless they turned its kind off, and wakes
     /// their live view. The caller is not told which: a store failure is the
-    /// only error.
+    /// only error. With `log`, that moderation log line is written in the
+    /// same transaction, whether or not the notice was addressed: both are
+    /// kept or neither.
     pub(crate) async fn deliver(
         &self,
         live: &dyn LiveFeed,
         notice: &NewNotice,
         account: &str,
+        log: Option<&ModLogRow>,
     ) -> ServiceResult<()> {
-        if self.store.notify_account(notice, account).await? {
+        let addressed = match log {
+            None => self.store.notify_account(notice, account).await?,
+            Some(entry) => {
+                self.store
+                    .notify_account_logged(notice, account, entry)
+                    .await?
+            }
+        };
+        if addressed {
             live.announce(&wake_key(account)).await;
             // The device push says nothing of the notice's words (see
             // service/push.rs); a kind this person turned off never got here.

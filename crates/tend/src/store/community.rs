@@ -448,9 +448,6 @@ pub trait CommunityStore: Send + Sync {
         entry: &ModLogRow,
     ) -> StoreResult<bool>;
     async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>>;
-    /// A log line on its own, for what changes nothing in the circle (a
-    /// private note to an author: the line says only who wrote, and when).
-    async fn add_mod_log(&self, entry: &ModLogRow) -> StoreResult<()>;
     /// The circle's log lines with this exact action, newest first.
     async fn moderation_log_of(
         &self,
@@ -475,6 +472,28 @@ pub const THREAD_VIEW: &str = "SELECT t.*, m.pseudonym AS author_name, m.account
      FROM threads t LEFT JOIN memberships m ON m.id = t.author_id";
 pub const REPLY_VIEW: &str = "SELECT r.*, m.pseudonym AS author_name, m.account_id AS author_account, m.role AS author_role \
      FROM replies r LEFT JOIN memberships m ON m.id = r.author_id";
+
+/// The statement that writes one moderation log line (`&ModLogRow`), to
+/// run inside the transaction of what it records (`moderate`, and a private
+/// note in `NotificationStore::notify_account_logged`).
+macro_rules! insert_mod_log {
+    ($entry:expr) => {{
+        let e: &$crate::store::ModLogRow = $entry;
+        sqlx::query(
+            "INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&e.id)
+        .bind(&e.circle_id)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.target_kind)
+        .bind(&e.target_id)
+        .bind(&e.reason)
+        .bind(e.created_at)
+    }};
+}
+pub(crate) use insert_mod_log;
 
 /// Implements [`CommunityStore`] for a backend. Invoked next to `impl_store!`
 /// inside the backend's module, so it can reach the private pool.
@@ -771,23 +790,13 @@ macro_rules! impl_community {
                 }
                 sqlx::query("UPDATE reports SET resolved_at = $3 WHERE circle_id = $1 AND target_id = $2 AND resolved_at IS NULL")
                     .bind(circle).bind(reports_on).bind(e.created_at).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&e.id).bind(&e.circle_id).bind(&e.actor).bind(&e.action).bind(&e.target_kind)
-                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&mut *tx).await?;
+                insert_mod_log!(e).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
             }
             async fn moderation_log(&self, circle_id: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
                 Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 ORDER BY created_at DESC, id LIMIT $2")
                     .bind(circle_id).bind(limit).fetch_all(&self.pool).await?)
-            }
-            async fn add_mod_log(&self, e: &ModLogRow) -> StoreResult<()> {
-                sqlx::query("INSERT INTO moderation_log (id, circle_id, actor, action, target_kind, target_id, reason, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&e.id).bind(&e.circle_id).bind(&e.actor).bind(&e.action).bind(&e.target_kind)
-                    .bind(&e.target_id).bind(&e.reason).bind(e.created_at).execute(&self.pool).await?;
-                Ok(())
             }
             async fn moderation_log_of(&self, circle_id: &str, action: &str, limit: i64) -> StoreResult<Vec<ModLogRow>> {
                 Ok(sqlx::query_as("SELECT * FROM moderation_log WHERE circle_id = $1 AND action = $2 ORDER BY created_at DESC, id LIMIT $3")

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::{ModLogRow, StoreResult};
 
 /// What to tell, before it is addressed to anyone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,17 @@ pub trait NotificationStore: Send + Sync {
     ) -> StoreResult<Vec<String>>;
     /// Addresses a notice to one account unless they turned its kind off.
     async fn notify_account(&self, n: &NewNotice, account_id: &str) -> StoreResult<bool>;
+    /// [`Self::notify_account`] and the moderation log line that records it,
+    /// in one transaction (a private note to an author: the line says who
+    /// wrote and when, never the words). The line is written whether or not
+    /// the author turned these notes off; if either write fails, neither is
+    /// kept. Returns whether the note was addressed.
+    async fn notify_account_logged(
+        &self,
+        n: &NewNotice,
+        account_id: &str,
+        entry: &ModLogRow,
+    ) -> StoreResult<bool>;
     /// Unread first (urgent first among them), then newest first.
     async fn notifications(&self, account_id: &str, limit: i64) -> StoreResult<Vec<NoticeRow>>;
     /// (unread, of which urgent).
@@ -90,11 +101,40 @@ pub trait NotificationStore: Send + Sync {
     async fn set_notification_settings(&self, s: &NoticeSettingsRow) -> StoreResult<()>;
 }
 
+/// The statement that addresses a notice (`&NewNotice`) to one account
+/// unless its kind is in their muted list (`muted_pattern`); run on the pool
+/// or inside a transaction.
+macro_rules! insert_account_notice {
+    ($n:expr, $account_id:expr, $muted_pattern:expr) => {{
+        let n: &$crate::store::NewNotice = $n;
+        let account_id: &str = $account_id;
+        sqlx::query(
+            "INSERT INTO notifications \
+             (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
+             WHERE NOT EXISTS (SELECT 1 FROM notification_settings s \
+             WHERE s.account_id = $2 AND s.muted LIKE $9)",
+        )
+        .bind(format!("{}:{account_id}", n.event_id))
+        .bind(account_id)
+        .bind(&n.kind)
+        .bind(&n.circle_id)
+        .bind(&n.target_id)
+        .bind(&n.link)
+        .bind(i64::from(n.urgent))
+        .bind(n.created_at)
+        .bind($muted_pattern)
+        .bind(&n.note)
+    }};
+}
+pub(crate) use insert_account_notice;
+
 /// Implements [`NotificationStore`] for a backend, next to `impl_store!`.
 macro_rules! impl_notifications {
     ($store:ty) => {
         const _: () = {
             use $crate::store::StoreResult;
+            use $crate::store::ModLogRow;
             use $crate::store::notifications::*;
 
             fn muted_pattern(kind: &str) -> String {
@@ -137,25 +177,26 @@ macro_rules! impl_notifications {
                 }
 
                 async fn notify_account(&self, n: &NewNotice, account_id: &str) -> StoreResult<bool> {
-                    let done = sqlx::query(
-                        "INSERT INTO notifications \
-                         (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
-                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
-                         WHERE NOT EXISTS (SELECT 1 FROM notification_settings s \
-                         WHERE s.account_id = $2 AND s.muted LIKE $9)",
-                    )
-                    .bind(format!("{}:{account_id}", n.event_id))
-                    .bind(account_id)
-                    .bind(&n.kind)
-                    .bind(&n.circle_id)
-                    .bind(&n.target_id)
-                    .bind(&n.link)
-                    .bind(i64::from(n.urgent))
-                    .bind(n.created_at)
-                    .bind(muted_pattern(&n.kind))
-                    .bind(&n.note)
-                    .execute(&self.pool)
-                    .await?;
+                    let done = insert_account_notice!(n, account_id, muted_pattern(&n.kind))
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn notify_account_logged(
+                    &self,
+                    n: &NewNotice,
+                    account_id: &str,
+                    entry: &ModLogRow,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let done = insert_account_notice!(n, account_id, muted_pattern(&n.kind))
+                        .execute(&mut *tx)
+                        .await?;
+                    $crate::store::community::insert_mod_log!(entry)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
                     Ok(done.rows_affected() == 1)
                 }
 

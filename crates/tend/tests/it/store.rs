@@ -2,7 +2,8 @@
 
 use tend::store::{
     AccountRow, CircleRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModChange, ModLogRow,
-    RecordFilter, RecordRow, ReplyRow, ReportRow, SessionRow, Store, StoreError, ThreadRow,
+    NewNotice, NoticeSettingsRow, RecordFilter, RecordRow, ReplyRow, ReportRow, SessionRow, Store,
+    StoreError, ThreadRow,
 };
 
 use crate::helpers::{Backend, TestDb};
@@ -573,6 +574,106 @@ async fn community(s: &dyn Store) {
     assert!(!s.has_calendar_feed("a2").await.unwrap());
 }
 
+/// A private note to an author and its moderation log line are written
+/// together or not at all; the line never holds the note's words.
+async fn a_private_note_and_its_log_line(s: &dyn Store) {
+    for (id, h) in [("a1", "sam"), ("a2", "kim")] {
+        s.create_account(&account(id, h)).await.unwrap();
+    }
+    let circle = CircleRow {
+        id: "c1".into(),
+        name: "Night shift".into(),
+        description: String::new(),
+        guidelines: "Be kind.".into(),
+        created_at: 1,
+    };
+    s.create_circle(
+        &circle,
+        &member("m1", "c1", "a1", "facilitator", "Calm Heron"),
+    )
+    .await
+    .unwrap();
+    let note = |event: &str| NewNotice {
+        event_id: event.into(),
+        kind: "reach_out".into(),
+        circle_id: "c1".into(),
+        target_id: "t1".into(),
+        link: "/hard-moment".into(),
+        urgent: false,
+        created_at: 600,
+        note: Some("Thinking of you tonight".into()),
+    };
+    let line = |id: &str| ModLogRow {
+        reason: String::new(),
+        ..log_line(id, "wrote privately to the author of", "t1")
+    };
+    let notes = async || s.notifications("a2", 10).await.unwrap();
+    let lines = async || -> Vec<String> {
+        s.moderation_log("c1", 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.id)
+            .collect()
+    };
+
+    // Both written.
+    assert!(
+        s.notify_account_logged(&note("e1"), "a2", &line("l1"))
+            .await
+            .unwrap()
+    );
+    let got = notes().await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].note.as_deref(), Some("Thinking of you tonight"));
+    assert_eq!(lines().await, ["l1"]);
+    let logged = s.moderation_log("c1", 10).await.unwrap();
+    assert!(
+        !format!("{logged:?}").contains("Thinking of you"),
+        "the log never holds the words: {logged:?}"
+    );
+
+    // The second write fails (the log line's id is taken): the note that was
+    // already written in the same transaction is gone too.
+    assert!(
+        s.notify_account_logged(&note("e2"), "a2", &line("l1"))
+            .await
+            .is_err()
+    );
+    assert_eq!(notes().await.len(), 1);
+    assert_eq!(lines().await, ["l1"]);
+
+    // The first write fails (this note was sent already): no log line.
+    assert!(
+        s.notify_account_logged(&note("e1"), "a2", &line("l2"))
+            .await
+            .is_err()
+    );
+    assert_eq!(notes().await.len(), 1);
+    assert_eq!(lines().await, ["l1"]);
+
+    // An author who turned these notes off gets none; the sender's act is
+    // still logged.
+    s.set_notification_settings(&NoticeSettingsRow {
+        account_id: "a2".into(),
+        muted: ",reach_out,".into(),
+        reminders: "{}".into(),
+        email: None,
+        updated_at: 1,
+    })
+    .await
+    .unwrap();
+    assert!(
+        !s.notify_account_logged(&note("e3"), "a2", &line("l3"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(notes().await.len(), 1);
+    let mut got = lines().await;
+    got.sort();
+    assert_eq!(got, ["l1", "l3"]);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -600,7 +701,8 @@ conformance!(
     accounts_and_sessions,
     records,
     delete_account_removes_everything,
-    community
+    community,
+    a_private_note_and_its_log_line
 );
 
 #[tokio::test]

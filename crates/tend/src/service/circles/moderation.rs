@@ -409,7 +409,8 @@ impl Circles<'_> {
     /// one, only while the post waits in the queue, and never to themselves.
     ///
     /// Each note sent leaves a line in the moderation log (who, when, which
-    /// post; never the words), so other moderators see that someone wrote.
+    /// post; never the words), so other moderators see that someone wrote;
+    /// the line and the note are one transaction, so neither is kept alone.
     /// A moderator may send [`crate::service::limits::NOTES_PER_HOUR`] notes
     /// an hour; past that the answer is
     /// [`ServiceError::TooManyAttempts`] with the seconds to wait, and
@@ -477,22 +478,21 @@ impl Circles<'_> {
             created_at: now,
             note: Some(note),
         };
-        self.services
-            .deliver(self.live.as_ref(), &notice, &author.account_id)
-            .await?;
         // Logged whether or not the author turned these notes off: the log
         // says what the sender did, and the sender learns nothing either way.
-        store
-            .add_mod_log(&ModLogRow {
-                id: new_id(),
-                circle_id: id.to_owned(),
-                actor: a.actor(),
-                action: Queue::NOTE_LOGGED.into(),
-                target_kind: req.target_kind.clone(),
-                target_id: req.target_id.clone(),
-                reason: String::new(),
-                created_at: now,
-            })
+        // The line and the note are written together or not at all.
+        let line = ModLogRow {
+            id: new_id(),
+            circle_id: id.to_owned(),
+            actor: a.actor(),
+            action: Queue::NOTE_LOGGED.into(),
+            target_kind: req.target_kind.clone(),
+            target_id: req.target_id.clone(),
+            reason: String::new(),
+            created_at: now,
+        };
+        self.services
+            .deliver(self.live.as_ref(), &notice, &author.account_id, Some(&line))
             .await?;
         Ok(Moderated::Done)
     }
