@@ -297,3 +297,84 @@ impl Person {
             .unwrap()
     }
 }
+
+/// One API call with a bearer header (`Bearer …`); the status and the JSON
+/// answer (or `null`).
+pub(crate) async fn call(
+    app: &TestApp,
+    auth: &str,
+    m: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = app
+        .api()
+        .request(m, app.url(path))
+        .header("authorization", auth);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A person signed up through the API (passphrase "kettle maple orbit"):
+/// their bearer header and account id, and one call per line ([`call`]).
+pub(crate) struct ApiUser<'a> {
+    app: &'a TestApp,
+    /// `Bearer <token>`, for the `authorization` header.
+    pub(crate) auth: String,
+    pub(crate) account: String,
+}
+
+impl<'a> ApiUser<'a> {
+    pub(crate) async fn new(app: &'a TestApp, handle: &str) -> Self {
+        let (token, _) = app.api_account(handle, "kettle maple orbit").await;
+        let account = app
+            .db
+            .store
+            .account_by_handle(&handle.to_lowercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        Self {
+            app,
+            auth: format!("Bearer {token}"),
+            account,
+        }
+    }
+    pub(crate) async fn call(
+        &self,
+        m: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        call(self.app, &self.auth, m, path, body).await
+    }
+    pub(crate) async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub(crate) async fn put(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+    pub(crate) async fn delete(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+}
