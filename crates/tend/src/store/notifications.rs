@@ -101,6 +101,22 @@ pub trait NotificationStore: Send + Sync {
     async fn set_notification_settings(&self, s: &NoticeSettingsRow) -> StoreResult<()>;
 }
 
+/// Binds a notice's kind, circle, target, link, urgency and time, in that
+/// order, the next six parameters of both statements that address one.
+macro_rules! bind_notice {
+    ($query:expr, $n:expr) => {{
+        let n: &$crate::store::NewNotice = $n;
+        $query
+            .bind(&n.kind)
+            .bind(&n.circle_id)
+            .bind(&n.target_id)
+            .bind(&n.link)
+            .bind(i64::from(n.urgent))
+            .bind(n.created_at)
+    }};
+}
+pub(crate) use bind_notice;
+
 /// The statement that addresses a notice (`&NewNotice`) to one account
 /// unless its kind is in their muted list (`muted_pattern`); run on the pool
 /// or inside a transaction.
@@ -108,7 +124,7 @@ macro_rules! insert_account_notice {
     ($n:expr, $account_id:expr, $muted_pattern:expr) => {{
         let n: &$crate::store::NewNotice = $n;
         let account_id: &str = $account_id;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO notifications \
              (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
@@ -116,15 +132,10 @@ macro_rules! insert_account_notice {
              WHERE s.account_id = $2 AND s.muted LIKE $9)",
         )
         .bind(format!("{}:{account_id}", n.event_id))
-        .bind(account_id)
-        .bind(&n.kind)
-        .bind(&n.circle_id)
-        .bind(&n.target_id)
-        .bind(&n.link)
-        .bind(i64::from(n.urgent))
-        .bind(n.created_at)
-        .bind($muted_pattern)
-        .bind(&n.note)
+        .bind(account_id);
+        $crate::store::notifications::bind_notice!(q, n)
+            .bind($muted_pattern)
+            .bind(&n.note)
     }};
 }
 pub(crate) use insert_account_notice;
@@ -149,7 +160,7 @@ macro_rules! impl_notifications {
                     moderators_only: bool,
                     actor: &str,
                 ) -> StoreResult<Vec<String>> {
-                    let rows: Vec<(String,)> = sqlx::query_as(
+                    let q = sqlx::query_as(
                         "INSERT INTO notifications \
                          (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at) \
                          SELECT $1 || ':' || m.id, m.account_id, $2, $3, $4, $5, $6, $7, NULL \
@@ -161,18 +172,13 @@ macro_rules! impl_notifications {
                          AND (s.muted IS NULL OR s.muted NOT LIKE $10) \
                          RETURNING account_id",
                     )
-                    .bind(&n.event_id)
-                    .bind(&n.kind)
-                    .bind(&n.circle_id)
-                    .bind(&n.target_id)
-                    .bind(&n.link)
-                    .bind(i64::from(n.urgent))
-                    .bind(n.created_at)
-                    .bind(i64::from(moderators_only))
-                    .bind(actor)
-                    .bind(muted_pattern(&n.kind))
-                    .fetch_all(&self.pool)
-                    .await?;
+                    .bind(&n.event_id);
+                    let rows: Vec<(String,)> = bind_notice!(q, n)
+                        .bind(i64::from(moderators_only))
+                        .bind(actor)
+                        .bind(muted_pattern(&n.kind))
+                        .fetch_all(&self.pool)
+                        .await?;
                     Ok(rows.into_iter().map(|(a,)| a).collect())
                 }
 

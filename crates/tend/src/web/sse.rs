@@ -113,14 +113,29 @@ fn goodbye() -> Event {
         .comment("this server is restarting; reconnect")
 }
 
+/// A thread's live replies, for [`replies`].
+struct Replies<R> {
+    watch: Watch,
+    cursor: i64,
+    render: R,
+}
+
 /// A thread's new visible replies, each as `event: reply` with its `seq` as
 /// the event's `id` and `render`'s JSON as its data. `cursor` is the last
 /// `seq` the client has (0 for none); hidden and removed replies move it on
 /// without an event.
-pub struct Replies<R> {
-    pub watch: Watch,
-    pub cursor: i64,
-    pub render: R,
+pub fn replies<R>(state: &AppState, watch: Watch, cursor: i64, render: R) -> Response
+where
+    R: FnMut(ReplyView) -> String + Send + 'static,
+{
+    stream(
+        state,
+        Replies {
+            watch,
+            cursor,
+            render,
+        },
+    )
 }
 
 /// Replies read per wake-up.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, csrf_of, sign_up_in_browser};
+use crate::helpers::{Backend, TestApp, account_id, csrf_of, sign_up_in_browser};
 
 const PASS: &str = "kettle maple orbit";
 
@@ -25,14 +25,7 @@ async fn person(app: &TestApp, handle: &str) -> Person {
     let b = app.browser();
     sign_up_in_browser(app, &b, handle, PASS).await;
     let csrf = csrf_of(&text(&b, app.url("/circles")).await);
-    let account = app
-        .db
-        .store
-        .account_by_handle(&handle.to_lowercase())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let account = account_id(app, handle).await;
     Person { b, csrf, account }
 }
 

@@ -242,6 +242,17 @@ pub async fn get(b: &reqwest::Client, url: String) -> (reqwest::StatusCode, Stri
     (res.status(), res.text().await.unwrap())
 }
 
+/// The id of the account with this handle (handles are stored lower-case).
+pub(crate) async fn account_id(app: &TestApp, handle: &str) -> String {
+    app.db
+        .store
+        .account_by_handle(&handle.to_lowercase())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 /// A person signed in through the pages (a cookie-keeping client), with the
 /// anti-forgery token of their session and their account id.
 pub(crate) struct Person {
@@ -262,14 +273,7 @@ impl Person {
             .text()
             .await
             .unwrap();
-        let account = app
-            .db
-            .store
-            .account_by_handle(&handle.to_lowercase())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let account = account_id(app, handle).await;
         Self {
             b,
             csrf: csrf_of(&page),
@@ -335,14 +339,7 @@ pub(crate) struct ApiUser<'a> {
 impl<'a> ApiUser<'a> {
     pub(crate) async fn new(app: &'a TestApp, handle: &str) -> Self {
         let (token, _) = app.api_account(handle, "kettle maple orbit").await;
-        let account = app
-            .db
-            .store
-            .account_by_handle(&handle.to_lowercase())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let account = account_id(app, handle).await;
         Self {
             app,
             auth: format!("Bearer {token}"),

@@ -273,10 +273,10 @@ fn log_line(id: &str, action: &str, target: &str) -> ModLogRow {
     }
 }
 
-/// Circles, invites, threads, replies, reports and moderation: the shared
-/// (not encrypted) half of the store.
-async fn community(s: &dyn Store) {
-    for (id, h) in [("a1", "sam"), ("a2", "kim"), ("a3", "lee")] {
+/// Accounts with these ids and handles, and circle "c1" (returned) with the
+/// first as its facilitator, member "m1".
+async fn night_shift(s: &dyn Store, accounts: &[(&str, &str)]) -> CircleRow {
+    for (id, h) in accounts {
         s.create_account(&account(id, h)).await.unwrap();
     }
     let circle = CircleRow {
@@ -286,12 +286,20 @@ async fn community(s: &dyn Store) {
         guidelines: "Be kind.".into(),
         created_at: 1,
     };
+    let (first, _) = accounts[0];
     s.create_circle(
         &circle,
-        &member("m1", "c1", "a1", "facilitator", "Calm Heron"),
+        &member("m1", "c1", first, "facilitator", "Calm Heron"),
     )
     .await
     .unwrap();
+    circle
+}
+
+/// Circles, invites, threads, replies, reports and moderation: the shared
+/// (not encrypted) half of the store.
+async fn community(s: &dyn Store) {
+    let circle = night_shift(s, &[("a1", "sam"), ("a2", "kim"), ("a3", "lee")]).await;
     assert_eq!(s.circle("c1").await.unwrap(), Some(circle));
     assert!(!s.has_server_role("a1", "admin").await.unwrap());
     s.grant_server_role("a1", "admin").await.unwrap();
@@ -577,22 +585,7 @@ async fn community(s: &dyn Store) {
 /// A private note to an author and its moderation log line are written
 /// together or not at all; the line never holds the note's words.
 async fn a_private_note_and_its_log_line(s: &dyn Store) {
-    for (id, h) in [("a1", "sam"), ("a2", "kim")] {
-        s.create_account(&account(id, h)).await.unwrap();
-    }
-    let circle = CircleRow {
-        id: "c1".into(),
-        name: "Night shift".into(),
-        description: String::new(),
-        guidelines: "Be kind.".into(),
-        created_at: 1,
-    };
-    s.create_circle(
-        &circle,
-        &member("m1", "c1", "a1", "facilitator", "Calm Heron"),
-    )
-    .await
-    .unwrap();
+    night_shift(s, &[("a1", "sam"), ("a2", "kim")]).await;
     let note = |event: &str| NewNotice {
         event_id: event.into(),
         kind: "reach_out".into(),

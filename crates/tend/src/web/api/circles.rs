@@ -785,14 +785,7 @@ async fn events(
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let render = move |r| serde_json::to_string(&reply_out(&access, &who, r)).unwrap_or_default();
-    Ok(sse::stream(
-        &state,
-        sse::Replies {
-            watch,
-            cursor,
-            render,
-        },
-    ))
+    Ok(sse::replies(&state, watch, cursor, render))
 }
 
 // ----- meetings -----

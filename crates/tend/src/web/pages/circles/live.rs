@@ -67,12 +67,5 @@ pub async fn events(
         })
         .to_string()
     };
-    Ok(sse::stream(
-        &state,
-        sse::Replies {
-            watch,
-            cursor,
-            render,
-        },
-    ))
+    Ok(sse::replies(&state, watch, cursor, render))
 }
