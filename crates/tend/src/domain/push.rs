@@ -662,6 +662,14 @@ mod tests {
     }
 
     #[test]
+    fn local_time_is_the_device_zone() {
+        // 2026-01-15 23:30 UTC is 23:30 in London and 18:30 in New York.
+        let now = 1_768_519_800;
+        assert_eq!(local_time(now, "Europe/London"), Some(t(23, 30)));
+        assert_eq!(local_time(now, "America/New_York"), Some(t(18, 30)));
+    }
+
+    #[test]
     fn quiet_hours_end_in_the_device_zone() {
         let r = Reminders {
             quiet: Some((t(22, 0), t(7, 0))),
