@@ -637,6 +637,15 @@ impl PushDevices<'_> {
         input: &PushRemindersInput,
         now: i64,
     ) -> ServiceResult<Vec<ReminderKind>> {
+        let store = self.services.store.as_ref();
+        if !store
+            .push_subscriptions(&self.who.account_id)
+            .await?
+            .iter()
+            .any(|d| d.id == id)
+        {
+            return Err(ServiceError::NotFound);
+        }
         let reminders = self
             .services
             .reminders_of(&self.who.account_id)
