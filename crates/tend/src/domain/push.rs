@@ -402,7 +402,10 @@ pub fn due_reminder(
     after: Option<i64>,
 ) -> Option<(ReminderKind, i64)> {
     let tz = zone(zone_name);
-    let today = Timestamp::from_second(now).ok()?.to_zoned(tz.clone()).date();
+    let today = Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(tz.clone())
+        .date();
     let mut best: Option<(ReminderKind, i64)> = None;
     let mut consider = |kind: ReminderKind, at: i64| {
         let fits = at <= now
@@ -420,10 +423,15 @@ pub fn due_reminder(
         .and_then(|d| d.parse::<Date>().ok());
     for day in [today.yesterday().ok(), Some(today)].into_iter().flatten() {
         let at = |t: TimeOfDay| {
-            day.at(i8::try_from(t.hour).ok()?, i8::try_from(t.minute).ok()?, 0, 0)
-                .to_zoned(tz.clone())
-                .ok()
-                .map(|z| z.timestamp().as_second())
+            day.at(
+                i8::try_from(t.hour).ok()?,
+                i8::try_from(t.minute).ok()?,
+                0,
+                0,
+            )
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp().as_second())
         };
         for &kind in chosen {
             let times: Vec<TimeOfDay> = match kind {
@@ -431,11 +439,15 @@ pub fn due_reminder(
                 ReminderKind::Practice => r.practice.clone(),
                 ReminderKind::Review => r
                     .review
-                    .filter(|(d, _)| i16::from(*d) == i16::from(day.weekday().to_monday_zero_offset()))
+                    .filter(|(d, _)| {
+                        i16::from(*d) == i16::from(day.weekday().to_monday_zero_offset())
+                    })
                     .map(|(_, t)| t)
                     .into_iter()
                     .collect(),
-                ReminderKind::Questionnaires if r.questionnaires && questionnaire_day == Some(day) => {
+                ReminderKind::Questionnaires
+                    if r.questionnaires && questionnaire_day == Some(day) =>
+                {
                     // As in the calendar feed: at the check-in time or 09:00,
                     // moved to the end of quiet hours if it falls in them.
                     let mut t = r.checkin.unwrap_or(TimeOfDay { hour: 9, minute: 0 });
@@ -457,7 +469,10 @@ pub fn due_reminder(
         let from = Timestamp::from_second(now - MEETING_LEAD - LATE_MAX).ok()?;
         for s in meetings {
             for start in s.upcoming(from, 3) {
-                consider(ReminderKind::Meetings, start.timestamp().as_second() - MEETING_LEAD);
+                consider(
+                    ReminderKind::Meetings,
+                    start.timestamp().as_second() - MEETING_LEAD,
+                );
             }
         }
     }
@@ -472,15 +487,23 @@ pub fn quiet_end(r: &Reminders, zone_name: &str, now: i64) -> Option<i64> {
         return None;
     }
     let tz = zone(zone_name);
-    let today = Timestamp::from_second(now).ok()?.to_zoned(tz.clone()).date();
+    let today = Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(tz.clone())
+        .date();
     [Some(today), today.tomorrow().ok()]
         .into_iter()
         .flatten()
         .filter_map(|d| {
-            d.at(i8::try_from(to.hour).ok()?, i8::try_from(to.minute).ok()?, 0, 0)
-                .to_zoned(tz.clone())
-                .ok()
-                .map(|z| z.timestamp().as_second())
+            d.at(
+                i8::try_from(to.hour).ok()?,
+                i8::try_from(to.minute).ok()?,
+                0,
+                0,
+            )
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp().as_second())
         })
         .find(|&at| at > now)
 }
@@ -597,17 +620,38 @@ mod tests {
         );
         // Down from 07:55 to 08:20: only the latest (08:10), once.
         assert_eq!(
-            due_reminder(&r, &both, &[], "Asia/Tokyo", eight + 1200, Some(eight - 86_400)),
+            due_reminder(
+                &r,
+                &both,
+                &[],
+                "Asia/Tokyo",
+                eight + 1200,
+                Some(eight - 86_400)
+            ),
             Some((ReminderKind::Practice, eight + 600))
         );
         // More than 30 minutes late: left out.
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Checkin], &[], "Asia/Tokyo", eight + 1900, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Checkin],
+                &[],
+                "Asia/Tokyo",
+                eight + 1900,
+                None
+            ),
             None
         );
         // Not chosen for push: never.
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Review], &[], "Asia/Tokyo", eight + 30, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Review],
+                &[],
+                "Asia/Tokyo",
+                eight + 30,
+                None
+            ),
             None
         );
         // 23:50 is in quiet hours: left out, as in the calendar.
@@ -639,24 +683,52 @@ mod tests {
             Some((ReminderKind::Review, review))
         );
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Review], &[], "UTC", review + 5 + 86_400, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Review],
+                &[],
+                "UTC",
+                review + 5 + 86_400,
+                None
+            ),
             None,
             "not on Wednesday"
         );
         let nine = at("2026-03-10T09:00:00Z");
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Questionnaires], &[], "UTC", nine + 60, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Questionnaires],
+                &[],
+                "UTC",
+                nine + 60,
+                None
+            ),
             Some((ReminderKind::Questionnaires, nine))
         );
         let meeting = Schedule::parse("2026-03-03T19:00", "Europe/Paris", true, 60).unwrap();
         // Weekly at 19:00 Paris (18:00 UTC); the push goes at 17:45 UTC.
         let lead = at("2026-03-10T17:45:00Z");
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Meetings], std::slice::from_ref(&meeting), "UTC", lead + 10, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Meetings],
+                std::slice::from_ref(&meeting),
+                "UTC",
+                lead + 10,
+                None
+            ),
             Some((ReminderKind::Meetings, lead))
         );
         assert_eq!(
-            due_reminder(&r, &[ReminderKind::Meetings], &[meeting], "UTC", lead - 10, None),
+            due_reminder(
+                &r,
+                &[ReminderKind::Meetings],
+                &[meeting],
+                "UTC",
+                lead - 10,
+                None
+            ),
             None
         );
     }
@@ -684,7 +756,10 @@ mod tests {
             quiet_end(&r, "Europe/London", at("2026-01-16T05:00:00Z")),
             Some(at("2026-01-16T07:00:00Z"))
         );
-        assert_eq!(quiet_end(&r, "Europe/London", at("2026-01-16T12:00:00Z")), None);
+        assert_eq!(
+            quiet_end(&r, "Europe/London", at("2026-01-16T12:00:00Z")),
+            None
+        );
     }
 
     #[test]
@@ -703,9 +778,17 @@ mod tests {
             review: Some("on".into()),
             ..PushRemindersInput::default()
         };
-        let fields: Vec<_> = bad.validate(&r).unwrap_err().iter().map(|e| e.field).collect();
+        let fields: Vec<_> = bad
+            .validate(&r)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["checkin", "review"]);
-        assert_eq!(parse_kinds(&kinds_text(&ReminderKind::ALL)), ReminderKind::ALL);
+        assert_eq!(
+            parse_kinds(&kinds_text(&ReminderKind::ALL)),
+            ReminderKind::ALL
+        );
         assert_eq!(kinds_text(&[]), ",");
         for k in ReminderKind::ALL {
             let p = reminder_payload(k);

@@ -284,7 +284,10 @@ impl Accounts<'_> {
     /// Ends this session; the push devices it turned on stop getting pushes
     /// (the browser also unsubscribes itself, see static/sw.js).
     pub async fn sign_out(&self, who: &Unlocked) -> ServiceResult<()> {
-        self.0.store.forget_push_of_session(&who.session_hash).await?;
+        self.0
+            .store
+            .forget_push_of_session(&who.session_hash)
+            .await?;
         self.0.store.delete_session(&who.session_hash).await?;
         Ok(())
     }
@@ -427,7 +430,10 @@ impl Accounts<'_> {
         account.recovery_salt = sealed.rec_salt;
         account.key_by_recovery = sealed.by_rec.0;
         self.0.store.update_account_keys(&account).await?;
-        self.0.store.forget_push_of_account(&account.id, None).await?;
+        self.0
+            .store
+            .forget_push_of_account(&account.id, None)
+            .await?;
         self.0.store.delete_sessions_of(&account.id, None).await?;
         let token = self.start_session(&account.id, &key, now).await?;
         Ok(NewAccount {

@@ -28,8 +28,7 @@ use crate::domain::Invalid;
 use crate::domain::circles::Schedule;
 use crate::domain::notifications::{NoticeKind, Reminders, parse_muted};
 use crate::domain::push::{
-    self as rules, DEVICES_MAX, PushRemindersInput, ReminderKind, SubscriptionInput,
-    endpoint_host,
+    self as rules, DEVICES_MAX, PushRemindersInput, ReminderKind, SubscriptionInput, endpoint_host,
 };
 use crate::store::{PushKeyRow, PushSubscriptionRow, Store};
 
@@ -290,8 +289,7 @@ impl Services {
                 }
             };
             for device in devices {
-                if !urgent
-                    && let Some(until) = rules::quiet_end(&reminders, &device.time_zone, now)
+                if !urgent && let Some(until) = rules::quiet_end(&reminders, &device.time_zone, now)
                 {
                     match self
                         .store
@@ -646,13 +644,8 @@ impl PushDevices<'_> {
         {
             return Err(ServiceError::NotFound);
         }
-        let reminders = self
-            .services
-            .reminders_of(&self.who.account_id)
-            .await?;
-        let kinds = input
-            .validate(&reminders)
-            .map_err(ServiceError::Invalid)?;
+        let reminders = self.services.reminders_of(&self.who.account_id).await?;
+        let kinds = input.validate(&reminders).map_err(ServiceError::Invalid)?;
         if self
             .services
             .store

@@ -94,7 +94,13 @@ pub trait PushStore: Send + Sync {
     async fn push_sent(&self, id: &str, now: i64) -> StoreResult<()>;
     /// Sets which reminders one of the account's devices gets, and marks
     /// reminders up to `now` as done; false if the device is not theirs.
-    async fn set_push_reminders(&self, account_id: &str, id: &str, kinds: &str, now: i64) -> StoreResult<bool>;
+    async fn set_push_reminders(
+        &self,
+        account_id: &str,
+        id: &str,
+        kinds: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// Every device with reminders chosen, with its person's settings.
     async fn push_reminder_devices(&self) -> StoreResult<Vec<PushReminderDevice>>;
     /// Claims the reminder due at `at` for a device: true for exactly one
@@ -113,7 +119,11 @@ pub trait PushStore: Send + Sync {
     /// Removes one of the account's devices by its endpoint.
     async fn forget_push_of_endpoint(&self, account_id: &str, endpoint: &str) -> StoreResult<bool>;
     /// Removes all of the account's devices except those `keep` turned on.
-    async fn forget_push_of_account(&self, account_id: &str, keep: Option<&[u8]>) -> StoreResult<u64>;
+    async fn forget_push_of_account(
+        &self,
+        account_id: &str,
+        keep: Option<&[u8]>,
+    ) -> StoreResult<u64>;
 }
 
 /// Implements [`PushStore`] for a backend, next to `impl_store!`.

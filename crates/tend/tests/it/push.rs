@@ -673,9 +673,21 @@ async fn scheduled(backend: Backend) {
         .await;
     let thread = location(&res);
     let thread = thread.split(['?', '#']).next().unwrap();
-    let res = fac.post(&app, &format!("{thread}/replies"), &[("body", "Same here.")]).await;
+    let res = fac
+        .post(
+            &app,
+            &format!("{thread}/replies"),
+            &[("body", "Same here.")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(store.unread_of_kind(&member.account, "reply").await.unwrap(), 1);
+    assert_eq!(
+        store
+            .unread_of_kind(&member.account, "reply")
+            .await
+            .unwrap(),
+        1
+    );
 
     // Reminder times in Tokyo (the device's zone, not the profile's
     // Chicago) three hours from the real clock, so the server's own job,
@@ -703,11 +715,19 @@ async fn scheduled(backend: Backend) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let keys = BrowserKeys::new();
     let res = member
-        .subscribe(&app, &format!("{origin}/push/member-phone"), &keys, "Asia/Tokyo")
+        .subscribe(
+            &app,
+            &format!("{origin}/push/member-phone"),
+            &keys,
+            "Asia/Tokyo",
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let device = store.push_subscriptions(&member.account).await.unwrap()[0].clone();
-    assert_eq!(device.reminder_kinds, ",", "no reminder is pushed until chosen");
+    assert_eq!(
+        device.reminder_kinds, ",",
+        "no reminder is pushed until chosen"
+    );
     let page = member.page(&app, "/notifications/settings").await;
     assert!(page.contains("Reminders pushed to this device"));
     assert!(page.contains("never any words"));
@@ -719,7 +739,10 @@ async fn scheduled(backend: Backend) {
     // Bad input on the choice: 422, a plain message, nothing saved.
     let choose = format!("/notifications/push/{}/reminders", device.id);
     for (form, says) in [
-        (vec![("checkin", "maybe")], "that is not a choice this form has"),
+        (
+            vec![("checkin", "maybe")],
+            "that is not a choice this form has",
+        ),
         (
             vec![("checkin", "on"), ("review", "on")],
             "turn that reminder on in your reminders above first",
@@ -753,12 +776,17 @@ async fn scheduled(backend: Backend) {
     // The check-in, and only it, comes to this device as a push.
     let res = member.post(&app, &choose, &[("checkin", "on")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), "/notifications/settings?push=reminders#push");
+    assert_eq!(
+        location(&res),
+        "/notifications/settings?push=reminders#push"
+    );
     assert_eq!(
         store.push_subscriptions(&member.account).await.unwrap()[0].reminder_kinds,
         ",checkin,"
     );
-    let page = member.page(&app, "/notifications/settings?push=reminders").await;
+    let page = member
+        .page(&app, "/notifications/settings?push=reminders")
+        .await;
     assert!(page.contains("Saved. Those reminders come to that device as a push."));
 
     // Two days on, at the check-in time in Tokyo.
@@ -803,8 +831,14 @@ async fn scheduled(backend: Backend) {
     // sent once when they end, by whichever process gets there.
     let quiet = checkin + 7 * 3600;
     let accounts = [member.account.clone()];
-    assert_eq!(a.push_now(NoticeKind::Reply, &accounts, quiet).await, [Sent::Held]);
-    assert_eq!(b.push_now(NoticeKind::Reply, &accounts, quiet + 60).await, [Sent::Held]);
+    assert_eq!(
+        a.push_now(NoticeKind::Reply, &accounts, quiet).await,
+        [Sent::Held]
+    );
+    assert_eq!(
+        b.push_now(NoticeKind::Reply, &accounts, quiet + 60).await,
+        [Sent::Held]
+    );
     assert_eq!(a.release_held_pushes(quiet + 120).await, [], "still quiet");
     let end = checkin + 8 * 3600;
     assert_eq!(b.release_held_pushes(end).await, [Sent::Delivered]);
@@ -815,7 +849,8 @@ async fn scheduled(backend: Backend) {
     check_payload(&keys.decrypt(&got[2].2), "reply");
     // No longer relevant (read in tend meanwhile): held, then dropped.
     assert_eq!(
-        a.push_now(NoticeKind::Reply, &accounts, quiet + 86_400).await,
+        a.push_now(NoticeKind::Reply, &accounts, quiet + 86_400)
+            .await,
         [Sent::Held]
     );
     let res = member.post(&app, "/notifications/read-all", &[]).await;
@@ -827,19 +862,38 @@ async fn scheduled(backend: Backend) {
     // Signing out removes the device this sign-in turned on.
     let res = member.post(&app, "/signout", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(store.push_subscriptions(&member.account).await.unwrap().is_empty());
+    assert!(
+        store
+            .push_subscriptions(&member.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The browser names its subscription when it signs out (static/sw.js):
     // only that person's device with that endpoint goes.
     let fac_keys = BrowserKeys::new();
     let laptop = format!("{origin}/push/fac-laptop");
     fac.subscribe(&app, &laptop, &fac_keys, "UTC").await;
-    let res = member.post(&app, "/notifications/push/forget", &[("endpoint", &laptop)]).await;
+    let res = member
+        .post(&app, "/notifications/push/forget", &[("endpoint", &laptop)])
+        .await;
     assert_ne!(res.status(), StatusCode::NO_CONTENT, "signed out: refused");
-    assert_eq!(store.push_subscriptions(&fac.account).await.unwrap().len(), 1);
-    let res = fac.post(&app, "/notifications/push/forget", &[("endpoint", &laptop)]).await;
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        1
+    );
+    let res = fac
+        .post(&app, "/notifications/push/forget", &[("endpoint", &laptop)])
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert!(store.push_subscriptions(&fac.account).await.unwrap().is_empty());
+    assert!(
+        store
+            .push_subscriptions(&fac.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // "Sign out everywhere else" removes the devices other sign-ins turned
     // on, and keeps this one's.
@@ -847,9 +901,17 @@ async fn scheduled(backend: Backend) {
     let tablet = sign_in_again(&app, "fac_p", &fac.account).await;
     let tablet_keys = BrowserKeys::new();
     tablet
-        .subscribe(&app, &format!("{origin}/push/fac-tablet"), &tablet_keys, "UTC")
+        .subscribe(
+            &app,
+            &format!("{origin}/push/fac-tablet"),
+            &tablet_keys,
+            "UTC",
+        )
         .await;
-    assert_eq!(store.push_subscriptions(&fac.account).await.unwrap().len(), 2);
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        2
+    );
     let res = tablet.post(&app, "/account/sign-out-others", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let left = store.push_subscriptions(&fac.account).await.unwrap();
@@ -858,7 +920,13 @@ async fn scheduled(backend: Backend) {
     // Locking ends the session like signing out.
     let res = tablet.post(&app, "/lock", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert!(store.push_subscriptions(&fac.account).await.unwrap().is_empty());
+    assert!(
+        store
+            .push_subscriptions(&fac.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

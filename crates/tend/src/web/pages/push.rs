@@ -113,7 +113,10 @@ pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageErr
 /// The reminder times a person set, in words, for a label.
 fn when_set(kind: ReminderKind, r: &Reminders) -> Option<String> {
     let times = |ts: &[crate::domain::notifications::TimeOfDay]| {
-        ts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ts.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     match kind {
         ReminderKind::Checkin => r.checkin.map(|t| t.to_string()),
@@ -138,14 +141,13 @@ fn reminder_form(who: &Unlocked, id: &str, chosen: &[ReminderKind], r: &Reminder
             fieldset {
                 legend { "Reminders pushed to this device" }
                 @for kind in ReminderKind::ALL {
-                    @let field = format!("r-{id}-{}", kind.as_str());
-                    div class="check" {
-                        input type="checkbox" id=(field) name=(kind.as_str()) checked[chosen.contains(&kind)];
-                        label for=(field) {
+                    label class="check" {
+                        input type="checkbox" name=(kind.as_str()) checked[chosen.contains(&kind)];
+                        span {
                             (kind.label())
                             @match when_set(kind, r) {
                                 Some(w) => { " (" (w) ")" }
-                                None => { span class="hint" { " (not set up above yet)" } }
+                                None => { " (not set up above yet)" }
                             }
                         }
                     }
