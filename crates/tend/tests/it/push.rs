@@ -788,6 +788,10 @@ async fn scheduled(backend: Backend) {
         .page(&app, "/notifications/settings?push=reminders")
         .await;
     assert!(page.contains("Saved. Those reminders come to that device as a push."));
+    assert!(
+        page.contains("name=\"checkin\" checked"),
+        "the box is ticked"
+    );
 
     // Two days on, at the check-in time in Tokyo.
     let day = real.date().checked_add(jiff::Span::new().days(2)).unwrap();
@@ -826,6 +830,15 @@ async fn scheduled(backend: Backend) {
     let got = received(&inbox, 2).await;
     assert_eq!(got.len(), 2);
     check_reminder(&keys.decrypt(&got[1].2), "/checkin", "checkin");
+    // The push's one-click off link turns the check-in reminder off, and
+    // with it the push; the device's box is no longer ticked.
+    let res = member
+        .post(&app, "/notifications/off", &[("reminder", "checkin")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(a.push_reminders(checkin + 3 * 86_400 + 10).await, []);
+    let page = member.page(&app, "/notifications/settings").await;
+    assert!(!page.contains("name=\"checkin\" checked"), "{page}");
 
     // Quiet hours (in Tokyo) hold a reply's push; two collapse into one,
     // sent once when they end, by whichever process gets there.

@@ -142,7 +142,7 @@ fn reminder_form(who: &Unlocked, id: &str, chosen: &[ReminderKind], r: &Reminder
                 legend { "Reminders pushed to this device" }
                 @for kind in ReminderKind::ALL {
                     label class="check" {
-                        input type="checkbox" name=(kind.as_str()) checked[chosen.contains(&kind)];
+                        input type="checkbox" name=(kind.as_str()) checked[chosen.contains(&kind) && kind.is_set(r)];
                         span {
                             (kind.label())
                             @match when_set(kind, r) {
