@@ -365,6 +365,8 @@ async function endPush(body) {
     body: form,
     credentials: 'same-origin',
     redirect: 'manual',
+    // A slow connection must not hold up the sign-out itself.
+    signal: AbortSignal.timeout ? AbortSignal.timeout(5000) : undefined,
   }).catch(() => {});
   await subscription.unsubscribe().catch(() => {});
 }

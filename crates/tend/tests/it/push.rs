@@ -871,6 +871,26 @@ async fn scheduled(backend: Backend) {
     assert_eq!(a.release_held_pushes(end + 86_400).await, []);
     assert_eq!(b.release_held_pushes(end + 86_400 + 60).await, []);
     assert_eq!(inbox.lock().unwrap().len(), 3);
+    // Turning push on again in the same browser (same endpoint, new row id)
+    // keeps the device's choice and what it holds.
+    assert_eq!(
+        a.push_now(NoticeKind::Reply, &accounts, quiet + 2 * 86_400)
+            .await,
+        [Sent::Held]
+    );
+    let res = member
+        .subscribe(
+            &app,
+            &format!("{origin}/push/member-phone"),
+            &keys,
+            "Asia/Tokyo",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let again = store.push_subscriptions(&member.account).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_ne!(again[0].id, device.id);
+    assert_eq!(again[0].reminder_kinds, ",checkin,");
 
     // Signing out removes the device this sign-in turned on.
     let res = member.post(&app, "/signout", &[]).await;
