@@ -67,6 +67,19 @@ pub fn endpoint_host(endpoint: &str) -> &str {
         .unwrap_or("")
 }
 
+/// A short tag for an endpoint, for the settings page to mark "this
+/// device": the first 16 hex digits of its SHA-256. The page's script
+/// works out the same from its own subscription; the endpoint itself (a
+/// capability) never goes into the page.
+pub fn endpoint_tag(endpoint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(endpoint.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Decodes base64url with or without padding.
 pub fn base64url(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s.trim().trim_end_matches('=')).ok()
@@ -790,6 +803,8 @@ mod tests {
             ReminderKind::ALL
         );
         assert_eq!(kinds_text(&[]), ",");
+        // SHA-256("https://push.example/x"), as crypto.subtle gives it.
+        assert_eq!(endpoint_tag("https://push.example/x"), "6f531242b783a6b7");
         for k in ReminderKind::ALL {
             let p = reminder_payload(k);
             assert_eq!(p.title, "tend: a reminder you asked for");

@@ -730,6 +730,13 @@ async fn scheduled(backend: Backend) {
     );
     let page = member.page(&app, "/notifications/settings").await;
     assert!(page.contains("Reminders pushed to this device"));
+    // A short hash of the endpoint marks the device for push.js ("This
+    // device"); the endpoint itself is not in the page.
+    let endpoint = format!("{origin}/push/member-phone");
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(endpoint.as_bytes());
+    let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    assert!(page.contains(&format!("data-device=\"{tag}\"")));
+    assert!(!page.contains("/push/member-phone"));
     assert!(page.contains("never any words"));
     assert!(
         page.find("never any words").unwrap() < page.find("Turn on push on this device").unwrap(),

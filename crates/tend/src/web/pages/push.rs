@@ -17,7 +17,7 @@ use maud::{Markup, html};
 use crate::domain::Invalid;
 use crate::domain::notifications::{Reminders, WEEKDAYS};
 use crate::domain::push::{
-    PushRemindersInput, ReminderKind, SubscriptionInput, endpoint_host, parse_kinds,
+    PushRemindersInput, ReminderKind, SubscriptionInput, endpoint_host, endpoint_tag, parse_kinds,
 };
 use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
@@ -89,7 +89,7 @@ pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageErr
                     h3 { "Devices with push turned on" }
                     ul class="push-devices" {
                         @for d in &devices {
-                            li {
+                            li data-device=(endpoint_tag(&d.endpoint)) {
                                 "Through " (endpoint_host(&d.endpoint))
                                 ", turned on " (crate::web::format::when(d.created_at, &tz))
                                 ", quiet hours in " (d.time_zone)
