@@ -967,6 +967,39 @@ async fn scheduled(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+
+    // Changing the passphrase ends the other sign-ins and removes their
+    // devices; this one's stays.
+    // (Both earlier sign-ins have ended.)
+    let desk = sign_in_again(&app, "fac_p", &fac.account).await;
+    desk.subscribe(&app, &laptop, &fac_keys, "UTC").await;
+    let phone = sign_in_again(&app, "fac_p", &fac.account).await;
+    phone
+        .subscribe(
+            &app,
+            &format!("{origin}/push/fac-phone2"),
+            &BrowserKeys::new(),
+            "UTC",
+        )
+        .await;
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        2
+    );
+    let res = desk
+        .post(
+            &app,
+            "/account/passphrase",
+            &[
+                ("current_passphrase", "kettle maple orbit"),
+                ("new_passphrase", "lantern quietly rivers"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/account?done=passphrase");
+    let left = store.push_subscriptions(&fac.account).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].endpoint, laptop);
 }
 
 #[tokio::test]
