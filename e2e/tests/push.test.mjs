@@ -3,9 +3,12 @@
 // it says nothing personal; without JavaScript the page says push needs it;
 // and the service worker shows a push with tend's own words and paths (a push
 // delivered through the DevTools protocol, since no vendor's push service is
-// reachable here; tests/it/push.rs checks what tend sends).
+// reachable here; tests/it/push.rs checks what tend sends). Each device's
+// choice of reminders to push is made on the same page, and signing out
+// removes the device that sign-in turned on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { startTend, launchBrowser, signUp, checkA11y, screenshot } from '../harness.mjs';
 
 let tend;
@@ -126,5 +129,75 @@ test('without JavaScript the page says push needs it', async () => {
   // The rest of the settings form still saves.
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved.').waitFor();
+  await context.close();
+});
+
+/** The keys a browser makes when it subscribes: a P-256 public key (the
+ *  uncompressed point) and a 16-byte auth secret, base64url. */
+function browserKeys() {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+  return { p256dh: point.toString('base64url'), auth: randomBytes(16).toString('base64url') };
+}
+
+test('each device chooses which reminders come as a push, and signing out removes it', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  const me = await signUp(page, tend.base);
+  await page.goto(`${tend.base}/notifications/settings`);
+  await page.getByLabel('A daily check-in at').fill('08:30');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved.').first().waitFor();
+
+  // A device with push, sent through the page's own form as push.js sends
+  // it once the browser has subscribed. (Chromium here cannot subscribe:
+  // it cannot reach Google's push service. The address is never contacted
+  // in this test.)
+  await page.goto(`${tend.base}/notifications/settings`);
+  await page.evaluate((keys) => {
+    const form = document.getElementById('push-form');
+    form.elements.endpoint.value = 'https://push.example/e2e-device';
+    form.elements.p256dh.value = keys.p256dh;
+    form.elements.auth.value = keys.auth;
+    form.elements.time_zone.value = 'Europe/London';
+    form.submit();
+  }, browserKeys());
+  await page.getByText('Push is on for that device.').waitFor();
+  const section = page.locator('#push');
+  const text = await section.innerText();
+  assert.ok(text.indexOf('never any words') < text.indexOf('Turn on push on this device'), 'what tend keeps is said before the button');
+  const choice = page.locator('form.push-reminders');
+  assert.equal(await choice.getByLabel(/The daily check-in/).isChecked(), false, 'off until chosen');
+  await choice.getByLabel(/The daily check-in/).check();
+  await choice.getByRole('button', { name: 'Save reminders for this device' }).click();
+  await page.getByText('Saved. Those reminders come to that device as a push.').waitFor();
+  assert.equal(await page.locator('form.push-reminders').getByLabel(/The daily check-in/).isChecked(), true);
+  await checkA11y(page, 'push reminders for a device');
+  await screenshot(page, 'push-reminders');
+
+  // A reminder with no time set above cannot be pushed: a plain message,
+  // nothing saved.
+  await page.locator('form.push-reminders').getByLabel(/The weekly review/).check();
+  await page.locator('form.push-reminders').getByRole('button', { name: 'Save reminders for this device' }).click();
+  await page.getByRole('heading', { name: 'Reminders were not saved' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /turn that reminder on in your reminders above first/);
+  await checkA11y(page, 'push reminders not saved');
+  await page.goto(`${tend.base}/notifications/settings`);
+  assert.equal(await page.locator('form.push-reminders').getByLabel(/The daily check-in/).isChecked(), true);
+  assert.equal(await page.locator('form.push-reminders').getByLabel(/The weekly review/).isChecked(), false);
+
+  // Signing out (through the service worker, which also unsubscribes the
+  // browser when it has a subscription) removes the device this sign-in
+  // turned on.
+  await page.getByRole('button', { name: /^Sign out/ }).click();
+  await page.waitForURL(`${tend.base}/`);
+  await page.goto(`${tend.base}/signin`);
+  await page.getByLabel('Handle').fill(me.handle);
+  await page.getByLabel('Passphrase').fill(me.passphrase);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/today/);
+  await page.goto(`${tend.base}/notifications/settings`);
+  await page.locator('#push').getByText('No device has push turned on.').waitFor();
   await context.close();
 });

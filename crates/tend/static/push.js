@@ -58,4 +58,21 @@
 
   const button = document.getElementById('push-on');
   if (button) button.addEventListener('click', turnOn);
+
+  // Marks this browser's own device in the list: the page holds a short
+  // SHA-256 tag of each device's push address, never the address itself.
+  async function markThisDevice() {
+    const registration = await navigator.serviceWorker.getRegistration('/');
+    const subscription = registration && await registration.pushManager.getSubscription();
+    if (!subscription || !crypto.subtle) return;
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(subscription.endpoint));
+    const tag = Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+    for (const item of document.querySelectorAll('li[data-device]')) {
+      if (item.dataset.device !== tag) continue;
+      const mark = document.createElement('strong');
+      mark.textContent = 'This device. ';
+      item.prepend(mark);
+    }
+  }
+  markThisDevice().catch(() => {});
 })();

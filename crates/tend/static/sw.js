@@ -331,6 +331,7 @@ async function endSession(request, path, event) {
   const body = await request.clone().text().catch(() => '');
   await forgetPersonalPages();
   await queueClear();
+  await endPush(body);
   try {
     const response = await fetch(request);
     await forgetPersonal();
@@ -346,6 +347,28 @@ async function endSession(request, path, event) {
 <p>There is no connection, so tend's server has not heard yet: your sign-in ends the moment this
 browser is connected again, before any page opens.</p>`, 503);
   }
+}
+
+/** Sign-out and lock: this browser stops getting pushes. The server is told
+ *  which subscription to delete (with the sign-out form's own anti-forgery
+ *  token), then the browser unsubscribes from its push service. Offline, the
+ *  browser still unsubscribes; the server also deletes the devices that this
+ *  sign-in turned on when the sign-out reaches it, and any other it is left
+ *  with is removed the first time its push service answers "gone". */
+async function endPush(body) {
+  const subscription = await self.registration.pushManager?.getSubscription().catch(() => null);
+  if (!subscription) return;
+  const csrf = new URLSearchParams(body).get('csrf') || '';
+  const form = new URLSearchParams({ csrf, endpoint: subscription.endpoint });
+  await fetch('/notifications/push/forget', {
+    method: 'POST',
+    body: form,
+    credentials: 'same-origin',
+    redirect: 'manual',
+    // A slow connection must not hold up the sign-out itself.
+    signal: AbortSignal.timeout ? AbortSignal.timeout(5000) : undefined,
+  }).catch(() => {});
+  await subscription.unsubscribe().catch(() => {});
 }
 
 /** Sends a sign-out or lock that was pressed offline. True when there is

@@ -10,8 +10,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
 use super::Invalid;
-use super::notifications::NoticeKind;
+use super::circles::Schedule;
+use super::notifications::{NoticeKind, Reminders, TimeOfDay};
 
 /// Longest endpoint accepted. The push services' URLs are a few hundred
 /// characters (FCM's about 190, Mozilla's about 220, Windows' about 300).
@@ -60,6 +65,19 @@ pub fn endpoint_host(endpoint: &str) -> &str {
         .split(['/', '?', '#'])
         .next()
         .unwrap_or("")
+}
+
+/// A short tag for an endpoint, for the settings page to mark "this
+/// device": the first 16 hex digits of its SHA-256. The page's script
+/// works out the same from its own subscription; the endpoint itself (a
+/// capability) never goes into the page.
+pub fn endpoint_tag(endpoint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(endpoint.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Decodes base64url with or without padding.
@@ -219,6 +237,290 @@ pub fn urgent(kind: NoticeKind) -> bool {
     kind == NoticeKind::HeldPost
 }
 
+/// The reminders a person may also have pushed to one device (their times
+/// are the ones chosen for the calendar feed, in `Reminders`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReminderKind {
+    Checkin,
+    Practice,
+    Review,
+    Questionnaires,
+    Meetings,
+}
+
+impl ReminderKind {
+    pub const ALL: [Self; 5] = [
+        Self::Checkin,
+        Self::Practice,
+        Self::Review,
+        Self::Questionnaires,
+        Self::Meetings,
+    ];
+
+    /// Also the form field and the `reminder=` of the one-click off page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Checkin => "checkin",
+            Self::Practice => "practice",
+            Self::Review => "review",
+            Self::Questionnaires => "questionnaires",
+            Self::Meetings => "meetings",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Checkin => "The daily check-in",
+            Self::Practice => "Practice times",
+            Self::Review => "The weekly review",
+            Self::Questionnaires => "A questionnaire on the day it is due",
+            Self::Meetings => "Your circles' meetings, 15 minutes before",
+        }
+    }
+
+    /// Where a click on the push goes.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Checkin => "/checkin",
+            Self::Practice => "/practices",
+            Self::Review => "/review",
+            Self::Questionnaires => "/questionnaires",
+            Self::Meetings => "/circles",
+        }
+    }
+
+    /// Whether the person set this reminder up (a time, or the box).
+    pub fn is_set(self, r: &Reminders) -> bool {
+        match self {
+            Self::Checkin => r.checkin.is_some(),
+            Self::Practice => !r.practice.is_empty(),
+            Self::Review => r.review.is_some(),
+            Self::Questionnaires => r.questionnaires,
+            Self::Meetings => r.meetings,
+        }
+    }
+}
+
+/// Stored as `,checkin,practice,` (`,` for none).
+pub fn kinds_text(kinds: &[ReminderKind]) -> String {
+    let mut s = String::from(",");
+    for k in ReminderKind::ALL {
+        if kinds.contains(&k) {
+            s.push_str(k.as_str());
+            s.push(',');
+        }
+    }
+    s
+}
+
+pub fn parse_kinds(s: &str) -> Vec<ReminderKind> {
+    s.split(',').filter_map(ReminderKind::parse).collect()
+}
+
+/// The form beside one device: a checkbox per reminder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PushRemindersInput {
+    pub checkin: Option<String>,
+    pub practice: Option<String>,
+    pub review: Option<String>,
+    pub questionnaires: Option<String>,
+    pub meetings: Option<String>,
+}
+
+impl PushRemindersInput {
+    /// The chosen kinds. A box must say `on`; a reminder with no time set
+    /// cannot be chosen (there would be nothing to push). Every problem is
+    /// reported at once.
+    pub fn validate(&self, reminders: &Reminders) -> Result<Vec<ReminderKind>, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let mut kinds = Vec::new();
+        for (kind, value) in [
+            (ReminderKind::Checkin, &self.checkin),
+            (ReminderKind::Practice, &self.practice),
+            (ReminderKind::Review, &self.review),
+            (ReminderKind::Questionnaires, &self.questionnaires),
+            (ReminderKind::Meetings, &self.meetings),
+        ] {
+            match value.as_deref() {
+                None => {}
+                Some("on") if kind.is_set(reminders) => kinds.push(kind),
+                Some("on") => errors.push(Invalid::new(
+                    kind.as_str(),
+                    format!(
+                        "{}: turn that reminder on in your reminders above first; then it can also come as a push.",
+                        kind.label()
+                    ),
+                )),
+                Some(_) => errors.push(Invalid::new(
+                    kind.as_str(),
+                    format!("{}: that is not a choice this form has.", kind.label()),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(kinds)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The words of every pushed reminder, whatever it is for: nothing says
+/// which reminder beyond the path, and nothing counts.
+pub fn reminder_payload(kind: ReminderKind) -> Payload {
+    Payload {
+        title: "tend: a reminder you asked for".into(),
+        body: "Open tend when it suits you. It can wait.".into(),
+        link: kind.path().into(),
+        off: format!("/notifications/off?reminder={}", kind.as_str()),
+    }
+}
+
+/// How late a reminder may still go (the process was down, the job ran
+/// late); an older one is left out rather than sent late.
+pub const LATE_MAX: i64 = 30 * 60;
+
+/// Meeting reminders come this long before the start.
+pub const MEETING_LEAD: i64 = 15 * 60;
+
+fn zone(name: &str) -> TimeZone {
+    TimeZone::get(name).unwrap_or(TimeZone::UTC)
+}
+
+/// The local time of day at `now` in an IANA zone (UTC if unknown).
+pub fn local_time(now: i64, zone_name: &str) -> Option<TimeOfDay> {
+    let z = Timestamp::from_second(now).ok()?.to_zoned(zone(zone_name));
+    Some(TimeOfDay {
+        hour: u8::try_from(z.hour()).ok()?,
+        minute: u8::try_from(z.minute()).ok()?,
+    })
+}
+
+/// The one reminder a device should get at `now`, if any: of the reminders
+/// chosen for it, the latest whose time (in the device's zone) is in
+/// `(now - LATE_MAX, now]` and later than `after` (the last one sent). Only
+/// the latest: a device that missed several gets one, never a burst.
+/// Reminders in quiet hours are left out, as in the calendar feed.
+pub fn due_reminder(
+    r: &Reminders,
+    chosen: &[ReminderKind],
+    meetings: &[Schedule],
+    zone_name: &str,
+    now: i64,
+    after: Option<i64>,
+) -> Option<(ReminderKind, i64)> {
+    let tz = zone(zone_name);
+    let today = Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(tz.clone())
+        .date();
+    let mut best: Option<(ReminderKind, i64)> = None;
+    let mut consider = |kind: ReminderKind, at: i64| {
+        let fits = at <= now
+            && at > now - LATE_MAX
+            && after.is_none_or(|a| at > a)
+            && best.is_none_or(|(_, b)| at > b)
+            && local_time(at, zone_name).is_some_and(|t| !r.is_quiet(t));
+        if fits {
+            best = Some((kind, at));
+        }
+    };
+    let questionnaire_day = r
+        .questionnaire_day
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok());
+    for day in [today.yesterday().ok(), Some(today)].into_iter().flatten() {
+        let at = |t: TimeOfDay| {
+            day.at(
+                i8::try_from(t.hour).ok()?,
+                i8::try_from(t.minute).ok()?,
+                0,
+                0,
+            )
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp().as_second())
+        };
+        for &kind in chosen {
+            let times: Vec<TimeOfDay> = match kind {
+                ReminderKind::Checkin => r.checkin.into_iter().collect(),
+                ReminderKind::Practice => r.practice.clone(),
+                ReminderKind::Review => r
+                    .review
+                    .filter(|(d, _)| {
+                        i16::from(*d) == i16::from(day.weekday().to_monday_zero_offset())
+                    })
+                    .map(|(_, t)| t)
+                    .into_iter()
+                    .collect(),
+                ReminderKind::Questionnaires
+                    if r.questionnaires && questionnaire_day == Some(day) =>
+                {
+                    // As in the calendar feed: at the check-in time or 09:00,
+                    // moved to the end of quiet hours if it falls in them.
+                    let mut t = r.checkin.unwrap_or(TimeOfDay { hour: 9, minute: 0 });
+                    if let Some((_, end)) = r.quiet.filter(|_| r.is_quiet(t)) {
+                        t = end;
+                    }
+                    vec![t]
+                }
+                ReminderKind::Questionnaires | ReminderKind::Meetings => Vec::new(),
+            };
+            for t in times {
+                if let Some(at) = at(t) {
+                    consider(kind, at);
+                }
+            }
+        }
+    }
+    if chosen.contains(&ReminderKind::Meetings) && r.meetings {
+        let from = Timestamp::from_second(now - MEETING_LEAD - LATE_MAX).ok()?;
+        for s in meetings {
+            for start in s.upcoming(from, 3) {
+                consider(
+                    ReminderKind::Meetings,
+                    start.timestamp().as_second() - MEETING_LEAD,
+                );
+            }
+        }
+    }
+    best
+}
+
+/// When the quiet hours `now` falls in end (in the device's zone), or `None`
+/// when `now` is not in quiet hours.
+pub fn quiet_end(r: &Reminders, zone_name: &str, now: i64) -> Option<i64> {
+    let (_, to) = r.quiet?;
+    if !r.is_quiet(local_time(now, zone_name)?) {
+        return None;
+    }
+    let tz = zone(zone_name);
+    let today = Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(tz.clone())
+        .date();
+    [Some(today), today.tomorrow().ok()]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            d.at(
+                i8::try_from(to.hour).ok()?,
+                i8::try_from(to.minute).ok()?,
+                0,
+                0,
+            )
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp().as_second())
+        })
+        .find(|&at| at > now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +601,216 @@ mod tests {
         }
         assert!(urgent(NoticeKind::HeldPost));
         assert!(!urgent(NoticeKind::Reply));
+    }
+
+    fn at(s: &str) -> i64 {
+        s.parse::<jiff::Timestamp>().unwrap().as_second()
+    }
+
+    fn t(hour: u8, minute: u8) -> TimeOfDay {
+        TimeOfDay { hour, minute }
+    }
+
+    #[test]
+    fn the_latest_due_reminder_goes_once_and_never_late() {
+        let r = Reminders {
+            checkin: Some(t(8, 0)),
+            practice: vec![t(8, 10), t(23, 50)],
+            quiet: Some((t(22, 0), t(7, 0))),
+            ..Reminders::default()
+        };
+        let both = [ReminderKind::Checkin, ReminderKind::Practice];
+        // 08:00 in Tokyo is 23:00 UTC the day before.
+        let eight = at("2026-03-09T23:00:00Z");
+        assert_eq!(
+            due_reminder(&r, &both, &[], "Asia/Tokyo", eight + 30, None),
+            Some((ReminderKind::Checkin, eight))
+        );
+        // Already sent: nothing more until the next one.
+        assert_eq!(
+            due_reminder(&r, &both, &[], "Asia/Tokyo", eight + 300, Some(eight)),
+            None
+        );
+        // Down from 07:55 to 08:20: only the latest (08:10), once.
+        assert_eq!(
+            due_reminder(
+                &r,
+                &both,
+                &[],
+                "Asia/Tokyo",
+                eight + 1200,
+                Some(eight - 86_400)
+            ),
+            Some((ReminderKind::Practice, eight + 600))
+        );
+        // More than 30 minutes late: left out.
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Checkin],
+                &[],
+                "Asia/Tokyo",
+                eight + 1900,
+                None
+            ),
+            None
+        );
+        // Not chosen for push: never.
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Review],
+                &[],
+                "Asia/Tokyo",
+                eight + 30,
+                None
+            ),
+            None
+        );
+        // 23:50 is in quiet hours: left out, as in the calendar.
+        let late = at("2026-03-10T14:50:00Z");
+        assert_eq!(
+            due_reminder(&r, &both, &[], "Asia/Tokyo", late + 60, None),
+            None
+        );
+        // The same reminder in another zone is at another instant.
+        assert_eq!(
+            due_reminder(&r, &both, &[], "Europe/London", eight + 30, None),
+            None
+        );
+    }
+
+    #[test]
+    fn weekly_questionnaire_and_meeting_reminders() {
+        let r = Reminders {
+            review: Some((1, t(18, 0))),
+            questionnaires: true,
+            questionnaire_day: Some("2026-03-10".into()),
+            meetings: true,
+            ..Reminders::default()
+        };
+        // Tuesday 2026-03-10 18:00 UTC.
+        let review = at("2026-03-10T18:00:00Z");
+        assert_eq!(
+            due_reminder(&r, &[ReminderKind::Review], &[], "UTC", review + 5, None),
+            Some((ReminderKind::Review, review))
+        );
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Review],
+                &[],
+                "UTC",
+                review + 5 + 86_400,
+                None
+            ),
+            None,
+            "not on Wednesday"
+        );
+        let nine = at("2026-03-10T09:00:00Z");
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Questionnaires],
+                &[],
+                "UTC",
+                nine + 60,
+                None
+            ),
+            Some((ReminderKind::Questionnaires, nine))
+        );
+        let meeting = Schedule::parse("2026-03-03T19:00", "Europe/Paris", true, 60).unwrap();
+        // Weekly at 19:00 Paris (18:00 UTC); the push goes at 17:45 UTC.
+        let lead = at("2026-03-10T17:45:00Z");
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Meetings],
+                std::slice::from_ref(&meeting),
+                "UTC",
+                lead + 10,
+                None
+            ),
+            Some((ReminderKind::Meetings, lead))
+        );
+        assert_eq!(
+            due_reminder(
+                &r,
+                &[ReminderKind::Meetings],
+                &[meeting],
+                "UTC",
+                lead - 10,
+                None
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn local_time_is_the_device_zone() {
+        // 2026-01-15 23:30 UTC is 23:30 in London and 18:30 in New York.
+        let now = 1_768_519_800;
+        assert_eq!(local_time(now, "Europe/London"), Some(t(23, 30)));
+        assert_eq!(local_time(now, "America/New_York"), Some(t(18, 30)));
+    }
+
+    #[test]
+    fn quiet_hours_end_in_the_device_zone() {
+        let r = Reminders {
+            quiet: Some((t(22, 0), t(7, 0))),
+            ..Reminders::default()
+        };
+        // 23:30 in London; quiet until 07:00 the next morning.
+        assert_eq!(
+            quiet_end(&r, "Europe/London", at("2026-01-15T23:30:00Z")),
+            Some(at("2026-01-16T07:00:00Z"))
+        );
+        assert_eq!(
+            quiet_end(&r, "Europe/London", at("2026-01-16T05:00:00Z")),
+            Some(at("2026-01-16T07:00:00Z"))
+        );
+        assert_eq!(
+            quiet_end(&r, "Europe/London", at("2026-01-16T12:00:00Z")),
+            None
+        );
+    }
+
+    #[test]
+    fn push_reminder_choices_are_checked() {
+        let r = Reminders {
+            checkin: Some(t(8, 0)),
+            ..Reminders::default()
+        };
+        let ok = PushRemindersInput {
+            checkin: Some("on".into()),
+            ..PushRemindersInput::default()
+        };
+        assert_eq!(ok.validate(&r).unwrap(), [ReminderKind::Checkin]);
+        let bad = PushRemindersInput {
+            checkin: Some("yes please".into()),
+            review: Some("on".into()),
+            ..PushRemindersInput::default()
+        };
+        let fields: Vec<_> = bad
+            .validate(&r)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["checkin", "review"]);
+        assert_eq!(
+            parse_kinds(&kinds_text(&ReminderKind::ALL)),
+            ReminderKind::ALL
+        );
+        assert_eq!(kinds_text(&[]), ",");
+        // SHA-256("https://push.example/x"), as crypto.subtle gives it.
+        assert_eq!(endpoint_tag("https://push.example/x"), "6f531242b783a6b7");
+        for k in ReminderKind::ALL {
+            let p = reminder_payload(k);
+            assert_eq!(p.title, "tend: a reminder you asked for");
+            assert!(p.link.starts_with('/'));
+            let all = format!("{} {}", p.title, p.body).to_lowercase();
+            assert!(!all.contains("missed") && !all.contains("streak") && !all.contains("haven't"));
+        }
     }
 }

@@ -281,7 +281,13 @@ impl Accounts<'_> {
         }))
     }
 
+    /// Ends this session; the push devices it turned on stop getting pushes
+    /// (the browser also unsubscribes itself, see static/sw.js).
     pub async fn sign_out(&self, who: &Unlocked) -> ServiceResult<()> {
+        self.0
+            .store
+            .forget_push_of_session(&who.session_hash)
+            .await?;
         self.0.store.delete_session(&who.session_hash).await?;
         Ok(())
     }
@@ -294,7 +300,12 @@ impl Accounts<'_> {
 
     /// Ends every session of this account except the one making the request
     /// ("sign out everywhere else").
+    /// Their push devices go too, except those this session turned on.
     pub async fn sign_out_elsewhere(&self, who: &Unlocked) -> ServiceResult<()> {
+        self.0
+            .store
+            .forget_push_of_account(&who.account_id, Some(&who.session_hash))
+            .await?;
         self.0
             .store
             .delete_sessions_of(&who.account_id, Some(&who.session_hash))
@@ -337,6 +348,10 @@ impl Accounts<'_> {
         account.passphrase_salt = salt;
         account.key_by_passphrase = wrapped.0;
         self.0.store.update_account_keys(&account).await?;
+        self.0
+            .store
+            .forget_push_of_account(&account.id, Some(&who.session_hash))
+            .await?;
         self.0
             .store
             .delete_sessions_of(&account.id, Some(&who.session_hash))
@@ -415,6 +430,10 @@ impl Accounts<'_> {
         account.recovery_salt = sealed.rec_salt;
         account.key_by_recovery = sealed.by_rec.0;
         self.0.store.update_account_keys(&account).await?;
+        self.0
+            .store
+            .forget_push_of_account(&account.id, None)
+            .await?;
         self.0.store.delete_sessions_of(&account.id, None).await?;
         let token = self.start_session(&account.id, &key, now).await?;
         Ok(NewAccount {

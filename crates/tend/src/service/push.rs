@@ -25,8 +25,11 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
 use crate::domain::Invalid;
-use crate::domain::notifications::{NoticeKind, Reminders, TimeOfDay};
-use crate::domain::push::{self as rules, DEVICES_MAX, SubscriptionInput, endpoint_host};
+use crate::domain::circles::Schedule;
+use crate::domain::notifications::{NoticeKind, Reminders, parse_muted};
+use crate::domain::push::{
+    self as rules, DEVICES_MAX, PushRemindersInput, ReminderKind, SubscriptionInput, endpoint_host,
+};
 use crate::store::{PushKeyRow, PushSubscriptionRow, Store};
 
 /// Pushes in flight at once, per process.
@@ -35,6 +38,9 @@ pub const IN_FLIGHT: usize = 8;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the VAPID token is valid (RFC 8292 allows at most 24 hours).
 const TOKEN_SECONDS: i64 = 12 * 3600;
+/// How often each process asks to run the push job (reminders, pushes held
+/// by quiet hours), in seconds; the database lets one process run it.
+pub const JOB_EVERY: i64 = 30;
 
 /// Settings for Web Push (`--push-contact`, tests).
 #[derive(Debug, Clone, Default)]
@@ -151,16 +157,6 @@ fn authorization(vapid: &Vapid, audience: &str, contact: Option<&str>, now: i64)
     format!("vapid t={signing_input}.{signature}, k={}", vapid.public)
 }
 
-/// The local time of day at `now` in an IANA zone (UTC if unknown).
-fn local_time(now: i64, zone: &str) -> Option<TimeOfDay> {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let z = jiff::Timestamp::from_second(now).ok()?.to_zoned(tz);
-    Some(TimeOfDay {
-        hour: u8::try_from(z.hour()).ok()?,
-        minute: u8::try_from(z.minute()).ok()?,
-    })
-}
-
 /// What one push came to, for logs and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sent {
@@ -168,6 +164,48 @@ pub enum Sent {
     /// The push service said the subscription is gone; it was removed.
     Gone,
     Failed,
+    /// In the device's quiet hours: kept, and sent when they end.
+    Held,
+}
+
+/// How a push asks the push service to treat it (RFC 8030 headers).
+#[derive(Debug, Clone)]
+struct How {
+    urgent: bool,
+    /// Seconds the push service keeps it for a device that is offline.
+    ttl: u32,
+    /// One waiting message per topic: a newer one replaces it.
+    topic: String,
+}
+
+impl How {
+    fn notice(kind: NoticeKind) -> Self {
+        let urgent = rules::urgent(kind);
+        Self {
+            urgent,
+            ttl: if urgent { 86_400 } else { 43_200 },
+            topic: kind.as_str().replace('_', "-"),
+        }
+    }
+
+    /// A reminder that arrives much later is no use: the push service keeps
+    /// it only as long as it may be late.
+    fn reminder() -> Self {
+        Self {
+            urgent: false,
+            ttl: u32::try_from(rules::LATE_MAX).unwrap_or(1800),
+            topic: "reminder".into(),
+        }
+    }
+}
+
+/// What one run of the push job did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushRun {
+    /// Reminders sent (one entry per device).
+    pub reminders: Vec<Sent>,
+    /// Pushes held by quiet hours and sent now.
+    pub released: Vec<Sent>,
 }
 
 impl Services {
@@ -203,7 +241,9 @@ impl Services {
     }
 
     /// Pushes one kind to every device of `accounts`, waiting for the
-    /// answers. Non-urgent kinds skip devices in their quiet hours.
+    /// answers. Non-urgent kinds are held for devices in their quiet hours
+    /// (a `push_pending` row, one per device and kind) and sent when the
+    /// quiet hours end, by whichever process runs [`Services::push_job`].
     pub async fn push_now(&self, kind: NoticeKind, accounts: &[String], now: i64) -> Vec<Sent> {
         let Some(pusher) = self.push.clone() else {
             return Vec::new();
@@ -249,9 +289,19 @@ impl Services {
                 }
             };
             for device in devices {
-                if !urgent
-                    && local_time(now, &device.time_zone).is_some_and(|t| reminders.is_quiet(t))
+                if !urgent && let Some(until) = rules::quiet_end(&reminders, &device.time_zone, now)
                 {
+                    match self
+                        .store
+                        .hold_push(&device.id, kind.as_str(), until, now)
+                        .await
+                    {
+                        Ok(()) => sends.spawn(async { Sent::Held }),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not keep a push for after quiet hours");
+                            sends.spawn(async { Sent::Failed })
+                        }
+                    };
                     continue;
                 }
                 let (services, pusher, vapid, payload) =
@@ -261,12 +311,168 @@ impl Services {
                         return Sent::Failed;
                     };
                     services
-                        .send_one(&pusher, &vapid, &device, payload, kind, now)
+                        .send_one(&pusher, &vapid, &device, payload, How::notice(kind), now)
                         .await
                 });
             }
         }
         sends.join_all().await
+    }
+
+    /// The push job, run by the server every 30 seconds: at most one process
+    /// runs it at a time (`claim_job`), and every send in it is claimed in
+    /// the database on its own, so nothing goes twice even if two ran.
+    /// Returns `None` when another process had the turn.
+    pub async fn push_job(&self, now: i64) -> Option<PushRun> {
+        self.push.as_ref()?;
+        match self.store.claim_job("push", now, JOB_EVERY - 5).await {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim the push job");
+                return None;
+            }
+        }
+        Some(PushRun {
+            reminders: self.push_reminders(now).await,
+            released: self.release_held_pushes(now).await,
+        })
+    }
+
+    /// Sends each device the reminder due now, if any (see
+    /// `domain::push::due_reminder`: only the latest, at most 30 minutes
+    /// late, never in quiet hours). Each is claimed with one conditional
+    /// UPDATE first, so across processes and restarts it goes once.
+    pub async fn push_reminders(&self, now: i64) -> Vec<Sent> {
+        let Some((pusher, vapid)) = self.pusher_and_key(now).await else {
+            return Vec::new();
+        };
+        let devices = match self.store.push_reminder_devices().await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the devices with reminders");
+                return Vec::new();
+            }
+        };
+        let mut sends = tokio::task::JoinSet::new();
+        for row in devices {
+            let device = row.device;
+            let reminders: Reminders = serde_json::from_str(&row.settings).unwrap_or_default();
+            let chosen = rules::parse_kinds(&device.reminder_kinds);
+            let mut meetings = Vec::new();
+            if chosen.contains(&ReminderKind::Meetings) && reminders.meetings {
+                match self.store.meetings_for_account(&device.account_id).await {
+                    Ok(rows) => {
+                        meetings = rows
+                            .iter()
+                            .filter_map(|m| {
+                                Schedule::parse(
+                                    &m.starts_local,
+                                    &m.time_zone,
+                                    m.weekly == 1,
+                                    m.duration_minutes,
+                                )
+                            })
+                            .collect();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not read meetings for reminders"),
+                }
+            }
+            let Some((kind, at)) = rules::due_reminder(
+                &reminders,
+                &chosen,
+                &meetings,
+                &device.time_zone,
+                now,
+                device.reminded_at,
+            ) else {
+                continue;
+            };
+            match self.store.claim_push_reminder(&device.id, at).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim a reminder");
+                    continue;
+                }
+            }
+            let Ok(payload) = serde_json::to_vec(&rules::reminder_payload(kind)) else {
+                continue;
+            };
+            let (services, pusher, vapid) = (self.clone(), pusher.clone(), vapid.clone());
+            sends.spawn(async move {
+                let Ok(_slot) = pusher.slots.clone().acquire_owned().await else {
+                    return Sent::Failed;
+                };
+                services
+                    .send_one(&pusher, &vapid, &device, payload, How::reminder(), now)
+                    .await
+            });
+        }
+        sends.join_all().await
+    }
+
+    /// Sends the pushes held by quiet hours that are due now. Each held row
+    /// is taken by one `DELETE … RETURNING`, so one process sends it. A held
+    /// push still relevant goes (the person has an unread notification of
+    /// that kind and has not turned the kind off); otherwise it is dropped.
+    pub async fn release_held_pushes(&self, now: i64) -> Vec<Sent> {
+        let Some((pusher, vapid)) = self.pusher_and_key(now).await else {
+            return Vec::new();
+        };
+        let held = match self.store.take_held_pushes(now).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read held pushes");
+                return Vec::new();
+            }
+        };
+        let mut sends = tokio::task::JoinSet::new();
+        for (device, kind) in held {
+            let Some(kind) = NoticeKind::parse(&kind) else {
+                continue;
+            };
+            if !self.still_relevant(&device.account_id, kind).await {
+                continue;
+            }
+            let Ok(payload) = serde_json::to_vec(&rules::payload(kind)) else {
+                continue;
+            };
+            let (services, pusher, vapid) = (self.clone(), pusher.clone(), vapid.clone());
+            sends.spawn(async move {
+                let Ok(_slot) = pusher.slots.clone().acquire_owned().await else {
+                    return Sent::Failed;
+                };
+                services
+                    .send_one(&pusher, &vapid, &device, payload, How::notice(kind), now)
+                    .await
+            });
+        }
+        sends.join_all().await
+    }
+
+    async fn still_relevant(&self, account: &str, kind: NoticeKind) -> bool {
+        let muted = match self.store.notification_settings(account).await {
+            Ok(s) => s.is_some_and(|s| parse_muted(&s.muted).contains(&kind)),
+            Err(_) => return false,
+        };
+        !muted
+            && self
+                .store
+                .unread_of_kind(account, kind.as_str())
+                .await
+                .is_ok_and(|n| n > 0)
+    }
+
+    async fn pusher_and_key(&self, now: i64) -> Option<(Arc<Pusher>, Arc<Vapid>)> {
+        let pusher = self.push.clone()?;
+        match pusher.vapid(self.store.as_ref(), now).await {
+            Ok(v) => Some((pusher, v)),
+            Err(e) => {
+                tracing::warn!(error = %e, "push is unavailable: no key");
+                None
+            }
+        }
     }
 
     async fn send_one(
@@ -275,7 +481,7 @@ impl Services {
         vapid: &Vapid,
         device: &PushSubscriptionRow,
         payload: Vec<u8>,
-        kind: NoticeKind,
+        how: How,
         now: i64,
     ) -> Sent {
         let host = endpoint_host(&device.endpoint).to_owned();
@@ -294,7 +500,7 @@ impl Services {
                 return Sent::Failed;
             }
         };
-        let urgent = rules::urgent(kind);
+        let urgent = how.urgent;
         let request = pusher
             .client
             .post(&device.endpoint)
@@ -306,9 +512,9 @@ impl Services {
             .header("content-type", "application/octet-stream")
             // RFC 8030: how long the push service keeps it for an offline
             // device, how hard it tries, and one waiting message per kind.
-            .header("ttl", if urgent { "86400" } else { "43200" })
+            .header("ttl", how.ttl.to_string())
             .header("urgency", if urgent { "high" } else { "normal" })
-            .header("topic", kind.as_str().replace('_', "-"))
+            .header("topic", how.topic)
             .body(body);
         match request.send().await {
             Ok(res) if res.status().is_success() => {
@@ -411,7 +617,54 @@ impl PushDevices<'_> {
                 time_zone: s.time_zone,
                 created_at: now,
                 last_sent_at: None,
+                reminder_kinds: ",".into(),
+                reminded_at: Some(now),
+                session_hash: Some(self.who.session_hash.clone()),
             })
+            .await?)
+    }
+
+    /// Chooses which of the person's reminders also come to one device as a
+    /// push. `Invalid` (nothing saved) for a choice that is not one, or for a
+    /// reminder with no time set; `NotFound` for a device not theirs.
+    /// Reminders due before now are counted as done, so saving never sends
+    /// one at once.
+    pub async fn set_reminders(
+        &self,
+        id: &str,
+        input: &PushRemindersInput,
+        now: i64,
+    ) -> ServiceResult<Vec<ReminderKind>> {
+        let store = self.services.store.as_ref();
+        if !store
+            .push_subscriptions(&self.who.account_id)
+            .await?
+            .iter()
+            .any(|d| d.id == id)
+        {
+            return Err(ServiceError::NotFound);
+        }
+        let reminders = self.services.reminders_of(&self.who.account_id).await?;
+        let kinds = input.validate(&reminders).map_err(ServiceError::Invalid)?;
+        if self
+            .services
+            .store
+            .set_push_reminders(&self.who.account_id, id, &rules::kinds_text(&kinds), now)
+            .await?
+        {
+            Ok(kinds)
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// Removes this person's device with this endpoint (the browser asks on
+    /// sign-out and lock). Whether there was one.
+    pub async fn forget_endpoint(&self, endpoint: &str) -> ServiceResult<bool> {
+        Ok(self
+            .services
+            .store
+            .forget_push_of_endpoint(&self.who.account_id, endpoint.trim())
             .await?)
     }
 
@@ -447,26 +700,6 @@ mod tests {
         assert_eq!(
             origin("http://127.0.0.1:9000/x").as_deref(),
             Some("http://127.0.0.1:9000")
-        );
-    }
-
-    #[test]
-    fn quiet_hours_use_the_device_zone() {
-        // 2026-01-15 23:30 UTC is 23:30 in London and 18:30 in New York.
-        let now = 1_768_519_800;
-        assert_eq!(
-            local_time(now, "Europe/London"),
-            Some(TimeOfDay {
-                hour: 23,
-                minute: 30
-            })
-        );
-        assert_eq!(
-            local_time(now, "America/New_York"),
-            Some(TimeOfDay {
-                hour: 18,
-                minute: 30
-            })
         );
     }
 }

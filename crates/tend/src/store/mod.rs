@@ -30,7 +30,7 @@ pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationSto
 pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
-pub use push::{PushKeyRow, PushStore, PushSubscriptionRow};
+pub use push::{PushKeyRow, PushReminderDevice, PushStore, PushSubscriptionRow};
 pub use sqlite::SqliteStore;
 pub use transfer::{ApiTokenRow, TransferStore};
 

@@ -202,9 +202,23 @@ impl Server {
                 }
             }
         });
+        // The push job (reminders people chose to have pushed, pushes held
+        // by quiet hours): each process asks every 30 seconds, the database
+        // lets one run it, and each send is claimed on its own there.
+        let push_services = self.services.clone();
+        let pusher = tokio::spawn(async move {
+            let every = u64::try_from(crate::service::push::JOB_EVERY).unwrap_or(30);
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                push_services.push_job(now()).await;
+            }
+        });
         let result =
             serve::serve(self.listener, self.app, self.limits, self.closing, shutdown).await;
         sweeper.abort();
+        pusher.abort();
         if let Some(m) = metrics_server {
             m.abort();
         }

@@ -27,7 +27,7 @@ use reqwest::StatusCode;
 use tend::domain::notifications::NoticeKind;
 use tend::service::push::Sent;
 
-use crate::helpers::{Backend, Person, TestApp};
+use crate::helpers::{Backend, Person, TestApp, csrf_of};
 
 const RISKY: &str = "Honestly I want to kill myself after today.";
 const TITLE: &str = "Done tonight";
@@ -236,6 +236,11 @@ async fn received(inbox: &Inbox, n: usize) -> Vec<(String, HeaderMap, Vec<u8>)> 
 /// audience is the push service's origin and the token has not expired.
 /// Returns the claims.
 fn check_vapid(headers: &HeaderMap, key: &str, origin: &str) -> serde_json::Value {
+    check_vapid_at(headers, key, origin, jiff::Timestamp::now().as_second())
+}
+
+/// [`check_vapid`] for a push sent at `now` (a test's own clock).
+fn check_vapid_at(headers: &HeaderMap, key: &str, origin: &str, now: i64) -> serde_json::Value {
     let value = headers["authorization"].to_str().unwrap();
     let rest = value.strip_prefix("vapid ").expect("the vapid scheme");
     let mut token = "";
@@ -264,7 +269,6 @@ fn check_vapid(headers: &HeaderMap, key: &str, origin: &str) -> serde_json::Valu
     let claims: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     assert_eq!(claims["aud"], origin);
-    let now = jiff::Timestamp::now().as_second();
     let exp = claims["exp"].as_i64().unwrap();
     assert!(exp > now && exp <= now + 24 * 3600, "exp {exp}, now {now}");
     claims
@@ -470,8 +474,8 @@ async fn push(backend: Backend) {
     let accounts = [fac.account.clone()];
     assert_eq!(
         other.push_now(NoticeKind::Reply, &accounts, now).await,
-        [],
-        "quiet hours"
+        [Sent::Held],
+        "quiet hours: kept for later, not sent now"
     );
     assert_eq!(
         other.push_now(NoticeKind::HeldPost, &accounts, now).await,
@@ -585,6 +589,427 @@ async fn push(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Another tend process on the test's database, with push to loopback.
+fn process(app: &TestApp) -> tend::service::Services {
+    let mut config = tend::config::Config::for_data_dir(app.db.dir.path().to_path_buf()).unwrap();
+    config.push.allow_loopback_http = true;
+    tend::service::Services::new(app.db.store.clone(), &config)
+}
+
+/// The same person signed in again from another browser (a second session).
+async fn sign_in_again(app: &TestApp, handle: &str, account: &str) -> Person {
+    let b = app.browser();
+    let page = b
+        .get(app.url("/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("handle", handle),
+            ("passphrase", "kettle maple orbit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = b
+        .get(app.url("/notifications"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Person {
+        b,
+        csrf: csrf_of(&page),
+        account: account.to_owned(),
+    }
+}
+
+/// A pushed reminder: the generic words, the reminder's path and its
+/// one-click off link; nothing else.
+fn check_reminder(plain: &[u8], path: &str, which: &str) {
+    let text = String::from_utf8(plain.to_vec()).unwrap();
+    for private in [CIRCLE, "member_p", "fac_p"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 4);
+    assert_eq!(v["title"], "tend: a reminder you asked for");
+    assert_eq!(v["link"], path);
+    assert_eq!(v["off"], format!("/notifications/off?reminder={which}"));
+}
+
+async fn scheduled(backend: Backend) {
+    let (addr, inbox) = start_push_service().await;
+    let Some(app) = TestApp::spawn_with(backend, |c| c.push.allow_loopback_http = true).await
+    else {
+        return;
+    };
+    let origin = format!("http://{addr}");
+    let store = &app.db.store;
+    let (circle_id, fac, member) = circle(&app).await;
+    // Two more processes on the same database; the tests pass them the
+    // time, so nothing here waits for a clock.
+    let (a, b) = (process(&app), process(&app));
+    let key = page_key(&member.page(&app, "/notifications/settings").await);
+
+    // The member gets a reply notification before any device has push.
+    let res = member
+        .post(
+            &app,
+            &format!("/circles/{circle_id}/threads"),
+            &[("title", TITLE), ("body", "A long day on the ward.")],
+        )
+        .await;
+    let thread = location(&res);
+    let thread = thread.split(['?', '#']).next().unwrap();
+    let res = fac
+        .post(
+            &app,
+            &format!("{thread}/replies"),
+            &[("body", "Same here.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        store
+            .unread_of_kind(&member.account, "reply")
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Reminder times in Tokyo (the device's zone, not the profile's
+    // Chicago) three hours from the real clock, so the server's own job,
+    // which runs on the real clock, never has one due during the test.
+    let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let real = jiff::Timestamp::now().to_zoned(tokyo.clone());
+    let h = (real.hour() + 3) % 24;
+    let hh = |plus: i8| format!("{:02}:00", (h + plus) % 24);
+    let res = member
+        .post(
+            &app,
+            "/notifications/settings",
+            &[
+                ("want_reply", "on"),
+                ("want_approved", "on"),
+                ("want_meeting", "on"),
+                ("checkin", &hh(0)),
+                ("practice1", &hh(1)),
+                ("quiet_from", &hh(6)),
+                ("quiet_to", &hh(8)),
+                ("email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let keys = BrowserKeys::new();
+    let res = member
+        .subscribe(
+            &app,
+            &format!("{origin}/push/member-phone"),
+            &keys,
+            "Asia/Tokyo",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let device = store.push_subscriptions(&member.account).await.unwrap()[0].clone();
+    assert_eq!(
+        device.reminder_kinds, ",",
+        "no reminder is pushed until chosen"
+    );
+    let page = member.page(&app, "/notifications/settings").await;
+    assert!(page.contains("Reminders pushed to this device"));
+    // A short hash of the endpoint marks the device for push.js ("This
+    // device"); the endpoint itself is not in the page.
+    let endpoint = format!("{origin}/push/member-phone");
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(endpoint.as_bytes());
+    let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    assert!(page.contains(&format!("data-device=\"{tag}\"")));
+    assert!(!page.contains("/push/member-phone"));
+    assert!(page.contains("never any words"));
+    assert!(
+        page.find("never any words").unwrap() < page.find("Turn on push on this device").unwrap(),
+        "the plain words come before the button"
+    );
+
+    // Bad input on the choice: 422, a plain message, nothing saved.
+    let choose = format!("/notifications/push/{}/reminders", device.id);
+    for (form, says) in [
+        (
+            vec![("checkin", "maybe")],
+            "that is not a choice this form has",
+        ),
+        (
+            vec![("checkin", "on"), ("review", "on")],
+            "turn that reminder on in your reminders above first",
+        ),
+    ] {
+        let res = member.post(&app, &choose, &form).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{says}: {body}");
+        assert!(body.contains("Nothing was saved."));
+        assert_eq!(
+            store.push_subscriptions(&member.account).await.unwrap()[0].reminder_kinds,
+            ","
+        );
+    }
+    // Someone else's device: 404; no anti-forgery token: 403.
+    let res = fac.post(&app, &choose, &[("checkin", "on")]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = member
+        .b
+        .post(app.url(&choose))
+        .form(&[("checkin", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        store.push_subscriptions(&member.account).await.unwrap()[0].reminder_kinds,
+        ","
+    );
+    // The check-in, and only it, comes to this device as a push.
+    let res = member.post(&app, &choose, &[("checkin", "on")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&res),
+        "/notifications/settings?push=reminders#push"
+    );
+    assert_eq!(
+        store.push_subscriptions(&member.account).await.unwrap()[0].reminder_kinds,
+        ",checkin,"
+    );
+    let page = member
+        .page(&app, "/notifications/settings?push=reminders")
+        .await;
+    assert!(page.contains("Saved. Those reminders come to that device as a push."));
+    assert!(
+        page.contains("name=\"checkin\" checked"),
+        "the box is ticked"
+    );
+
+    // Two days on, at the check-in time in Tokyo.
+    let day = real.date().checked_add(jiff::Span::new().days(2)).unwrap();
+    let checkin = day
+        .at(h, 0, 0, 0)
+        .to_zoned(tokyo.clone())
+        .unwrap()
+        .timestamp()
+        .as_second();
+    assert_eq!(a.push_reminders(checkin - 60).await, [], "not yet");
+    assert_eq!(a.push_reminders(checkin + 20).await, [Sent::Delivered]);
+    // Again, and from the other process: it went once.
+    assert_eq!(b.push_reminders(checkin + 25).await, []);
+    assert_eq!(a.push_reminders(checkin + 50).await, []);
+    let got = received(&inbox, 1).await;
+    assert_eq!(got.len(), 1);
+    let (path, headers, body) = &got[0];
+    assert_eq!(path, "member-phone");
+    assert_eq!(headers["topic"], "reminder");
+    assert_eq!(headers["urgency"], "normal");
+    assert_eq!(headers["ttl"], "1800");
+    check_vapid_at(headers, &key, &origin, checkin + 20);
+    check_reminder(&keys.decrypt(body), "/checkin", "checkin");
+    // The practice time was not chosen for push: nothing at it.
+    assert_eq!(a.push_reminders(checkin + 3600 + 30).await, []);
+    // The next day the job was down until 31 minutes after: nothing late,
+    // no burst.
+    assert_eq!(b.push_reminders(checkin + 86_400 + 31 * 60).await, []);
+    // The day after, the job (claimed by one process) sends it 10 minutes
+    // late; the other process's turn finds nothing to do.
+    let third = checkin + 2 * 86_400 + 600;
+    let run = a.push_job(third).await.expect("a claims the job");
+    assert_eq!(run.reminders, [Sent::Delivered]);
+    assert_eq!(b.push_job(third + 1).await, None);
+    assert_eq!(b.push_reminders(third + 2).await, []);
+    let got = received(&inbox, 2).await;
+    assert_eq!(got.len(), 2);
+    check_reminder(&keys.decrypt(&got[1].2), "/checkin", "checkin");
+    // The push's one-click off link turns the check-in reminder off, and
+    // with it the push; the device's box is no longer ticked.
+    let res = member
+        .post(&app, "/notifications/off", &[("reminder", "checkin")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(a.push_reminders(checkin + 3 * 86_400 + 10).await, []);
+    let page = member.page(&app, "/notifications/settings").await;
+    assert!(!page.contains("name=\"checkin\" checked"), "{page}");
+
+    // Quiet hours (in Tokyo) hold a reply's push; two collapse into one,
+    // sent once when they end, by whichever process gets there.
+    let quiet = checkin + 7 * 3600;
+    let accounts = [member.account.clone()];
+    assert_eq!(
+        a.push_now(NoticeKind::Reply, &accounts, quiet).await,
+        [Sent::Held]
+    );
+    assert_eq!(
+        b.push_now(NoticeKind::Reply, &accounts, quiet + 60).await,
+        [Sent::Held]
+    );
+    assert_eq!(a.release_held_pushes(quiet + 120).await, [], "still quiet");
+    let end = checkin + 8 * 3600;
+    assert_eq!(b.release_held_pushes(end).await, [Sent::Delivered]);
+    assert_eq!(a.release_held_pushes(end + 1).await, []);
+    let got = received(&inbox, 3).await;
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2].1["topic"], "reply");
+    check_payload(&keys.decrypt(&got[2].2), "reply");
+    // No longer relevant (read in tend meanwhile): held, then dropped.
+    assert_eq!(
+        a.push_now(NoticeKind::Reply, &accounts, quiet + 86_400)
+            .await,
+        [Sent::Held]
+    );
+    let res = member.post(&app, "/notifications/read-all", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(a.release_held_pushes(end + 86_400).await, []);
+    assert_eq!(b.release_held_pushes(end + 86_400 + 60).await, []);
+    assert_eq!(inbox.lock().unwrap().len(), 3);
+    // Turning push on again in the same browser (same endpoint, new row id)
+    // keeps the device's choice and what it holds.
+    assert_eq!(
+        a.push_now(NoticeKind::Reply, &accounts, quiet + 2 * 86_400)
+            .await,
+        [Sent::Held]
+    );
+    let res = member
+        .subscribe(
+            &app,
+            &format!("{origin}/push/member-phone"),
+            &keys,
+            "Asia/Tokyo",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let again = store.push_subscriptions(&member.account).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_ne!(again[0].id, device.id);
+    assert_eq!(again[0].reminder_kinds, ",checkin,");
+
+    // Signing out removes the device this sign-in turned on.
+    let res = member.post(&app, "/signout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        store
+            .push_subscriptions(&member.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The browser names its subscription when it signs out (static/sw.js):
+    // only that person's device with that endpoint goes.
+    let fac_keys = BrowserKeys::new();
+    let laptop = format!("{origin}/push/fac-laptop");
+    fac.subscribe(&app, &laptop, &fac_keys, "UTC").await;
+    let res = member
+        .post(&app, "/notifications/push/forget", &[("endpoint", &laptop)])
+        .await;
+    assert_ne!(res.status(), StatusCode::NO_CONTENT, "signed out: refused");
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        1
+    );
+    let res = fac
+        .post(&app, "/notifications/push/forget", &[("endpoint", &laptop)])
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(
+        store
+            .push_subscriptions(&fac.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // "Sign out everywhere else" removes the devices other sign-ins turned
+    // on, and keeps this one's.
+    fac.subscribe(&app, &laptop, &fac_keys, "UTC").await;
+    let tablet = sign_in_again(&app, "fac_p", &fac.account).await;
+    let tablet_keys = BrowserKeys::new();
+    tablet
+        .subscribe(
+            &app,
+            &format!("{origin}/push/fac-tablet"),
+            &tablet_keys,
+            "UTC",
+        )
+        .await;
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        2
+    );
+    let res = tablet.post(&app, "/account/sign-out-others", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let left = store.push_subscriptions(&fac.account).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].endpoint.ends_with("/fac-tablet"));
+    // Locking ends the session like signing out.
+    let res = tablet.post(&app, "/lock", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        store
+            .push_subscriptions(&fac.account)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Changing the passphrase ends the other sign-ins and removes their
+    // devices; this one's stays.
+    // (Both earlier sign-ins have ended.)
+    let desk = sign_in_again(&app, "fac_p", &fac.account).await;
+    desk.subscribe(&app, &laptop, &fac_keys, "UTC").await;
+    let phone = sign_in_again(&app, "fac_p", &fac.account).await;
+    phone
+        .subscribe(
+            &app,
+            &format!("{origin}/push/fac-phone2"),
+            &BrowserKeys::new(),
+            "UTC",
+        )
+        .await;
+    assert_eq!(
+        store.push_subscriptions(&fac.account).await.unwrap().len(),
+        2
+    );
+    let res = desk
+        .post(
+            &app,
+            "/account/passphrase",
+            &[
+                ("current_passphrase", "kettle maple orbit"),
+                ("new_passphrase", "lantern quietly rivers"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/account?done=passphrase");
+    let left = store.push_subscriptions(&fac.account).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].endpoint, laptop);
+}
+
+#[tokio::test]
+async fn chosen_reminders_are_pushed_once_and_quiet_hours_hold_pushes_on_sqlite() {
+    scheduled(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn chosen_reminders_are_pushed_once_and_quiet_hours_hold_pushes_on_postgres() {
+    scheduled(Backend::Postgres).await;
 }
 
 #[tokio::test]

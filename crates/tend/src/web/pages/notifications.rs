@@ -466,6 +466,7 @@ pub async fn settings_page(
         @match q.push.as_deref() {
             Some("on") => (notice("Push is on for that device.")),
             Some("removed") => (notice("Removed. That device gets no more pushes from tend.")),
+            Some("reminders") => (notice("Saved. Those reminders come to that device as a push.")),
             _ => {},
         }
         (push)

@@ -15,7 +15,10 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 
 use crate::domain::Invalid;
-use crate::domain::push::{SubscriptionInput, endpoint_host};
+use crate::domain::notifications::{Reminders, WEEKDAYS};
+use crate::domain::push::{
+    PushRemindersInput, ReminderKind, SubscriptionInput, endpoint_host, endpoint_tag, parse_kinds,
+};
 use crate::service::{ServiceError, Unlocked};
 use crate::web::error::PageError;
 use crate::web::extract::{NoFields, SignedForm};
@@ -28,6 +31,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/notifications/push", post(subscribe))
         .route("/notifications/push/{id}/remove", post(remove))
+        .route("/notifications/push/{id}/reminders", post(reminders))
+        .route("/notifications/push/forget", post(forget))
         .route("/notifications/push.js", get(script))
 }
 
@@ -35,6 +40,7 @@ pub fn routes() -> Router<AppState> {
 pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageError> {
     let key = state.services.push_public_key(now()).await?;
     let devices = state.services.push_devices(who).list().await?;
+    let reminders = state.services.reminders_of(&who.account_id).await?;
     let tz = state
         .services
         .records(who)
@@ -57,8 +63,13 @@ pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageErr
                 }
                 p class="hint" {
                     "Posts held because they may be about risk are pushed at once, day or night, if you get those. "
-                    "Everything else is not pushed during your quiet hours (above), in this device's own time; it still waits for you on your Notifications page. "
+                    "Anything else that comes during your quiet hours (above), in this device's own time, waits and is pushed once when they end, one per kind; it also waits for you on your Notifications page. "
                     "Kinds you turned off above are never pushed, and each push has a button to turn its kind off."
+                }
+                p class="hint" {
+                    "Once push is on, you can also choose, for each device, which of your reminders (above) come to it as a push. "
+                    "They say only “tend: a reminder you asked for”. For that, tend keeps beside the device the times of day you chose above and the device's time zone, "
+                    "never any words; removing the device (or signing out on it) deletes them."
                 }
                 noscript {
                     p class="hint" { "Turning on push needs JavaScript, which is off in this browser. Everything else on this page works without it." }
@@ -78,10 +89,11 @@ pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageErr
                     h3 { "Devices with push turned on" }
                     ul class="push-devices" {
                         @for d in &devices {
-                            li {
+                            li data-device=(endpoint_tag(&d.endpoint)) {
                                 "Through " (endpoint_host(&d.endpoint))
                                 ", turned on " (crate::web::format::when(d.created_at, &tz))
                                 ", quiet hours in " (d.time_zone)
+                                (reminder_form(who, &d.id, &parse_kinds(&d.reminder_kinds), &reminders))
                                 form method="post" action={ "/notifications/push/" (d.id) "/remove" } class="actions" {
                                     (csrf(who))
                                     button type="submit" class="secondary" { "Remove" }
@@ -96,6 +108,54 @@ pub async fn section(state: &AppState, who: &Unlocked) -> Result<Markup, PageErr
             }
         }
     })
+}
+
+/// The reminder times a person set, in words, for a label.
+fn when_set(kind: ReminderKind, r: &Reminders) -> Option<String> {
+    let times = |ts: &[crate::domain::notifications::TimeOfDay]| {
+        ts.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match kind {
+        ReminderKind::Checkin => r.checkin.map(|t| t.to_string()),
+        ReminderKind::Practice => (!r.practice.is_empty()).then(|| times(&r.practice)),
+        ReminderKind::Review => r.review.map(|(d, t)| {
+            format!(
+                "{} {t}",
+                WEEKDAYS.get(usize::from(d)).copied().unwrap_or("")
+            )
+        }),
+        ReminderKind::Questionnaires => r.questionnaires.then(|| "when due".to_owned()),
+        ReminderKind::Meetings => r.meetings.then(|| "15 minutes before".to_owned()),
+    }
+}
+
+/// Which reminders come to one device as a push: a checkbox each. One not
+/// set up above is shown, unticked, with a hint.
+fn reminder_form(who: &Unlocked, id: &str, chosen: &[ReminderKind], r: &Reminders) -> Markup {
+    html! {
+        form method="post" action={ "/notifications/push/" (id) "/reminders" } class="stack push-reminders" {
+            (csrf(who))
+            fieldset {
+                legend { "Reminders pushed to this device" }
+                @for kind in ReminderKind::ALL {
+                    label class="check" {
+                        input type="checkbox" name=(kind.as_str()) checked[chosen.contains(&kind) && kind.is_set(r)];
+                        span {
+                            (kind.label())
+                            @match when_set(kind, r) {
+                                Some(w) => { " (" (w) ")" }
+                                None => { " (not set up above yet)" }
+                            }
+                        }
+                    }
+                }
+                button type="submit" class="secondary" { "Save reminders for this device" }
+            }
+        }
+    }
 }
 
 /// The subscription the script read from the browser.
@@ -125,6 +185,63 @@ fn refused(who: &Unlocked, errors: &[Invalid]) -> Response {
         ),
     )
         .into_response()
+}
+
+/// Which reminders come to one device as a push.
+pub async fn reminders(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { who, form }: SignedForm<PushRemindersInput>,
+) -> Result<Response, PageError> {
+    match state
+        .services
+        .push_devices(&who)
+        .set_reminders(&id, &form, now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/notifications/settings?push=reminders#push").into_response()),
+        Err(ServiceError::Invalid(errors)) => Ok(not_saved(&who, &errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn not_saved(who: &Unlocked, errors: &[Invalid]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        layout::page(
+            "Reminders were not saved",
+            Some(who),
+            html! {
+                h1 { "Reminders were not saved" }
+                (error_summary(errors))
+                p { "Nothing was saved." }
+                p { a href="/notifications/settings#push" { "Back to your settings" } }
+            },
+        ),
+    )
+        .into_response()
+}
+
+/// The endpoint of this browser's subscription, which the service worker
+/// sends when the person signs out or locks (before unsubscribing).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ForgetInput {
+    pub endpoint: String,
+}
+
+/// Removes this browser's device (sign-out, lock). Answers 204 whether or
+/// not there was one: the browser unsubscribes either way.
+pub async fn forget(
+    State(state): State<AppState>,
+    SignedForm { who, form }: SignedForm<ForgetInput>,
+) -> Result<Response, PageError> {
+    state
+        .services
+        .push_devices(&who)
+        .forget_endpoint(&form.endpoint)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn remove(
