@@ -34,7 +34,7 @@ fn refused(flags: &[&str], env: &[(&str, &str)]) -> String {
 fn bad_pool_sizes_and_thread_counts_are_refused_with_a_plain_message() {
     let pool = "the pool size must be a whole number from 2 to 256";
     for bad in ["0", "1", "257", "-1", "lots", ""] {
-        let err = refused(&["--db-pool-size", bad], &[]);
+        let err = refused(&[&format!("--db-pool-size={bad}")], &[]);
         assert!(err.contains(pool), "--db-pool-size {bad:?}: {err}");
     }
     let err = refused(&[], &[("TEND_DB_POOL_SIZE", "1000")]);
@@ -42,7 +42,7 @@ fn bad_pool_sizes_and_thread_counts_are_refused_with_a_plain_message() {
 
     let threads = "the number of worker threads must be a whole number from 1 to 256";
     for bad in ["0", "257", "two"] {
-        let err = refused(&["--worker-threads", bad], &[]);
+        let err = refused(&[&format!("--worker-threads={bad}")], &[]);
         assert!(err.contains(threads), "--worker-threads {bad:?}: {err}");
     }
     let err = refused(&[], &[("TEND_WORKER_THREADS", "0")]);
