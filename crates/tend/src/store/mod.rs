@@ -369,10 +369,39 @@ impl DatabaseUrl {
 
 /// Opens the database and brings its schema up to date.
 pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
+    connect_sized(url, default_pool_size()).await
+}
+
+/// As [`connect`], with at most `pool_size` pooled PostgreSQL connections.
+/// SQLite keeps its own fixed pool (one file, one writer at a time; see
+/// docs/operations.md), so the size does not apply to it.
+pub async fn connect_sized(url: &DatabaseUrl, pool_size: u32) -> StoreResult<Arc<dyn Store>> {
     Ok(match url {
         DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u).await?),
-        DatabaseUrl::Postgres(u) => Arc::new(PostgresStore::connect(u, None).await?),
+        DatabaseUrl::Postgres(u) => {
+            Arc::new(PostgresStore::connect_sized(u, None, pool_size).await?)
+        }
     })
+}
+
+/// Smallest `--db-pool-size` accepted: while anyone watches a live page, the
+/// process's `LISTEN` connection is one of the pool's (`store/notify.rs`),
+/// so a pool of one would leave requests none.
+pub const MIN_POOL_SIZE: u32 = 2;
+
+/// Largest `--db-pool-size` accepted.
+pub const MAX_POOL_SIZE: u32 = 256;
+
+/// PostgreSQL connections per process unless `--db-pool-size` says otherwise:
+/// twice the cores this process may use, at least 4 (docs/operations.md,
+/// "Database connections"). A request holds a connection only while its
+/// statements run, so a few per core keep every core busy; more only add
+/// idle backends, each with its own memory in PostgreSQL, for every process.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(2))
+        .unwrap_or(MAX_POOL_SIZE)
+        .clamp(4, 32)
 }
 
 fn map_unique(e: sqlx::Error) -> StoreError {

@@ -16,9 +16,27 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// `schema`, when given, isolates this store in its own schema (created if
-    /// missing); tests use it to get a fresh database cheaply.
+    /// missing); tests use it to get a fresh database cheaply. The pool holds
+    /// at most [`super::default_pool_size`] connections.
     pub async fn connect(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        Self::connect_sized(url, schema, super::default_pool_size()).await
+    }
+
+    /// As [`Self::connect`], with at most `pool_size` pooled connections
+    /// (`tend serve --db-pool-size`, docs/operations.md). The `LISTEN`
+    /// connection for live updates, open only while someone watches a live
+    /// page, is one of them.
+    pub async fn connect_sized(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: u32,
+    ) -> StoreResult<Self> {
+        // Named, so an operator can count tend's connections in
+        // `pg_stat_activity` (unless the URL names something else).
         let mut options = PgConnectOptions::from_str(url)?;
+        if !url.contains("application_name=") {
+            options = options.application_name("tend");
+        }
         if let Some(schema) = schema {
             if !schema
                 .chars()
@@ -34,7 +52,7 @@ impl PostgresStore {
             options = options.options([("search_path", schema)]);
         }
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(pool_size.max(super::MIN_POOL_SIZE))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

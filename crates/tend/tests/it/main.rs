@@ -21,6 +21,7 @@ mod metrics;
 mod notifications;
 mod offline_app;
 mod page_weight;
+mod pool_size;
 mod push;
 mod query_plans;
 mod reply_order;
