@@ -55,7 +55,7 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    fn notice(&self) -> NewNotice {
+    pub(crate) fn notice(&self) -> NewNotice {
         NewNotice {
             event_id: super::circles::new_id(),
             kind: self.kind.as_str().into(),
@@ -151,6 +151,15 @@ impl Services {
     /// words) to one account, unless they turned its kind off, and wakes
     /// their live view. The caller is not told which: a store failure is the
     /// only error.
+    /// After a notice to `account` was written (in the caller's own
+    /// transaction): wakes their live view and sends the device push.
+    pub(crate) async fn delivered(&self, live: &dyn LiveFeed, notice: &NewNotice, account: &str) {
+        live.announce(&wake_key(account)).await;
+        if let Some(kind) = NoticeKind::parse(&notice.kind) {
+            self.push_after(kind, vec![account.to_owned()], notice.created_at);
+        }
+    }
+
     pub(crate) async fn deliver(
         &self,
         live: &dyn LiveFeed,
