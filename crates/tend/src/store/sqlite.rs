@@ -55,6 +55,9 @@ struct Readers {
     idle: Mutex<Vec<Connection>>,
     /// One permit per connection in use.
     permits: tokio::sync::Semaphore,
+    /// Run reads on the calling async worker instead of in `spawn_blocking`
+    /// (`TEND_SQLITE_READS=inline`; see docs/benchmarks.md).
+    inline: bool,
 }
 
 impl Readers {
@@ -231,17 +234,33 @@ fn write_loop(c: &Connection, queue: &std::sync::mpsc::Receiver<Box<dyn Job>>) {
     }
 }
 
-/// Runs every job of a group in one transaction, each in its own savepoint.
+/// Runs one statement without parameters from the statement cache (the
+/// transaction statements run for every job: parsing them each time showed
+/// in the profile).
+fn run(c: &Connection, sql: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(sql)?.raw_execute().map(|_| ())
+}
+
+/// Runs every job of a group in one transaction, each in its own savepoint
+/// (a group of one needs none: its failure rolls back the transaction).
 fn commit_group(c: &Connection, group: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
     // IMMEDIATE: take the write lock now (waiting for sqlx's rarer writes
     // under the busy timeout) rather than fail to upgrade a read later.
-    c.execute_batch("BEGIN IMMEDIATE")?;
-    for job in group.iter_mut() {
-        c.execute_batch("SAVEPOINT job")?;
+    run(c, "BEGIN IMMEDIATE")?;
+    if let [job] = group {
         if job.run(c) {
-            c.execute_batch("RELEASE job")?;
+            return run(c, "COMMIT");
+        }
+        // The caller gets the job's own error; nothing of it stays.
+        return run(c, "ROLLBACK");
+    }
+    for job in group.iter_mut() {
+        run(c, "SAVEPOINT job")?;
+        if job.run(c) {
+            run(c, "RELEASE job")?;
         } else {
-            c.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            run(c, "ROLLBACK TO job")?;
+            run(c, "RELEASE job")?;
         }
         if c.is_autocommit() {
             // SQLite ended the transaction itself (a full disk, an I/O
@@ -252,7 +271,7 @@ fn commit_group(c: &Connection, group: &mut [Box<dyn Job>]) -> rusqlite::Result<
             ));
         }
     }
-    c.execute_batch("COMMIT")
+    run(c, "COMMIT")
 }
 
 /// Runs one statement that changes rows; how many it changed.
@@ -521,6 +540,7 @@ impl SqliteStore {
             path,
             idle: Mutex::new(Vec::new()),
             permits: tokio::sync::Semaphore::new(READERS),
+            inline: std::env::var("TEND_SQLITE_READS").as_deref() == Ok("inline"),
         });
         Ok(Self {
             pool,
@@ -687,7 +707,7 @@ impl SqliteStore {
             .acquire()
             .await
             .map_err(|e| StoreError::Config(format!("the read pool is closed: {e}")))?;
-        let out = tokio::task::spawn_blocking(move || {
+        let run = move || {
             let c = readers.take()?;
             let out = f(&c);
             // A connection left inside a transaction by an error is not reused.
@@ -695,8 +715,13 @@ impl SqliteStore {
                 readers.give(c);
             }
             out
-        })
-        .await;
+        };
+        if self.readers.inline {
+            let out = run();
+            drop(permit);
+            return out.map_err(StoreError::from);
+        }
+        let out = tokio::task::spawn_blocking(run).await;
         drop(permit);
         out.map_err(|e| StoreError::Config(format!("a database read stopped: {e}")))?
             .map_err(StoreError::from)
