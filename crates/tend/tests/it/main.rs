@@ -34,6 +34,7 @@ mod stream_leases;
 
 // Moving records between servers, and API tokens (issue 14).
 mod store_reads;
+mod store_writes;
 mod transfer;
 
 // Peer support (issue 5).

@@ -115,7 +115,10 @@ async fn a_process_holds_no_more_postgres_connections_than_its_pool_size() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(waiting, 3, "requests waiting on the lock, each on a connection");
+    assert_eq!(
+        waiting, 3,
+        "requests waiting on the lock, each on a connection"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(count(true).await, 3);
     assert_eq!(count(false).await, 3, "tend's connections in all");
