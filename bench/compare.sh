@@ -32,9 +32,16 @@ DAYS=${4:-365}
 TARGET=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 CACHE=${TEND_BENCH_CACHE:-/tmp/tend-bench}
 OUT=${TEND_BENCH_OUT:-/tmp/tend-compare.tsv}
-TEND_PORT=18099
-BASE_PORT=18300
-ISSO_PORT=18200
+# Ports: TEND_BENCH_PORTS="TEND BASELINE ISSO" to move them (another bench or
+# cluster on this machine may hold the defaults). A port already in use stops
+# the run: a health check answered by someone else's server would be measured.
+read -r TEND_PORT BASE_PORT ISSO_PORT <<<"${TEND_BENCH_PORTS:-18099 18300 18200}"
+for port in "$TEND_PORT" "$BASE_PORT" "$ISSO_PORT"; do
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+    echo "port $port is already in use; set TEND_BENCH_PORTS" >&2
+    exit 1
+  fi
+done
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {

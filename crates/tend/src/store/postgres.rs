@@ -275,6 +275,16 @@ impl PostgresStore {
             .await?)
     }
 
+    async fn read_push_subscriptions(
+        &self,
+        account_id: &str,
+    ) -> StoreResult<Vec<super::push::PushSubscriptionRow>> {
+        Ok(sqlx::query_as(super::push::PUSH_SUBSCRIPTIONS_SQL)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn write_notice(&self, n: &super::NewNotice, account_id: &str) -> StoreResult<bool> {
         let done = notice_query(n, account_id).execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)

@@ -126,6 +126,10 @@ pub trait PushStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
+/// The SQL of [`PushStore::push_subscriptions`]: `$1` account.
+pub const PUSH_SUBSCRIPTIONS_SQL: &str =
+    "SELECT * FROM push_subscriptions WHERE account_id = $1 ORDER BY created_at, id";
+
 /// Implements [`PushStore`] for a backend, next to `impl_store!`.
 macro_rules! impl_push {
     ($store:ty) => {
@@ -185,12 +189,9 @@ macro_rules! impl_push {
                 }
 
                 async fn push_subscriptions(&self, account_id: &str) -> StoreResult<Vec<PushSubscriptionRow>> {
-                    Ok(sqlx::query_as(
-                        "SELECT * FROM push_subscriptions WHERE account_id = $1 ORDER BY created_at, id",
-                    )
-                    .bind(account_id)
-                    .fetch_all(&self.pool)
-                    .await?)
+                    // The backend's own read path: asked after every reply
+                    // that notifies someone (`sqlite.rs`, `postgres.rs`).
+                    self.read_push_subscriptions(account_id).await
                 }
 
                 async fn count_push_subscriptions(&self, account_id: &str) -> StoreResult<i64> {

@@ -60,6 +60,21 @@ struct Readers {
     inline: bool,
 }
 
+/// Plans that never depend on a bound value. Without this, SQLite marks a
+/// statement whose plan could change with a parameter (`muted LIKE $9` in
+/// the notice insert) and parses it again at every run after a new value is
+/// bound, even from the statement cache: the reply profile showed the writer
+/// re-preparing the notice insert for every reply (5% of tend's CPU). tend's
+/// statements are written for their indexes, not for the planner's guesses
+/// about a value, so nothing is lost.
+fn stable_plans(c: &Connection) -> rusqlite::Result<()> {
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
+}
+
 impl Readers {
     fn open(&self) -> rusqlite::Result<Connection> {
         let c = Connection::open_with_flags(
@@ -67,6 +82,7 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(Duration::from_secs(5))?;
+        stable_plans(&c)?;
         // Reads only: a bug here can never write.
         c.pragma_update(None, "query_only", true)?;
         c.set_prepared_statement_cache_capacity(64);
@@ -178,6 +194,7 @@ impl Writer {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(Duration::from_secs(5))?;
+        stable_plans(&c)?;
         // As sqlx's connections (see `SqliteStore::connect`).
         c.pragma_update(None, "journal_mode", "wal")?;
         c.pragma_update(None, "synchronous", synchronous)?;
@@ -729,6 +746,36 @@ impl SqliteStore {
         drop(permit);
         out.map_err(|e| StoreError::Config(format!("a database read stopped: {e}")))?
             .map_err(StoreError::from)
+    }
+
+    async fn read_push_subscriptions(
+        &self,
+        account_id: &str,
+    ) -> StoreResult<Vec<super::push::PushSubscriptionRow>> {
+        let account_id = account_id.to_owned();
+        self.read(move |c| {
+            query(
+                c,
+                super::push::PUSH_SUBSCRIPTIONS_SQL,
+                &[&account_id],
+                |c, r| {
+                    Ok(super::push::PushSubscriptionRow {
+                        id: c.get(r, "id")?,
+                        account_id: c.get(r, "account_id")?,
+                        endpoint: c.get(r, "endpoint")?,
+                        p256dh: c.get(r, "p256dh")?,
+                        auth: c.get(r, "auth")?,
+                        time_zone: c.get(r, "time_zone")?,
+                        created_at: c.get(r, "created_at")?,
+                        last_sent_at: c.get(r, "last_sent_at")?,
+                        reminder_kinds: c.get(r, "reminder_kinds")?,
+                        reminded_at: c.get(r, "reminded_at")?,
+                        session_hash: c.get(r, "session_hash")?,
+                    })
+                },
+            )
+        })
+        .await
     }
 
     async fn read_active_session(
