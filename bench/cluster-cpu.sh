@@ -12,13 +12,20 @@
 # alternate the order (1 2 3, then 3 2 1, ...) so a change in the machine's
 # other load falls on every count alike.
 #
-# Two loads of GET /today, 64 connections each (wrk, Debian):
-#   sat    back to back: the machine saturated (2 cores run tend, PostgreSQL,
-#          HAProxy and wrk), the issue's configuration;
-#   paced  each connection pausing PACE_MS (default 200 ms) before each
-#          request (bench/cluster-paced.lua): the same offered load, about
+# Loads, 64 connections each (wrk, Debian); TEND_CPU_LOADS chooses them
+# (default "sat paced"):
+#   sat    GET /today back to back: the machine saturated (2 cores run tend,
+#          PostgreSQL, HAProxy and wrk), the issue's configuration;
+#   paced  GET /today, each connection pausing PACE_MS (default 200 ms) before
+#          each request (bench/cluster-paced.lua): the same offered load, about
 #          64 × 1000 / PACE_MS requests a second, for every process count,
-#          with the cores not saturated.
+#          with the cores not saturated;
+#   reply  a reply posted through the browser form (bench/reply.lua: session
+#          cookie, form token) back to back, every seeded person in turn, in
+#          one thread of one circle holding them all. Each person may post 20
+#          replies a minute, so seed enough people for the rate (about 2,000
+#          for a few hundred replies a second over a round); refused posts show
+#          in the non-2xx column and make the row invalid.
 # For each it records requests/s, p50/p99, the CPU time (utime + stime from
 # /proc/PID/stat) of the tend processes, of the PostgreSQL backends serving
 # the database (from pg_stat_activity; the ones that existed at the start or
@@ -32,7 +39,8 @@
 # figures); TEND_PERF_LOADS, which loads to profile (default "sat"; e.g.
 # "sat paced"); TEND_ENV, extra environment for the tend processes (e.g.
 # "TEND_DB_POOL_SIZE=4 TEND_WORKER_THREADS=1"); TEND_CPU_COUNTS (default
-# "1 2 3").
+# "1 2 3"); TEND_CLUSTER_REUSE=1, HAProxy keeps its connections to the
+# processes open (scripts/cluster.sh).
 # Needs PostgreSQL at 127.0.0.1:5432; wrk and haproxy are installed from
 # Debian with apt-get if missing. Every loop here is bounded.
 set -euo pipefail
@@ -86,8 +94,11 @@ running() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 
 scripts/cluster.sh start 3 >/dev/null
 "$TARGET/release/examples/bench_seed" --database-url "$DB_URL" --data-dir "$WORK/unused" \
-  --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" >/dev/null
+  --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" --circle "$WORK/circle.txt" >/dev/null
 export TEND_TOKENS="$WORK/tokens.txt"
+LOADS=${TEND_CPU_LOADS:-sat paced}
+read -r CIRCLE _ POST_THREAD <"$WORK/circle.txt"
+REPLY_PATH="/circles/$CIRCLE/threads/$POST_THREAD/replies"
 HAPROXY_PID=$(cat "$TEND_CLUSTER_DIR/haproxy.pid")
 
 use() { # exactly processes 1..$1 running
@@ -111,12 +122,19 @@ use() { # exactly processes 1..$1 running
 
 ROWS="$WORK/rows"
 : >"$ROWS"
-measure() { # $1 round, $2 processes, $3 load (sat|paced)
-  local round=$1 n=$2 load=$3 script=bench/today.lua
+measure() { # $1 round, $2 processes, $3 load (sat|paced|reply)
+  local round=$1 n=$2 load=$3 script=bench/today.lua threads=2
+  local -a env=()
   [ "$load" = paced ] && script=bench/cluster-paced.lua
+  if [ "$load" = reply ]; then
+    # One wrk thread: each thread walks the people from the first, so two
+    # would post as the same person twice as often against the limit.
+    script=bench/reply.lua threads=1
+    env=(TEND_CSRF="$WORK/circle.txt.csrf" TEND_PATH="$REPLY_PATH")
+  fi
   local pids=() i
   for i in $(seq 1 "$n"); do pids+=("$(pid_of "$i")"); done
-  wrk -t2 -c64 -d2s -s "$script" "http://127.0.0.1:$PORT" >/dev/null
+  env "${env[@]}" wrk -t"$threads" -c64 -d2s -s "$script" "http://127.0.0.1:$PORT" >/dev/null
   # The backends at the start, and their CPU then.
   local -A pg0=()
   local p
@@ -133,7 +151,7 @@ measure() { # $1 round, $2 processes, $3 load (sat|paced)
       -p "$(IFS=,; echo "${pids[*]}")" -- sleep "$SECS" 2>/dev/null &
     prof=$!
   fi
-  out=$(wrk -t2 -c64 -d"${SECS}s" --latency -s "$script" "http://127.0.0.1:$PORT")
+  out=$(env "${env[@]}" wrk -t"$threads" -c64 -d"${SECS}s" --latency -s "$script" "http://127.0.0.1:$PORT")
   if [ -n "$prof" ]; then wait "$prof" || true; fi
   local t1 s1 h1 b1 c1
   t1=$(ticks "${pids[@]}"); s1=$(switches "${pids[@]}"); h1=$(ticks "$HAPROXY_PID")
@@ -155,6 +173,8 @@ measure() { # $1 round, $2 processes, $3 load (sat|paced)
   awk -v r="$round" -v n="$n" -v l="$load" -v q="$reqs" -v rps="$rps" -v p50="$p50" -v p99="$p99" \
     -v e="${errs:-0}" -v t=$((t1 - t0)) -v pg="$pgd" -v h=$((h1 - h0)) -v s=$((s1 - s0)) \
     -v busy=$((b1 - b0)) -v all=$((c1 - c0)) -v la="$load1" -v nb="$nb" 'BEGIN {
+      # No request finished (a very slow build): the row shows 0 requests.
+      if (q == 0) q = 1e-9
       printf "%s %s %s %s %s %s %s %s %.3f %.3f %.3f %.1f %.0f %s %s\n", r, n, l, q, rps, p50, p99, e,
         t * 10 / q, pg * 10 / q, h * 10 / q, s / q, busy * 100 / all, la, nb
     }' >>"$ROWS"
@@ -166,12 +186,11 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 0 ]; then order=$(tr ' ' '\n' <<<"$COUNTS" | tac | tr '\n' ' '); fi
   for n in $order; do
     use "$n"
-    measure "$round" "$n" sat
-    measure "$round" "$n" paced
+    for load in $LOADS; do measure "$round" "$n" "$load"; done
   done
 done
 
-echo "GET /today, 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}"
+echo "loads: $LOADS; 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}${TEND_CLUSTER_REUSE:+; HAProxy connection reuse: $TEND_CLUSTER_REUSE}"
 echo
 echo "| round | processes | load | requests/s | p50 | p99 | non-2xx | tend CPU ms/req | PostgreSQL CPU ms/req | HAProxy CPU ms/req | tend context switches/req | machine busy | load avg at start | PG backends |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -181,7 +200,7 @@ echo "Median (min–max) over the rounds, and the change against 1 process (medi
 echo
 echo "| load | processes | tend CPU ms/req | vs 1 | PostgreSQL CPU ms/req | vs 1 | tend + PostgreSQL | vs 1 | requests/s |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for load in sat paced; do
+for load in $LOADS; do
   for n in $COUNTS; do
     awk -v n="$n" -v l="$load" '$2 == n && $3 == l {print $9, $10, $9 + $10, $5}' "$ROWS" >"$WORK/sel"
     med() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

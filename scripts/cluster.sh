@@ -19,6 +19,10 @@
 #   TEND_CLUSTER_PORT    HAProxy's port (default 18100; tend uses the next N)
 #   TEND_CLUSTER_DIR     pid files, logs and haproxy.cfg (default /tmp/tend-cluster)
 #   TEND_CLUSTER_FLAGS   extra flags for every `tend serve`
+#   TEND_CLUSTER_REUSE   1: HAProxy keeps its connections to the processes
+#                        open between requests (`http-reuse safe`) instead of
+#                        one connection per request (`http-server-close`, the
+#                        default); see docs/benchmarks.md, issue 18
 #
 # HAProxy comes from Debian (installed with apt-get if missing).
 set -euo pipefail
@@ -142,6 +146,8 @@ start() {
     wait_healthy "$i"
   done
 
+  local server_side="option http-server-close"
+  if [ "${TEND_CLUSTER_REUSE:-}" = 1 ]; then server_side="http-reuse safe"; fi
   cat >"$DIR/haproxy.cfg" <<EOF
 global
     # Within the usual open-file limit (each connection needs two).
@@ -150,7 +156,7 @@ global
 
 defaults
     mode http
-    option http-server-close
+    $server_side
     # Live events are small writes that must leave at once, not wait to be
     # coalesced with the next one (without this a reply reached viewers
     # about 200 ms late through HAProxy).
@@ -196,5 +202,5 @@ case "${1:-}" in
   status) status ;;
   kill) crash "${2:?which process}" ;;
   revive) revive "${2:?which process}" ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,27p' "$0"; exit 2 ;;
 esac
