@@ -198,8 +198,9 @@ struct ServeArgs {
     /// (default: twice the cores, at least 4). Not used with SQLite.
     #[arg(long, env = "TEND_DB_POOL_SIZE", value_name = "N", value_parser = parse_pool_size)]
     db_pool_size: Option<u32>,
-    /// Threads that serve requests, 1 to 256 (default: one per core). Fewer
-    /// suit several processes sharing a machine (docs/operations.md).
+    /// Threads that serve requests, 1 to 256 (default: one per core). One
+    /// thread per process did not lower CPU per request when several
+    /// processes shared the cores (docs/operations.md).
     #[arg(long, env = "TEND_WORKER_THREADS", value_name = "N", value_parser = parse_worker_threads)]
     worker_threads: Option<usize>,
     /// Log format: `text` (default) or `json` (one object per line).
