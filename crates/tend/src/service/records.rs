@@ -66,6 +66,45 @@ pub(super) fn list_of<T: Kind>(filter: &RecordFilter) -> RecordRead {
     }
 }
 
+/// How long a submission key is remembered (seven days): a repeat later
+/// than that is treated as a new submission.
+pub const SUBMISSION_KEEP_SECS: i64 = 7 * 24 * 3600;
+
+/// A submission id or Idempotency-Key the guarantee applies to: 16 to 200
+/// visible ASCII characters (tend's forms send 32 hex digits). Anything else
+/// is ignored, and the request is handled without the guarantee.
+pub fn submission_key(key: &str) -> Option<&str> {
+    let key = key.trim();
+    ((16..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())).then_some(key)
+}
+
+/// What [`Records::create_once`] did.
+#[derive(Debug, Clone)]
+pub enum Created<T> {
+    /// Written now.
+    New(Stored<T>),
+    /// The key was used before: nothing was written. `record` is what the
+    /// first request made, `None` if it has been deleted since.
+    Again {
+        id: String,
+        record: Option<Stored<T>>,
+    },
+}
+
+impl<T> Created<T> {
+    /// The id of the record written now or by the first request.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::New(s) => &s.id,
+            Self::Again { id, .. } => id,
+        }
+    }
+
+    pub fn is_repeat(&self) -> bool {
+        matches!(self, Self::Again { .. })
+    }
+}
+
 /// Shorthand for the record types used across the web layer.
 pub type Entry = Stored<JournalEntry>;
 
@@ -311,25 +350,61 @@ impl<'a> Records<'a> {
         self.get(&self.slot_id(T::KIND, slot)).await
     }
 
+    /// Writes a new record (no submission key, so no exactly-once guarantee:
+    /// see [`Self::create_once`]).
     pub async fn create<T: Kind>(
         &self,
         day: Option<Date>,
         value: T,
         now: i64,
     ) -> ServiceResult<Stored<T>> {
+        match self.create_once(day, value, now, None).await? {
+            Created::New(saved) => Ok(saved),
+            // Without a key nothing is a repeat; this is never reached.
+            Created::Again { .. } => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// Writes a new record once per `key` (a form's submission id or an API
+    /// Idempotency-Key): the key's hash is stored with the record's id in the
+    /// same transaction, and a repeat with the same key writes nothing and
+    /// answers with the record the first one made. A missing or malformed
+    /// key (see [`submission_key`]) writes as [`Self::create`] does, without
+    /// the guarantee. Keys are forgotten after [`SUBMISSION_KEEP_SECS`].
+    pub async fn create_once<T: Kind>(
+        &self,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+        key: Option<&str>,
+    ) -> ServiceResult<Created<T>> {
         let id = uuid::Uuid::new_v4().to_string();
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, None, now, sealed);
-        self.services.store.insert_record(&row).await?;
+        match key.and_then(submission_key) {
+            None => self.services.store.insert_record(&row).await?,
+            Some(key) => {
+                let hash = Sha256::digest(format!("{}\0{key}", T::KIND));
+                if let Some(first) = self
+                    .services
+                    .store
+                    .insert_record_once(&row, &hash, now)
+                    .await?
+                {
+                    let record = self.get::<T>(&first).await?;
+                    return Ok(Created::Again { id: first, record });
+                }
+            }
+        }
         self.keep_title(&id, 1, &value).await;
-        Ok(Stored {
+        Ok(Created::New(Stored {
             id,
             day,
             created_at: now,
             updated_at: now,
             version: 1,
             value,
-        })
+        }))
     }
 
     /// A record of this person's; `None` also when it exists but is someone else's.

@@ -244,6 +244,22 @@ pub trait Store:
     async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64>;
 
     async fn insert_record(&self, record: &RecordRow) -> StoreResult<()>;
+    /// Inserts a record once per submission: notes `key_hash` (the hash of a
+    /// submission id or Idempotency-Key) against the record for its account
+    /// in the same transaction as the insert. When the account already has
+    /// that key nothing is written and the id of the record it was noted with
+    /// comes back (`Some`); `None` means this call inserted the record. A
+    /// failed insert leaves no key behind. Concurrent calls with one key
+    /// insert one record between them.
+    async fn insert_record_once(
+        &self,
+        record: &RecordRow,
+        key_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<String>>;
+    /// Forgets submission keys noted before `before`; a later repeat of one
+    /// is then treated as new.
+    async fn purge_submissions(&self, before: i64) -> StoreResult<u64>;
     /// Inserts, or replaces the record with the same id (used for slot records,
     /// whose id is derived from their slot). Returns the stored version.
     async fn upsert_record(&self, record: &RecordRow) -> StoreResult<i64>;
