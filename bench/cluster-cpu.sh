@@ -28,8 +28,11 @@
 #
 # Settings (environment): PACE_MS; TEND_PERF=DIR, a perf profile (cpu-clock,
 # call graphs) of the tend processes during each saturated measurement, into
-# DIR (perf adds its own cost: use those runs for the profile, not the figures); TEND_ENV, extra environment for the tend
-# processes (e.g. "TOKIO_WORKER_THREADS=1"); TEND_CPU_COUNTS (default "1 2 3").
+# DIR (perf adds its own cost: use those runs for the profile, not the
+# figures); TEND_PERF_LOADS, which loads to profile (default "sat"; e.g.
+# "sat paced"); TEND_ENV, extra environment for the tend processes (e.g.
+# "TEND_DB_POOL_SIZE=4 TEND_WORKER_THREADS=1"); TEND_CPU_COUNTS (default
+# "1 2 3").
 # Needs PostgreSQL at 127.0.0.1:5432; wrk and haproxy are installed from
 # Debian with apt-get if missing. Every loop here is bounded.
 set -euo pipefail
@@ -124,9 +127,9 @@ measure() { # $1 round, $2 processes, $3 load (sat|paced)
   local load1
   load1=$(cut -d' ' -f1 /proc/loadavg)
   local out prof=""
-  if [ -n "${TEND_PERF:-}" ] && [ "$load" = sat ]; then
+  if [ -n "${TEND_PERF:-}" ] && [[ " ${TEND_PERF_LOADS:-sat} " == *" $load "* ]]; then
     mkdir -p "$TEND_PERF"
-    perf record -q -F 499 -g -e cpu-clock -o "$TEND_PERF/r$round-n$n.data" \
+    perf record -q -F 499 -g -e cpu-clock -o "$TEND_PERF/r$round-n$n-$load.data" \
       -p "$(IFS=,; echo "${pids[*]}")" -- sleep "$SECS" 2>/dev/null &
     prof=$!
   fi

@@ -13,6 +13,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `None`: SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// Most PostgreSQL connections this process keeps (`--db-pool-size`);
+    /// SQLite keeps its own fixed pool.
+    pub db_pool_size: u32,
     /// Mark cookies `Secure`; set when tend is served over HTTPS.
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes.
@@ -90,6 +93,7 @@ impl Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database_url: None,
+            db_pool_size: crate::store::default_pool_size(),
             secure_cookies: false,
             max_body_bytes: 256 * 1024,
             auth_attempts_per_minute: 10,
@@ -145,6 +149,7 @@ impl std::fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_deref().map(redact_url),
             )
+            .field("db_pool_size", &self.db_pool_size)
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("auth_attempts_per_minute", &self.auth_attempts_per_minute)

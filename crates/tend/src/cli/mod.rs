@@ -194,6 +194,14 @@ struct ServeArgs {
     /// runs this server (the VAPID "sub"; Apple's service needs one).
     #[arg(long, env = "TEND_PUSH_CONTACT")]
     push_contact: Option<String>,
+    /// Most PostgreSQL connections this process keeps open, 2 to 256
+    /// (default: twice the cores, at least 4). Not used with SQLite.
+    #[arg(long, env = "TEND_DB_POOL_SIZE", value_name = "N", value_parser = parse_pool_size)]
+    db_pool_size: Option<u32>,
+    /// Threads that serve requests, 1 to 256 (default: one per core). Fewer
+    /// suit several processes sharing a machine (docs/operations.md).
+    #[arg(long, env = "TEND_WORKER_THREADS", value_name = "N", value_parser = parse_worker_threads)]
+    worker_threads: Option<usize>,
     /// Log format: `text` (default) or `json` (one object per line).
     #[arg(long, env = "TEND_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -255,6 +263,33 @@ impl MailArgs {
     }
 }
 
+/// `--db-pool-size`: a whole number from [`store::MIN_POOL_SIZE`] to
+/// [`store::MAX_POOL_SIZE`].
+fn parse_pool_size(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (store::MIN_POOL_SIZE..=store::MAX_POOL_SIZE).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "the pool size must be a whole number from {} to {} \
+             (one connection may be busy with live updates)",
+            store::MIN_POOL_SIZE,
+            store::MAX_POOL_SIZE
+        )),
+    }
+}
+
+/// Largest `--worker-threads` accepted.
+const MAX_WORKER_THREADS: usize = 256;
+
+/// `--worker-threads`: a whole number from 1 to [`MAX_WORKER_THREADS`].
+fn parse_worker_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_WORKER_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "the number of worker threads must be a whole number from 1 to {MAX_WORKER_THREADS}"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum LogFormat {
     Text,
@@ -264,7 +299,10 @@ enum LogFormat {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => with_runtime(|| serve(*args)),
+        Command::Serve(args) => {
+            let threads = args.worker_threads;
+            with_runtime_threads(threads, || serve(*args))
+        }
         Command::Migrate(args) => with_runtime(|| migrate(args)),
         Command::Backup { db, out } => with_runtime(|| backup(db, out)),
         Command::Score {
@@ -292,10 +330,21 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    with_runtime_threads(None, f)
+}
+
+/// `threads`: the runtime's worker threads; `None` leaves tokio's default
+/// (one per core, or `TOKIO_WORKER_THREADS`).
+fn with_runtime_threads<F, Fut>(threads: Option<usize>, f: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        builder.worker_threads(n);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tend: could not start: {e}");
@@ -370,6 +419,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         addr: args.addr,
         data_dir: args.db.data_dir,
         database_url: args.db.database_url,
+        db_pool_size: args.db_pool_size.unwrap_or_else(store::default_pool_size),
         secure_cookies: args.secure_cookies,
         max_body_bytes: args.max_body_bytes,
         auth_attempts_per_minute: args.auth_attempts_per_minute,
@@ -393,7 +443,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             allow_loopback_http: false,
         },
     };
-    let store = store::connect(&url).await?;
+    let store = store::connect_sized(&url, config.db_pool_size).await?;
     let services = crate::service::Services::new(store, &config);
     let server = crate::web::Server::bind(config, services).await?;
     println!("tend is running at http://{}", server.local_addr());

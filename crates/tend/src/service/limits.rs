@@ -159,6 +159,24 @@ pub(crate) async fn slow_down(
     }
 }
 
+/// `limit` for `subject`, for a store call that counts it in the same
+/// transaction as the write it guards (see `CommunityStore::post_reply`).
+pub(crate) fn counted(limit: Limit, subject: &str, now: i64) -> crate::store::AttemptLimit {
+    let (allowed, window) = limit.allowance();
+    crate::store::AttemptLimit {
+        key_hash: limit.key(subject),
+        now,
+        window,
+        allowed,
+    }
+}
+
+/// The seconds to wait after a [`counted`] limit refused, its window having
+/// started at `start`.
+pub(crate) fn wait_after(limit: Limit, start: i64, now: i64) -> u64 {
+    wait(start, limit.allowance().1, now)
+}
+
 fn wait(start: i64, window: i64, now: i64) -> u64 {
     u64::try_from(start + window - now).unwrap_or(0).max(1)
 }

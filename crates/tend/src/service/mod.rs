@@ -114,7 +114,8 @@ impl Services {
     pub async fn open(config: &crate::config::Config) -> ServiceResult<Self> {
         let url =
             crate::store::DatabaseUrl::resolve(config.database_url.as_deref(), &config.data_dir)?;
-        Ok(Self::new(crate::store::connect(&url).await?, config))
+        let store = crate::store::connect_sized(&url, config.db_pool_size).await?;
+        Ok(Self::new(store, config))
     }
 
     /// Whether the database answers, for the health check.

@@ -55,7 +55,7 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    fn notice(&self) -> NewNotice {
+    pub(crate) fn notice(&self) -> NewNotice {
         NewNotice {
             event_id: super::circles::new_id(),
             kind: self.kind.as_str().into(),
@@ -147,6 +147,15 @@ impl Services {
         }
     }
 
+    /// After a notice to `account` was written (in the caller's own
+    /// transaction): wakes their live view and sends the device push.
+    pub(crate) async fn delivered(&self, live: &dyn LiveFeed, notice: &NewNotice, account: &str) {
+        live.announce(&wake_key(account)).await;
+        if let Some(kind) = NoticeKind::parse(&notice.kind) {
+            self.push_after(kind, vec![account.to_owned()], notice.created_at);
+        }
+    }
+
     /// Addresses a notice made by the caller (a `reach_out` note carries its
     /// words) to one account, unless they turned its kind off, and wakes
     /// their live view. The caller is not told which: a store failure is the
@@ -169,12 +178,9 @@ impl Services {
             }
         };
         if addressed {
-            live.announce(&wake_key(account)).await;
             // The device push says nothing of the notice's words (see
             // service/push.rs); a kind this person turned off never got here.
-            if let Some(kind) = NoticeKind::parse(&notice.kind) {
-                self.push_after(kind, vec![account.to_owned()], notice.created_at);
-            }
+            self.delivered(live, notice, account).await;
         }
         Ok(())
     }

@@ -325,6 +325,30 @@ pub const REPLIES_SQL: &str = "SELECT r.*, m.pseudonym AS author_name, m.account
      FROM replies r LEFT JOIN memberships m ON m.id = r.author_id \
      WHERE r.thread_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3";
 
+/// The first statement of [`CommunityStore::create_reply`]: the thread's row
+/// first, so its lock, held to the commit, makes replies to one thread take
+/// their `seq` in the order they become visible. Otherwise (PostgreSQL, two
+/// replies at once) seq 101 could commit before seq 100, and a live viewer
+/// that read 101 would resume after it and never see 100 (found by
+/// bench/crash-soak.sh). `$1` thread, `$2` time.
+pub const BUMP_THREAD_SQL: &str =
+    "UPDATE threads SET reply_count = reply_count + 1, last_activity = $2 WHERE id = $1";
+
+/// The second statement of [`CommunityStore::create_reply`]; returns `seq`.
+pub const INSERT_REPLY_SQL: &str = "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at, author_account) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT m.account_id FROM memberships m WHERE m.id = $4)) RETURNING seq";
+
+/// What [`CommunityStore::post_reply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyPosted {
+    /// The limit's allowance is used up: only the attempt was counted. The
+    /// window's start and its count including this attempt.
+    SlowDown { window_start: i64, count: i64 },
+    /// The reply is stored at position `seq`; `notified` says whether the
+    /// notice was written (not when its reader turned that kind off).
+    Saved { seq: i64, notified: bool },
+}
+
 /// A thread page as stored: who asks, the thread, and up to `limit` replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadPageRows {
@@ -416,6 +440,18 @@ pub trait CommunityStore: Send + Sync {
 
     /// Adds a reply and bumps its thread; returns the reply's position.
     async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64>;
+    /// Posts a reply in one transaction: counts `limit` (refusing, with only
+    /// the count kept, once its allowance is used up), adds the reply and
+    /// bumps its thread as [`Self::create_reply`], and writes `notice` to its
+    /// account (unless they turned its kind off) as
+    /// [`crate::store::NotificationStore::notify_account`]. All of it is
+    /// committed, or none of it.
+    async fn post_reply(
+        &self,
+        limit: &crate::store::AttemptLimit,
+        r: &ReplyRow,
+        notice: Option<(&crate::store::NewNotice, &str)>,
+    ) -> StoreResult<ReplyPosted>;
     async fn reply(&self, circle_id: &str, id: &str) -> StoreResult<Option<ReplyView>>;
     /// Replies after position `after`, oldest first.
     async fn replies(&self, thread_id: &str, after: i64, limit: i64)
@@ -706,23 +742,14 @@ macro_rules! impl_community {
             }
 
             async fn create_reply(&self, r: &ReplyRow) -> StoreResult<i64> {
-                let mut tx = self.pool.begin().await?;
-                // The thread's row first: its lock, held to the commit, makes
-                // replies to one thread take their `seq` in the order they
-                // become visible. Otherwise (PostgreSQL, two replies at once)
-                // seq 101 could commit before seq 100, and a live viewer that
-                // read 101 would resume after it and never see 100 (found by
-                // bench/crash-soak.sh).
-                sqlx::query("UPDATE threads SET reply_count = reply_count + 1, last_activity = $2 WHERE id = $1")
-                    .bind(&r.thread_id).bind(r.created_at).execute(&mut *tx).await?;
-                let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO replies (id, thread_id, circle_id, author_id, body, status, urgent, created_at, author_account) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT m.account_id FROM memberships m WHERE m.id = $4)) RETURNING seq")
-                    .bind(&r.id).bind(&r.thread_id).bind(&r.circle_id).bind(&r.author_id).bind(&r.body)
-                    .bind(&r.status).bind(r.urgent).bind(r.created_at)
-                    .fetch_one(&mut *tx).await.map_err($crate::store::map_unique)?;
-                tx.commit().await?;
-                Ok(seq)
+                // The backend's own write path (`sqlite.rs`, `postgres.rs`).
+                self.write_reply(None, r, None).await.and_then(|p| match p {
+                    ReplyPosted::Saved { seq, .. } => Ok(seq),
+                    ReplyPosted::SlowDown { .. } => Err($crate::store::StoreError::Config("no limit was given".into())),
+                })
+            }
+            async fn post_reply(&self, limit: &$crate::store::AttemptLimit, r: &ReplyRow, notice: Option<(&$crate::store::NewNotice, &str)>) -> StoreResult<ReplyPosted> {
+                self.write_reply(Some(limit), r, notice).await
             }
             async fn reply(&self, circle_id: &str, id: &str) -> StoreResult<Option<ReplyView>> {
                 Ok(sqlx::query_as(&format!("{REPLY_VIEW} WHERE r.circle_id = $1 AND r.id = $2"))

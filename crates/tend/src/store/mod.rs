@@ -23,8 +23,8 @@ use async_trait::async_trait;
 
 pub use community::{
     AccessRow, CircleRow, CommunityStore, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow,
-    MembershipRow, ModChange, ModLogRow, MyCircleRow, ReplyRow, ReplyView, ReportRow, ThreadRow,
-    ThreadView,
+    MembershipRow, ModChange, ModLogRow, MyCircleRow, ReplyPosted, ReplyRow, ReplyView, ReportRow,
+    ThreadRow, ThreadView,
 };
 pub use notifications::{NewNotice, NoticeRow, NoticeSettingsRow, NotificationStore};
 pub use notify::Signals;
@@ -208,6 +208,46 @@ pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_k
 pub const RECORD_SQL: &str =
     "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
 
+/// The SQL of [`Store::insert_record`].
+pub const INSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// The SQL of [`Store::upsert_record`]: no row back means the id exists under
+/// another account or kind.
+pub const UPSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
+     ON CONFLICT (id) DO UPDATE SET day = excluded.day, updated_at = excluded.updated_at, \
+     version = records.version + 1, sealed = excluded.sealed, title = NULL \
+     WHERE records.account_id = excluded.account_id AND records.kind = excluded.kind \
+     RETURNING version";
+
+/// The SQL of [`Store::update_record`].
+pub const UPDATE_RECORD_SQL: &str = "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7, title = NULL \
+     WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $6";
+
+/// The SQL of one title in [`Store::set_record_titles`].
+pub const SET_TITLE_SQL: &str = "UPDATE records SET title = $4 WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $5";
+
+/// The SQL of [`Store::add_attempt`]: one statement, so two processes
+/// counting the same key at once both land (the database serialises the
+/// upsert).
+pub const ADD_ATTEMPT_SQL: &str = "INSERT INTO attempt_counts (key_hash, window_start, count) VALUES ($1, $2, 1) \
+     ON CONFLICT (key_hash) DO UPDATE SET \
+       count = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN 1 ELSE attempt_counts.count + 1 END, \
+       window_start = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN $2 ELSE attempt_counts.window_start END \
+     RETURNING window_start, count";
+
+/// A rate limit counted in the same transaction as the write it guards
+/// (see [`CommunityStore::post_reply`]): like [`Store::add_attempt`], and the
+/// write is refused once `count` passes `allowed`.
+#[derive(Debug, Clone)]
+pub struct AttemptLimit {
+    pub key_hash: Vec<u8>,
+    pub now: i64,
+    pub window: i64,
+    pub allowed: i64,
+}
+
 #[async_trait]
 pub trait Store:
     CommunityStore
@@ -385,10 +425,39 @@ impl DatabaseUrl {
 
 /// Opens the database and brings its schema up to date.
 pub async fn connect(url: &DatabaseUrl) -> StoreResult<Arc<dyn Store>> {
+    connect_sized(url, default_pool_size()).await
+}
+
+/// As [`connect`], with at most `pool_size` pooled PostgreSQL connections.
+/// SQLite keeps its own fixed pool (one file, one writer at a time; see
+/// docs/operations.md), so the size does not apply to it.
+pub async fn connect_sized(url: &DatabaseUrl, pool_size: u32) -> StoreResult<Arc<dyn Store>> {
     Ok(match url {
         DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u).await?),
-        DatabaseUrl::Postgres(u) => Arc::new(PostgresStore::connect(u, None).await?),
+        DatabaseUrl::Postgres(u) => {
+            Arc::new(PostgresStore::connect_sized(u, None, pool_size).await?)
+        }
     })
+}
+
+/// Smallest `--db-pool-size` accepted: while anyone watches a live page, the
+/// process's `LISTEN` connection is one of the pool's (`store/notify.rs`),
+/// so a pool of one would leave requests none.
+pub const MIN_POOL_SIZE: u32 = 2;
+
+/// Largest `--db-pool-size` accepted.
+pub const MAX_POOL_SIZE: u32 = 256;
+
+/// PostgreSQL connections per process unless `--db-pool-size` says otherwise:
+/// twice the cores this process may use, at least 4 (docs/operations.md,
+/// "Database connections"). A request holds a connection only while its
+/// statements run, so a few per core keep every core busy; more only add
+/// idle backends, each with its own memory in PostgreSQL, for every process.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(2))
+        .unwrap_or(MAX_POOL_SIZE)
+        .clamp(4, 32)
 }
 
 fn map_unique(e: sqlx::Error) -> StoreError {

@@ -49,6 +49,20 @@ pub struct NoticeSettingsRow {
     pub updated_at: i64,
 }
 
+/// The SQL of [`NotificationStore::notify_account`]: `$9` is
+/// [`muted_pattern`] of the kind, `$1` the notice's id
+/// (`event_id:account_id`).
+pub const NOTIFY_ACCOUNT_SQL: &str = "INSERT INTO notifications \
+     (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
+     WHERE NOT EXISTS (SELECT 1 FROM notification_settings s \
+     WHERE s.account_id = $2 AND s.muted LIKE $9)";
+
+/// The `LIKE` pattern that finds `kind` in a muted list (`,a,b,`).
+pub fn muted_pattern(kind: &str) -> String {
+    format!("%,{kind},%")
+}
+
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
     /// Addresses a notice to the members of its circle (only facilitators and
@@ -124,15 +138,9 @@ macro_rules! insert_account_notice {
     ($n:expr, $account_id:expr, $muted_pattern:expr) => {{
         let n: &$crate::store::NewNotice = $n;
         let account_id: &str = $account_id;
-        let q = sqlx::query(
-            "INSERT INTO notifications \
-             (id, account_id, kind, circle_id, target_id, link, urgent, created_at, read_at, note) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL, $10 \
-             WHERE NOT EXISTS (SELECT 1 FROM notification_settings s \
-             WHERE s.account_id = $2 AND s.muted LIKE $9)",
-        )
-        .bind(format!("{}:{account_id}", n.event_id))
-        .bind(account_id);
+        let q = sqlx::query($crate::store::notifications::NOTIFY_ACCOUNT_SQL)
+            .bind(format!("{}:{account_id}", n.event_id))
+            .bind(account_id);
         $crate::store::notifications::bind_notice!(q, n)
             .bind($muted_pattern)
             .bind(&n.note)
@@ -147,10 +155,6 @@ macro_rules! impl_notifications {
             use $crate::store::StoreResult;
             use $crate::store::ModLogRow;
             use $crate::store::notifications::*;
-
-            fn muted_pattern(kind: &str) -> String {
-                format!("%,{kind},%")
-            }
 
             #[async_trait::async_trait]
             impl $crate::store::NotificationStore for $store {
@@ -183,10 +187,8 @@ macro_rules! impl_notifications {
                 }
 
                 async fn notify_account(&self, n: &NewNotice, account_id: &str) -> StoreResult<bool> {
-                    let done = insert_account_notice!(n, account_id, muted_pattern(&n.kind))
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(done.rows_affected() == 1)
+                    // The backend's own write path (`sqlite.rs`, `postgres.rs`).
+                    self.write_notice(n, account_id).await
                 }
 
                 async fn notify_account_logged(
@@ -195,6 +197,8 @@ macro_rules! impl_notifications {
                     account_id: &str,
                     entry: &ModLogRow,
                 ) -> StoreResult<bool> {
+                    // Rare (a facilitator's private note), so on the pool in
+                    // one transaction rather than the SQLite writer thread.
                     let mut tx = self.pool.begin().await?;
                     let done = insert_account_notice!(n, account_id, muted_pattern(&n.kind))
                         .execute(&mut *tx)

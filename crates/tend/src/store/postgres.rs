@@ -16,9 +16,27 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// `schema`, when given, isolates this store in its own schema (created if
-    /// missing); tests use it to get a fresh database cheaply.
+    /// missing); tests use it to get a fresh database cheaply. The pool holds
+    /// at most [`super::default_pool_size`] connections.
     pub async fn connect(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        Self::connect_sized(url, schema, super::default_pool_size()).await
+    }
+
+    /// As [`Self::connect`], with at most `pool_size` pooled connections
+    /// (`tend serve --db-pool-size`, docs/operations.md). The `LISTEN`
+    /// connection for live updates, open only while someone watches a live
+    /// page, is one of them.
+    pub async fn connect_sized(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: u32,
+    ) -> StoreResult<Self> {
+        // Named, so an operator can count tend's connections in
+        // `pg_stat_activity` (unless the URL names something else).
         let mut options = PgConnectOptions::from_str(url)?;
+        if !url.contains("application_name=") {
+            options = options.application_name("tend");
+        }
         if let Some(schema) = schema {
             if !schema
                 .chars()
@@ -34,7 +52,7 @@ impl PostgresStore {
             options = options.options([("search_path", schema)]);
         }
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(pool_size.max(super::MIN_POOL_SIZE))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -169,6 +187,168 @@ impl PostgresStore {
             replies,
         }))
     }
+}
+
+/// The hot writes (see `sql.rs`): sqlx, the same SQL text as the SQLite
+/// write path.
+impl PostgresStore {
+    async fn write_insert_record(&self, r: &super::RecordRow) -> StoreResult<()> {
+        sqlx::query(super::INSERT_RECORD_SQL)
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.kind)
+            .bind(&r.day)
+            .bind(&r.slot)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(r.version)
+            .bind(&r.sealed)
+            .execute(&self.pool)
+            .await
+            .map_err(super::map_unique)?;
+        Ok(())
+    }
+
+    async fn write_upsert_record(&self, r: &super::RecordRow) -> StoreResult<i64> {
+        let (version,): (i64,) = sqlx::query_as(super::UPSERT_RECORD_SQL)
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.kind)
+            .bind(&r.day)
+            .bind(&r.slot)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(&r.sealed)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(super::map_unique)?
+            .ok_or(super::StoreError::Conflict)?;
+        Ok(version)
+    }
+
+    async fn write_update_record(&self, r: &super::RecordRow, expected: i64) -> StoreResult<bool> {
+        let done = sqlx::query(super::UPDATE_RECORD_SQL)
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.kind)
+            .bind(&r.day)
+            .bind(r.updated_at)
+            .bind(expected)
+            .bind(&r.sealed)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn write_titles(
+        &self,
+        account_id: &str,
+        kind: &str,
+        titles: &[(String, i64, Vec<u8>)],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, version, title) in titles {
+            sqlx::query(super::SET_TITLE_SQL)
+                .bind(id)
+                .bind(account_id)
+                .bind(kind)
+                .bind(title)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_attempt(
+        &self,
+        key_hash: &[u8],
+        now: i64,
+        window: i64,
+    ) -> StoreResult<(i64, i64)> {
+        Ok(sqlx::query_as(super::ADD_ATTEMPT_SQL)
+            .bind(key_hash)
+            .bind(now)
+            .bind(window)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn write_notice(&self, n: &super::NewNotice, account_id: &str) -> StoreResult<bool> {
+        let done = notice_query(n, account_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn write_reply(
+        &self,
+        limit: Option<&super::AttemptLimit>,
+        r: &super::community::ReplyRow,
+        notice: Option<(&super::NewNotice, &str)>,
+    ) -> StoreResult<super::ReplyPosted> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(l) = limit {
+            let (window_start, count): (i64, i64) = sqlx::query_as(super::ADD_ATTEMPT_SQL)
+                .bind(&l.key_hash)
+                .bind(l.now)
+                .bind(l.window)
+                .fetch_one(&mut *tx)
+                .await?;
+            if count > l.allowed {
+                tx.commit().await?;
+                return Ok(super::ReplyPosted::SlowDown {
+                    window_start,
+                    count,
+                });
+            }
+        }
+        sqlx::query(super::community::BUMP_THREAD_SQL)
+            .bind(&r.thread_id)
+            .bind(r.created_at)
+            .execute(&mut *tx)
+            .await?;
+        let (seq,): (i64,) = sqlx::query_as(super::community::INSERT_REPLY_SQL)
+            .bind(&r.id)
+            .bind(&r.thread_id)
+            .bind(&r.circle_id)
+            .bind(&r.author_id)
+            .bind(&r.body)
+            .bind(&r.status)
+            .bind(r.urgent)
+            .bind(r.created_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(super::map_unique)?;
+        let notified = match notice {
+            Some((n, account)) => {
+                notice_query(n, account)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+            None => false,
+        };
+        tx.commit().await?;
+        Ok(super::ReplyPosted::Saved { seq, notified })
+    }
+}
+
+fn notice_query<'q>(
+    n: &'q super::NewNotice,
+    account_id: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(super::notifications::NOTIFY_ACCOUNT_SQL)
+        .bind(format!("{}:{account_id}", n.event_id))
+        .bind(account_id)
+        .bind(&n.kind)
+        .bind(&n.circle_id)
+        .bind(&n.target_id)
+        .bind(&n.link)
+        .bind(i64::from(n.urgent))
+        .bind(n.created_at)
+        .bind(super::notifications::muted_pattern(&n.kind))
+        .bind(&n.note)
 }
 
 super::programmes::impl_programmes!(PostgresStore);

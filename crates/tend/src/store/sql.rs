@@ -151,24 +151,10 @@ macro_rules! impl_store {
                 Ok(done.rows_affected())
             }
 
+            // The hot writes go through the backend's own write path (see
+            // `sqlite.rs`, `postgres.rs`), with the SQL text from `mod.rs`.
             async fn insert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(r.version)
-                .bind(&r.sealed)
-                .execute(&self.pool)
-                .await
-                .map_err($crate::store::map_unique)?;
-                Ok(())
+                self.write_insert_record(r).await
             }
 
             async fn insert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<String>> {
@@ -226,45 +212,11 @@ macro_rules! impl_store {
             }
 
             async fn upsert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<i64> {
-                let (version,): (i64,) = sqlx::query_as(
-                    "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
-                     ON CONFLICT (id) DO UPDATE SET day = excluded.day, updated_at = excluded.updated_at, \
-                     version = records.version + 1, sealed = excluded.sealed, title = NULL \
-                     WHERE records.account_id = excluded.account_id AND records.kind = excluded.kind \
-                     RETURNING version",
-                )
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(&r.sealed)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err($crate::store::map_unique)?
-                // No row back means the id exists under another account or kind.
-                .ok_or($crate::store::StoreError::Conflict)?;
-                Ok(version)
+                self.write_upsert_record(r).await
             }
 
             async fn update_record(&self, r: &$crate::store::RecordRow, expected_version: i64) -> $crate::store::StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7, title = NULL \
-                     WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $6",
-                )
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(r.updated_at)
-                .bind(expected_version)
-                .bind(&r.sealed)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                self.write_update_record(r, expected_version).await
             }
 
             async fn record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<Option<$crate::store::RecordRow>> {
@@ -285,19 +237,7 @@ macro_rules! impl_store {
                 if titles.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await?;
-                for (id, version, title) in titles {
-                    sqlx::query("UPDATE records SET title = $4 WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $5")
-                        .bind(id)
-                        .bind(account_id)
-                        .bind(kind)
-                        .bind(title)
-                        .bind(version)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
+                self.write_titles(account_id, kind, titles).await
             }
 
             async fn delete_record(&self, account_id: &str, kind: &str, id: &str) -> $crate::store::StoreResult<bool> {
@@ -327,20 +267,7 @@ macro_rules! impl_store {
             }
 
             async fn add_attempt(&self, key_hash: &[u8], now: i64, window: i64) -> $crate::store::StoreResult<(i64, i64)> {
-                // One statement, so two processes counting the same key at once
-                // both land: the database serialises the upsert.
-                Ok(sqlx::query_as(
-                    "INSERT INTO attempt_counts (key_hash, window_start, count) VALUES ($1, $2, 1) \
-                     ON CONFLICT (key_hash) DO UPDATE SET \
-                       count = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN 1 ELSE attempt_counts.count + 1 END, \
-                       window_start = CASE WHEN attempt_counts.window_start <= $2 - $3 THEN $2 ELSE attempt_counts.window_start END \
-                     RETURNING window_start, count",
-                )
-                .bind(key_hash)
-                .bind(now)
-                .bind(window)
-                .fetch_one(&self.pool)
-                .await?)
+                self.write_attempt(key_hash, now, window).await
             }
 
             async fn attempts(&self, key_hash: &[u8], now: i64, window: i64) -> $crate::store::StoreResult<Option<(i64, i64)>> {

@@ -9,28 +9,39 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::community::{ACCESS_THREAD_SQL, AccessFlat, REPLIES_SQL, ReplyView, ThreadPageRows};
+use super::community::{
+    ACCESS_THREAD_SQL, AccessFlat, BUMP_THREAD_SQL, INSERT_REPLY_SQL, REPLIES_SQL, ReplyRow,
+    ReplyView, ThreadPageRows,
+};
+use super::notifications::{NOTIFY_ACCOUNT_SQL, muted_pattern};
 use super::sql::impl_store;
 use super::{
-    ACTIVE_SESSION_SQL, ActiveSession, RECORD_SQL, RecordFilter, RecordRead, RecordRow, RecordSet,
-    StoreError, StoreResult, TitleRow, records_query, titles_query,
+    ACTIVE_SESSION_SQL, ADD_ATTEMPT_SQL, ActiveSession, AttemptLimit, INSERT_RECORD_SQL, NewNotice,
+    RECORD_SQL, RecordFilter, RecordRead, RecordRow, RecordSet, ReplyPosted, SET_TITLE_SQL,
+    StoreError, StoreResult, TitleRow, UPDATE_RECORD_SQL, UPSERT_RECORD_SQL, records_query,
+    titles_query,
 };
 
 /// The embedded default: one file in the data folder, in WAL mode so readers
 /// never wait for the writer.
 ///
-/// Two ways in. Writes, migrations and the rarer reads go through sqlx, whose
-/// SQLite driver runs each connection on its own worker thread and hands every
-/// statement and every row over a channel. The hot reads (the session, a
-/// person's records, a circle thread page) go through [`Readers`]: plain
-/// `rusqlite` connections used inside one `spawn_blocking` call per request
-/// step, so a page's several statements cost one thread hop instead of a few
-/// per statement. Both use the one SQLite library (`libsqlite3-sys`) and the
-/// same SQL text; docs/benchmarks.md has the profile behind the choice.
+/// Three ways in. Migrations, the rarer reads and the rarer writes go through
+/// sqlx, whose SQLite driver runs each connection on its own worker thread and
+/// hands every statement and every row over a channel. The hot reads (the
+/// session, a person's records, a circle thread page) go through [`Readers`]:
+/// plain `rusqlite` connections used inside one `spawn_blocking` call per
+/// request step, so a page's several statements cost one thread hop instead
+/// of a few per statement. The hot writes (records, replies with their rate
+/// limit and notice, rate limits) go through [`Writer`]: one `rusqlite`
+/// connection on its own thread that commits the writes queued meanwhile
+/// together (group commit). All use the one SQLite library
+/// (`libsqlite3-sys`) and the same SQL text; docs/benchmarks.md has the
+/// profile behind the choice.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     readers: Arc<Readers>,
+    writer: Writer,
 }
 
 /// Read connections at most, each in use by one blocking call at a time
@@ -44,6 +55,9 @@ struct Readers {
     idle: Mutex<Vec<Connection>>,
     /// One permit per connection in use.
     permits: tokio::sync::Semaphore,
+    /// Run reads on the calling async worker instead of in `spawn_blocking`
+    /// (`TEND_SQLITE_READS=inline`; see docs/benchmarks.md).
+    inline: bool,
 }
 
 impl Readers {
@@ -74,6 +88,250 @@ impl Readers {
             v.push(c);
         }
     }
+}
+
+/// The most writes committed in one transaction.
+const GROUP: usize = 64;
+
+/// One write connection on its own thread. SQLite lets one connection write
+/// at a time; with several (sqlx's pool) each write waited on the others'
+/// locks in SQLite's busy handler, which sleeps, and paid a channel hop per
+/// statement. Here a write is one job: a closure run on the connection, its
+/// answer sent back once its transaction is committed. The jobs that queue
+/// while one transaction commits go into the next one together (group
+/// commit: one `fsync` for all of them), each inside its own `SAVEPOINT`, so
+/// a job that fails rolls back only its own writes. An answer is only sent
+/// after the `COMMIT` (with `synchronous=FULL`, after the log is on disk),
+/// so an acknowledged write is a durable one, as before.
+#[derive(Clone)]
+struct Writer {
+    jobs: std::sync::mpsc::Sender<Box<dyn Job>>,
+}
+
+/// A queued write, type-erased for the channel.
+trait Job: Send {
+    /// Runs the write; false when it failed (so its savepoint is rolled back).
+    fn run(&mut self, c: &Connection) -> bool;
+    /// Answers the caller once the transaction's fate is known.
+    fn finish(self: Box<Self>, committed: Result<(), &rusqlite::Error>);
+}
+
+struct Pending<T, F> {
+    work: Option<F>,
+    out: Option<StoreResult<T>>,
+    answer: tokio::sync::oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T: Send, F: FnOnce(&Connection) -> StoreResult<T> + Send> Job for Pending<T, F> {
+    fn run(&mut self, c: &Connection) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        // A panic in one job must not take the writer thread (and every
+        // later write) down with it.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(c)))
+            .unwrap_or_else(|_| Err(StoreError::Config("a database write stopped".into())));
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &rusqlite::Error>) {
+        let out = match (self.out, committed) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(e)) => Err(copy_error(e)),
+            (None, Ok(())) => Err(StoreError::Config("a database write did not run".into())),
+        };
+        // The caller may have gone (a closed connection); the write stands.
+        let _ = self.answer.send(out);
+    }
+}
+
+/// One commit's failure, told to every job in its group.
+fn copy_error(e: &rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(code, msg) => {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(*code, msg.clone()))
+        }
+        other => StoreError::Config(format!("database error: {other}")),
+    }
+}
+
+/// A unique constraint is [`StoreError::Conflict`], as in `super::map_unique`.
+fn map_unique(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StoreError::Conflict
+        }
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+impl Writer {
+    fn start(path: &std::path::Path, synchronous: &str) -> rusqlite::Result<Self> {
+        let c = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(Duration::from_secs(5))?;
+        // As sqlx's connections (see `SqliteStore::connect`).
+        c.pragma_update(None, "journal_mode", "wal")?;
+        c.pragma_update(None, "synchronous", synchronous)?;
+        c.pragma_update(None, "foreign_keys", true)?;
+        c.pragma_update(None, "journal_size_limit", 67_108_864)?;
+        c.set_prepared_statement_cache_capacity(64);
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn Job>>();
+        std::thread::Builder::new()
+            .name("tend-sqlite-writer".into())
+            .spawn(move || write_loop(&c, &queue))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `work` on the write connection inside a transaction; answers once
+    /// that transaction is committed.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job = Box::new(Pending {
+            work: Some(work),
+            out: None,
+            answer,
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Config("the database writer stopped".into()))?;
+        answered
+            .await
+            .map_err(|_| StoreError::Config("the database writer stopped".into()))?
+    }
+}
+
+/// The writer thread: runs until every [`Writer`] is dropped.
+fn write_loop(c: &Connection, queue: &std::sync::mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = commit_group(c, &mut group);
+        if outcome.is_err() && !c.is_autocommit() {
+            // Nothing of a failed group may stay (its callers are told it failed).
+            let _ = c.execute_batch("ROLLBACK");
+        }
+        for job in group {
+            job.finish(outcome.as_ref().map(|_| ()));
+        }
+    }
+}
+
+/// Runs one statement without parameters from the statement cache (the
+/// transaction statements run for every job: parsing them each time showed
+/// in the profile).
+fn run(c: &Connection, sql: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(sql)?.raw_execute().map(|_| ())
+}
+
+/// Runs every job of a group in one transaction, each in its own savepoint
+/// (a group of one needs none: its failure rolls back the transaction).
+fn commit_group(c: &Connection, group: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
+    // IMMEDIATE: take the write lock now (waiting for sqlx's rarer writes
+    // under the busy timeout) rather than fail to upgrade a read later.
+    run(c, "BEGIN IMMEDIATE")?;
+    if let [job] = group {
+        if job.run(c) {
+            return run(c, "COMMIT");
+        }
+        // The caller gets the job's own error; nothing of it stays.
+        return run(c, "ROLLBACK");
+    }
+    for job in group.iter_mut() {
+        run(c, "SAVEPOINT job")?;
+        if job.run(c) {
+            run(c, "RELEASE job")?;
+        } else {
+            run(c, "ROLLBACK TO job")?;
+            run(c, "RELEASE job")?;
+        }
+        if c.is_autocommit() {
+            // SQLite ended the transaction itself (a full disk, an I/O
+            // error): the jobs before this one were rolled back with it.
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the write transaction was rolled back".into()),
+            ));
+        }
+    }
+    run(c, "COMMIT")
+}
+
+/// Runs one statement that changes rows; how many it changed.
+fn execute(c: &Connection, sql: &str, args: &[&dyn ToSql]) -> rusqlite::Result<usize> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    stmt.raw_execute()
+}
+
+// `&dyn ToSql` needs a sized value behind the reference, so `&String`, not `&str`.
+#[allow(clippy::ptr_arg)]
+fn notice_args<'a>(
+    n: &'a NewNotice,
+    id: &'a String,
+    account: &'a String,
+    urgent: &'a i64,
+    muted: &'a String,
+) -> [&'a dyn ToSql; 10] {
+    [
+        id,
+        account,
+        &n.kind,
+        &n.circle_id,
+        &n.target_id,
+        &n.link,
+        urgent,
+        &n.created_at,
+        muted,
+        &n.note,
+    ]
+}
+
+/// Writes one notice (see `NotificationStore::notify_account`).
+fn insert_notice(c: &Connection, n: &NewNotice, account: &str) -> rusqlite::Result<bool> {
+    let id = format!("{}:{account}", n.event_id);
+    let account = account.to_owned();
+    let urgent = i64::from(n.urgent);
+    let muted = muted_pattern(&n.kind);
+    Ok(execute(
+        c,
+        NOTIFY_ACCOUNT_SQL,
+        &notice_args(n, &id, &account, &urgent, &muted),
+    )? == 1)
+}
+
+/// Counts one attempt (see `Store::add_attempt`).
+// `&dyn ToSql` needs a sized value behind the reference, so `&Vec<u8>`.
+#[allow(clippy::ptr_arg)]
+fn count_attempt(
+    c: &Connection,
+    key: &Vec<u8>,
+    now: i64,
+    window: i64,
+) -> rusqlite::Result<(i64, i64)> {
+    let rows = query(c, ADD_ATTEMPT_SQL, &[key, &now, &window], |c, r| {
+        Ok((c.get(r, "window_start")?, c.get(r, "count")?))
+    })?;
+    rows.into_iter()
+        .next()
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// Binds `$N` parameters by their number, as sqlx does, so the one SQL text
@@ -275,12 +533,170 @@ impl SqliteStore {
                 "tend needs a SQLite database file, not an in-memory database".into(),
             ));
         }
+        let writer = Writer::start(
+            &path,
+            match synchronous {
+                SqliteSynchronous::Normal => "NORMAL",
+                _ => "FULL",
+            },
+        )?;
         let readers = Arc::new(Readers {
             path,
             idle: Mutex::new(Vec::new()),
             permits: tokio::sync::Semaphore::new(READERS),
+            inline: std::env::var("TEND_SQLITE_READS").as_deref() == Ok("inline"),
         });
-        Ok(Self { pool, readers })
+        Ok(Self {
+            pool,
+            readers,
+            writer,
+        })
+    }
+
+    async fn write_insert_record(&self, r: &RecordRow) -> StoreResult<()> {
+        let r = r.clone();
+        self.writer
+            .write(move |c| {
+                let args: [&dyn ToSql; 9] = [
+                    &r.id,
+                    &r.account_id,
+                    &r.kind,
+                    &r.day,
+                    &r.slot,
+                    &r.created_at,
+                    &r.updated_at,
+                    &r.version,
+                    &r.sealed,
+                ];
+                execute(c, INSERT_RECORD_SQL, &args).map_err(map_unique)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn write_upsert_record(&self, r: &RecordRow) -> StoreResult<i64> {
+        let r = r.clone();
+        self.writer
+            .write(move |c| {
+                let args: [&dyn ToSql; 8] = [
+                    &r.id,
+                    &r.account_id,
+                    &r.kind,
+                    &r.day,
+                    &r.slot,
+                    &r.created_at,
+                    &r.updated_at,
+                    &r.sealed,
+                ];
+                query(c, UPSERT_RECORD_SQL, &args, |c, r| {
+                    c.get::<i64>(r, "version")
+                })
+                .map_err(map_unique)?
+                .into_iter()
+                .next()
+                // No row back: the id exists under another account or kind.
+                .ok_or(StoreError::Conflict)
+            })
+            .await
+    }
+
+    async fn write_update_record(&self, r: &RecordRow, expected: i64) -> StoreResult<bool> {
+        let r = r.clone();
+        self.writer
+            .write(move |c| {
+                let args: [&dyn ToSql; 7] = [
+                    &r.id,
+                    &r.account_id,
+                    &r.kind,
+                    &r.day,
+                    &r.updated_at,
+                    &expected,
+                    &r.sealed,
+                ];
+                Ok(execute(c, UPDATE_RECORD_SQL, &args)? == 1)
+            })
+            .await
+    }
+
+    async fn write_titles(
+        &self,
+        account_id: &str,
+        kind: &str,
+        titles: &[(String, i64, Vec<u8>)],
+    ) -> StoreResult<()> {
+        let (account_id, kind, titles) = (account_id.to_owned(), kind.to_owned(), titles.to_vec());
+        self.writer
+            .write(move |c| {
+                for (id, version, title) in &titles {
+                    execute(c, SET_TITLE_SQL, &[id, &account_id, &kind, title, version])?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn write_attempt(
+        &self,
+        key_hash: &[u8],
+        now: i64,
+        window: i64,
+    ) -> StoreResult<(i64, i64)> {
+        let key = key_hash.to_vec();
+        self.writer
+            .write(move |c| Ok(count_attempt(c, &key, now, window)?))
+            .await
+    }
+
+    async fn write_notice(&self, n: &NewNotice, account_id: &str) -> StoreResult<bool> {
+        let (n, account) = (n.clone(), account_id.to_owned());
+        self.writer
+            .write(move |c| Ok(insert_notice(c, &n, &account)?))
+            .await
+    }
+
+    async fn write_reply(
+        &self,
+        limit: Option<&AttemptLimit>,
+        r: &ReplyRow,
+        notice: Option<(&NewNotice, &str)>,
+    ) -> StoreResult<ReplyPosted> {
+        let limit = limit.cloned();
+        let r = r.clone();
+        let notice = notice.map(|(n, a)| (n.clone(), a.to_owned()));
+        self.writer
+            .write(move |c| {
+                if let Some(l) = &limit {
+                    let (window_start, count) = count_attempt(c, &l.key_hash, l.now, l.window)?;
+                    if count > l.allowed {
+                        return Ok(ReplyPosted::SlowDown {
+                            window_start,
+                            count,
+                        });
+                    }
+                }
+                execute(c, BUMP_THREAD_SQL, &[&r.thread_id, &r.created_at])?;
+                let args: [&dyn ToSql; 8] = [
+                    &r.id,
+                    &r.thread_id,
+                    &r.circle_id,
+                    &r.author_id,
+                    &r.body,
+                    &r.status,
+                    &r.urgent,
+                    &r.created_at,
+                ];
+                let seq = query(c, INSERT_REPLY_SQL, &args, |c, r| c.get::<i64>(r, "seq"))
+                    .map_err(map_unique)?
+                    .into_iter()
+                    .next()
+                    .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                let notified = match &notice {
+                    Some((n, account)) => insert_notice(c, n, account)?,
+                    None => false,
+                };
+                Ok(ReplyPosted::Saved { seq, notified })
+            })
+            .await
     }
 
     /// Runs `f` on a read connection in one blocking call.
@@ -295,7 +711,7 @@ impl SqliteStore {
             .acquire()
             .await
             .map_err(|e| StoreError::Config(format!("the read pool is closed: {e}")))?;
-        let out = tokio::task::spawn_blocking(move || {
+        let run = move || {
             let c = readers.take()?;
             let out = f(&c);
             // A connection left inside a transaction by an error is not reused.
@@ -303,8 +719,13 @@ impl SqliteStore {
                 readers.give(c);
             }
             out
-        })
-        .await;
+        };
+        if self.readers.inline {
+            let out = run();
+            drop(permit);
+            return out.map_err(StoreError::from);
+        }
+        let out = tokio::task::spawn_blocking(run).await;
         drop(permit);
         out.map_err(|e| StoreError::Config(format!("a database read stopped: {e}")))?
             .map_err(StoreError::from)

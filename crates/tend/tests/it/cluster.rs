@@ -101,6 +101,11 @@ impl Process {
 
     /// On PostgreSQL at `database_url`, or (`None`) on SQLite in a fresh folder.
     pub(crate) fn start_on(database_url: Option<&str>) -> Self {
+        Self::start_with(database_url, &[])
+    }
+
+    /// As [`Self::start_on`], with more `tend serve` flags.
+    pub(crate) fn start_with(database_url: Option<&str>, flags: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
         let database_url = database_url.map_or_else(
             || format!("sqlite://{}", data.path().join("tend.db").display()),
@@ -118,6 +123,7 @@ impl Process {
             .arg(data.path())
             .args(["--argon2-memory-kib", "64"])
             .args(["--auth-attempts-per-minute", "1000"])
+            .args(flags)
             .env("TEND_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()

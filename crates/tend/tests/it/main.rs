@@ -21,6 +21,7 @@ mod metrics;
 mod notifications;
 mod offline_app;
 mod page_weight;
+mod pool_size;
 mod push;
 mod query_plans;
 mod reply_order;
@@ -33,6 +34,7 @@ mod stream_leases;
 
 // Moving records between servers, and API tokens (issue 14).
 mod store_reads;
+mod store_writes;
 mod transfer;
 
 // Peer support (issue 5).

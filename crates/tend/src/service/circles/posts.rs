@@ -13,10 +13,10 @@ use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::domain::notifications::NoticeKind;
-use crate::service::limits::slow_down;
+use crate::service::limits::{counted, slow_down, wait_after};
 use crate::service::notifications::Event;
 use crate::service::{Limit, ServiceError, ServiceResult, Unlocked};
-use crate::store::{ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
+use crate::store::{ReplyPosted, ReplyRow, ReplyView, ReportRow, Store, ThreadRow, ThreadView};
 
 /// One place where the words might identify a patient, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,25 +219,6 @@ impl Circles<'_> {
             .await;
     }
 
-    /// A visible reply in someone's thread: its author hears (not when they
-    /// replied themselves, and not after they left the circle).
-    pub(super) async fn replied(&self, who: &Unlocked, id: &str, t: &ThreadView, now: i64) {
-        let Some(author) = t.author_account.as_deref() else {
-            return;
-        };
-        if author == who.account_id {
-            return;
-        }
-        let ev = Event {
-            kind: NoticeKind::Reply,
-            circle_id: id,
-            target_id: &t.id,
-            link: format!("/circles/{id}/threads/{}", t.id),
-            now,
-        };
-        self.services.tell_account(self.live(), &ev, author).await;
-    }
-
     /// A thread this person may open, or `NotFound`.
     async fn visible_thread(&self, a: &Access, tid: &str) -> ServiceResult<ThreadView> {
         let t = self
@@ -372,8 +353,18 @@ impl Circles<'_> {
         identifiers_ok: bool,
         now: i64,
     ) -> ServiceResult<ReplyOutcome> {
-        let a = self.open(who, id, Action::Read, now).await?;
-        let t = self.visible_thread(&a, tid).await?;
+        // The access check and the thread in one store call (as the thread
+        // page, without its replies).
+        let rows = self
+            .store()
+            .thread_page(id, &who.account_id, circles::SERVER_ADMIN, tid, 0, 0)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let a = Self::admit(rows.access, now)?;
+        let t = rows.thread.ok_or(ServiceError::NotFound)?;
+        if !a.may(Action::Read) || !a.sees_thread(&t) {
+            return Err(ServiceError::NotFound);
+        }
         let Some(me) = a.me.clone() else {
             return Err(ServiceError::NotFound);
         };
@@ -408,9 +399,6 @@ impl Circles<'_> {
                 return Ok(ReplyOutcome::CheckIdentifiers(found));
             }
         }
-        if let Err(secs) = slow_down(self.services, Limit::Replies, &who.account_id, now).await? {
-            return Ok(ReplyOutcome::SlowDown { secs, kept: body });
-        }
         let held = risky(&[&body]);
         let r = ReplyRow {
             id: new_id(),
@@ -424,12 +412,46 @@ impl Circles<'_> {
             urgent: i64::from(held),
             created_at: now,
         };
-        let seq = self.store().create_reply(&r).await?;
+        // A visible reply in someone else's thread: its author hears (not
+        // after they left the circle), in the same transaction as the reply
+        // and the rate limit's count.
+        let notice = match t.author_account.as_deref() {
+            Some(author) if !held && author != who.account_id => Some((
+                Event {
+                    kind: NoticeKind::Reply,
+                    circle_id: id,
+                    target_id: &t.id,
+                    link: format!("/circles/{id}/threads/{}", t.id),
+                    now,
+                }
+                .notice(),
+                author,
+            )),
+            _ => None,
+        };
+        let limit = counted(Limit::Replies, &who.account_id, now);
+        let posted = self
+            .store()
+            .post_reply(&limit, &r, notice.as_ref().map(|(n, a)| (n, *a)))
+            .await?;
+        let seq = match posted {
+            ReplyPosted::SlowDown { window_start, .. } => {
+                return Ok(ReplyOutcome::SlowDown {
+                    secs: wait_after(Limit::Replies, window_start, now),
+                    kept: r.body,
+                });
+            }
+            ReplyPosted::Saved { seq, notified } => {
+                if let (true, Some((n, author))) = (notified, &notice) {
+                    self.services.delivered(self.live(), n, author).await;
+                }
+                seq
+            }
+        };
         if held {
             self.held_post(who, id, &r.id, now).await;
         } else {
             self.live().announce(&t.id).await;
-            self.replied(who, id, &t, now).await;
         }
         Ok(ReplyOutcome::Saved {
             id: r.id,
