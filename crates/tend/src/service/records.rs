@@ -6,7 +6,7 @@ use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::domain::summary::{WeekSummary, summarise_week, window_start};
-use crate::store::{self, RecordRead, RecordRow, RecordSet, TitleRow};
+use crate::store::{self, Once, RecordRead, RecordRow, RecordSet, TitleRow};
 use crate::vault;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
@@ -331,19 +331,75 @@ impl<'a> Records<'a> {
         value: T,
         now: i64,
     ) -> ServiceResult<Stored<T>> {
+        match self.put_slot_once(slot, day, value, now, None).await? {
+            Created::New(saved) => Ok(saved),
+            // Without a key nothing is a repeat; this is never reached.
+            Created::Again { .. } => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// [`Self::put_slot`] once per `key`, as [`Self::create_once`]: a repeat
+    /// writes nothing, so it cannot undo a change made after the first (a
+    /// queued check-in replayed after the person corrected it online).
+    pub async fn put_slot_once<T: Kind>(
+        &self,
+        slot: &str,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+        key: Option<&str>,
+    ) -> ServiceResult<Created<T>> {
         let id = self.slot_id(T::KIND, slot);
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, Some(slot.to_owned()), now, sealed);
-        let version = self.services.store.upsert_record(&row).await?;
+        let version = match key.and_then(submission_key) {
+            None => self.services.store.upsert_record(&row).await?,
+            Some(key) => {
+                let tag = self.submission_tag(key, &value)?;
+                match self
+                    .services
+                    .store
+                    .upsert_record_once(&row, &tag, now)
+                    .await?
+                {
+                    Once::Written(version) => version,
+                    Once::Again(first) => return self.again(first).await,
+                }
+            }
+        };
         self.keep_title(&id, version, &value).await;
-        Ok(Stored {
+        Ok(Created::New(Stored {
             id,
             day,
             created_at: now,
             updated_at: now,
             version,
             value,
-        })
+        }))
+    }
+
+    /// The tag a submission is noted under: the key with the kind and the
+    /// words, so the same key sent with other words (a form page kept by the
+    /// browser and sent again with new words) is a new submission and nothing
+    /// written is dropped; keyed by the data key (see
+    /// [`vault::submission_tag`]).
+    fn submission_tag<T: Kind>(&self, key: &str, value: &T) -> ServiceResult<[u8; 32]> {
+        let json = serde_json::to_vec(value)?;
+        Ok(vault::submission_tag(
+            &self.who.key,
+            &[
+                self.who.account_id.as_bytes(),
+                T::KIND.as_bytes(),
+                key.as_bytes(),
+                &json,
+            ],
+        )?)
+    }
+
+    /// The answer to a repeat: the record the first one wrote.
+    async fn again<T: Kind>(&self, first: String) -> ServiceResult<Created<T>> {
+        let record = self.get::<T>(&first).await?;
+        Ok(Created::Again { id: first, record })
     }
 
     pub async fn slot<T: Kind>(&self, slot: &str) -> ServiceResult<Option<Stored<T>>> {
@@ -366,9 +422,10 @@ impl<'a> Records<'a> {
     }
 
     /// Writes a new record once per `key` (a form's submission id or an API
-    /// Idempotency-Key): the key's hash is stored with the record's id in the
+    /// Idempotency-Key) and set of words: a tag of them is stored with the record's id in the
     /// same transaction, and a repeat with the same key writes nothing and
-    /// answers with the record the first one made. A missing or malformed
+    /// answers with the record the first one made (the same key with other
+    /// words is a new submission). A missing or malformed
     /// key (see [`submission_key`]) writes as [`Self::create`] does, without
     /// the guarantee. Keys are forgotten after [`SUBMISSION_KEEP_SECS`].
     pub async fn create_once<T: Kind>(
@@ -384,15 +441,14 @@ impl<'a> Records<'a> {
         match key.and_then(submission_key) {
             None => self.services.store.insert_record(&row).await?,
             Some(key) => {
-                let hash = Sha256::digest(format!("{}\0{key}", T::KIND));
-                if let Some(first) = self
+                let tag = self.submission_tag(key, &value)?;
+                if let Once::Again(first) = self
                     .services
                     .store
-                    .insert_record_once(&row, &hash, now)
+                    .insert_record_once(&row, &tag, now)
                     .await?
                 {
-                    let record = self.get::<T>(&first).await?;
-                    return Ok(Created::Again { id: first, record });
+                    return self.again(first).await;
                 }
             }
         }

@@ -157,50 +157,12 @@ macro_rules! impl_store {
                 self.write_insert_record(r).await
             }
 
-            async fn insert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<Option<String>> {
-                // The key first: a concurrent call with the same key waits on
-                // it (PostgreSQL: the primary key; SQLite: the write lock) and
-                // then finds it taken.
-                let mut tx = self.pool.begin().await?;
-                let claimed = sqlx::query(
-                    "INSERT INTO submissions (account_id, key_hash, record_id, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (account_id, key_hash) DO NOTHING",
-                )
-                .bind(&r.account_id)
-                .bind(key_hash)
-                .bind(&r.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if claimed.rows_affected() == 0 {
-                    let (id,): (String,) = sqlx::query_as(
-                        "SELECT record_id FROM submissions WHERE account_id = $1 AND key_hash = $2",
-                    )
-                    .bind(&r.account_id)
-                    .bind(key_hash)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    tx.rollback().await?;
-                    return Ok(Some(id));
-                }
-                sqlx::query(
-                    "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(r.version)
-                .bind(&r.sealed)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::store::map_unique)?;
-                tx.commit().await?;
-                Ok(None)
+            async fn insert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<$crate::store::Once> {
+                self.write_record_once(r, key_hash, now, false).await
+            }
+
+            async fn upsert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<$crate::store::Once> {
+                self.write_record_once(r, key_hash, now, true).await
             }
 
             async fn purge_submissions(&self, before: i64) -> $crate::store::StoreResult<u64> {

@@ -406,6 +406,23 @@ pub fn seal_record(
     Ok(out)
 }
 
+/// A tag naming one submission of a form or API call (exactly-once creation,
+/// `Records::create_once`): HMAC-SHA256 under the data key (HKDF-Expand) of
+/// the parts, each length-prefixed. Keyed, so the database alone cannot test
+/// a guess of what was written against it.
+pub fn submission_tag(key: &DataKey, parts: &[&[u8]]) -> Result<[u8; 32], VaultError> {
+    let mut info = b"tend submission".to_vec();
+    for part in parts {
+        info.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        info.extend_from_slice(part);
+    }
+    let mut out = [0u8; 32];
+    Hkdf::<Sha256>::new(None, &key.0)
+        .expand(&info, &mut out)
+        .map_err(|_| VaultError::Malformed)?;
+    Ok(out)
+}
+
 pub fn open_record(
     key: &DataKey,
     account_id: &str,
