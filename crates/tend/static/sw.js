@@ -58,10 +58,28 @@ async function networkFirst(request, path) {
     }
     return response;
   } catch (err) {
-    const kept = (await cache.match(path)) || (await cache.match(OFFLINE));
+    const copy = await cache.match(path);
+    if (copy && PERSONAL.includes(path)) return freshSubmission(copy);
+    const kept = copy || (await cache.match(OFFLINE));
     if (kept) return kept;
     throw err;
   }
+}
+
+/** A kept form page is shown with a fresh submission id each time, as the
+ *  server gives each form page its own (it saves one record per id and set
+ *  of words): two check-ins written offline from the one copy on two days,
+ *  even with the same answers, are two submissions, not a repeat. */
+async function freshSubmission(response) {
+  const html = await response.text();
+  const id = crypto.randomUUID().replaceAll('-', '');
+  const headers = new Headers(response.headers);
+  // The body is already decoded, and the same length.
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return new Response(html.replace(/name="submission" value="[0-9a-f]{32}"/g, `name="submission" value="${id}"`), {
+    status: response.status, statusText: response.statusText, headers,
+  });
 }
 
 const SECRET = /pass|recovery|code|token/i;
