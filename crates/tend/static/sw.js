@@ -205,7 +205,10 @@ self.addEventListener('sync', (event) => {
 // usual rules decide: a session that ended or a token from another session is
 // refused, a stale journal edit gets the 409. Refused words are kept and shown
 // on /unsent to copy or send again; only the person (Delete, Lock, sign out)
-// ever removes them. See docs/offline.md.
+// ever removes them. Sending is at least once (the worker may be stopped after
+// the server saved an entry and before it is taken off the queue); the form's
+// hidden submission id, replayed with it, makes the server save it once. See
+// docs/offline.md.
 // ---------------------------------------------------------------------------
 
 const UNSENT = '/unsent';

@@ -557,4 +557,15 @@ mod tests {
                 .all(|b| b.as_ref().iter().all(|&x| x == 0))
         );
     }
+
+    #[test]
+    fn a_submission_tag_depends_on_the_key_and_every_part() {
+        let (k1, k2) = (DataKey::generate(), DataKey::generate());
+        let tag = |k: &DataKey, parts: &[&[u8]]| submission_tag(k, parts).unwrap();
+        assert_eq!(tag(&k1, &[b"a", b"bc"]), tag(&k1, &[b"a", b"bc"]));
+        assert_ne!(tag(&k1, &[b"a", b"bc"]), tag(&k2, &[b"a", b"bc"]));
+        // Parts are length-prefixed: moving a boundary is another tag.
+        assert_ne!(tag(&k1, &[b"a", b"bc"]), tag(&k1, &[b"ab", b"c"]));
+        assert_ne!(tag(&k1, &[b"a", b"bc"]), tag(&k1, &[b"a", b"bd"]));
+    }
 }
