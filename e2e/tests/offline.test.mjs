@@ -345,6 +345,13 @@ test('Background Sync sends a queued check-in with no page load and no online ev
   const registrations = [];
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
   await cdp.send('ServiceWorker.enable');
+  // What Chromium does with sync registrations (the DevTools "Background
+  // services" record): "Registered sync", "Dispatched sync event", "Sync completed".
+  const syncLog = [];
+  cdp.on('BackgroundService.backgroundServiceEventReceived', (e) => syncLog.push(e.backgroundServiceEvent.eventName));
+  await cdp.send('BackgroundService.startObserving', { service: 'backgroundSync' });
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'backgroundSync' });
+  const pause = () => blank.evaluate(() => new Promise((r) => setTimeout(r, 50)));
 
   await page.goto(`${tend.base}/checkin`);
   await context.setOffline(true);
@@ -353,24 +360,26 @@ test('Background Sync sends a queued check-in with no page load and no online ev
   await page.getByRole('button', { name: 'Save check-in' }).click();
   await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
   assert.deepEqual(await queueStatus(page), { waiting: 1, refused: 0 });
-  // No tend page open any more: nothing but the worker can send it.
+  // sw.js asked for a sync with its tag. Chromium's own network is up (only
+  // the pages' and the worker's are emulated offline), so Chromium fires that
+  // sync at once, and the attempt can still be under way (its request held by
+  // the emulated network) when the connection comes back: either that sync
+  // event or the one sent below sends the entry. (Stopping the worker first
+  // to rule the first out made Playwright's setOffline(false) hang.) No tend
+  // page is open from here on, so no page load and no online event can.
+  while (!syncLog.includes('Registered sync')) await pause();
   await page.close();
   await context.setOffline(false);
   // context.request does not go through the worker, so looking does not send.
   const exported = async () => (await context.request.get(`${tend.base}/account/export/checkins.csv`)).text();
-  assert.doesNotMatch(await exported(), /SYNC-joy/);
 
-  while (!registrations.some((r) => r.scopeURL === `${tend.base}/` && !r.isDeleted)) {
-    await blank.evaluate(() => new Promise((r) => setTimeout(r, 50)));
-  }
+  while (!registrations.some((r) => r.scopeURL === `${tend.base}/` && !r.isDeleted)) await pause();
   const { registrationId } = registrations.find((r) => r.scopeURL === `${tend.base}/` && !r.isDeleted);
   // The tag sw.js registers when it keeps an entry.
   await cdp.send('ServiceWorker.dispatchSyncEvent', {
     origin: tend.base, registrationId, tag: 'tend-unsent', lastChance: false,
   });
-  while (!/SYNC-joy/.test(await exported())) {
-    await blank.evaluate(() => new Promise((r) => setTimeout(r, 100)));
-  }
+  while (!/SYNC-joy/.test(await exported())) await pause();
   // Sent once and taken off the queue.
   const later = await context.newPage();
   await later.goto(`${tend.base}/help`);
