@@ -265,3 +265,125 @@ test('an offline edit of an entry changed elsewhere is refused (409), never over
   assert.deepEqual(await queueStatus(page), { waiting: 0, refused: 0 });
   await context.close();
 });
+
+/** The fields of every queued entry, opened in the page with the queue's own
+ *  key (usable here, never readable out), and each entry's IndexedDB id. */
+function queuedFields(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('tend-offline');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction(['entries', 'keys']);
+      const all = tx.objectStore('entries').getAll();
+      const key = tx.objectStore('keys').get('words');
+      tx.oncomplete = async () => {
+        req.result.close();
+        const out = [];
+        for (const item of all.result) {
+          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: item.iv }, key.result, item.data);
+          out.push({ id: item.id, fields: JSON.parse(new TextDecoder().decode(plain)) });
+        }
+        resolve(out);
+      };
+    };
+  }));
+}
+
+test('a queued journal entry sent twice (the worker stopped after the server saved it) is saved once', async () => {
+  const { context, page } = await personWithWorker();
+  await page.goto(`${tend.base}/journal/new`);
+  await context.setOffline(true);
+  // The kept copy of the form gets a fresh submission id each time it is shown.
+  await page.goto(`${tend.base}/journal/new`);
+  const shown = await page.locator('input[name="submission"]').inputValue();
+  await page.goto(`${tend.base}/journal/new`);
+  const id = await page.locator('input[name="submission"]').inputValue();
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.notEqual(id, shown);
+  await page.getByLabel("What's on your mind?").fill('TWICE-sent words');
+  await page.getByRole('button', { name: 'Save entry' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  // The queue keeps the form as written, its submission id included.
+  const [queued] = await queuedFields(page);
+  assert.deepEqual(queued.fields.find(([k]) => k === 'submission'), ['submission', id]);
+  // As if the worker had been stopped after the server saved it and before
+  // it took it off the queue: the same sealed entry is in the queue twice,
+  // and both go to the server.
+  await page.evaluate((itemId) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('tend-offline');
+    req.onsuccess = () => {
+      const tx = req.result.transaction('entries', 'readwrite');
+      const store = tx.objectStore('entries');
+      const get = store.get(itemId);
+      get.onsuccess = () => store.add({ ...get.result, id: itemId + 1000 });
+      tx.oncomplete = () => { req.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), queued.id);
+  assert.deepEqual(await queueStatus(page), { waiting: 2, refused: 0 });
+  await context.setOffline(false);
+  await page.goto(`${tend.base}/journal`);
+  await untilSent(page);
+  // Both were answered as sent; the server saved one entry.
+  assert.deepEqual(await queueStatus(page), { waiting: 0, refused: 0 });
+  await page.goto(`${tend.base}/journal`);
+  await page.getByText('TWICE-sent words').first().waitFor();
+  assert.equal(await page.getByText('TWICE-sent words').count(), 1);
+  const md = await (await context.request.get(`${tend.base}/account/export/journal.md`)).text();
+  // One entry in the download (its heading is its first words).
+  assert.equal(md.split('\n## ').length - 1, 1);
+  assert.match(md, /\n## TWICE-sent words/);
+  await context.close();
+});
+
+test('Background Sync sends a queued check-in with no page load and no online event', async () => {
+  const { context, page } = await personWithWorker();
+  // A page that is not tend's (no app.js: it never asks the worker to send)
+  // holds the DevTools session for the rest of the test.
+  const blank = await context.newPage();
+  const cdp = await context.newCDPSession(blank);
+  const registrations = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  // What Chromium does with sync registrations (the DevTools "Background
+  // services" record): "Registered sync", "Dispatched sync event", "Sync completed".
+  const syncLog = [];
+  cdp.on('BackgroundService.backgroundServiceEventReceived', (e) => syncLog.push(e.backgroundServiceEvent.eventName));
+  await cdp.send('BackgroundService.startObserving', { service: 'backgroundSync' });
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'backgroundSync' });
+  const pause = () => blank.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+
+  await page.goto(`${tend.base}/checkin`);
+  await context.setOffline(true);
+  await page.goto(`${tend.base}/checkin`);
+  await fillCheckin(page, 'SYNC-joy');
+  await page.getByRole('button', { name: 'Save check-in' }).click();
+  await page.getByRole('heading', { name: 'Kept on this device until you are connected' }).waitFor();
+  assert.deepEqual(await queueStatus(page), { waiting: 1, refused: 0 });
+  // sw.js asked for a sync with its tag. Chromium's own network is up (only
+  // the pages' and the worker's are emulated offline), so Chromium fires that
+  // sync at once, and the attempt can still be under way (its request held by
+  // the emulated network) when the connection comes back: either that sync
+  // event or the one sent below sends the entry. (Stopping the worker first
+  // to rule the first out made Playwright's setOffline(false) hang.) No tend
+  // page is open from here on, so no page load and no online event can.
+  while (!syncLog.includes('Registered sync')) await pause();
+  await page.close();
+  await context.setOffline(false);
+  // context.request does not go through the worker, so looking does not send.
+  const exported = async () => (await context.request.get(`${tend.base}/account/export/checkins.csv`)).text();
+
+  while (!registrations.some((r) => r.scopeURL === `${tend.base}/` && !r.isDeleted)) await pause();
+  const { registrationId } = registrations.find((r) => r.scopeURL === `${tend.base}/` && !r.isDeleted);
+  // The tag sw.js registers when it keeps an entry.
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin: tend.base, registrationId, tag: 'tend-unsent', lastChance: false,
+  });
+  while (!/SYNC-joy/.test(await exported())) await pause();
+  // Sent once and taken off the queue.
+  const later = await context.newPage();
+  await later.goto(`${tend.base}/help`);
+  assert.deepEqual(await queueStatus(later), { waiting: 0, refused: 0 });
+  assert.equal((await exported()).split('SYNC-joy').length - 1, 1);
+  await context.close();
+});

@@ -58,10 +58,28 @@ async function networkFirst(request, path) {
     }
     return response;
   } catch (err) {
-    const kept = (await cache.match(path)) || (await cache.match(OFFLINE));
+    const copy = await cache.match(path);
+    if (copy && PERSONAL.includes(path)) return freshSubmission(copy);
+    const kept = copy || (await cache.match(OFFLINE));
     if (kept) return kept;
     throw err;
   }
+}
+
+/** A kept form page is shown with a fresh submission id each time, as the
+ *  server gives each form page its own (it saves one record per id and set
+ *  of words): two check-ins written offline from the one copy on two days,
+ *  even with the same answers, are two submissions, not a repeat. */
+async function freshSubmission(response) {
+  const html = await response.text();
+  const id = crypto.randomUUID().replaceAll('-', '');
+  const headers = new Headers(response.headers);
+  // The body is already decoded, and the same length.
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return new Response(html.replace(/name="submission" value="[0-9a-f]{32}"/g, `name="submission" value="${id}"`), {
+    status: response.status, statusText: response.statusText, headers,
+  });
 }
 
 const SECRET = /pass|recovery|code|token/i;
@@ -187,7 +205,10 @@ self.addEventListener('sync', (event) => {
 // usual rules decide: a session that ended or a token from another session is
 // refused, a stale journal edit gets the 409. Refused words are kept and shown
 // on /unsent to copy or send again; only the person (Delete, Lock, sign out)
-// ever removes them. See docs/offline.md.
+// ever removes them. Sending is at least once (the worker may be stopped after
+// the server saved an entry and before it is taken off the queue); the form's
+// hidden submission id, replayed with it, makes the server save it once. See
+// docs/offline.md.
 // ---------------------------------------------------------------------------
 
 const UNSENT = '/unsent';

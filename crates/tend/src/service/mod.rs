@@ -21,7 +21,9 @@ pub use accounts::{Accounts, Credentials, NewAccount, Unlocked};
 pub use circles::Circles;
 pub use limits::{ACCOUNT_FAILURES, ACCOUNT_WINDOW, Limit, Limits};
 pub use programmes::Programmes;
-pub use records::{Entry, Overview, RecordFilter, Records, Stored};
+pub use records::{
+    Created, Entry, Overview, RecordFilter, Records, SUBMISSION_KEEP_SECS, Stored, submission_key,
+};
 
 use crate::domain::Invalid;
 use crate::store::{Store, StoreError};
@@ -125,8 +127,8 @@ impl Services {
         Accounts(self)
     }
 
-    /// The periodic jobs: expired sessions, old attempt counts and lapsed
-    /// live-stream places are removed,
+    /// The periodic jobs: expired sessions, old attempt counts, lapsed
+    /// live-stream places and submission keys older than seven days are removed,
     /// at most once an hour across all processes sharing the database (each
     /// process may ask every minute; the database lets one claim the run).
     /// Returns whether this call ran them. Failures are logged, not returned:
@@ -151,6 +153,13 @@ impl Services {
         }
         if let Err(e) = self.purge_notifications(now).await {
             tracing::warn!(error = %e, "could not purge old notifications");
+        }
+        if let Err(e) = self
+            .store
+            .purge_submissions(now - records::SUBMISSION_KEEP_SECS)
+            .await
+        {
+            tracing::warn!(error = %e, "could not purge old submission keys");
         }
         true
     }

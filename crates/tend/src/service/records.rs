@@ -6,7 +6,7 @@ use crate::domain::checkin::Checkin;
 use crate::domain::journal::JournalEntry;
 use crate::domain::profile::Profile;
 use crate::domain::summary::{WeekSummary, summarise_week, window_start};
-use crate::store::{self, RecordRead, RecordRow, RecordSet, TitleRow};
+use crate::store::{self, Once, RecordRead, RecordRow, RecordSet, TitleRow};
 use crate::vault;
 
 use super::{ServiceError, ServiceResult, Services, Unlocked};
@@ -63,6 +63,45 @@ pub(super) fn list_of<T: Kind>(filter: &RecordFilter) -> RecordRead {
     RecordRead::List {
         kind: T::KIND.to_owned(),
         filter: filter.to_store(),
+    }
+}
+
+/// How long a submission key is remembered (seven days): a repeat later
+/// than that is treated as a new submission.
+pub const SUBMISSION_KEEP_SECS: i64 = 7 * 24 * 3600;
+
+/// A submission id or Idempotency-Key the guarantee applies to: 16 to 200
+/// visible ASCII characters (tend's forms send 32 hex digits). Anything else
+/// is ignored, and the request is handled without the guarantee.
+pub fn submission_key(key: &str) -> Option<&str> {
+    let key = key.trim();
+    ((16..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())).then_some(key)
+}
+
+/// What [`Records::create_once`] did.
+#[derive(Debug, Clone)]
+pub enum Created<T> {
+    /// Written now.
+    New(Stored<T>),
+    /// The key was used before: nothing was written. `record` is what the
+    /// first request made, `None` if it has been deleted since.
+    Again {
+        id: String,
+        record: Option<Stored<T>>,
+    },
+}
+
+impl<T> Created<T> {
+    /// The id of the record written now or by the first request.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::New(s) => &s.id,
+            Self::Again { id, .. } => id,
+        }
+    }
+
+    pub fn is_repeat(&self) -> bool {
+        matches!(self, Self::Again { .. })
     }
 }
 
@@ -292,44 +331,136 @@ impl<'a> Records<'a> {
         value: T,
         now: i64,
     ) -> ServiceResult<Stored<T>> {
+        match self.put_slot_once(slot, day, value, now, None).await? {
+            Created::New(saved) => Ok(saved),
+            // Without a key nothing is a repeat; this is never reached.
+            Created::Again { .. } => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// [`Self::put_slot`] once per `key`, as [`Self::create_once`]: a repeat
+    /// writes nothing, so it cannot undo a change made after the first (a
+    /// queued check-in replayed after the person corrected it online).
+    pub async fn put_slot_once<T: Kind>(
+        &self,
+        slot: &str,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+        key: Option<&str>,
+    ) -> ServiceResult<Created<T>> {
         let id = self.slot_id(T::KIND, slot);
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, Some(slot.to_owned()), now, sealed);
-        let version = self.services.store.upsert_record(&row).await?;
+        let version = match key.and_then(submission_key) {
+            None => self.services.store.upsert_record(&row).await?,
+            Some(key) => {
+                let tag = self.submission_tag(key, &value)?;
+                match self
+                    .services
+                    .store
+                    .upsert_record_once(&row, &tag, now)
+                    .await?
+                {
+                    Once::Written(version) => version,
+                    Once::Again(first) => return self.again(first).await,
+                }
+            }
+        };
         self.keep_title(&id, version, &value).await;
-        Ok(Stored {
+        Ok(Created::New(Stored {
             id,
             day,
             created_at: now,
             updated_at: now,
             version,
             value,
-        })
+        }))
+    }
+
+    /// The tag a submission is noted under: the key with the kind and the
+    /// words, so the same key sent with other words (a form page kept by the
+    /// browser and sent again with new words) is a new submission and nothing
+    /// written is dropped; keyed by the data key (see
+    /// [`vault::submission_tag`]).
+    fn submission_tag<T: Kind>(&self, key: &str, value: &T) -> ServiceResult<[u8; 32]> {
+        let json = serde_json::to_vec(value)?;
+        Ok(vault::submission_tag(
+            &self.who.key,
+            &[
+                self.who.account_id.as_bytes(),
+                T::KIND.as_bytes(),
+                key.as_bytes(),
+                &json,
+            ],
+        )?)
+    }
+
+    /// The answer to a repeat: the record the first one wrote.
+    async fn again<T: Kind>(&self, first: String) -> ServiceResult<Created<T>> {
+        let record = self.get::<T>(&first).await?;
+        Ok(Created::Again { id: first, record })
     }
 
     pub async fn slot<T: Kind>(&self, slot: &str) -> ServiceResult<Option<Stored<T>>> {
         self.get(&self.slot_id(T::KIND, slot)).await
     }
 
+    /// Writes a new record (no submission key, so no exactly-once guarantee:
+    /// see [`Self::create_once`]).
     pub async fn create<T: Kind>(
         &self,
         day: Option<Date>,
         value: T,
         now: i64,
     ) -> ServiceResult<Stored<T>> {
+        match self.create_once(day, value, now, None).await? {
+            Created::New(saved) => Ok(saved),
+            // Without a key nothing is a repeat; this is never reached.
+            Created::Again { .. } => Err(ServiceError::NotFound),
+        }
+    }
+
+    /// Writes a new record once per `key` (a form's submission id or an API
+    /// Idempotency-Key) and set of words: a tag of them is stored with the record's id in the
+    /// same transaction, and a repeat with the same key writes nothing and
+    /// answers with the record the first one made (the same key with other
+    /// words is a new submission). A missing or malformed
+    /// key (see [`submission_key`]) writes as [`Self::create`] does, without
+    /// the guarantee. Keys are forgotten after [`SUBMISSION_KEEP_SECS`].
+    pub async fn create_once<T: Kind>(
+        &self,
+        day: Option<Date>,
+        value: T,
+        now: i64,
+        key: Option<&str>,
+    ) -> ServiceResult<Created<T>> {
         let id = uuid::Uuid::new_v4().to_string();
         let sealed = self.seal(&id, &value)?;
         let row = self.row(id.clone(), T::KIND, day, None, now, sealed);
-        self.services.store.insert_record(&row).await?;
+        match key.and_then(submission_key) {
+            None => self.services.store.insert_record(&row).await?,
+            Some(key) => {
+                let tag = self.submission_tag(key, &value)?;
+                if let Once::Again(first) = self
+                    .services
+                    .store
+                    .insert_record_once(&row, &tag, now)
+                    .await?
+                {
+                    return self.again(first).await;
+                }
+            }
+        }
         self.keep_title(&id, 1, &value).await;
-        Ok(Stored {
+        Ok(Created::New(Stored {
             id,
             day,
             created_at: now,
             updated_at: now,
             version: 1,
             value,
-        })
+        }))
     }
 
     /// A record of this person's; `None` also when it exists but is someone else's.

@@ -208,6 +208,24 @@ pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_k
 pub const RECORD_SQL: &str =
     "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
 
+/// What [`Store::insert_record_once`] / [`Store::upsert_record_once`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Once {
+    /// Written now; the record's version.
+    Written(i64),
+    /// The key was noted before: nothing written; the record it was noted with.
+    Again(String),
+}
+
+/// Notes a submission key (`$1` account, `$2` key hash, `$3` record, `$4`
+/// now); no row changed means the account had it already.
+pub const CLAIM_SUBMISSION_SQL: &str = "INSERT INTO submissions (account_id, key_hash, record_id, created_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, key_hash) DO NOTHING";
+
+/// The record a noted submission key made (`$1` account, `$2` key hash).
+pub const SUBMISSION_RECORD_SQL: &str =
+    "SELECT record_id FROM submissions WHERE account_id = $1 AND key_hash = $2";
+
 /// The SQL of [`Store::insert_record`].
 pub const INSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -284,6 +302,29 @@ pub trait Store:
     async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64>;
 
     async fn insert_record(&self, record: &RecordRow) -> StoreResult<()>;
+    /// Inserts a record once per submission: notes `key_hash` (a tag of a
+    /// submission id or Idempotency-Key) against the record for its account
+    /// in the same transaction as the insert. When the account already has
+    /// that key nothing is written and [`Once::Again`] names the record it was
+    /// noted with. A failed insert leaves no key behind. Concurrent calls with
+    /// one key write one record between them.
+    async fn insert_record_once(
+        &self,
+        record: &RecordRow,
+        key_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Once>;
+    /// As [`Self::insert_record_once`] for a slot record: the write is
+    /// [`Self::upsert_record`]'s (a repeat leaves a later change alone).
+    async fn upsert_record_once(
+        &self,
+        record: &RecordRow,
+        key_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Once>;
+    /// Forgets submission keys noted before `before`; a later repeat of one
+    /// is then treated as new.
+    async fn purge_submissions(&self, before: i64) -> StoreResult<u64>;
     /// Inserts, or replaces the record with the same id (used for slot records,
     /// whose id is derived from their slot). Returns the stored version.
     async fn upsert_record(&self, record: &RecordRow) -> StoreResult<i64>;

@@ -209,6 +209,68 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// See `SqliteStore::write_record_once`. The key first: a concurrent
+    /// call with the same key waits on its primary key until this
+    /// transaction ends, then finds it taken (or, after a rollback, free).
+    async fn write_record_once(
+        &self,
+        r: &super::RecordRow,
+        key_hash: &[u8],
+        now: i64,
+        upsert: bool,
+    ) -> StoreResult<super::Once> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(super::CLAIM_SUBMISSION_SQL)
+            .bind(&r.account_id)
+            .bind(key_hash)
+            .bind(&r.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if claimed.rows_affected() == 0 {
+            let (first,): (String,) = sqlx::query_as(super::SUBMISSION_RECORD_SQL)
+                .bind(&r.account_id)
+                .bind(key_hash)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            return Ok(super::Once::Again(first));
+        }
+        let version = if upsert {
+            let (version,): (i64,) = sqlx::query_as(super::UPSERT_RECORD_SQL)
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(&r.slot)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(&r.sealed)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(super::map_unique)?
+                .ok_or(super::StoreError::Conflict)?;
+            version
+        } else {
+            sqlx::query(super::INSERT_RECORD_SQL)
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(&r.slot)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(r.version)
+                .bind(&r.sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(super::map_unique)?;
+            r.version
+        };
+        tx.commit().await?;
+        Ok(super::Once::Written(version))
+    }
+
     async fn write_upsert_record(&self, r: &super::RecordRow) -> StoreResult<i64> {
         let (version,): (i64,) = sqlx::query_as(super::UPSERT_RECORD_SQL)
             .bind(&r.id)

@@ -78,6 +78,7 @@ macro_rules! impl_store {
                 // "delete means delete" must not depend on a connection pragma.
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM records WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM submissions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 // Peer support: the person's threads and replies lose their words,
                 // also in circles they had left (the rows stay, marked deleted, so
@@ -154,6 +155,22 @@ macro_rules! impl_store {
             // `sqlite.rs`, `postgres.rs`), with the SQL text from `mod.rs`.
             async fn insert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<()> {
                 self.write_insert_record(r).await
+            }
+
+            async fn insert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<$crate::store::Once> {
+                self.write_record_once(r, key_hash, now, false).await
+            }
+
+            async fn upsert_record_once(&self, r: &$crate::store::RecordRow, key_hash: &[u8], now: i64) -> $crate::store::StoreResult<$crate::store::Once> {
+                self.write_record_once(r, key_hash, now, true).await
+            }
+
+            async fn purge_submissions(&self, before: i64) -> $crate::store::StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM submissions WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn upsert_record(&self, r: &$crate::store::RecordRow) -> $crate::store::StoreResult<i64> {

@@ -16,10 +16,10 @@ use super::community::{
 use super::notifications::{NOTIFY_ACCOUNT_SQL, muted_pattern};
 use super::sql::impl_store;
 use super::{
-    ACTIVE_SESSION_SQL, ADD_ATTEMPT_SQL, ActiveSession, AttemptLimit, INSERT_RECORD_SQL, NewNotice,
-    RECORD_SQL, RecordFilter, RecordRead, RecordRow, RecordSet, ReplyPosted, SET_TITLE_SQL,
-    StoreError, StoreResult, TitleRow, UPDATE_RECORD_SQL, UPSERT_RECORD_SQL, records_query,
-    titles_query,
+    ACTIVE_SESSION_SQL, ADD_ATTEMPT_SQL, ActiveSession, AttemptLimit, CLAIM_SUBMISSION_SQL,
+    INSERT_RECORD_SQL, NewNotice, Once, RECORD_SQL, RecordFilter, RecordRead, RecordRow, RecordSet,
+    ReplyPosted, SET_TITLE_SQL, SUBMISSION_RECORD_SQL, StoreError, StoreResult, TitleRow,
+    UPDATE_RECORD_SQL, UPSERT_RECORD_SQL, records_query, titles_query,
 };
 
 /// The embedded default: one file in the data folder, in WAL mode so readers
@@ -587,6 +587,71 @@ impl SqliteStore {
                 ];
                 execute(c, INSERT_RECORD_SQL, &args).map_err(map_unique)?;
                 Ok(())
+            })
+            .await
+    }
+
+    /// `Store::insert_record_once` (`upsert` false) and
+    /// `Store::upsert_record_once` (true): the key and the record in one job,
+    /// so in one transaction on the writer thread, which also makes two calls
+    /// with one key run one after the other.
+    async fn write_record_once(
+        &self,
+        r: &RecordRow,
+        key_hash: &[u8],
+        now: i64,
+        upsert: bool,
+    ) -> StoreResult<Once> {
+        let (r, key) = (r.clone(), key_hash.to_vec());
+        self.writer
+            .write(move |c| {
+                if execute(c, CLAIM_SUBMISSION_SQL, &[&r.account_id, &key, &r.id, &now])? == 0 {
+                    let first = query(
+                        c,
+                        SUBMISSION_RECORD_SQL,
+                        &[&r.account_id, &key],
+                        |c, row| c.get::<String>(row, "record_id"),
+                    )?;
+                    return first
+                        .into_iter()
+                        .next()
+                        .map(Once::Again)
+                        .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows));
+                }
+                if upsert {
+                    let args: [&dyn ToSql; 8] = [
+                        &r.id,
+                        &r.account_id,
+                        &r.kind,
+                        &r.day,
+                        &r.slot,
+                        &r.created_at,
+                        &r.updated_at,
+                        &r.sealed,
+                    ];
+                    // An error undoes the key with the rest of this job.
+                    return query(c, UPSERT_RECORD_SQL, &args, |c, r| {
+                        c.get::<i64>(r, "version")
+                    })
+                    .map_err(map_unique)?
+                    .into_iter()
+                    .next()
+                    .map(Once::Written)
+                    .ok_or(StoreError::Conflict);
+                }
+                let args: [&dyn ToSql; 9] = [
+                    &r.id,
+                    &r.account_id,
+                    &r.kind,
+                    &r.day,
+                    &r.slot,
+                    &r.created_at,
+                    &r.updated_at,
+                    &r.version,
+                    &r.sealed,
+                ];
+                execute(c, INSERT_RECORD_SQL, &args).map_err(map_unique)?;
+                Ok(Once::Written(r.version))
             })
             .await
     }

@@ -17,7 +17,7 @@ mod recovery;
 
 pub use keys::{
     DataKey, KdfParams, PassphraseHash, SessionToken, WrappedKey, hash_passphrase, open_record,
-    seal_record, unwrap_with_passphrase, unwrap_with_session, verify_passphrase,
+    seal_record, submission_tag, unwrap_with_passphrase, unwrap_with_session, verify_passphrase,
     wrap_with_passphrase, wrap_with_session,
 };
 pub use recovery::{RecoveryCode, unwrap_with_recovery, wrap_with_recovery};

@@ -264,6 +264,43 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for SignedForm<T> {
     }
 }
 
+/// A [`SignedForm`] that creates a record, with its submission id (the
+/// hidden `submission` field, see [`crate::web::layout::submission`]), for
+/// `Records::create_once`: sent twice (a double click, the offline queue
+/// replaying it), it creates one record.
+pub struct CreateForm<T> {
+    pub who: Unlocked,
+    pub form: T,
+    pub submission: String,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CreateForm<T> {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        if cross_site(&parts) {
+            return Err(PageError::Forbidden);
+        }
+        let pairs = read_form_map(body, state.max_body_bytes).await?;
+        let (who, expired) = authenticate(state, &parts.headers).await?;
+        let Some(who) = who else {
+            return Err(PageError::SignInNeeded {
+                expired,
+                kept: keepable(&pairs),
+                next: None,
+            });
+        };
+        if !tokens_match(form_field(&pairs, "csrf"), &who.csrf) {
+            return Err(PageError::Forbidden);
+        }
+        Ok(Self {
+            who,
+            form: into_struct(&pairs)?,
+            submission: form_field(&pairs, "submission").to_owned(),
+        })
+    }
+}
+
 /// A form sent before sign-in, checked against the pre-session cookie.
 pub struct AnonForm<T> {
     pub form: T,

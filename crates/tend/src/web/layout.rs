@@ -178,6 +178,14 @@ pub fn csrf(who: &Unlocked) -> Markup {
     html! { input type="hidden" name="csrf" value=(who.csrf); }
 }
 
+/// A fresh random submission id for a form that creates a record: the
+/// server creates one record per id, so a double click or the offline queue
+/// sending the form twice saves it once (see `extract::CreateForm`).
+pub fn submission() -> Markup {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    html! { input type="hidden" name="submission" value=(id); }
+}
+
 pub fn pre_csrf(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
 }

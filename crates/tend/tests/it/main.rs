@@ -35,6 +35,8 @@ mod stream_leases;
 // Moving records between servers, and API tokens (issue 14).
 mod store_reads;
 mod store_writes;
+// Exactly-once creation for the offline queue (issue 13).
+mod submissions;
 mod transfer;
 
 // Peer support (issue 5).

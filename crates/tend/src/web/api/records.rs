@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +14,7 @@ use super::{
 };
 use crate::domain::checkin::{Checkin, CheckinInput, JOY_MAX, Meals, NOTE_MAX};
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
-use crate::service::{RecordFilter, Stored};
+use crate::service::{Created, RecordFilter, Stored};
 use crate::web::error::ApiError;
 use crate::web::extract::{ApiJson, ApiPerson};
 use crate::web::{AppState, now};
@@ -331,20 +331,40 @@ fn entry_input(title: String, body: String) -> Result<JournalEntry, ApiError> {
 }
 
 /// Write a journal entry, dated today.
+///
+/// With an `Idempotency-Key` header (16 to 200 visible ASCII characters, a
+/// fresh random one per entry), sending the same entry again with the same
+/// key (a retry after a lost answer) writes nothing and answers like the
+/// first: 201 with that entry as it is now (404 if it has been deleted since).
+/// The key is kept for seven days. The same key with other words is a new
+/// entry; a key outside that shape is ignored (no guarantee).
 #[utoipa::path(post, path = "/journal", tag = "journal", request_body = EntryBody,
-    responses((status = 201, description = "Created", body = EntryOut)))]
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Optional: 16 to 200 visible ASCII characters; the same entry sent again with it is saved once",
+        min_length = 16, max_length = 200)),
+    responses((status = 201, description = "Created (or, for a repeat, the entry the first made)", body = EntryOut)))]
 async fn create_entry(
     State(state): State<AppState>,
     ApiPerson(who): ApiPerson,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<EntryBody>,
 ) -> Result<(StatusCode, Json<EntryOut>), ApiError> {
     let entry = entry_input(b.title, b.body)?;
     let day = today_of(&state, &who).await?;
-    let saved = state
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let saved = match state
         .services
         .records(&who)
-        .create(Some(day), entry, now())
-        .await?;
+        .create_once(Some(day), entry, now(), key)
+        .await?
+    {
+        Created::New(saved)
+        | Created::Again {
+            record: Some(saved),
+            ..
+        } => saved,
+        Created::Again { record: None, .. } => return Err(ApiError::not_found()),
+    };
     Ok((StatusCode::CREATED, Json(entry_out(saved))))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::checkin::{Checkin, CheckinInput, JOY_MAX, NOTE_MAX};
 use crate::service::Unlocked;
 use crate::web::AppState;
 use crate::web::error::PageError;
-use crate::web::layout::{csrf, error_summary, field_error, has_error, required};
+use crate::web::layout::{csrf, error_summary, field_error, has_error, required, submission};
 
 const MOODS: [&str; 5] = ["Very low", "Low", "Okay", "Good", "Very good"];
 const ENERGY: [&str; 5] = ["Drained", "Low", "Steady", "Good", "Full"];
@@ -93,6 +93,7 @@ pub fn form_fields(
         (error_summary(errors))
         form method="post" action="/checkin" class="stack" novalidate {
             (csrf(who))
+            (submission())
             (scale("mood", "Mood", &MOODS, &input.mood, errors))
             (scale("energy", "Energy", &ENERGY, &input.energy, errors))
             (sleep(input, errors))
@@ -118,6 +119,7 @@ pub fn quick_form(who: &Unlocked, input: &CheckinInput, errors: &[Invalid]) -> M
         (error_summary(errors))
         form method="post" action="/today" class="stack quick" novalidate {
             (csrf(who))
+            (submission())
             (scale("mood", "Mood", &MOODS, &input.mood, errors))
             (scale("energy", "Energy", &ENERGY, &input.energy, errors))
             div class="quick-row" {
@@ -136,27 +138,34 @@ pub fn quick_form(who: &Unlocked, input: &CheckinInput, errors: &[Invalid]) -> M
 }
 
 /// Saves today's check-in (replacing one saved earlier today) and lets a
-/// programme the person contributes to count it. Both check-in forms save here.
+/// programme the person contributes to count it. Both check-in forms save
+/// here, with the form's submission id: the same form sent twice (a double
+/// click, the offline queue replaying it) is saved once, and a repeat changes
+/// nothing, not even a check-in corrected since.
 pub async fn store(
     state: &AppState,
     who: &Unlocked,
     today: Date,
     checkin: &Checkin,
+    submission: &str,
 ) -> Result<(), PageError> {
-    state
+    let saved = state
         .services
         .records(who)
-        .put_slot(
+        .put_slot_once(
             &today.to_string(),
             Some(today),
             checkin.clone(),
             crate::web::now(),
+            Some(submission),
         )
         .await?;
-    state
-        .services
-        .programmes()
-        .after_checkin(who, today, checkin, crate::web::now())
-        .await;
+    if !saved.is_repeat() {
+        state
+            .services
+            .programmes()
+            .after_checkin(who, today, checkin, crate::web::now())
+            .await;
+    }
     Ok(())
 }

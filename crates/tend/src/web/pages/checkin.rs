@@ -12,7 +12,7 @@ use crate::service::Unlocked;
 use crate::web::AppState;
 use crate::web::components::checkin_form::{form_fields, store};
 use crate::web::error::PageError;
-use crate::web::extract::{Person, SignedForm};
+use crate::web::extract::{CreateForm, Person};
 use crate::web::layout;
 
 fn checkin_page(who: &Unlocked, input: &CheckinInput, errors: &[Invalid], editing: bool) -> Markup {
@@ -43,7 +43,11 @@ pub async fn form(State(state): State<AppState>, Person(who): Person) -> Result<
 
 pub async fn save(
     State(state): State<AppState>,
-    SignedForm { who, form }: SignedForm<CheckinInput>,
+    CreateForm {
+        who,
+        form,
+        submission,
+    }: CreateForm<CheckinInput>,
 ) -> Result<Response, PageError> {
     let checkin = match form.validate() {
         Ok(c) => c,
@@ -56,6 +60,6 @@ pub async fn save(
         }
     };
     let today = today_for(&state, &who).await?;
-    store(&state, &who, today, &checkin).await?;
+    store(&state, &who, today, &checkin, &submission).await?;
     Ok(Redirect::to("/today?saved=checkin").into_response())
 }

@@ -12,10 +12,10 @@ use super::zone_of;
 use crate::domain::Invalid;
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
 use crate::service::RecordFilter;
-use crate::service::{ServiceError, Unlocked};
+use crate::service::{Created, ServiceError, Unlocked};
 use crate::web::components::highlight;
 use crate::web::error::PageError;
-use crate::web::extract::{Person, SignedForm};
+use crate::web::extract::{CreateForm, Person, SignedForm};
 use crate::web::format::when;
 use crate::web::layout::{self, csrf, error_summary, field_error};
 use crate::web::{AppState, now};
@@ -46,7 +46,7 @@ fn editor(
         @if let Some(n) = note { div class="errors" role="alert" { p { (n) } } }
         form method="post" action=(action) class="stack" novalidate {
             (csrf(who))
-            @if let Some(v) = version { input type="hidden" name="version" value=(v); }
+            @if let Some(v) = version { input type="hidden" name="version" value=(v); } @else { (layout::submission()) }
             div {
                 label for="title" { "Title" span class="hint" { "Optional." } }
                 input id="title" name="title" type="text" maxlength=(TITLE_MAX) value=(input.title);
@@ -111,7 +111,11 @@ pub async fn new_form(Person(who): Person) -> Markup {
 
 pub async fn create(
     State(state): State<AppState>,
-    SignedForm { who, form }: SignedForm<JournalInput>,
+    CreateForm {
+        who,
+        form,
+        submission,
+    }: CreateForm<JournalInput>,
 ) -> Result<Response, PageError> {
     let entry = match form.validate() {
         Ok(e) => e,
@@ -125,12 +129,18 @@ pub async fn create(
         }
     };
     let today = super::today_for(&state, &who).await?;
+    // Sent twice (a double click, the offline queue replaying it), the
+    // second answers like the first: the entry it saved.
     let saved = state
         .services
         .records(&who)
-        .create(Some(today), entry, now())
+        .create_once(Some(today), entry, now(), Some(&submission))
         .await?;
-    Ok(Redirect::to(&format!("/journal/{}", saved.id)).into_response())
+    Ok(match saved {
+        Created::Again { record: None, .. } => Redirect::to("/journal"),
+        saved => Redirect::to(&format!("/journal/{}", saved.id())),
+    }
+    .into_response())
 }
 
 async fn load(

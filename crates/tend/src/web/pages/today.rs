@@ -18,7 +18,7 @@ use crate::service::{Overview, Unlocked};
 use crate::web::AppState;
 use crate::web::components::checkin_form;
 use crate::web::error::PageError;
-use crate::web::extract::{Person, SignedForm};
+use crate::web::extract::{CreateForm, Person};
 use crate::web::helplines::{self, country_for};
 use crate::web::layout;
 
@@ -194,12 +194,16 @@ pub async fn page(
 /// what was typed kept.
 pub async fn save_checkin(
     State(state): State<AppState>,
-    SignedForm { who, form }: SignedForm<CheckinInput>,
+    CreateForm {
+        who,
+        form,
+        submission,
+    }: CreateForm<CheckinInput>,
 ) -> Result<Response, PageError> {
     match form.validate() {
         Ok(checkin) => {
             let today = today_for(&state, &who).await?;
-            checkin_form::store(&state, &who, today, &checkin).await?;
+            checkin_form::store(&state, &who, today, &checkin, &submission).await?;
             Ok(Redirect::to("/today?saved=checkin").into_response())
         }
         Err(errors) => {
