@@ -12,9 +12,10 @@ use super::{
     ApiQuery, ErrorBody, check, delete_record, limit_of, parse_day, raw_len, read_record,
     replace_record, today_of,
 };
+use crate::domain::Invalid;
 use crate::domain::checkin::{Checkin, CheckinInput, JOY_MAX, Meals, NOTE_MAX};
 use crate::domain::journal::{BODY_MAX, JournalEntry, JournalInput, TITLE_MAX};
-use crate::service::{Created, RecordFilter, Stored};
+use crate::service::{Created, RecordFilter, Stored, submission_key};
 use crate::web::error::ApiError;
 use crate::web::extract::{ApiJson, ApiPerson};
 use crate::web::{AppState, now};
@@ -337,7 +338,9 @@ fn entry_input(title: String, body: String) -> Result<JournalEntry, ApiError> {
 /// key (a retry after a lost answer) writes nothing and answers like the
 /// first: 201 with that entry as it is now (404 if it has been deleted since).
 /// The key is kept for seven days. The same key with other words is a new
-/// entry; a key outside that shape is ignored (no guarantee).
+/// entry. A key outside that shape is refused (422 `invalid`), nothing
+/// written: a client that sends one expects the guarantee, so saving
+/// without it would mislead.
 #[utoipa::path(post, path = "/journal", tag = "journal", request_body = EntryBody,
     params(("Idempotency-Key" = Option<String>, Header,
         description = "Optional: 16 to 200 visible ASCII characters; the same entry sent again with it is saved once",
@@ -349,9 +352,9 @@ async fn create_entry(
     headers: HeaderMap,
     ApiJson(b): ApiJson<EntryBody>,
 ) -> Result<(StatusCode, Json<EntryOut>), ApiError> {
+    let key = idempotency_key(&headers)?;
     let entry = entry_input(b.title, b.body)?;
     let day = today_of(&state, &who).await?;
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let saved = match state
         .services
         .records(&who)
@@ -366,6 +369,22 @@ async fn create_entry(
         Created::Again { record: None, .. } => return Err(ApiError::not_found()),
     };
     Ok((StatusCode::CREATED, Json(entry_out(saved))))
+}
+
+/// The `Idempotency-Key` header: absent is `None`; present but outside
+/// [`submission_key`]'s shape is a 422 naming the header.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str().ok().and_then(submission_key) {
+        Some(key) => Ok(Some(key)),
+        None => Err(ApiError::Invalid(vec![Invalid::new(
+            "idempotency_key",
+            "The Idempotency-Key header must be 16 to 200 visible characters \
+             (letters, digits or punctuation, no spaces); a fresh random UUID will do.",
+        )])),
+    }
 }
 
 /// One journal entry.
