@@ -46,8 +46,16 @@ pub struct SqliteStore {
 
 /// Read connections at most, each in use by one blocking call at a time
 /// (as many as sqlx's pool had): more readers than cores gain nothing, and
-/// each holds its own page cache (up to 2 MB).
+/// each holds its own page cache (see [`CACHE_KIB`]).
 const READERS: usize = 8;
+
+/// Page cache per connection, in KiB (`PRAGMA cache_size` = minus this).
+/// SQLite's default is 2,000 KiB per connection, and tend opens 17 (8
+/// readers, 8 sqlx, the writer): up to 34 MB of heap once load has touched
+/// enough pages, which with the Argon2 blocks put peak memory over issue
+/// 11's 100 MB (docs/benchmarks.md, "Peak memory"). The file's pages stay in
+/// the kernel's page cache anyway, so a miss here costs a copy, not a disk read.
+const CACHE_KIB: i64 = 512;
 
 /// A small pool of read-only `rusqlite` connections to the database file.
 struct Readers {
@@ -85,6 +93,7 @@ impl Readers {
         stable_plans(&c)?;
         // Reads only: a bug here can never write.
         c.pragma_update(None, "query_only", true)?;
+        c.pragma_update(None, "cache_size", -CACHE_KIB)?;
         c.set_prepared_statement_cache_capacity(64);
         Ok(c)
     }
@@ -200,6 +209,7 @@ impl Writer {
         c.pragma_update(None, "synchronous", synchronous)?;
         c.pragma_update(None, "foreign_keys", true)?;
         c.pragma_update(None, "journal_size_limit", 67_108_864)?;
+        c.pragma_update(None, "cache_size", -CACHE_KIB)?;
         c.set_prepared_statement_cache_capacity(64);
         let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
@@ -538,7 +548,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             // Under steady load the write-ahead log can grow between checkpoints;
             // cap what it keeps on disk afterwards.
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864")
+            .pragma("cache_size", (-CACHE_KIB).to_string());
         let path = options.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
