@@ -238,25 +238,35 @@ pub struct SignedForm<T> {
     pub form: T,
 }
 
+/// The checks every signed-in form passes (same site, a session, its
+/// anti-forgery token); returns the person and the form's fields.
+async fn signed_pairs(
+    req: Request,
+    state: &AppState,
+) -> Result<(Unlocked, Vec<(String, String)>), PageError> {
+    let (parts, body) = req.into_parts();
+    if cross_site(&parts) {
+        return Err(PageError::Forbidden);
+    }
+    let pairs = read_form_map(body, state.max_body_bytes).await?;
+    let (who, expired) = authenticate(state, &parts.headers).await?;
+    let Some(who) = who else {
+        return Err(PageError::SignInNeeded {
+            expired,
+            kept: keepable(&pairs),
+            next: None,
+        });
+    };
+    if !tokens_match(form_field(&pairs, "csrf"), &who.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    Ok((who, pairs))
+}
+
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for SignedForm<T> {
     type Rejection = PageError;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        if cross_site(&parts) {
-            return Err(PageError::Forbidden);
-        }
-        let pairs = read_form_map(body, state.max_body_bytes).await?;
-        let (who, expired) = authenticate(state, &parts.headers).await?;
-        let Some(who) = who else {
-            return Err(PageError::SignInNeeded {
-                expired,
-                kept: keepable(&pairs),
-                next: None,
-            });
-        };
-        if !tokens_match(form_field(&pairs, "csrf"), &who.csrf) {
-            return Err(PageError::Forbidden);
-        }
+        let (who, pairs) = signed_pairs(req, state).await?;
         Ok(Self {
             who,
             form: into_struct(&pairs)?,
@@ -277,22 +287,7 @@ pub struct CreateForm<T> {
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CreateForm<T> {
     type Rejection = PageError;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        if cross_site(&parts) {
-            return Err(PageError::Forbidden);
-        }
-        let pairs = read_form_map(body, state.max_body_bytes).await?;
-        let (who, expired) = authenticate(state, &parts.headers).await?;
-        let Some(who) = who else {
-            return Err(PageError::SignInNeeded {
-                expired,
-                kept: keepable(&pairs),
-                next: None,
-            });
-        };
-        if !tokens_match(form_field(&pairs, "csrf"), &who.csrf) {
-            return Err(PageError::Forbidden);
-        }
+        let (who, pairs) = signed_pairs(req, state).await?;
         Ok(Self {
             who,
             form: into_struct(&pairs)?,
