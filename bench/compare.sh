@@ -31,6 +31,10 @@ ACCOUNTS=${3:-1000}
 DAYS=${4:-365}
 TARGET=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 CACHE=${TEND_BENCH_CACHE:-/tmp/tend-bench}
+# Replies are posted by this many extra circle members with no history, so
+# that each one's limit of 20 replies a minute covers tend's reply rate at any
+# ACCOUNTS (a refused reply is a cheap page and would flatter the ratio).
+REPLIERS=${TEND_BENCH_REPLIERS:-2500}
 OUT=${TEND_BENCH_OUT:-/tmp/tend-compare.tsv}
 # Ports: TEND_BENCH_PORTS="TEND BASELINE ISSO" to move them (another bench or
 # cluster on this machine may hold the defaults). A port already in use stops
@@ -69,7 +73,7 @@ wait_up() { # url [tries, 0.2 s apart]
 
 # --- tend -------------------------------------------------------------------
 "$TARGET/release/examples/bench_seed" --data-dir "$WORK/tend" --accounts "$ACCOUNTS" --days "$DAYS" \
-  --tokens "$WORK/tokens.txt" --circle "$WORK/circle.txt" --replies 100 >&2
+  --tokens "$WORK/tokens.txt" --circle "$WORK/circle.txt" --replies 100 --repliers "$REPLIERS" >&2
 read -r CIRCLE READ_T POST_T <"$WORK/circle.txt"
 TEND_LOG=warn "$TARGET/release/tend" serve --data-dir "$WORK/tend" --addr "127.0.0.1:$TEND_PORT" \
   --auth-attempts-per-minute 1000000 >"$WORK/tend.log" 2>&1 &
@@ -116,45 +120,18 @@ done
 isso_post %2Fpost "Replies go here" "Replies go here"
 
 # --- measuring --------------------------------------------------------------
-ticks() { # utime+stime of a process and its children (gunicorn's workers)
-  local t=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
-  done
-  echo "$t"
-}
-switches() { # context switches of every thread of a process and its children
-  local p
-  for p in "$1" $(pgrep -P "$1" || true); do cat /proc/"$p"/task/*/status 2>/dev/null; done |
-    awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
-}
-HZ=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 : >"$OUT"
-# measure ROUND PAIR SIDE PID CLIENTS URL SCRIPT [ENV...]
-measure() {
-  local round=$1 pair=$2 side=$3 pid=$4 c=$5 url=$6 script=$7
-  shift 7
-  local load before out after sw0 sw1
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  before=$(ticks "$pid")
-  sw0=$(switches "$pid")
-  out=$(env "$@" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${SECS}s" --latency -s "bench/$script" "$url")
-  after=$(ticks "$pid")
-  sw1=$(switches "$pid")
-  awk -v round="$round" -v pair="$pair" -v side="$side" -v la="$load" -v b="$before" -v a="$after" -v hz="$HZ" \
-    -v s0="$sw0" -v s1="$sw1" '
-    /requests in/ { n = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = $2 }
-    $1 == "99%" { p99 = $2 }
-    /Non-2xx/ { errs = $5 }
-    END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%d\t%s\t%.1f\n", round, pair, side, rps, p50, p99,
-            (a - b) * 1000 / hz / (n > 0 ? n : 1), errs + 0, la, (s1 - s0) / (n > 0 ? n : 1) }' <<<"$out" >>"$OUT"
-}
 T="http://127.0.0.1:$TEND_PORT"
 B="http://127.0.0.1:$BASE_PORT"
 I="http://127.0.0.1:$ISSO_PORT"
 TOK="TEND_TOKENS=$WORK/tokens.txt"
+if [ "$REPLIERS" -gt 0 ]; then
+  REPLY_TOK="TEND_TOKENS=$WORK/circle.txt.repliers TEND_CSRF=$WORK/circle.txt.repliers.csrf"
+else
+  REPLY_TOK="$TOK TEND_CSRF=$WORK/circle.txt.csrf"
+fi
 # pair NAME: the two sides as "pid clients url script env..." strings
 run_pair() { # round name tend-args other-args
   local round=$1 name=$2 tend=$3 other=$4
@@ -180,7 +157,7 @@ for r in $(seq 1 "$ROUNDS"); do
     "$BASE_PID 16 $B baseline.lua BASE_MODE=save BASE_PEOPLE=$ACCOUNTS"
   run_pair "$r" "thread-read" "$TEND_PID 16 $T today.lua $TOK TEND_PATH=/circles/$CIRCLE/threads/$READ_T" \
     "$ISSO_PID 16 $I isso.lua ISSO_MODE=read ISSO_ORIGIN=$I"
-  run_pair "$r" "reply-post" "$TEND_PID 16 $T reply.lua $TOK TEND_CSRF=$WORK/circle.txt.csrf TEND_PATH=/circles/$CIRCLE/threads/$POST_T/replies" \
+  run_pair "$r" "reply-post" "$TEND_PID 16 $T reply.lua $REPLY_TOK TEND_PATH=/circles/$CIRCLE/threads/$POST_T/replies" \
     "$ISSO_PID 16 $I isso.lua ISSO_MODE=post ISSO_ORIGIN=$I"
 done
 # With TEND_PERF=DIR: a CPU profile of tend (perf, call graphs) under Today and
@@ -246,22 +223,7 @@ fi
 # --- report -------------------------------------------------------------------
 echo "bench/compare.sh $ROUNDS $SECS $ACCOUNTS $DAYS — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 echo
-echo "| measure | tend req/s (median) | other req/s (median) | ratio median | ratio range | tend p50 / p99 by round | other p50 / p99 by round | tend CPU ms/req | other CPU ms/req | context switches/req tend / other | non-2xx/3xx tend / other |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for pair in today-16 today-64 checkin-save thread-read reply-post; do
-  awk -F'\t' -v pair="$pair" '
-    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-                                   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    $2 == pair && $3 == "tend" { t[$1] = $4; tp = tp " " $5 "/" $6; tc[++nt] = $7; te += $8; ts[nt] = $10 }
-    $2 == pair && $3 == "other" { o[$1] = $4; op = op " " $5 "/" $6; oc[++no] = $7; oe += $8; os[no] = $10 }
-    END {
-      n = 0; lo = 1e18; hi = 0
-      for (r in t) if (r in o && o[r] > 0) { x = t[r] / o[r]; ratio[++n] = x; if (x < lo) lo = x; if (x > hi) hi = x }
-      k = 0; for (r in t) tr[++k] = t[r]; k2 = 0; for (r in o) orr[++k2] = o[r]
-      printf "| %s | %.0f | %.0f | %.2f× | %.2f–%.2f× | %s | %s | %.3f | %.3f | %.1f / %.1f | %d / %d |\n", pair, med(tr, k), med(orr, k2),
-        med(ratio, n), lo, hi, tp, op, med(tc, nt), med(oc, no), med(ts, nt), med(os, no), te, oe
-    }' "$OUT"
-done
+pair_table tend other today-16 today-64 checkin-save thread-read reply-post
 echo
 echo "Load average (1 min) when each measurement started, by round:"
 awk -F'\t' '{ l[$1] = l[$1] " " $9 } END { for (r in l) print "- round " r ":" l[r] }' "$OUT" | sort

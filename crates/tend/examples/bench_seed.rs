@@ -44,6 +44,11 @@ async fn main() -> anyhow::Result<()> {
     // account's form token (same order as the tokens).
     let circle_file = arg("--circle", "");
     let replies: usize = arg("--replies", "100").parse()?;
+    // `--repliers N` adds N circle members with no history, whose tokens and
+    // form tokens go to FILE.repliers and FILE.repliers.csrf: the reply load
+    // posts as them, so a year of data for 1,000 people does not also have
+    // to cover the reply rate within each person's limit of 20 a minute.
+    let repliers: usize = arg("--repliers", "0").parse()?;
     std::fs::create_dir_all(&data_dir)?;
     // `--database-url postgres://...` seeds a PostgreSQL database instead
     // (bench/cluster-bench.sh).
@@ -65,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut tokens = Vec::with_capacity(accounts);
     // A few accounts at a time: enough to keep both cores and the database busy.
-    for chunk in (0..accounts).collect::<Vec<_>>().chunks(8) {
+    for chunk in (0..accounts + repliers).collect::<Vec<_>>().chunks(8) {
         let mut tasks = Vec::new();
         for &i in chunk {
             let services = services.clone();
@@ -87,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("fresh session did not authenticate"))?;
                 let records = services.records(&who);
+                let days = if i < accounts { days } else { 0 };
                 for d in 0..days {
                     let day = today.checked_sub(d.days())?;
                     let at = now - i64::from(d) * 86_400;
@@ -172,14 +178,22 @@ async fn main() -> anyhow::Result<()> {
     if !circle_file.is_empty() {
         seed_circle(&services, &tokens, &circle_file, replies, now).await?;
     }
+    let extra = tokens.split_off(accounts.min(tokens.len()));
     let csrf: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
     let tokens: Vec<String> = tokens.into_iter().map(|t| t.0).collect();
     if !circle_file.is_empty() {
         std::fs::write(format!("{circle_file}.csrf"), csrf.join("\n") + "\n")?;
+        if !extra.is_empty() {
+            let lines = |f: fn(&(String, String, String)) -> &String| {
+                extra.iter().map(f).cloned().collect::<Vec<_>>().join("\n") + "\n"
+            };
+            std::fs::write(format!("{circle_file}.repliers"), lines(|t| &t.0))?;
+            std::fs::write(format!("{circle_file}.repliers.csrf"), lines(|t| &t.1))?;
+        }
     }
     std::fs::write(&tokens_file, tokens.join("\n") + "\n")?;
     println!(
-        "seeded {accounts} accounts x {days} days in {:.1} s; tokens in {tokens_file}",
+        "seeded {accounts} accounts x {days} days (and {repliers} repliers) in {:.1} s; tokens in {tokens_file}",
         started.elapsed().as_secs_f64()
     );
     Ok(())
