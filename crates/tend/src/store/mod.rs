@@ -31,7 +31,7 @@ pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
 pub use push::{PushKeyRow, PushReminderDevice, PushStore, PushSubscriptionRow};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteReads, SqliteStore};
 pub use transfer::{ApiTokenRow, TransferStore};
 
 #[derive(Debug, thiserror::Error)]

@@ -63,10 +63,58 @@ struct Readers {
     idle: Mutex<Vec<Connection>>,
     /// One permit per connection in use.
     permits: tokio::sync::Semaphore,
-    /// Run reads on the calling async worker instead of in `spawn_blocking`
-    /// (`TEND_SQLITE_READS=inline`; see docs/benchmarks.md).
-    inline: bool,
+    /// Where bounded reads run (see [`SqliteReads`]).
+    mode: SqliteReads,
 }
+
+/// Where a read of the `rusqlite` pool runs.
+///
+/// A hop to tokio's blocking pool costs more than a small read itself: the
+/// pool wakes a thread, the request's task parks and is woken again. Measured
+/// side by side on the same data (`bench/ab.sh`, docs/benchmarks.md, "Reads
+/// on the async worker"), running Today's reads on the async worker cut its
+/// CPU per request by about 29% (context switches per request 6.2 → 0.9),
+/// the thread page's by 23%. A bounded read (every part has a row limit: a
+/// session, a week, a thread page) takes about as long as decrypting or
+/// rendering what it returns, which already runs on the worker, so it runs
+/// there too. A read without a limit (an export, a whole list) could hold a
+/// worker, and with it every other request on that worker, for as long as a
+/// person's history takes to read: it still goes to the blocking pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteReads {
+    /// Bounded reads on the async worker, the rest in the blocking pool.
+    Bounded,
+    /// Every read in the blocking pool, as before the measurement
+    /// (`TEND_SQLITE_READS=blocking`: for comparing, or a slow disk).
+    Blocking,
+}
+
+impl SqliteReads {
+    /// `TEND_SQLITE_READS=blocking` chooses [`Self::Blocking`]; anything
+    /// else, or nothing, [`Self::Bounded`].
+    pub fn from_env() -> Self {
+        match std::env::var("TEND_SQLITE_READS").as_deref() {
+            Ok("blocking") => Self::Blocking,
+            _ => Self::Bounded,
+        }
+    }
+
+    /// Whether a read of these record sets runs on the async worker.
+    pub fn inline_records(self, reads: &[RecordRead]) -> bool {
+        self == Self::Bounded
+            && reads.iter().all(|r| match r {
+                RecordRead::One { .. } => true,
+                RecordRead::List { filter, .. } | RecordRead::Titles { filter, .. } => {
+                    filter.limit.is_some_and(|n| n <= INLINE_ROWS)
+                }
+            })
+    }
+}
+
+/// The largest row limit of a read still run on the async worker: a month's
+/// practice log (400) and the critic's week (500) are under it, and a read
+/// of this many small sealed rows takes well under a millisecond.
+const INLINE_ROWS: i64 = 500;
 
 /// Plans that never depend on a bound value. Without this, SQLite marks a
 /// statement whose plan could change with a parameter (`muted LIKE $9` in
@@ -530,6 +578,11 @@ impl SqliteStore {
     /// `url` is `sqlite:PATH` (or `sqlite://PATH`), optionally ending in
     /// `?synchronous=normal` to trade durability for write speed (see below).
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with_reads(url, SqliteReads::from_env()).await
+    }
+
+    /// As [`Self::connect`], with reads run as `reads` says.
+    pub async fn connect_with_reads(url: &str, reads: SqliteReads) -> StoreResult<Self> {
         // FULL by default: in WAL mode it syncs the log at every commit, so a
         // check-in or a journal entry that tend has acknowledged survives a
         // power cut, not only a crash of tend. NORMAL skips that sync (a power
@@ -572,7 +625,7 @@ impl SqliteStore {
             path,
             idle: Mutex::new(Vec::new()),
             permits: tokio::sync::Semaphore::new(READERS),
-            inline: std::env::var("TEND_SQLITE_READS").as_deref() == Ok("inline"),
+            mode: reads,
         });
         Ok(Self {
             pool,
@@ -792,9 +845,12 @@ impl SqliteStore {
             .await
     }
 
-    /// Runs `f` on a read connection in one blocking call.
+    /// Runs `f` on a read connection: on this async worker when `bounded`
+    /// (and the store's [`SqliteReads`] allows it), otherwise in one
+    /// blocking call.
     async fn read<T: Send + 'static>(
         &self,
+        bounded: bool,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> StoreResult<T> {
         let readers = self.readers.clone();
@@ -813,7 +869,7 @@ impl SqliteStore {
             }
             out
         };
-        if self.readers.inline {
+        if bounded && self.readers.mode == SqliteReads::Bounded {
             let out = run();
             drop(permit);
             return out.map_err(StoreError::from);
@@ -829,7 +885,8 @@ impl SqliteStore {
         account_id: &str,
     ) -> StoreResult<Vec<super::push::PushSubscriptionRow>> {
         let account_id = account_id.to_owned();
-        self.read(move |c| {
+        // A person's few devices (at most `DEVICES_MAX`, service::push).
+        self.read(true, move |c| {
             query(
                 c,
                 super::push::PUSH_SUBSCRIPTIONS_SQL,
@@ -860,7 +917,8 @@ impl SqliteStore {
         now: i64,
     ) -> StoreResult<Option<ActiveSession>> {
         let id_hash = id_hash.to_vec();
-        self.read(move |c| {
+        // One row.
+        self.read(true, move |c| {
             let rows = query(c, ACTIVE_SESSION_SQL, &[&id_hash, &now], |c, r| {
                 Ok(ActiveSession {
                     account_id: c.get(r, "account_id")?,
@@ -882,9 +940,10 @@ impl SqliteStore {
         account_id: &str,
         reads: &[RecordRead],
     ) -> StoreResult<Vec<RecordSet>> {
+        let bounded = self.readers.mode.inline_records(reads);
         let account_id = account_id.to_owned();
         let reads = reads.to_vec();
-        self.read(move |c| {
+        self.read(bounded, move |c| {
             let run = |c: &Connection| {
                 let mut out = Vec::with_capacity(reads.len());
                 for read in &reads {
@@ -933,7 +992,7 @@ impl SqliteStore {
             admin_role.to_owned(),
             thread_id.to_owned(),
         );
-        self.read(move |c| {
+        self.read(limit <= INLINE_ROWS, move |c| {
             let run = |c: &Connection| {
                 let args: [&dyn ToSql; 4] = [&circle_id, &account_id, &admin_role, &thread_id];
                 let Some(flat) = query(c, ACCESS_THREAD_SQL, &args, access_flat)?

@@ -394,3 +394,72 @@ async fn journal_titles_on_sqlite() {
 async fn journal_titles_on_postgres() {
     journal_titles(crate::helpers::Backend::Postgres).await;
 }
+
+/// SQLite runs bounded reads on the async worker and the rest in the
+/// blocking pool (`SqliteReads`, docs/benchmarks.md "Reads on the async
+/// worker"); `TEND_SQLITE_READS=blocking` sends every read to the pool. The
+/// choice must never change an answer: the same reads through a store in
+/// each mode, on one file, agree, and only reads with a small row limit run
+/// on the worker.
+#[tokio::test]
+async fn sqlite_read_modes_agree() {
+    use tend::store::{SqliteReads, SqliteStore};
+    let db = crate::helpers::TestDb::new(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let s = db.store.as_ref();
+    s.create_account(&account("a1")).await.unwrap();
+    for n in 0..30i64 {
+        let day = format!("2026-01-{:02}", n + 1);
+        s.insert_record(&record(&format!("c{n}"), "a1", "checkin", &day, n))
+            .await
+            .unwrap();
+    }
+    let list = |limit: Option<i64>| RecordRead::List {
+        kind: "checkin".into(),
+        filter: RecordFilter {
+            limit,
+            ..RecordFilter::default()
+        },
+    };
+    let one = RecordRead::One {
+        kind: "checkin".into(),
+        id: "c3".into(),
+    };
+    let bounded = [list(Some(7)), one.clone()];
+    let open = [list(None), one];
+
+    assert!(SqliteReads::Bounded.inline_records(&bounded));
+    assert!(
+        !SqliteReads::Bounded.inline_records(&open),
+        "a read without a limit goes to the blocking pool"
+    );
+    assert!(
+        !SqliteReads::Bounded.inline_records(&[list(Some(100_000))]),
+        "a very large limit goes to the blocking pool"
+    );
+    assert!(!SqliteReads::Blocking.inline_records(&bounded));
+
+    let url = format!("sqlite://{}", db.sqlite_file().display());
+    let pooled = SqliteStore::connect_with_reads(&url, SqliteReads::Blocking)
+        .await
+        .unwrap();
+    for reads in [&bounded[..], &open[..]] {
+        let inline = s.read_records("a1", reads).await.unwrap();
+        let blocking = pooled.read_records("a1", reads).await.unwrap();
+        let ids = |sets: Vec<RecordSet>| -> Vec<Vec<String>> {
+            sets.into_iter()
+                .map(|set| set.rows().into_iter().map(|r| r.id).collect())
+                .collect()
+        };
+        let (inline, blocking) = (ids(inline), ids(blocking));
+        assert_eq!(inline, blocking);
+        assert_eq!(inline[1], ["c3"]);
+    }
+    let all = ids_len(s.read_records("a1", &open).await.unwrap());
+    assert_eq!(all, 30, "the unbounded read returns every row");
+}
+
+fn ids_len(sets: Vec<RecordSet>) -> usize {
+    sets.into_iter().next().map_or(0, |s| s.rows().len())
+}
