@@ -236,6 +236,44 @@ pub async fn sign_up_in_browser(
     html[start..start + 29].to_owned()
 }
 
+/// Signs in through the sign-in page (for an account made before), as a
+/// person would; the answer, with its session cookie.
+pub async fn sign_in(
+    app: &TestApp,
+    b: &reqwest::Client,
+    handle: &str,
+    passphrase: &str,
+) -> reqwest::Response {
+    let (_, page) = get(b, app.url("/signin")).await;
+    let res = b
+        .post(app.url("/signin"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("handle", handle),
+            ("passphrase", passphrase),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "sign-in failed"
+    );
+    res
+}
+
+/// A time zone whose date is not UTC's at `now`: Kiritimati is 14 hours
+/// ahead, Pago Pago 11 hours behind, so one of them is always on another
+/// day. For tests that a page shows the person's own day, not the server's.
+pub fn zone_on_another_day(now: jiff::Timestamp) -> &'static str {
+    let utc_day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
+        .into_iter()
+        .find(|z| now.in_tz(z).unwrap().date() != utc_day)
+        .unwrap()
+}
+
 /// A GET with its status and body, for tests that check both.
 pub async fn get(b: &reqwest::Client, url: String) -> (reqwest::StatusCode, String) {
     let res = b.get(url).send().await.unwrap();

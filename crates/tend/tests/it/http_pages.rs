@@ -675,8 +675,7 @@ async fn a_new_person_following_a_link_lands_there_after_creating_an_account() {
 
 /// Journal and critic dates are the person's own day, not the server's (UTC).
 /// The zone is picked so that its date differs from UTC's at the moment the
-/// test runs: Kiritimati is 14 hours ahead, Pago Pago 11 hours behind, so one
-/// of them is always on another day.
+/// test runs (`zone_on_another_day`).
 #[tokio::test]
 async fn journal_and_critic_dates_show_in_the_persons_time_zone() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -684,10 +683,7 @@ async fn journal_and_critic_dates_show_in_the_persons_time_zone() {
     sign_up_in_browser(&app, &b, "far_away", PASS).await;
     let now = jiff::Timestamp::now();
     let utc_day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let zone = ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
-        .into_iter()
-        .find(|z| now.in_tz(z).unwrap().date() != utc_day)
-        .unwrap();
+    let zone = crate::helpers::zone_on_another_day(now);
     let local = now.in_tz(zone).unwrap().date();
     let shown = |d: jiff::civil::Date| d.strftime("%-d %B %Y").to_string();
 

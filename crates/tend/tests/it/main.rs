@@ -50,3 +50,6 @@ mod programme_periods;
 mod programmes;
 mod questionnaires;
 mod safety_plan;
+
+// Today: each part from the person's own records and day, and sign-in redirects (issue 11).
+mod today;

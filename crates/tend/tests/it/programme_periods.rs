@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use tend::service::Services;
 use tend::service::programmes::Programme;
 
-use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get};
+use crate::helpers::{Backend, FAST_KDF, TestApp, csrf_of, get, sign_in};
 
 const PASS: &str = "a long enough passphrase";
 
@@ -23,18 +23,7 @@ fn now() -> i64 {
 async fn signed_in(app: &TestApp, handle: &str) -> (reqwest::Client, String, String) {
     let (token, _) = app.api_account(handle, PASS).await;
     let b = app.browser();
-    let (_, signin) = get(&b, app.url("/signin")).await;
-    let res = b
-        .post(app.url("/signin"))
-        .form(&[
-            ("csrf", csrf_of(&signin).as_str()),
-            ("handle", handle),
-            ("passphrase", PASS),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    sign_in(app, &b, handle, PASS).await;
     let (_, page) = get(&b, app.url("/programmes")).await;
     (b, csrf_of(&page), token)
 }
