@@ -39,8 +39,9 @@
 # figures); TEND_PERF_LOADS, which loads to profile (default "sat"; e.g.
 # "sat paced"); TEND_ENV, extra environment for the tend processes (e.g.
 # "TEND_DB_POOL_SIZE=4 TEND_WORKER_THREADS=1"); TEND_CPU_COUNTS (default
-# "1 2 3"); TEND_CLUSTER_REUSE=1, HAProxy keeps its connections to the
-# processes open (scripts/cluster.sh).
+# "1 2 3"); TEND_CLUSTER_REUSE=0, HAProxy opens a connection per request
+# (the default, 1, keeps its connections to the processes open;
+# scripts/cluster.sh).
 # Needs PostgreSQL at 127.0.0.1:5432; wrk and haproxy are installed from
 # Debian with apt-get if missing. Every loop here is bounded.
 set -euo pipefail
@@ -190,7 +191,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-echo "loads: $LOADS; 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}${TEND_CLUSTER_REUSE:+; HAProxy connection reuse: $TEND_CLUSTER_REUSE}"
+echo "loads: $LOADS; 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}; HAProxy connection reuse: ${TEND_CLUSTER_REUSE:-1}"
 echo
 echo "| round | processes | load | requests/s | p50 | p99 | non-2xx | tend CPU ms/req | PostgreSQL CPU ms/req | HAProxy CPU ms/req | tend context switches/req | machine busy | load avg at start | PG backends |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -19,10 +19,12 @@
 #   TEND_CLUSTER_PORT    HAProxy's port (default 18100; tend uses the next N)
 #   TEND_CLUSTER_DIR     pid files, logs and haproxy.cfg (default /tmp/tend-cluster)
 #   TEND_CLUSTER_FLAGS   extra flags for every `tend serve`
-#   TEND_CLUSTER_REUSE   1: HAProxy keeps its connections to the processes
-#                        open between requests (`http-reuse safe`) instead of
-#                        one connection per request (`http-server-close`, the
-#                        default); see docs/benchmarks.md, issue 18
+#   TEND_CLUSTER_REUSE   1 (the default): HAProxy keeps its connections to
+#                        the processes open between requests (`http-reuse
+#                        safe`); 0: one connection per request
+#                        (`http-server-close`, the default before 2026-12-04).
+#                        Reuse costs less CPU per request and passed the crash
+#                        soak and the fan-out; see docs/benchmarks.md, issue 18
 #
 # HAProxy comes from Debian (installed with apt-get if missing).
 set -euo pipefail
@@ -146,8 +148,8 @@ start() {
     wait_healthy "$i"
   done
 
-  local server_side="option http-server-close"
-  if [ "${TEND_CLUSTER_REUSE:-}" = 1 ]; then server_side="http-reuse safe"; fi
+  local server_side="http-reuse safe"
+  if [ "${TEND_CLUSTER_REUSE:-1}" = 0 ]; then server_side="option http-server-close"; fi
   cat >"$DIR/haproxy.cfg" <<EOF
 global
     # Within the usual open-file limit (each connection needs two).
