@@ -428,53 +428,22 @@ fn bind(stmt: &mut Statement<'_>, args: &[&dyn ToSql]) -> rusqlite::Result<()> {
 
 /// Column positions by name, the last one winning when a name repeats (as in
 /// sqlx, so `SELECT r.*, m.account_id AS author_account` reads the same here).
-struct Columns {
-    names: Vec<String>,
-    /// For each column, whether no later column has the same name: a join
-    /// can repeat a name (`id`), and the last one is the one meant.
-    last: Vec<bool>,
-    /// Where the next lookup looks first. A row mapper asks for its fields
-    /// in about the order the statement lists them, so the column after the
-    /// one found last is usually the one asked for next, and a whole row is
-    /// mapped without searching the names; the thread page's profile showed
-    /// that search (one string comparison per column, per field, per reply)
-    /// as a good part of mapping its 100 replies.
-    next: std::cell::Cell<usize>,
-}
+struct Columns(Vec<String>);
 
 impl Columns {
     fn of(stmt: &Statement<'_>) -> Self {
-        let names: Vec<String> = stmt
-            .column_names()
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        let last = (0..names.len())
-            .map(|i| !names[i + 1..].contains(&names[i]))
-            .collect();
-        Self {
-            names,
-            last,
-            next: std::cell::Cell::new(0),
-        }
+        Self(
+            stmt.column_names()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        )
     }
-
-    /// The column called `name` (the last of that name).
-    fn index(&self, name: &str) -> Option<usize> {
-        let hint = self.next.get();
-        let i = if self.names.get(hint).is_some_and(|n| n == name) && self.last[hint] {
-            hint
-        } else {
-            self.names.iter().rposition(|c| c == name)?
-        };
-        self.next
-            .set(if i + 1 < self.names.len() { i + 1 } else { 0 });
-        Some(i)
-    }
-
     fn get<T: rusqlite::types::FromSql>(&self, row: &Row<'_>, name: &str) -> rusqlite::Result<T> {
         let i = self
-            .index(name)
+            .0
+            .iter()
+            .rposition(|c| c == name)
             .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))?;
         row.get(i)
     }
@@ -1081,32 +1050,3 @@ fn signals(_: &SqliteStore) -> Option<&super::Signals> {
 }
 
 impl_store!(SqliteStore, "sqlite", signals);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Looking a column up by name gives the last column of that name, in
-    /// whatever order the fields are asked for, hint or no hint.
-    #[test]
-    fn columns_by_name_last_one_wins_in_any_order() {
-        let c = Connection::open_in_memory().unwrap();
-        let mut stmt = c
-            .prepare("SELECT 1 AS id, 2 AS a, 3 AS id, 4 AS b, 5 AS c")
-            .unwrap();
-        let cols = Columns::of(&stmt);
-        let mut rows = stmt.raw_query();
-        let row = rows.next().unwrap().unwrap();
-        let get = |name: &str| cols.get::<i64>(row, name).unwrap();
-        // In the statement's order, where every hint is right...
-        assert_eq!([get("a"), get("id"), get("b"), get("c")], [2, 3, 4, 5]);
-        // ...out of order, and a repeated name asked for where its first
-        // (not its last) column would be next.
-        assert_eq!([get("c"), get("id"), get("a"), get("id")], [5, 3, 2, 3]);
-        assert_eq!([get("b"), get("b"), get("a")], [4, 4, 2]);
-        assert!(matches!(
-            cols.get::<i64>(row, "missing"),
-            Err(rusqlite::Error::InvalidColumnName(_))
-        ));
-    }
-}
