@@ -26,6 +26,9 @@
 #          replies a minute, so seed enough people for the rate (about 2,000
 #          for a few hundred replies a second over a round); refused posts show
 #          in the non-2xx column and make the row invalid.
+#          TEND_REPLY_THREADS=N spreads the replies over N threads in turn
+#          (default 1: every reply locks the same thread's row, as a thread
+#          everyone answers at once would)
 # For each it records requests/s, p50/p99, the CPU time (utime + stime from
 # /proc/PID/stat) of the tend processes, of the PostgreSQL backends serving
 # the database (from pg_stat_activity; the ones that existed at the start or
@@ -95,7 +98,8 @@ running() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 
 scripts/cluster.sh start 3 >/dev/null
 "$TARGET/release/examples/bench_seed" --database-url "$DB_URL" --data-dir "$WORK/unused" \
-  --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" --circle "$WORK/circle.txt" >/dev/null
+  --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" --circle "$WORK/circle.txt" \
+  --post-threads "${TEND_REPLY_THREADS:-1}" >/dev/null
 export TEND_TOKENS="$WORK/tokens.txt"
 LOADS=${TEND_CPU_LOADS:-sat paced}
 read -r CIRCLE _ POST_THREAD <"$WORK/circle.txt"
@@ -132,6 +136,9 @@ measure() { # $1 round, $2 processes, $3 load (sat|paced|reply)
     # would post as the same person twice as often against the limit.
     script=bench/reply.lua threads=1
     env=(TEND_CSRF="$WORK/circle.txt.csrf" TEND_PATH="$REPLY_PATH")
+    if [ "${TEND_REPLY_THREADS:-1}" -gt 1 ]; then
+      env+=(TEND_THREADS="$WORK/circle.txt.threads" TEND_CIRCLE="$CIRCLE")
+    fi
   fi
   local pids=() i
   for i in $(seq 1 "$n"); do pids+=("$(pid_of "$i")"); done
@@ -191,7 +198,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-echo "loads: $LOADS; 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}; HAProxy connection reuse: ${TEND_CLUSTER_REUSE:-1}"
+echo "loads: $LOADS; 64 connections, ${SECS} s per measurement, $ROUNDS rounds (order alternating), $ACCOUNTS people × $DAYS days; paced: ${PACE_MS} ms pause per request per connection${TEND_ENV:+; tend environment: $TEND_ENV}; HAProxy connection reuse: ${TEND_CLUSTER_REUSE:-1}; reply threads: ${TEND_REPLY_THREADS:-1}"
 echo
 echo "| round | processes | load | requests/s | p50 | p99 | non-2xx | tend CPU ms/req | PostgreSQL CPU ms/req | HAProxy CPU ms/req | tend context switches/req | machine busy | load avg at start | PG backends |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -49,6 +49,10 @@ async fn main() -> anyhow::Result<()> {
     // posts as them, so a year of data for 1,000 people does not also have
     // to cover the reply rate within each person's limit of 20 a minute.
     let repliers: usize = arg("--repliers", "0").parse()?;
+    // `--post-threads N` makes N empty threads to reply in (default 1), their
+    // ids one per line in FILE.threads: a reply load spread over them does
+    // not queue on one thread's row as a load on one thread does.
+    let post_threads: usize = arg("--post-threads", "1").parse::<usize>()?.max(1);
     std::fs::create_dir_all(&data_dir)?;
     // `--database-url postgres://...` seeds a PostgreSQL database instead
     // (bench/cluster-bench.sh).
@@ -184,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     if !circle_file.is_empty() {
-        seed_circle(&services, &tokens, &circle_file, replies, now).await?;
+        seed_circle(&services, &tokens, &circle_file, replies, post_threads, now).await?;
     }
     let extra = tokens.split_off(accounts.min(tokens.len()));
     let csrf: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
@@ -214,6 +218,7 @@ async fn seed_circle(
     people: &[(String, String, String)],
     file: &str,
     replies: usize,
+    post_threads: usize,
     now: i64,
 ) -> anyhow::Result<()> {
     use tend::store::{CircleRow, MembershipRow, ReplyRow, ThreadRow};
@@ -245,10 +250,15 @@ async fn seed_circle(
     for (i, p) in people.iter().enumerate().skip(1) {
         store.add_member(&member(i, &p.2)).await?;
     }
-    for (id, title) in [
-        ("benchread", "A long thread"),
-        ("benchpost", "Replies go here"),
-    ] {
+    let posts: Vec<String> = (0..post_threads)
+        .map(|i| match i {
+            0 => "benchpost".to_owned(),
+            i => format!("benchpost{i}"),
+        })
+        .collect();
+    let threads = std::iter::once(("benchread", "A long thread"))
+        .chain(posts.iter().map(|id| (id.as_str(), "Replies go here")));
+    for (id, title) in threads {
         store
             .create_thread(&ThreadRow {
                 id: id.into(),
@@ -283,5 +293,6 @@ async fn seed_circle(
             .await?;
     }
     std::fs::write(file, "benchcircle benchread benchpost\n")?;
+    std::fs::write(format!("{file}.threads"), posts.join("\n") + "\n")?;
     Ok(())
 }
