@@ -16,6 +16,8 @@
 # /tmp/tend-ab.tsv). Builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 ROUNDS=${1:-5}
 SECS=${2:-5}
 ACCOUNTS=${3:-200}
@@ -27,20 +29,8 @@ read -r -a B <<<"${TEND_B:-$TARGET/release/tend}"
 SEED=${TEND_SEED:-$(dirname "${A[0]}")/examples/bench_seed}
 REPLIERS=${TEND_BENCH_REPLIERS:-2500}
 read -r A_PORT B_PORT <<<"${TEND_BENCH_PORTS:-18401 18402}"
-for port in "$A_PORT" "$B_PORT"; do
-  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
-    echo "port $port is already in use; set TEND_BENCH_PORTS" >&2
-    exit 1
-  fi
-done
+ports_free "$A_PORT" "$B_PORT"
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 "$SEED" --data-dir "$WORK/a" --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" \
   --circle "$WORK/circle.txt" --replies 100 --repliers "$REPLIERS" >&2
@@ -63,8 +53,6 @@ A_PID=${PIDS[-1]}
 start b "$B_PORT" "${B[@]}"
 B_PID=${PIDS[-1]}
 
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 : >"$OUT"
 TOK="TEND_TOKENS=$WORK/tokens.txt"
 REPLY_TOK="TEND_TOKENS=$WORK/circle.txt.repliers TEND_CSRF=$WORK/circle.txt.repliers.csrf"

@@ -25,6 +25,8 @@
 # /tmp/tend-compare.tsv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 ROUNDS=${1:-3}
 SECS=${2:-10}
 ACCOUNTS=${3:-1000}
@@ -40,19 +42,7 @@ OUT=${TEND_BENCH_OUT:-/tmp/tend-compare.tsv}
 # cluster on this machine may hold the defaults). A port already in use stops
 # the run: a health check answered by someone else's server would be measured.
 read -r TEND_PORT BASE_PORT ISSO_PORT <<<"${TEND_BENCH_PORTS:-18099 18300 18200}"
-for port in "$TEND_PORT" "$BASE_PORT" "$ISSO_PORT"; do
-  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
-    echo "port $port is already in use; set TEND_BENCH_PORTS" >&2
-    exit 1
-  fi
-done
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+ports_free "$TEND_PORT" "$BASE_PORT" "$ISSO_PORT"
 
 # --- tools and builds -------------------------------------------------------
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
@@ -120,8 +110,6 @@ done
 isso_post %2Fpost "Replies go here" "Replies go here"
 
 # --- measuring --------------------------------------------------------------
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 : >"$OUT"
 T="http://127.0.0.1:$TEND_PORT"
 B="http://127.0.0.1:$BASE_PORT"

@@ -1,7 +1,29 @@
-# Shared by the side-by-side benchmarks (compare.sh, ab.sh): CPU time and
-# context switches of a server read from /proc around one wrk run, written as
-# one tab-separated row to $OUT. Callers set SECS and OUT, and cd to the
+# Shared by the side-by-side benchmarks (compare.sh, ab.sh): a scratch
+# folder and the servers to stop on exit; CPU time and context switches of a
+# server read from /proc around one wrk run, written as one tab-separated row
+# to $OUT. Callers set SECS and OUT, and cd to the
 # repository root (wrk scripts are read from bench/).
+
+# ports_free PORT...: stops the run if any port already answers (a health
+# check answered by someone else's server would be measured). Set
+# TEND_BENCH_PORTS to move them.
+ports_free() {
+  local port
+  for port in "$@"; do
+    if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+      echo "port $port is already in use; set TEND_BENCH_PORTS" >&2
+      exit 1
+    fi
+  done
+}
+# A scratch folder, $WORK, and the servers started, $PIDS: both gone on exit.
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 ticks() { # utime+stime of a process and its children (gunicorn's workers)
   local t=0 p
   for p in "$1" $(pgrep -P "$1" || true); do
