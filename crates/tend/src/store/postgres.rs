@@ -272,20 +272,37 @@ impl PostgresStore {
     }
 
     async fn write_upsert_record(&self, r: &super::RecordRow) -> StoreResult<i64> {
-        let (version,): (i64,) = sqlx::query_as(super::UPSERT_RECORD_SQL)
-            .bind(&r.id)
-            .bind(&r.account_id)
-            .bind(&r.kind)
-            .bind(&r.day)
-            .bind(&r.slot)
-            .bind(r.created_at)
-            .bind(r.updated_at)
-            .bind(&r.sealed)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(super::map_unique)?
-            .ok_or(super::StoreError::Conflict)?;
-        Ok(version)
+        // `ON CONFLICT (id)` only covers the id's index. Two first saves of
+        // one slot at once can both pass that check and meet on the slot's
+        // own unique index (`records_one_per_slot`), where PostgreSQL waits
+        // for the first to commit and then refuses the second with a unique
+        // violation instead of updating (seen in CI with 12 saves at once).
+        // By then the first row is committed, so the same statement again
+        // takes the update path: try again, a bounded number of times.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let row: Option<(i64,)> = match sqlx::query_as(super::UPSERT_RECORD_SQL)
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.kind)
+                .bind(&r.day)
+                .bind(&r.slot)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(&r.sealed)
+                .fetch_optional(&self.pool)
+                .await
+            {
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && tries < 3 => {
+                    continue;
+                }
+                other => other.map_err(super::map_unique)?,
+            };
+            // No row: the id belongs to another account or kind.
+            let (version,) = row.ok_or(super::StoreError::Conflict)?;
+            return Ok(version);
+        }
     }
 
     async fn write_update_record(&self, r: &super::RecordRow, expected: i64) -> StoreResult<bool> {
