@@ -370,6 +370,17 @@ async fn bad_input_gets_clear_errors_and_saves_nothing() {
         .map(|f| f["field"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(fields, ["mood", "sleep_hours"]);
+    // Over 24 by less than an f32 can hold is still over 24 (schemathesis).
+    let res = c
+        .put(app.url("/api/v1/checkins/today"))
+        .header("authorization", &auth)
+        .json(
+            &json!({"mood": 3, "energy": 2, "sleep_hours": 24.000000000000004, "meals": "skipped"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let list: Value = c
         .get(app.url("/api/v1/journal"))
         .header("authorization", &auth)

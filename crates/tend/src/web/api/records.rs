@@ -206,8 +206,12 @@ pub struct CheckinBody {
     #[schema(minimum = 1, maximum = 5)]
     energy: u8,
     /// Hours slept, rounded to the quarter hour.
+    // Read at full precision and checked before it is narrowed to the stored
+    // f32: 24.000000000000004 rounds to 24.0 as an f32 and would pass the
+    // range check after narrowing, though the schema says at most 24
+    // (schemathesis found it).
     #[schema(minimum = 0, maximum = 24)]
-    sleep_hours: f32,
+    sleep_hours: f64,
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1440)]
     movement_minutes: u16,
@@ -232,10 +236,18 @@ async fn save_checkin(
     raw_len(&mut problems, "joy", "The joyful thing", &b.joy, JOY_MAX);
     raw_len(&mut problems, "note", "The note", &b.note, NOTE_MAX);
     check(problems)?;
+    // Out of range, even by less than an f32 can tell, becomes a value the
+    // check-in's own validation refuses, so the answer lists it with the
+    // other fields' problems, in order.
+    let sleep_hours = if (0.0..=24.0).contains(&b.sleep_hours) {
+        b.sleep_hours as f32
+    } else {
+        f32::NAN
+    };
     let input = CheckinInput::from_checkin(&Checkin {
         mood: b.mood,
         energy: b.energy,
-        sleep_hours: b.sleep_hours,
+        sleep_hours,
         movement_minutes: b.movement_minutes,
         meals: b.meals.into(),
         joy: b.joy,
