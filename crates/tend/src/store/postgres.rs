@@ -237,15 +237,7 @@ impl PostgresStore {
             return Ok(super::Once::Again(first));
         }
         let version = if upsert {
-            let (version,): (i64,) = sqlx::query_as(super::UPSERT_RECORD_SQL)
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(&r.sealed)
+            let (version,): (i64,) = upsert_query(r)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(super::map_unique)?
@@ -282,18 +274,7 @@ impl PostgresStore {
         let mut tries = 0;
         loop {
             tries += 1;
-            let row: Option<(i64,)> = match sqlx::query_as(super::UPSERT_RECORD_SQL)
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(&r.sealed)
-                .fetch_optional(&self.pool)
-                .await
-            {
+            let row: Option<(i64,)> = match upsert_query(r).fetch_optional(&self.pool).await {
                 Err(sqlx::Error::Database(db)) if db.is_unique_violation() && tries < 3 => {
                     continue;
                 }
@@ -450,3 +431,19 @@ fn signals(s: &PostgresStore) -> Option<&Signals> {
 }
 
 impl_store!(PostgresStore, "postgres", signals);
+
+/// [`super::UPSERT_RECORD_SQL`] with a record's values bound: the plain
+/// upsert and the exactly-once one run the same statement.
+fn upsert_query(
+    r: &super::RecordRow,
+) -> sqlx::query::QueryAs<'_, sqlx::Postgres, (i64,), sqlx::postgres::PgArguments> {
+    sqlx::query_as(super::UPSERT_RECORD_SQL)
+        .bind(&r.id)
+        .bind(&r.account_id)
+        .bind(&r.kind)
+        .bind(&r.day)
+        .bind(&r.slot)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .bind(&r.sealed)
+}
