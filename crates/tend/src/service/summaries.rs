@@ -90,8 +90,8 @@ impl<'a> Summaries<'a> {
 
     /// Today's page: the week's check-ins, the newest journal titles, the
     /// month's practice, questionnaire preferences and history, and a debrief
-    /// of yesterday or today: six reads in one store call (one blocking call,
-    /// one snapshot on SQLite).
+    /// of yesterday or today: six reads in one store call, run as one
+    /// statement (one snapshot, on both databases).
     pub async fn today(
         &self,
         catalog: &tend_instruments::Catalog,

@@ -12,6 +12,7 @@ mod notify;
 mod postgres;
 pub(crate) mod programmes;
 pub(crate) mod push;
+mod record_reads;
 mod sql;
 mod sqlite;
 pub(crate) mod transfer;
@@ -31,6 +32,7 @@ pub use notify::Signals;
 pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
 pub use push::{PushKeyRow, PushReminderDevice, PushStore, PushSubscriptionRow};
+pub use record_reads::{ReadParam, ReadRow, ReadsQuery, split_sets};
 pub use sqlite::{SqliteReads, SqliteStore};
 pub use transfer::{ApiTokenRow, TransferStore};
 
@@ -112,32 +114,6 @@ pub struct RecordFilter {
     pub limit: Option<i64>,
 }
 
-/// The SQL of [`Store::records`] for a filter: only the bounds that are set are
-/// written, as plain comparisons the planner can match to the `(account_id,
-/// kind, day)` index. Parameters: `$1` account, `$2` kind, then the set bounds
-/// in order, then the limit. Public so tests can ask each database for its plan.
-/// (`title` is left out of `SELECT *` readers' structs; see [`TitleRow`].)
-pub fn records_query(filter: &RecordFilter) -> &'static str {
-    match (filter.day_from.is_some(), filter.day_to.is_some()) {
-        (false, false) => {
-            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 \
-             ORDER BY day DESC, created_at DESC, id DESC LIMIT $3"
-        }
-        (true, false) => {
-            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day >= $3 \
-             ORDER BY day DESC, created_at DESC, id DESC LIMIT $4"
-        }
-        (false, true) => {
-            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day <= $3 \
-             ORDER BY day DESC, created_at DESC, id DESC LIMIT $4"
-        }
-        (true, true) => {
-            "SELECT * FROM records WHERE account_id = $1 AND kind = $2 AND day >= $3 AND day <= $4 \
-             ORDER BY day DESC, created_at DESC, id DESC LIMIT $5"
-        }
-    }
-}
-
 /// One read of [`Store::read_records`].
 #[derive(Debug, Clone)]
 pub enum RecordRead {
@@ -184,17 +160,6 @@ pub struct TitleRow {
     pub sealed: Option<Vec<u8>>,
 }
 
-/// [`records_query`] for titles: the same range and order (so the same
-/// index), the body only where the title is missing.
-pub fn titles_query(filter: &RecordFilter) -> String {
-    records_query(filter).replacen(
-        "SELECT *",
-        "SELECT id, day, created_at, updated_at, version, title, \
-         CASE WHEN title IS NULL THEN sealed END AS sealed",
-        1,
-    )
-}
-
 /// The SQL of [`Store::active_session`].
 pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
      p.id AS profile_id, p.sealed AS profile_sealed, \
@@ -203,10 +168,6 @@ pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_k
      JOIN accounts a ON a.id = s.account_id \
      LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
      WHERE s.id_hash = $1 AND s.expires_at > $2";
-
-/// The SQL of [`Store::record`]: `$1` id, `$2` account, `$3` kind.
-pub const RECORD_SQL: &str =
-    "SELECT * FROM records WHERE id = $1 AND account_id = $2 AND kind = $3";
 
 /// What [`Store::insert_record_once`] / [`Store::upsert_record_once`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,10 +303,9 @@ pub trait Store:
         kind: &str,
         filter: &RecordFilter,
     ) -> StoreResult<Vec<RecordRow>>;
-    /// Several reads of one person's records at once, answered in order: on
-    /// SQLite in one blocking call on one connection inside one read
-    /// transaction (a consistent snapshot); on PostgreSQL one after another.
-    /// A page that needs several kinds asks once (Today: six reads).
+    /// Several reads of one person's records at once, answered in order, as
+    /// one statement (one snapshot; see `record_reads`). A page that needs
+    /// several kinds asks once (Today: six reads).
     async fn read_records(
         &self,
         account_id: &str,

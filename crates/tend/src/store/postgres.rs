@@ -103,52 +103,18 @@ impl PostgresStore {
         account_id: &str,
         reads: &[super::RecordRead],
     ) -> StoreResult<Vec<super::RecordSet>> {
-        let mut out = Vec::with_capacity(reads.len());
-        let mut conn = self.pool.acquire().await?;
-        for read in reads {
-            out.push(match read {
-                super::RecordRead::One { kind, id } => super::RecordSet::Rows(
-                    sqlx::query_as(super::RECORD_SQL)
-                        .bind(id)
-                        .bind(account_id)
-                        .bind(kind)
-                        .fetch_all(&mut *conn)
-                        .await?,
-                ),
-                super::RecordRead::Titles { kind, filter } => {
-                    let sql = super::titles_query(filter);
-                    let mut q = sqlx::query_as(&sql).bind(account_id).bind(kind);
-                    if let Some(from) = &filter.day_from {
-                        q = q.bind(from);
-                    }
-                    if let Some(to) = &filter.day_to {
-                        q = q.bind(to);
-                    }
-                    super::RecordSet::Titles(
-                        q.bind(filter.limit.unwrap_or(i64::MAX))
-                            .fetch_all(&mut *conn)
-                            .await?,
-                    )
-                }
-                super::RecordRead::List { kind, filter } => {
-                    let mut q = sqlx::query_as(super::records_query(filter))
-                        .bind(account_id)
-                        .bind(kind);
-                    if let Some(from) = &filter.day_from {
-                        q = q.bind(from);
-                    }
-                    if let Some(to) = &filter.day_to {
-                        q = q.bind(to);
-                    }
-                    super::RecordSet::Rows(
-                        q.bind(filter.limit.unwrap_or(i64::MAX))
-                            .fetch_all(&mut *conn)
-                            .await?,
-                    )
-                }
-            });
+        // One statement for all of them (see `record_reads`): one round trip
+        // and one snapshot.
+        let q = super::ReadsQuery::new(account_id, reads);
+        let mut query = sqlx::query_as::<_, super::ReadRow>(&q.sql);
+        for p in &q.params {
+            query = match p {
+                super::ReadParam::Text(s) => query.bind(*s),
+                super::ReadParam::Int(n) => query.bind(*n),
+            };
         }
-        Ok(out)
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(super::split_sets(reads, rows))
     }
 
     async fn read_thread_page(

@@ -192,6 +192,9 @@ macro_rules! impl_store {
             }
 
             async fn read_records(&self, account_id: &str, reads: &[$crate::store::RecordRead]) -> $crate::store::StoreResult<Vec<$crate::store::RecordSet>> {
+                if reads.is_empty() {
+                    return Ok(Vec::new());
+                }
                 self.read_record_sets(account_id, reads).await
             }
 

@@ -3,7 +3,7 @@
 //! same with ten days of history as with five years.
 
 use sqlx::Row;
-use tend::store::{RecordFilter, RecordRow, Store, records_query};
+use tend::store::{ReadParam, ReadsQuery, RecordFilter, RecordRead, RecordRow, Store};
 
 use crate::helpers::{Backend, TestDb};
 
@@ -48,6 +48,57 @@ async fn history(s: &dyn Store) {
     }
 }
 
+/// The person's check-ins in a range, as the store reads them.
+fn checkins(filter: &RecordFilter) -> RecordRead {
+    RecordRead::List {
+        kind: "checkin".into(),
+        filter: filter.clone(),
+    }
+}
+
+/// The statement the store runs for `reads`, with its parameters bound.
+fn explain<'q, DB: sqlx::Database>(
+    sql: &'q str,
+    q: &'q ReadsQuery<'q>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::query(sql);
+    for p in &q.params {
+        query = match p {
+            ReadParam::Text(s) => query.bind(*s),
+            ReadParam::Int(n) => query.bind(*n),
+        };
+    }
+    query
+}
+
+/// SQLite's plan for `reads`, one line per step.
+async fn sqlite_plan(pool: &sqlx::SqlitePool, reads: &[RecordRead]) -> String {
+    let q = ReadsQuery::new("a1", reads);
+    let sql = format!("EXPLAIN QUERY PLAN {}", q.sql);
+    let rows = explain::<sqlx::Sqlite>(&sql, &q)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
+    plan.join("\n")
+}
+
+/// PostgreSQL's plan for `reads`, one line per step.
+async fn postgres_plan(pool: &sqlx::PgPool, reads: &[RecordRead]) -> String {
+    let q = ReadsQuery::new("a1", reads);
+    let sql = format!("EXPLAIN {}", q.sql);
+    let rows = explain::<sqlx::Postgres>(&sql, &q)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
+    plan.join("\n")
+}
+
 fn filters() -> Vec<RecordFilter> {
     let week = |from: bool, to: bool| RecordFilter {
         day_from: from.then(|| "2025-12-01".to_owned()),
@@ -67,14 +118,7 @@ async fn sqlite_ranges_search_the_day_index() {
     // database would after `PRAGMA optimize`.
     sqlx::query("ANALYZE").execute(&pool).await.unwrap();
     for f in filters() {
-        let sql = format!("EXPLAIN QUERY PLAN {}", records_query(&f));
-        let mut q = sqlx::query(&sql).bind("a1").bind("checkin");
-        for bound in [&f.day_from, &f.day_to].into_iter().flatten() {
-            q = q.bind(bound.as_str());
-        }
-        let rows = q.bind(50_i64).fetch_all(&pool).await.unwrap();
-        let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
-        let plan = plan.join("\n");
+        let plan = sqlite_plan(&pool, &[checkins(&f)]).await;
         // SQLite names the columns it searches the index by; the day must be
         // one of them, not only the (account, kind) prefix.
         let searched = if f.day_from.is_some() && f.day_to.is_some() {
@@ -106,14 +150,7 @@ async fn postgres_ranges_search_the_day_index() {
         .unwrap();
     sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
     for f in filters() {
-        let sql = format!("EXPLAIN {}", records_query(&f));
-        let mut q = sqlx::query(&sql).bind("a1").bind("checkin");
-        for bound in [&f.day_from, &f.day_to].into_iter().flatten() {
-            q = q.bind(bound.as_str());
-        }
-        let rows = q.bind(50_i64).fetch_all(&pool).await.unwrap();
-        let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>(0)).collect();
-        let plan = plan.join("\n");
+        let plan = postgres_plan(&pool, &[checkins(&f)]).await;
         let bound = if f.day_from.is_some() {
             "(day >="
         } else {
@@ -124,4 +161,84 @@ async fn postgres_ranges_search_the_day_index() {
             "the range should be an index condition on records_by_day, got:\n{plan}"
         );
     }
+}
+
+/// Today's shape: a bounded week, a bounded month, titles with no bounds and
+/// a single record, asked as one statement.
+fn today_reads() -> Vec<RecordRead> {
+    let ranged = |from: Option<&str>, to: Option<&str>, limit| RecordFilter {
+        day_from: from.map(Into::into),
+        day_to: to.map(Into::into),
+        limit: Some(limit),
+    };
+    vec![
+        RecordRead::List {
+            kind: "checkin".into(),
+            filter: ranged(Some("2025-12-01"), Some("2025-12-07"), 7),
+        },
+        RecordRead::Titles {
+            kind: "journal".into(),
+            filter: ranged(None, None, 3),
+        },
+        RecordRead::List {
+            kind: "journal".into(),
+            filter: ranged(Some("2025-11-01"), None, 400),
+        },
+        RecordRead::One {
+            kind: "checkin".into(),
+            id: "a1-checkin-3".into(),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn sqlite_reads_in_one_statement_search_an_index_in_every_arm() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    history(db.store.as_ref()).await;
+    let url = format!("sqlite://{}", db.sqlite_file().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let plan = sqlite_plan(&pool, &today_reads()).await;
+    for searched in [
+        "records_by_day (account_id=? AND kind=? AND day>? AND day<?)",
+        "records_by_day (account_id=? AND kind=?)",
+        "records_by_day (account_id=? AND kind=? AND day>?)",
+    ] {
+        assert!(
+            plan.contains(searched),
+            "expected a search of {searched}, got:\n{plan}"
+        );
+    }
+    // The single record is found by its key, and nothing reads the whole table.
+    assert!(
+        plan.contains("(id=?)"),
+        "the record by its id, got:\n{plan}"
+    );
+    assert!(!plan.contains("SCAN records"), "a full scan in:\n{plan}");
+}
+
+#[tokio::test]
+async fn postgres_reads_in_one_statement_search_an_index_in_every_arm() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    history(db.store.as_ref()).await;
+    let (url, schema) = db.postgres_schema().unwrap();
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.options([("search_path", schema)]))
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
+    let plan = postgres_plan(&pool, &today_reads()).await;
+    assert!(!plan.contains("Seq Scan"), "a full scan in:\n{plan}");
+    assert!(
+        plan.matches("records_by_day").count() >= 3,
+        "each ranged arm should search records_by_day, got:\n{plan}"
+    );
+    assert!(
+        plan.contains("(day >=") && plan.contains("(day <="),
+        "the ranges should be index conditions, got:\n{plan}"
+    );
 }
