@@ -203,12 +203,25 @@ impl PostgresStore {
             return Ok(super::Once::Again(first));
         }
         let version = if upsert {
-            let (version,): (i64,) = upsert_query(r)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(super::map_unique)?
-                .ok_or(super::StoreError::Conflict)?;
-            version
+            // The slot race of `write_upsert_record`, inside a transaction: a
+            // failed statement would abort the whole transaction (and the
+            // claimed key with it), so each try runs in its own savepoint and
+            // only that is rolled back before trying again.
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+                match upsert_query(r).fetch_optional(&mut *savepoint).await {
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() && tries < 3 => {
+                        savepoint.rollback().await?;
+                    }
+                    other => {
+                        let row = other.map_err(super::map_unique)?;
+                        savepoint.commit().await?;
+                        break row.ok_or(super::StoreError::Conflict)?.0;
+                    }
+                }
+            }
         } else {
             sqlx::query(super::INSERT_RECORD_SQL)
                 .bind(&r.id)

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use tend::store::{
-    AttemptLimit, CircleRow, NewNotice, NoticeSettingsRow, RecordRow, ReplyPosted, ReplyRow, Store,
-    StoreError, ThreadRow,
+    AttemptLimit, CircleRow, NewNotice, NoticeSettingsRow, Once, RecordRow, ReplyPosted, ReplyRow,
+    Store, StoreError, ThreadRow,
 };
 
 use crate::helpers::{Backend, TestDb, on_both_backends};
@@ -269,6 +269,29 @@ async fn concurrent_saves_keep_versions_straight(backend: Backend) {
     let mut versions = Vec::new();
     for u in upserts {
         versions.push(u.await.unwrap());
+    }
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=12).collect::<Vec<_>>());
+
+    // The same race through the exactly-once path (a check-in sent from two
+    // tabs with two submission keys): every first save of a new slot lands,
+    // none fails, and each key is noted with the record it wrote.
+    let once: Vec<_> = (0..12_u8)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut r = record("slot-once", 1);
+                r.slot = Some("2026-01-02".into());
+                s.upsert_record_once(&r, &[n; 32], 100).await.unwrap()
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for u in once {
+        match u.await.unwrap() {
+            Once::Written(v) => versions.push(v),
+            Once::Again(id) => panic!("a new key was taken as seen before ({id})"),
+        }
     }
     versions.sort_unstable();
     assert_eq!(versions, (1..=12).collect::<Vec<_>>());
