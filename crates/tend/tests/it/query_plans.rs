@@ -48,6 +48,33 @@ async fn history(s: &dyn Store) {
     }
 }
 
+/// A SQLite test database with [`history`], analysed, and a pool on its file.
+async fn sqlite_with_history() -> (TestDb, sqlx::SqlitePool) {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    history(db.store.as_ref()).await;
+    let url = format!("sqlite://{}", db.sqlite_file().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // Let the planner see the real shape of the table, as a long-lived
+    // database would after `PRAGMA optimize`.
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    (db, pool)
+}
+
+/// As [`sqlite_with_history`] on PostgreSQL; `None` when it is not set up.
+async fn postgres_with_history() -> Option<(TestDb, sqlx::PgPool)> {
+    let db = TestDb::new(Backend::Postgres).await?;
+    history(db.store.as_ref()).await;
+    let (url, schema) = db.postgres_schema().unwrap();
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.options([("search_path", schema)]))
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
+    Some((db, pool))
+}
+
 /// The person's check-ins in a range, as the store reads them.
 fn checkins(filter: &RecordFilter) -> RecordRead {
     RecordRead::List {
@@ -110,13 +137,7 @@ fn filters() -> Vec<RecordFilter> {
 
 #[tokio::test]
 async fn sqlite_ranges_search_the_day_index() {
-    let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    history(db.store.as_ref()).await;
-    let url = format!("sqlite://{}", db.sqlite_file().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    // Let the planner see the real shape of the table, as a long-lived
-    // database would after `PRAGMA optimize`.
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let (_db, pool) = sqlite_with_history().await;
     for f in filters() {
         let plan = sqlite_plan(&pool, &[checkins(&f)]).await;
         // SQLite names the columns it searches the index by; the day must be
@@ -137,18 +158,9 @@ async fn sqlite_ranges_search_the_day_index() {
 
 #[tokio::test]
 async fn postgres_ranges_search_the_day_index() {
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
+    let Some((_db, pool)) = postgres_with_history().await else {
         return;
     };
-    history(db.store.as_ref()).await;
-    let (url, schema) = db.postgres_schema().unwrap();
-    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.options([("search_path", schema)]))
-        .await
-        .unwrap();
-    sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
     for f in filters() {
         let plan = postgres_plan(&pool, &[checkins(&f)]).await;
         let bound = if f.day_from.is_some() {
@@ -193,11 +205,7 @@ fn today_reads() -> Vec<RecordRead> {
 
 #[tokio::test]
 async fn sqlite_reads_in_one_statement_search_an_index_in_every_arm() {
-    let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    history(db.store.as_ref()).await;
-    let url = format!("sqlite://{}", db.sqlite_file().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let (_db, pool) = sqlite_with_history().await;
     let plan = sqlite_plan(&pool, &today_reads()).await;
     for searched in [
         "records_by_day (account_id=? AND kind=? AND day>? AND day<?)",
@@ -219,18 +227,9 @@ async fn sqlite_reads_in_one_statement_search_an_index_in_every_arm() {
 
 #[tokio::test]
 async fn postgres_reads_in_one_statement_search_an_index_in_every_arm() {
-    let Some(db) = TestDb::new(Backend::Postgres).await else {
+    let Some((_db, pool)) = postgres_with_history().await else {
         return;
     };
-    history(db.store.as_ref()).await;
-    let (url, schema) = db.postgres_schema().unwrap();
-    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.options([("search_path", schema)]))
-        .await
-        .unwrap();
-    sqlx::query("ANALYZE records").execute(&pool).await.unwrap();
     let plan = postgres_plan(&pool, &today_reads()).await;
     assert!(!plan.contains("Seq Scan"), "a full scan in:\n{plan}");
     assert!(
