@@ -159,16 +159,7 @@ impl PostgresStore {
 /// write path.
 impl PostgresStore {
     async fn write_insert_record(&self, r: &super::RecordRow) -> StoreResult<()> {
-        sqlx::query(super::INSERT_RECORD_SQL)
-            .bind(&r.id)
-            .bind(&r.account_id)
-            .bind(&r.kind)
-            .bind(&r.day)
-            .bind(&r.slot)
-            .bind(r.created_at)
-            .bind(r.updated_at)
-            .bind(r.version)
-            .bind(&r.sealed)
+        insert_query(r)
             .execute(&self.pool)
             .await
             .map_err(super::map_unique)?;
@@ -212,7 +203,7 @@ impl PostgresStore {
                 tries += 1;
                 let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
                 match upsert_query(r).fetch_optional(&mut *savepoint).await {
-                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() && tries < 3 => {
+                    Err(e) if slot_race(&e) && tries < SLOT_RACE_TRIES => {
                         savepoint.rollback().await?;
                     }
                     other => {
@@ -223,16 +214,7 @@ impl PostgresStore {
                 }
             }
         } else {
-            sqlx::query(super::INSERT_RECORD_SQL)
-                .bind(&r.id)
-                .bind(&r.account_id)
-                .bind(&r.kind)
-                .bind(&r.day)
-                .bind(&r.slot)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(r.version)
-                .bind(&r.sealed)
+            insert_query(r)
                 .execute(&mut *tx)
                 .await
                 .map_err(super::map_unique)?;
@@ -254,7 +236,7 @@ impl PostgresStore {
         loop {
             tries += 1;
             let row: Option<(i64,)> = match upsert_query(r).fetch_optional(&self.pool).await {
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && tries < 3 => {
+                Err(e) if slot_race(&e) && tries < SLOT_RACE_TRIES => {
                     continue;
                 }
                 other => other.map_err(super::map_unique)?,
@@ -410,6 +392,33 @@ fn signals(s: &PostgresStore) -> Option<&Signals> {
 }
 
 impl_store!(PostgresStore, "postgres", signals);
+
+/// How many times an upsert meeting the slot race (see `write_upsert_record`)
+/// runs in all; by the second try the other save has committed.
+const SLOT_RACE_TRIES: u32 = 3;
+
+/// Whether an upsert failed on the slot race: a unique violation that the
+/// same statement, run again, turns into an update.
+fn slot_race(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// [`super::INSERT_RECORD_SQL`] with a record's values bound: the plain
+/// insert and the exactly-once one run the same statement.
+fn insert_query(
+    r: &super::RecordRow,
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(super::INSERT_RECORD_SQL)
+        .bind(&r.id)
+        .bind(&r.account_id)
+        .bind(&r.kind)
+        .bind(&r.day)
+        .bind(&r.slot)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .bind(r.version)
+        .bind(&r.sealed)
+}
 
 /// [`super::UPSERT_RECORD_SQL`] with a record's values bound: the plain
 /// upsert and the exactly-once one run the same statement.

@@ -14,6 +14,8 @@
 //! with the read it answers. One statement also reads one snapshot on both
 //! databases, with no transaction to open.
 
+use std::fmt::Write;
+
 use super::{RecordFilter, RecordRead, RecordRow, RecordSet, TitleRow};
 
 /// A bound value of [`ReadsQuery`], in parameter order (`$1`, `$2`, …).
@@ -38,6 +40,8 @@ const ORDER: &str = "ORDER BY day DESC, created_at DESC, id DESC";
 
 impl<'a> ReadsQuery<'a> {
     /// `$1` is the account; each read adds its own parameters after it.
+    /// (Built at every call, into one buffer: `write!` to a `String` cannot
+    /// fail, hence the ignored results.)
     pub fn new(account_id: &'a str, reads: &'a [RecordRead]) -> Self {
         let mut sql = String::with_capacity(reads.len() * 320);
         let mut params = vec![ReadParam::Text(account_id)];
@@ -45,39 +49,42 @@ impl<'a> ReadsQuery<'a> {
             if part > 0 {
                 sql.push_str(" UNION ALL ");
             }
-            sql.push_str(&format!(
+            let _ = write!(
+                sql,
                 "SELECT * FROM (SELECT CAST({part} AS BIGINT) AS part, {ROW_COLUMNS}, "
-            ));
+            );
             match read {
                 RecordRead::One { kind, id } => {
                     params.push(ReadParam::Text(id));
                     params.push(ReadParam::Text(kind));
                     let (id_n, kind_n) = (params.len() - 1, params.len());
-                    sql.push_str(&format!(
+                    let _ = write!(
+                        sql,
                         "CAST(NULL AS BYTEA) AS title, sealed FROM records \
                          WHERE id = ${id_n} AND account_id = $1 AND kind = ${kind_n}"
-                    ));
+                    );
                 }
                 RecordRead::List { kind, filter } => {
                     sql.push_str("CAST(NULL AS BYTEA) AS title, sealed FROM records");
                     push_range(&mut sql, &mut params, kind, filter);
                 }
                 RecordRead::Titles { kind, filter } => {
-                    // As `titles_query`: the body only where the title is missing.
+                    // The body only where the title is missing (records from
+                    // before migration 0009 have none).
                     sql.push_str(
                         "title, CASE WHEN title IS NULL THEN sealed END AS sealed FROM records",
                     );
                     push_range(&mut sql, &mut params, kind, filter);
                 }
             }
-            sql.push_str(&format!(") AS r{part}"));
+            let _ = write!(sql, ") AS r{part}");
         }
         Self { sql, params }
     }
 }
 
-/// The `WHERE … ORDER BY … LIMIT` of a ranged read, written as
-/// `records_query` writes it: only the bounds that are set.
+/// The `WHERE … ORDER BY … LIMIT` of a ranged read, with only the bounds
+/// that are set (see the module comment).
 fn push_range<'a>(
     sql: &mut String,
     params: &mut Vec<ReadParam<'a>>,
@@ -85,20 +92,17 @@ fn push_range<'a>(
     filter: &'a RecordFilter,
 ) {
     params.push(ReadParam::Text(kind));
-    sql.push_str(&format!(
-        " WHERE account_id = $1 AND kind = ${}",
-        params.len()
-    ));
+    let _ = write!(sql, " WHERE account_id = $1 AND kind = ${}", params.len());
     if let Some(from) = &filter.day_from {
         params.push(ReadParam::Text(from));
-        sql.push_str(&format!(" AND day >= ${}", params.len()));
+        let _ = write!(sql, " AND day >= ${}", params.len());
     }
     if let Some(to) = &filter.day_to {
         params.push(ReadParam::Text(to));
-        sql.push_str(&format!(" AND day <= ${}", params.len()));
+        let _ = write!(sql, " AND day <= ${}", params.len());
     }
     params.push(ReadParam::Int(filter.limit.unwrap_or(i64::MAX)));
-    sql.push_str(&format!(" {ORDER} LIMIT ${}", params.len()));
+    let _ = write!(sql, " {ORDER} LIMIT ${}", params.len());
 }
 
 /// One row of a [`ReadsQuery`]: which read it answers, and the record.

@@ -467,6 +467,15 @@ fn query<T>(
     Ok(out)
 }
 
+impl ToSql for ReadParam<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Self::Text(s) => s.to_sql(),
+            Self::Int(n) => n.to_sql(),
+        }
+    }
+}
+
 fn read_row(c: &Columns, r: &Row<'_>) -> rusqlite::Result<ReadRow> {
     Ok(ReadRow {
         part: c.get(r, "part")?,
@@ -918,14 +927,7 @@ impl SqliteStore {
         // without a transaction around it.
         self.read(bounded, move |c| {
             let q = ReadsQuery::new(&account_id, &reads);
-            let args: Vec<&dyn ToSql> = q
-                .params
-                .iter()
-                .map(|p| match p {
-                    ReadParam::Text(s) => s as &dyn ToSql,
-                    ReadParam::Int(n) => n as &dyn ToSql,
-                })
-                .collect();
+            let args: Vec<&dyn ToSql> = q.params.iter().map(|p| p as &dyn ToSql).collect();
             let rows = query(c, &q.sql, &args, read_row)?;
             Ok(split_sets(&reads, rows))
         })
