@@ -140,7 +140,7 @@ async fn my_circles(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"name": "Night shift", "description": "For those on nights this block.", "guidelines": "Be kind. What is said here stays here."}))]
 pub struct CircleBody {
-    #[schema(min_length = 1, max_length = 80, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 80, pattern = r"[^\s\u0085]")]
     name: String,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -202,7 +202,7 @@ async fn create_circle(
 #[schema(example = json!({"code": "K7MQ-2XPA-9C"}))]
 pub struct JoinBody {
     /// The invite code; case, spaces and dashes do not matter.
-    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 64, pattern = r"[^\s\u0085]")]
     code: String,
 }
 
@@ -512,9 +512,9 @@ async fn get_thread(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"title": "First week of nights", "body": "How do you all sleep in the day?"}))]
 pub struct ThreadBody {
-    #[schema(min_length = 1, max_length = 150, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 150, pattern = r"[^\s\u0085]")]
     title: String,
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"[^\s\u0085]")]
     body: String,
     /// I saw that my words might identify a patient, and want to post them
     /// as they are.
@@ -633,7 +633,7 @@ async fn start_thread(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"body": "Blackout curtains and a fan helped me."}))]
 pub struct ReplyBody {
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"[^\s\u0085]")]
     body: String,
     /// As for a thread.
     #[serde(default)]
@@ -872,7 +872,7 @@ fn meeting_zones() -> utoipa::openapi::schema::Object {
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"title": "Tuesday check-in", "date": "2026-03-17", "time": "19:30", "time_zone": "Europe/London", "repeat": "weekly", "duration_minutes": 60}))]
 pub struct MeetingBody {
-    #[schema(min_length = 1, max_length = 150, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 150, pattern = r"[^\s\u0085]")]
     title: String,
     /// The first (or only) date.
     #[schema(value_type = String, format = Date, example = "2026-03-17")]
@@ -1149,7 +1149,7 @@ pub struct ReportBody {
     #[schema(min_length = 1, max_length = 64)]
     target_id: String,
     /// What the moderators should know.
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 500, pattern = r"[^\s\u0085]")]
     reason: String,
 }
 
@@ -1300,7 +1300,7 @@ pub struct ModerationBody {
     /// `unsuspend`, or `dismiss` the reports.
     action: ModActionDoc,
     /// Kept in the moderation log.
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 500, pattern = r"[^\s\u0085]")]
     reason: String,
     /// For `suspend`, and needed there: 1 to 365 (without it, 422 on `days`).
     #[schema(minimum = 1, maximum = 365)]

@@ -123,7 +123,7 @@ fn detected(state: &AppState, text: &str) -> Vec<String> {
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"text": "I always get everything wrong on rounds.", "place": "ward", "intensity": 7, "reframe": "One hard question is not everything."}))]
 pub struct ThoughtBody {
-    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 1000, pattern = r"[^\s\u0085]")]
     text: String,
     place: Option<PlaceDoc>,
     /// How loud it was, 0 to 10.

@@ -200,7 +200,7 @@ async fn list_goals(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"title": "Review cardiology notes", "hours": 3.5, "good_enough": "One pass through the notes"}))]
 pub struct GoalBody {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\u0085]")]
     title: String,
     /// Hours it may take, rounded to the quarter hour. All of a week's goals
     /// together may take at most 168 hours (a rule across goals, so the
@@ -208,7 +208,7 @@ pub struct GoalBody {
     #[schema(minimum = 0, maximum = 168)]
     hours: f64,
     /// The smaller version that still counts.
-    #[schema(min_length = 1, max_length = 280, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 280, pattern = r"[^\s\u0085]")]
     good_enough: String,
 }
 

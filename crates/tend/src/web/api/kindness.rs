@@ -177,7 +177,7 @@ pub struct LetterBody {
     #[serde(default)]
     #[schema(max_length = 500)]
     prompt: String,
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"[^\s\u0085]")]
     body: String,
 }
 
@@ -289,7 +289,7 @@ async fn list_debriefs(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"what_happened": "I mixed up two drug doses on the quiz.", "what_i_felt": "Hot, ashamed", "common_humanity": "Everyone in my year has done this", "one_lesson": "Check units twice", "kind_sentence": "I am learning, and learning includes this."}))]
 pub struct DebriefBody {
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"[^\s\u0085]")]
     what_happened: String,
     #[serde(default)]
     #[schema(max_length = 5000)]
@@ -300,7 +300,7 @@ pub struct DebriefBody {
     #[serde(default)]
     #[schema(max_length = 5000)]
     one_lesson: String,
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 500, pattern = r"[^\s\u0085]")]
     kind_sentence: String,
 }
 

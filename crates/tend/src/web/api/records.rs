@@ -330,7 +330,7 @@ pub struct EntryBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     title: String,
-    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 50000, pattern = r"[^\s\u0085]")]
     body: String,
 }
 
@@ -410,7 +410,7 @@ pub struct EntryUpdate {
     #[serde(default)]
     #[schema(max_length = 200)]
     title: String,
-    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 50000, pattern = r"[^\s\u0085]")]
     body: String,
     /// The `version` last read; a different one answers 409 `stale`.
     version: i64,

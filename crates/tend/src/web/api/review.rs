@@ -83,7 +83,7 @@ pub struct ReflectionBody {
     #[serde(default)]
     #[schema(max_length = 300)]
     prompt: String,
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\u0085]")]
     text: String,
 }
 

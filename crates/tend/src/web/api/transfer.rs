@@ -184,7 +184,7 @@ async fn list_tokens(
 #[schema(example = json!({"name": "My phone"}))]
 pub struct NewTokenBody {
     /// What the token is for.
-    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 60, pattern = r"[^\s\u0085]")]
     name: String,
 }
 

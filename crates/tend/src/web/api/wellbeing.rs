@@ -236,7 +236,7 @@ async fn list_people(
 #[derive(Deserialize, ToSchema)]
 #[schema(example = json!({"name": "Ana", "reach": "Text first; evenings", "note": "Good at listening"}))]
 pub struct PersonBody {
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"[^\s\u0085]")]
     name: String,
     #[serde(default)]
     #[schema(max_length = 200)]
