@@ -13,7 +13,10 @@
 # to A's binary (TEND_SEED to choose another). Measures Today at 16 and 64
 # clients, the 100-reply thread page, check-in save and a reply posted
 # through the form. Needs wrk. Raw rows in $TEND_BENCH_OUT (default
-# /tmp/tend-ab.tsv). Builds nothing.
+# /tmp/tend-ab.tsv). Builds nothing. TEND_AB_PREPARE=COMMAND runs
+# `COMMAND a DIR` and `COMMAND b DIR` on the two copies of the data folder
+# before the servers start (to try a change to the database itself, say a
+# table's layout, with one binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -36,6 +39,10 @@ command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
   --circle "$WORK/circle.txt" --replies 100 --repliers "$REPLIERS" >&2
 read -r CIRCLE READ_T POST_T <"$WORK/circle.txt"
 cp -a "$WORK/a" "$WORK/b"
+if [ -n "${TEND_AB_PREPARE:-}" ]; then
+  "$TEND_AB_PREPARE" a "$WORK/a" >&2
+  "$TEND_AB_PREPARE" b "$WORK/b" >&2
+fi
 
 start() { # side port binary [VAR=VALUE...]
   local side=$1 port=$2

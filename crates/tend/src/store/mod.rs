@@ -187,21 +187,32 @@ pub const CLAIM_SUBMISSION_SQL: &str = "INSERT INTO submissions (account_id, key
 pub const SUBMISSION_RECORD_SQL: &str =
     "SELECT record_id FROM submissions WHERE account_id = $1 AND key_hash = $2";
 
-/// The SQL of [`Store::insert_record`].
+/// The SQL of [`Store::insert_record`]. A record with no day stores `''`
+/// (migration 0018: on SQLite `day` is part of the table's key, which may not
+/// be NULL); every read turns it back into NULL with `NULLIF(day, '')`.
 pub const INSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, $8, $9)";
 
 /// The SQL of [`Store::upsert_record`]: no row back means the id exists under
-/// another account or kind.
+/// another account or kind, or with another day.
+///
+/// Only slot records are upserted, and a slot fixes its day (a day's
+/// check-in is that day's, a week's review its Monday's, a profile has
+/// none), so an update leaves `day` as it is and refuses a different one
+/// rather than setting it: on SQLite `day` is part of the table's key
+/// (migration 0018), and an update that sets a key column deletes and
+/// re-inserts the row, which made every check-in save a third slower
+/// (docs/benchmarks.md).
 pub const UPSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
-     ON CONFLICT (id) DO UPDATE SET day = excluded.day, updated_at = excluded.updated_at, \
+     VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, 1, $8) \
+     ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, \
      version = records.version + 1, sealed = excluded.sealed, title = NULL \
      WHERE records.account_id = excluded.account_id AND records.kind = excluded.kind \
+     AND records.day = excluded.day \
      RETURNING version";
 
 /// The SQL of [`Store::update_record`].
-pub const UPDATE_RECORD_SQL: &str = "UPDATE records SET day = $4, updated_at = $5, version = $6 + 1, sealed = $7, title = NULL \
+pub const UPDATE_RECORD_SQL: &str = "UPDATE records SET day = COALESCE($4, ''), updated_at = $5, version = $6 + 1, sealed = $7, title = NULL \
      WHERE id = $1 AND account_id = $2 AND kind = $3 AND version = $6";
 
 /// The SQL of one title in [`Store::set_record_titles`].

@@ -1,16 +1,17 @@
 //! How tend reads a person's records: one read or several, as one statement
 //! (issue 11). Every ranged read writes only the bounds that are set, as
 //! plain comparisons (`day >= $n`), so the planner matches them to the
-//! `(account_id, kind, day)` index and a week costs the same with ten days of
-//! history as with five years.
+//! `(account_id, kind, day)` prefix (on SQLite the table's own clustered key
+//! since migration 0018, on PostgreSQL the `records_by_day` index) and a week
+//! costs the same with ten days of history as with five years.
 //!
 //! Today asks for six sets at once (the week's check-ins, the newest journal
 //! titles, the month's practice, …). Run one by one they cost six statements
 //! plus a read transaction around them on SQLite, where per-statement set-up
 //! and tear-down was a visible part of the page's profile, and six round trips
 //! on PostgreSQL. Here they become one `UNION ALL` of the same ranged,
-//! ordered, limited selects (so each still searches the `(account_id, kind,
-//! day)` index: `tests/it/query_plans.rs` asks both planners), each row tagged
+//! ordered, limited selects (so each still searches by `(account_id, kind,
+//! day)`: `tests/it/query_plans.rs` asks both planners), each row tagged
 //! with the read it answers. One statement also reads one snapshot on both
 //! databases, with no transaction to open.
 
@@ -35,8 +36,13 @@ pub struct ReadsQuery<'a> {
 /// The columns every arm selects, so the arms line up. `CAST(NULL AS BYTEA)`
 /// reads as a typed NULL on PostgreSQL and as NULL on SQLite, whatever the
 /// name of the type, so the one text serves both.
-const ROW_COLUMNS: &str = "id, account_id, kind, day, slot, created_at, updated_at, version";
-const ORDER: &str = "ORDER BY day DESC, created_at DESC, id DESC";
+/// A record with no day stores `''` (migration 0018) and reads as NULL.
+const ROW_COLUMNS: &str =
+    "id, account_id, kind, NULLIF(day, '') AS day, slot, created_at, updated_at, version";
+/// Named with the table, so it orders by the stored column (the key's and
+/// the index's order, nothing to sort), not by the `NULLIF` output of the
+/// same name, which both databases would otherwise sort in a temporary tree.
+const ORDER: &str = "ORDER BY records.day DESC, records.created_at DESC, records.id DESC";
 
 impl<'a> ReadsQuery<'a> {
     /// `$1` is the account; each read adds its own parameters after it.
@@ -100,6 +106,11 @@ fn push_range<'a>(
     if let Some(to) = &filter.day_to {
         params.push(ReadParam::Text(to));
         let _ = write!(sql, " AND day <= ${}", params.len());
+        if filter.day_from.is_none() {
+            // Records with no day store '' (migration 0018), which sorts
+            // before every date: an upper bound alone must not take them in.
+            sql.push_str(" AND day > ''");
+        }
     }
     params.push(ReadParam::Int(filter.limit.unwrap_or(i64::MAX)));
     let _ = write!(sql, " {ORDER} LIMIT ${}", params.len());
@@ -241,7 +252,7 @@ mod tests {
         );
         assert!(
             q.sql
-                .contains("kind = $8 ORDER BY day DESC, created_at DESC, id DESC LIMIT $9) AS r2")
+                .contains("kind = $8 ORDER BY records.day DESC, records.created_at DESC, records.id DESC LIMIT $9) AS r2")
         );
         assert_eq!(q.sql.matches(" UNION ALL ").count(), 2);
     }

@@ -216,7 +216,10 @@ macro_rules! impl_store {
             }
 
             async fn account_records(&self, account_id: &str) -> $crate::store::StoreResult<Vec<$crate::store::RecordRow>> {
-                Ok(sqlx::query_as("SELECT * FROM records WHERE account_id = $1 ORDER BY kind, created_at, id")
+                Ok(sqlx::query_as(
+                    "SELECT id, account_id, kind, NULLIF(day, '') AS day, slot, created_at, updated_at, version, sealed \
+                     FROM records WHERE account_id = $1 ORDER BY kind, created_at, id",
+                )
                     .bind(account_id)
                     .fetch_all(&self.pool)
                     .await?)

@@ -92,7 +92,7 @@ macro_rules! impl_transfer {
                         }
                         let done = sqlx::query(
                             "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                             VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
                         )
                         .bind(&r.id)
                         .bind(&r.account_id)

@@ -1,6 +1,7 @@
-//! Ranged record queries must use the `(account_id, kind, day)` index for the
+//! Ranged record queries must search by `(account_id, kind, day)` for the
 //! range itself, on both databases, so a page that reads one week costs the
-//! same with ten days of history as with five years.
+//! same with ten days of history as with five years: on SQLite that is the
+//! table's own key (migration 0018), on PostgreSQL the `records_by_day` index.
 
 use sqlx::Row;
 use tend::store::{ReadParam, ReadsQuery, RecordFilter, RecordRead, RecordRow, Store};
@@ -140,19 +141,21 @@ async fn sqlite_ranges_search_the_day_index() {
     let (_db, pool) = sqlite_with_history().await;
     for f in filters() {
         let plan = sqlite_plan(&pool, &[checkins(&f)]).await;
-        // SQLite names the columns it searches the index by; the day must be
-        // one of them, not only the (account, kind) prefix.
-        let searched = if f.day_from.is_some() && f.day_to.is_some() {
-            "records_by_day (account_id=? AND kind=? AND day>? AND day<?)"
-        } else if f.day_from.is_some() {
-            "records_by_day (account_id=? AND kind=? AND day>?)"
+        // SQLite names the columns it searches the key by; the day must be
+        // one of them, not only the (account, kind) prefix. An upper bound
+        // alone comes with `day > ''` (no day-less records), so it is a
+        // two-sided range too.
+        let searched = if f.day_from.is_some() && f.day_to.is_none() {
+            "PRIMARY KEY (account_id=? AND kind=? AND day>?)"
         } else {
-            "records_by_day (account_id=? AND kind=? AND day<?)"
+            "PRIMARY KEY (account_id=? AND kind=? AND day>? AND day<?)"
         };
         assert!(
             plan.contains(searched),
             "expected a search of {searched}, got:\n{plan}"
         );
+        // The key's order is the page's order: nothing is sorted.
+        assert!(!plan.contains("TEMP B-TREE"), "a sort in:\n{plan}");
     }
 }
 
@@ -208,9 +211,9 @@ async fn sqlite_reads_in_one_statement_search_an_index_in_every_arm() {
     let (_db, pool) = sqlite_with_history().await;
     let plan = sqlite_plan(&pool, &today_reads()).await;
     for searched in [
-        "records_by_day (account_id=? AND kind=? AND day>? AND day<?)",
-        "records_by_day (account_id=? AND kind=?)",
-        "records_by_day (account_id=? AND kind=? AND day>?)",
+        "PRIMARY KEY (account_id=? AND kind=? AND day>? AND day<?)",
+        "PRIMARY KEY (account_id=? AND kind=?)",
+        "PRIMARY KEY (account_id=? AND kind=? AND day>?)",
     ] {
         assert!(
             plan.contains(searched),
@@ -223,6 +226,7 @@ async fn sqlite_reads_in_one_statement_search_an_index_in_every_arm() {
         "the record by its id, got:\n{plan}"
     );
     assert!(!plan.contains("SCAN records"), "a full scan in:\n{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "a sort in:\n{plan}");
 }
 
 #[tokio::test]

@@ -200,6 +200,97 @@ async fn records(s: &dyn Store) {
     assert_eq!(s.count_records("a1", "journal").await.unwrap(), 2);
 }
 
+/// Records with no day (a profile, a safety plan) store `''` on both
+/// databases since migration 0018; callers must still see `None`, ranges
+/// must leave them out, and "newest day first" must put them last on both.
+async fn records_without_a_day(s: &dyn Store) {
+    s.create_account(&account("a1", "sam")).await.unwrap();
+    let mut plan = record("plan", "a1", "note", "", Some("plan"), 1);
+    plan.day = None;
+    assert_eq!(s.upsert_record(&plan).await.unwrap(), 1);
+    for (i, day) in ["2026-03-01", "2026-03-02"].iter().enumerate() {
+        let r = record(&format!("n{i}"), "a1", "note", day, None, 10 + i as i64);
+        s.insert_record(&r).await.unwrap();
+    }
+
+    let got = s.record("a1", "note", "plan").await.unwrap().unwrap();
+    assert_eq!(got.day, None, "read back as no day");
+    let all = s
+        .records("a1", "note", &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.id.as_str(), r.day.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("n1", Some("2026-03-02")),
+            ("n0", Some("2026-03-01")),
+            ("plan", None)
+        ],
+        "dated records newest first, the day-less one last"
+    );
+    let exported = s.account_records("a1").await.unwrap();
+    assert!(
+        exported.iter().any(|r| r.id == "plan" && r.day.is_none()),
+        "the export says no day too"
+    );
+
+    // A range, even one with only an upper bound, holds dated records only.
+    for filter in [
+        RecordFilter {
+            day_to: Some("2026-03-01".into()),
+            ..RecordFilter::default()
+        },
+        RecordFilter {
+            day_from: Some("2000-01-01".into()),
+            ..RecordFilter::default()
+        },
+    ] {
+        let ids: Vec<String> = s
+            .records("a1", "note", &filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert!(!ids.contains(&"plan".to_owned()), "{filter:?} gave {ids:?}");
+    }
+
+    // The slot saves again in place...
+    assert_eq!(s.upsert_record(&plan).await.unwrap(), 2);
+    // ...but a slot fixes its day: another day is refused, and nothing changes.
+    let mut moved = plan.clone();
+    moved.day = Some("2026-03-05".into());
+    moved.sealed = vec![9];
+    assert!(matches!(
+        s.upsert_record(&moved).await,
+        Err(StoreError::Conflict)
+    ));
+    let kept = s.record("a1", "note", "plan").await.unwrap().unwrap();
+    assert_eq!(
+        (kept.version, kept.day, kept.sealed),
+        (2, None, plan.sealed)
+    );
+
+    // An edit may move a record to another day, or to none, and back.
+    let mut edit = s.record("a1", "note", "n0").await.unwrap().unwrap();
+    edit.day = None;
+    assert!(s.update_record(&edit, 1).await.unwrap());
+    assert_eq!(
+        s.record("a1", "note", "n0").await.unwrap().unwrap().day,
+        None
+    );
+    edit.day = Some("2026-03-09".into());
+    assert!(s.update_record(&edit, 2).await.unwrap());
+    let first = s
+        .records("a1", "note", &RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(first[0].id, "n0", "moved to the newest day");
+    assert_eq!(s.count_records("a1", "note").await.unwrap(), 3);
+}
+
 async fn delete_account_removes_everything(s: &dyn Store) {
     s.create_account(&account("a1", "sam")).await.unwrap();
     s.create_account(&account("a2", "kim")).await.unwrap();
@@ -693,6 +784,7 @@ macro_rules! conformance {
 conformance!(
     accounts_and_sessions,
     records,
+    records_without_a_day,
     delete_account_removes_everything,
     community,
     a_private_note_and_its_log_line
@@ -710,4 +802,118 @@ async fn sqlite_runs_in_wal_mode_and_migrations_are_idempotent() {
         .await
         .unwrap();
     assert_eq!(mode, "wal");
+}
+
+/// Migration 0018 rebuilds SQLite's `records` as a table clustered by
+/// person, kind and day. A database written before it must come through with
+/// every record whole: day-less ones as `''`, titles kept, and the slot and
+/// id rules still enforced afterwards.
+#[tokio::test]
+async fn sqlite_records_migration_keeps_every_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let (before, after): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|p| p.file_name().unwrap().to_string_lossy().as_ref() < "0018");
+    for file in &before {
+        sqlx::raw_sql(&std::fs::read_to_string(file).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO accounts VALUES ('a1', 'sam', 'h', x'01', x'02', x'03', x'04', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed, title) VALUES \
+         ('p', 'a1', 'profile', NULL, 'profile', 1, 2, 3, x'aa', NULL), \
+         ('j', 'a1', 'journal', '2026-03-01', NULL, 4, 5, 1, x'bb', x'cc')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let migration = after
+        .iter()
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("0018"))
+        .unwrap();
+    sqlx::raw_sql(&std::fs::read_to_string(migration).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+        Vec<u8>,
+        Option<Vec<u8>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, day, slot, created_at, updated_at, version, sealed, title FROM records ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                "j".into(),
+                "journal".into(),
+                "2026-03-01".into(),
+                None,
+                4,
+                5,
+                1,
+                vec![0xbb],
+                Some(vec![0xcc])
+            ),
+            (
+                "p".into(),
+                "profile".into(),
+                "".into(),
+                Some("profile".into()),
+                1,
+                2,
+                3,
+                vec![0xaa],
+                None
+            ),
+        ]
+    );
+    // Still one record per slot, and ids still unique across the table.
+    for clash in [
+        "INSERT INTO records (id, account_id, kind, slot, created_at, updated_at, version, sealed) \
+         VALUES ('p2', 'a1', 'profile', 'profile', 9, 9, 1, x'00')",
+        "INSERT INTO records (id, account_id, kind, day, created_at, updated_at, version, sealed) \
+         VALUES ('j', 'a1', 'note', '2026-03-02', 9, 9, 1, x'00')",
+    ] {
+        assert!(sqlx::query(clash).execute(&pool).await.is_err(), "{clash}");
+    }
+    // The account's records still go with it.
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM accounts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }
