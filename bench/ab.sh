@@ -16,7 +16,8 @@
 # /tmp/tend-ab.tsv). Builds nothing. TEND_AB_PREPARE=COMMAND runs
 # `COMMAND a DIR` and `COMMAND b DIR` on the two copies of the data folder
 # before the servers start (to try a change to the database itself, say a
-# table's layout, with one binary).
+# table's layout, with one binary). TEND_SEED_ARGS adds words to the seed's
+# command (say --by-person).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -36,7 +37,7 @@ ports_free "$A_PORT" "$B_PORT"
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 
 "$SEED" --data-dir "$WORK/a" --accounts "$ACCOUNTS" --days "$DAYS" --tokens "$WORK/tokens.txt" \
-  --circle "$WORK/circle.txt" --replies 100 --repliers "$REPLIERS" >&2
+  --circle "$WORK/circle.txt" --replies 100 --repliers "$REPLIERS" ${TEND_SEED_ARGS:-} >&2
 read -r CIRCLE READ_T POST_T <"$WORK/circle.txt"
 cp -a "$WORK/a" "$WORK/b"
 if [ -n "${TEND_AB_PREPARE:-}" ]; then

@@ -17,7 +17,7 @@ use tend::domain::goals::{Goal, GoalState};
 use tend::domain::gratitude::Gratitude;
 use tend::domain::journal::JournalEntry;
 use tend::domain::practice::PracticeLog;
-use tend::service::Services;
+use tend::service::{Services, Unlocked};
 use tend::store::{self, DatabaseUrl};
 use tend::vault::KdfParams;
 
@@ -53,6 +53,10 @@ async fn main() -> anyhow::Result<()> {
     // ids one per line in FILE.threads: a reply load spread over them does
     // not queue on one thread's row as a load on one thread does.
     let post_threads: usize = arg("--post-threads", "1").parse::<usize>()?.max(1);
+    // Records are written day by day across everyone, as they arrive in real
+    // use; `--by-person` writes each person's whole history at once instead
+    // (the order of runs before 2026-12-05, to compare with them).
+    let by_person = std::env::args().any(|a| a == "--by-person");
     std::fs::create_dir_all(&data_dir)?;
     // `--database-url postgres://...` seeds a PostgreSQL database instead
     // (bench/cluster-bench.sh).
@@ -80,8 +84,9 @@ async fn main() -> anyhow::Result<()> {
     let today = jiff::Zoned::now().date();
     let now = jiff::Timestamp::now().as_second();
     let started = std::time::Instant::now();
-    let mut tokens = Vec::with_capacity(accounts);
-    // A few accounts at a time: enough to keep both cores and the database busy.
+    // Every account first (a few at a time: enough to keep both cores and
+    // the database busy), then their history.
+    let mut people = Vec::with_capacity(accounts + repliers);
     for chunk in (0..accounts + repliers).collect::<Vec<_>>().chunks(8) {
         let mut tasks = Vec::new();
         for &i in chunk {
@@ -103,90 +108,59 @@ async fn main() -> anyhow::Result<()> {
                     .authenticate(&token, now)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("fresh session did not authenticate"))?;
-                let records = services.records(&who);
-                let days = if i < accounts { days } else { 0 };
-                for d in 0..days {
-                    let day = today.checked_sub(d.days())?;
-                    let at = now - i64::from(d) * 86_400;
-                    let checkin = Checkin {
-                        mood: (1 + (d % 5)) as u8,
-                        energy: (1 + ((d + 2) % 5)) as u8,
-                        sleep_hours: 5.0 + (d % 4) as f32,
-                        movement_minutes: ((d * 7) % 60) as u16,
-                        meals: if d % 6 == 0 {
-                            Meals::Skipped
-                        } else {
-                            Meals::Eaten
-                        },
-                        joy: "a kind word from a resident".into(),
-                        note: String::new(),
-                    };
-                    records
-                        .put_slot(&day.to_string(), Some(day), checkin, at)
-                        .await?;
-                    let entry = JournalEntry {
-                        title: format!("Day {d}"),
-                        body: "Long shift on the ward. I was slow with the notes and felt behind, \
-                               but the patient in bed four thanked me for explaining things. "
-                            .repeat(3),
-                    };
-                    records.create(Some(day), entry, at).await?;
-                    if every_feature {
-                        let thought = Thought {
-                            text: "I'm so slow, everyone else finishes their notes before me."
-                                .into(),
-                            place: Some(Place::Ward),
-                            intensity: Some((d % 11) as u8),
-                            patterns: vec!["comparing".into(), "labeling".into()],
-                            reframe: if d % 2 == 0 {
-                                "You are learning; speed comes.".into()
-                            } else {
-                                String::new()
-                            },
-                        };
-                        records.create(Some(day), thought, at).await?;
-                        let slug =
-                            ["breathing-space", "body-scan", "loving-kindness"][(d % 3) as usize];
-                        records
-                            .create(
-                                Some(day),
-                                PracticeLog {
-                                    slug: slug.into(),
-                                    minutes: 5,
-                                },
-                                at,
-                            )
-                            .await?;
-                        let good = Gratitude {
-                            things: vec![
-                                "coffee".into(),
-                                "a patient's thanks".into(),
-                                "sunlight".into(),
-                            ],
-                        };
-                        records
-                            .put_slot(&day.to_string(), Some(day), good, at)
-                            .await?;
-                        if d % 7 == 0 {
-                            for g in 0..3 {
-                                let goal = Goal {
-                                    title: format!("Goal {g}"),
-                                    hours: 3.0,
-                                    good_enough: "half of it".into(),
-                                    state: GoalState::GoodEnough,
-                                };
-                                records.create(Some(day), goal, at).await?;
-                            }
-                        }
-                    }
-                }
-                anyhow::Ok((token, csrf, who.account_id.clone()))
+                anyhow::Ok((token, csrf, Arc::new(who)))
             }));
         }
         for t in tasks {
-            tokens.push(t.await??);
+            people.push(t.await??);
         }
     }
+    let writers: Vec<Arc<Unlocked>> = people[..accounts.min(people.len())]
+        .iter()
+        .map(|p| p.2.clone())
+        .collect();
+    if by_person {
+        // Each person's whole history at once, a few people at a time: the
+        // order of earlier runs, which leaves a person's rows side by side in
+        // any table layout and so flatters a table kept in write order.
+        for chunk in writers.chunks(8) {
+            let mut tasks = Vec::new();
+            for who in chunk {
+                let (services, who) = (services.clone(), who.clone());
+                tasks.push(tokio::spawn(async move {
+                    for d in (0..days).rev() {
+                        seed_day(&services, &who, d, today, now, every_feature).await?;
+                    }
+                    anyhow::Ok(())
+                }));
+            }
+            for t in tasks {
+                t.await??;
+            }
+        }
+    } else {
+        // Day by day, oldest first, everyone's day before the next: the order
+        // a real database is written in, one person's rows among everyone's.
+        for d in (0..days).rev() {
+            let mut tasks = Vec::new();
+            for lane in 0..8 {
+                let (services, writers) = (services.clone(), writers.clone());
+                tasks.push(tokio::spawn(async move {
+                    for who in writers.iter().skip(lane).step_by(8) {
+                        seed_day(&services, who, d, today, now, every_feature).await?;
+                    }
+                    anyhow::Ok(())
+                }));
+            }
+            for t in tasks {
+                t.await??;
+            }
+        }
+    }
+    let mut tokens: Vec<(String, String, String)> = people
+        .into_iter()
+        .map(|(token, csrf, who)| (token, csrf, who.account_id.clone()))
+        .collect();
     if !circle_file.is_empty() {
         seed_circle(&services, &tokens, &circle_file, replies, post_threads, now).await?;
     }
@@ -208,6 +182,90 @@ async fn main() -> anyhow::Result<()> {
         "seeded {accounts} accounts x {days} days (and {repliers} repliers) in {:.1} s; tokens in {tokens_file}",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// One person's records of day `d` days before `today`.
+async fn seed_day(
+    services: &Services,
+    who: &Unlocked,
+    d: i32,
+    today: jiff::civil::Date,
+    now: i64,
+    every_feature: bool,
+) -> anyhow::Result<()> {
+    let records = services.records(who);
+    let day = today.checked_sub(d.days())?;
+    let at = now - i64::from(d) * 86_400;
+    let checkin = Checkin {
+        mood: (1 + (d % 5)) as u8,
+        energy: (1 + ((d + 2) % 5)) as u8,
+        sleep_hours: 5.0 + (d % 4) as f32,
+        movement_minutes: ((d * 7) % 60) as u16,
+        meals: if d % 6 == 0 {
+            Meals::Skipped
+        } else {
+            Meals::Eaten
+        },
+        joy: "a kind word from a resident".into(),
+        note: String::new(),
+    };
+    records
+        .put_slot(&day.to_string(), Some(day), checkin, at)
+        .await?;
+    let entry = JournalEntry {
+        title: format!("Day {d}"),
+        body: "Long shift on the ward. I was slow with the notes and felt behind, \
+                   but the patient in bed four thanked me for explaining things. "
+            .repeat(3),
+    };
+    records.create(Some(day), entry, at).await?;
+    if every_feature {
+        let thought = Thought {
+            text: "I'm so slow, everyone else finishes their notes before me.".into(),
+            place: Some(Place::Ward),
+            intensity: Some((d % 11) as u8),
+            patterns: vec!["comparing".into(), "labeling".into()],
+            reframe: if d % 2 == 0 {
+                "You are learning; speed comes.".into()
+            } else {
+                String::new()
+            },
+        };
+        records.create(Some(day), thought, at).await?;
+        let slug = ["breathing-space", "body-scan", "loving-kindness"][(d % 3) as usize];
+        records
+            .create(
+                Some(day),
+                PracticeLog {
+                    slug: slug.into(),
+                    minutes: 5,
+                },
+                at,
+            )
+            .await?;
+        let good = Gratitude {
+            things: vec![
+                "coffee".into(),
+                "a patient's thanks".into(),
+                "sunlight".into(),
+            ],
+        };
+        records
+            .put_slot(&day.to_string(), Some(day), good, at)
+            .await?;
+        if d % 7 == 0 {
+            for g in 0..3 {
+                let goal = Goal {
+                    title: format!("Goal {g}"),
+                    hours: 3.0,
+                    good_enough: "half of it".into(),
+                    state: GoalState::GoodEnough,
+                };
+                records.create(Some(day), goal, at).await?;
+            }
+        }
+    }
     Ok(())
 }
 
