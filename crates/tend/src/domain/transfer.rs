@@ -255,11 +255,21 @@ fn check_record(n: usize, m: &Movable, r: &ExportRecord) -> Result<Checked, Inva
     };
     let needs_day =
         || day.ok_or_else(|| refuse(format!("Record {n} ({what}) needs a day and has none.")));
-    let slot = match m.slot {
-        SlotRule::Many => None,
-        SlotRule::Fixed(s) => Some(s.to_owned()),
-        SlotRule::Day => Some(needs_day()?.to_string()),
-        SlotRule::Week => Some(goals::IsoWeek::of(needs_day()?).to_string()),
+    // A slot also fixes its record's day, as tend writes it: a day's slot is
+    // that day, a week's is its Monday, a named slot has none. Saving the slot
+    // later keeps that day and the store refuses another (migration 0018), so
+    // an imported record takes the day its slot gives, whatever the file says.
+    let (slot, day) = match m.slot {
+        SlotRule::Many => (None, day),
+        SlotRule::Fixed(s) => (Some(s.to_owned()), None),
+        SlotRule::Day => {
+            let d = needs_day()?;
+            (Some(d.to_string()), Some(d))
+        }
+        SlotRule::Week => {
+            let week = goals::IsoWeek::of(needs_day()?);
+            (Some(week.to_string()), Some(week.monday()))
+        }
     };
     // A v2 file names the slot; it must be the one the kind's rule gives, so a
     // file cannot put a record where the pages would never look for it.
@@ -496,6 +506,25 @@ mod tests {
         assert_eq!(read.left_behind.get("programme"), Some(&1));
         assert_eq!(read.records.len(), 1);
         assert_eq!(read.records[0].slot.as_deref(), Some("profile"));
+    }
+
+    #[test]
+    fn a_slot_record_takes_the_day_its_slot_gives() {
+        // A hand-edited file: a reflection dated on a Wednesday, a safety plan
+        // with a day. Saved again later, each would keep the day its slot
+        // gives (the Monday, none), so that is the day they import with.
+        let odd = doc(json!([
+            {"kind": "review-reflection", "id": "r", "day": "2026-03-04",
+             "created_at": 1, "updated_at": 1, "value": {"text": "a good week"}},
+            {"kind": "safety_plan", "id": "s", "day": "2026-03-04",
+             "created_at": 1, "updated_at": 1, "value": {}},
+        ]));
+        let read = read(&odd).unwrap();
+        assert_eq!(read.records.len(), 2);
+        assert_eq!(read.records[0].day, Some(Date::constant(2026, 3, 2)));
+        assert_eq!(read.records[0].slot.as_deref(), Some("2026-W10"));
+        assert_eq!(read.records[1].day, None);
+        assert_eq!(read.records[1].slot.as_deref(), Some("safety-plan"));
     }
 
     #[test]
