@@ -187,11 +187,21 @@ pub const CLAIM_SUBMISSION_SQL: &str = "INSERT INTO submissions (account_id, key
 pub const SUBMISSION_RECORD_SQL: &str =
     "SELECT record_id FROM submissions WHERE account_id = $1 AND key_hash = $2";
 
+/// The text of [`INSERT_RECORD_SQL`] as a literal, so a statement that adds to
+/// it (the import's `ON CONFLICT DO NOTHING`) is built with `concat!` from the
+/// one text instead of a copy.
+macro_rules! insert_record_sql {
+    () => {
+        "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
+         VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, $8, $9)"
+    };
+}
+pub(crate) use insert_record_sql;
+
 /// The SQL of [`Store::insert_record`]. A record with no day stores `''`
 /// (migration 0018: on SQLite `day` is part of the table's key, which may not
 /// be NULL); every read turns it back into NULL with `NULLIF(day, '')`.
-pub const INSERT_RECORD_SQL: &str = "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-     VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, $8, $9)";
+pub const INSERT_RECORD_SQL: &str = insert_record_sql!();
 
 /// The SQL of [`Store::upsert_record`]: no row back means the id exists under
 /// another account or kind, or with another day.

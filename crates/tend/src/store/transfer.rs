@@ -90,10 +90,10 @@ macro_rules! impl_transfer {
                         if r.account_id != account_id {
                             return Err(StoreError::Conflict);
                         }
-                        let done = sqlx::query(
-                            "INSERT INTO records (id, account_id, kind, day, slot, created_at, updated_at, version, sealed) \
-                             VALUES ($1, $2, $3, COALESCE($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                        )
+                        let done = sqlx::query(concat!(
+                            $crate::store::insert_record_sql!(),
+                            " ON CONFLICT DO NOTHING"
+                        ))
                         .bind(&r.id)
                         .bind(&r.account_id)
                         .bind(&r.kind)
