@@ -902,11 +902,8 @@ async fn sqlite_records_migration_keeps_every_record() {
     ] {
         assert!(sqlx::query(clash).execute(&pool).await.is_err(), "{clash}");
     }
-    // The account's records still go with it.
-    sqlx::query("PRAGMA foreign_keys = ON")
-        .execute(&pool)
-        .await
-        .unwrap();
+    // The account's records still go with it (sqlx turns foreign keys on for
+    // every connection it opens, as tend's own pool does).
     sqlx::query("DELETE FROM accounts")
         .execute(&pool)
         .await
