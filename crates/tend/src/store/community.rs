@@ -354,7 +354,7 @@ pub enum ReplyPosted {
 pub struct ThreadPageRows {
     pub access: AccessRow,
     pub thread: Option<ThreadView>,
-    pub replies: Vec<ReplyView>,
+    pub replies: super::ReplyList,
 }
 
 #[async_trait]

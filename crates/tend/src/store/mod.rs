@@ -13,6 +13,7 @@ mod postgres;
 pub(crate) mod programmes;
 pub(crate) mod push;
 mod record_reads;
+mod reply_list;
 mod sql;
 mod sqlite;
 pub(crate) mod transfer;
@@ -33,6 +34,7 @@ pub use postgres::PostgresStore;
 pub use programmes::{ProgrammeRow, ProgrammeStore, TimetableRow, TotalsRow};
 pub use push::{PushKeyRow, PushReminderDevice, PushStore, PushSubscriptionRow};
 pub use record_reads::{ReadParam, ReadRow, ReadsQuery, split_sets};
+pub use reply_list::{ReplyList, ReplyRef};
 pub use sqlite::{SqliteReads, SqliteStore};
 pub use transfer::{ApiTokenRow, TransferStore};
 

@@ -138,14 +138,21 @@ impl PostgresStore {
         let Some(flat) = flat else { return Ok(None) };
         let (access, thread) = flat.split(account_id);
         let replies = if thread.is_some() && limit > 0 {
-            sqlx::query_as(super::community::REPLIES_SQL)
+            let rows = sqlx::query(super::community::REPLIES_SQL)
                 .bind(thread_id)
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&mut *conn)
-                .await?
+                .await?;
+            // Borrowed from the rows sqlx already holds, then copied once
+            // into the list's text (see `ReplyList`).
+            let mut list = super::ReplyList::with_capacity(rows.len());
+            for row in &rows {
+                list.push(reply_ref(row)?);
+            }
+            list
         } else {
-            Vec::new()
+            super::ReplyList::default()
         };
         Ok(Some(super::community::ThreadPageRows {
             access,
@@ -434,4 +441,23 @@ fn upsert_query(
         .bind(r.created_at)
         .bind(r.updated_at)
         .bind(&r.sealed)
+}
+
+/// One row of `REPLIES_SQL`, borrowed.
+fn reply_ref(row: &sqlx::postgres::PgRow) -> Result<super::ReplyRef<'_>, sqlx::Error> {
+    use sqlx::Row as _;
+    Ok(super::ReplyRef {
+        seq: row.try_get("seq")?,
+        id: row.try_get("id")?,
+        thread_id: row.try_get("thread_id")?,
+        circle_id: row.try_get("circle_id")?,
+        author_id: row.try_get("author_id")?,
+        body: row.try_get("body")?,
+        status: row.try_get("status")?,
+        urgent: row.try_get("urgent")?,
+        created_at: row.try_get("created_at")?,
+        author_name: row.try_get("author_name")?,
+        author_account: row.try_get("author_account")?,
+        author_role: row.try_get("author_role")?,
+    })
 }

@@ -11,15 +11,15 @@ use sqlx::sqlite::{
 
 use super::community::{
     ACCESS_THREAD_SQL, AccessFlat, BUMP_THREAD_SQL, INSERT_REPLY_SQL, REPLIES_SQL, ReplyRow,
-    ReplyView, ThreadPageRows,
+    ThreadPageRows,
 };
 use super::notifications::{NOTIFY_ACCOUNT_SQL, muted_pattern};
 use super::sql::impl_store;
 use super::{
     ACTIVE_SESSION_SQL, ADD_ATTEMPT_SQL, ActiveSession, AttemptLimit, CLAIM_SUBMISSION_SQL,
     INSERT_RECORD_SQL, NewNotice, Once, ReadParam, ReadRow, ReadsQuery, RecordRead, RecordRow,
-    RecordSet, ReplyPosted, SET_TITLE_SQL, SUBMISSION_RECORD_SQL, StoreError, StoreResult,
-    UPDATE_RECORD_SQL, UPSERT_RECORD_SQL, split_sets,
+    RecordSet, ReplyList, ReplyPosted, ReplyRef, SET_TITLE_SQL, SUBMISSION_RECORD_SQL, StoreError,
+    StoreResult, UPDATE_RECORD_SQL, UPSERT_RECORD_SQL, split_sets,
 };
 
 /// The embedded default: one file in the data folder, in WAL mode so readers
@@ -440,12 +440,15 @@ impl Columns {
         )
     }
     fn get<T: rusqlite::types::FromSql>(&self, row: &Row<'_>, name: &str) -> rusqlite::Result<T> {
-        let i = self
-            .0
+        row.get(self.index(name)?)
+    }
+    /// The last column called `name` (as sqlx's rows answer, so a join's
+    /// `AS` name wins over a same-named column of `r.*`).
+    fn index(&self, name: &str) -> rusqlite::Result<usize> {
+        self.0
             .iter()
             .rposition(|c| c == name)
-            .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))?;
-        row.get(i)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))
     }
 }
 
@@ -492,21 +495,79 @@ fn read_row(c: &Columns, r: &Row<'_>) -> rusqlite::Result<ReadRow> {
     })
 }
 
-fn reply_view(c: &Columns, r: &Row<'_>) -> rusqlite::Result<ReplyView> {
-    Ok(ReplyView {
-        seq: c.get(r, "seq")?,
-        id: c.get(r, "id")?,
-        thread_id: c.get(r, "thread_id")?,
-        circle_id: c.get(r, "circle_id")?,
-        author_id: c.get(r, "author_id")?,
-        body: c.get(r, "body")?,
-        status: c.get(r, "status")?,
-        urgent: c.get(r, "urgent")?,
-        created_at: c.get(r, "created_at")?,
-        author_name: c.get(r, "author_name")?,
-        author_account: c.get(r, "author_account")?,
-        author_role: c.get(r, "author_role")?,
-    })
+/// The replies of `REPLIES_SQL`, read straight into a [`ReplyList`]: each
+/// text field is borrowed from the row while SQLite holds it and copied once
+/// into the list (no string per field), and each column is found by name
+/// once per statement rather than once per row.
+fn reply_list(c: &Connection, args: &[&dyn ToSql], limit: usize) -> rusqlite::Result<ReplyList> {
+    let mut stmt = c.prepare_cached(REPLIES_SQL)?;
+    bind(&mut stmt, args)?;
+    let cols = Columns::of(&stmt);
+    let at = ReplyColumns {
+        seq: cols.index("seq")?,
+        id: cols.index("id")?,
+        thread_id: cols.index("thread_id")?,
+        circle_id: cols.index("circle_id")?,
+        author_id: cols.index("author_id")?,
+        body: cols.index("body")?,
+        status: cols.index("status")?,
+        urgent: cols.index("urgent")?,
+        created_at: cols.index("created_at")?,
+        author_name: cols.index("author_name")?,
+        author_account: cols.index("author_account")?,
+        author_role: cols.index("author_role")?,
+    };
+    let mut rows = stmt.raw_query();
+    let mut list = ReplyList::with_capacity(limit);
+    while let Some(r) = rows.next()? {
+        list.push(ReplyRef {
+            seq: r.get(at.seq)?,
+            id: text(r, at.id)?,
+            thread_id: text(r, at.thread_id)?,
+            circle_id: text(r, at.circle_id)?,
+            author_id: text(r, at.author_id)?,
+            body: text(r, at.body)?,
+            status: text(r, at.status)?,
+            urgent: r.get(at.urgent)?,
+            created_at: r.get(at.created_at)?,
+            author_name: text_or_null(r, at.author_name)?,
+            author_account: text_or_null(r, at.author_account)?,
+            author_role: text_or_null(r, at.author_role)?,
+        });
+    }
+    Ok(list)
+}
+
+/// Positions of `REPLIES_SQL`'s columns.
+struct ReplyColumns {
+    seq: usize,
+    id: usize,
+    thread_id: usize,
+    circle_id: usize,
+    author_id: usize,
+    body: usize,
+    status: usize,
+    urgent: usize,
+    created_at: usize,
+    author_name: usize,
+    author_account: usize,
+    author_role: usize,
+}
+
+/// A text column, borrowed from the row.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    let value = r.get_ref(i)?;
+    value
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
+}
+
+/// A text column that may be NULL, borrowed from the row.
+fn text_or_null<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    let value = r.get_ref(i)?;
+    value
+        .as_str_or_null()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
 }
 
 fn access_flat(c: &Columns, r: &Row<'_>) -> rusqlite::Result<AccessFlat> {
@@ -960,9 +1021,13 @@ impl SqliteStore {
                 };
                 let (access, thread) = flat.split(&account_id);
                 let replies = if thread.is_some() && limit > 0 {
-                    query(c, REPLIES_SQL, &[&thread_id, &after, &limit], reply_view)?
+                    reply_list(
+                        c,
+                        &[&thread_id, &after, &limit],
+                        usize::try_from(limit).unwrap_or(0),
+                    )?
                 } else {
-                    Vec::new()
+                    ReplyList::default()
                 };
                 Ok(Some(ThreadPageRows {
                     access,

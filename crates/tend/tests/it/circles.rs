@@ -2349,7 +2349,7 @@ async fn facilitators_wear_a_badge_in_threads(backend: Backend) {
         .unwrap();
     assert_eq!(rows.thread.unwrap().author_role.as_deref(), Some("member"));
     assert_eq!(
-        rows.replies.last().unwrap().author_role.as_deref(),
+        rows.replies.last().unwrap().author_role,
         Some("facilitator")
     );
     // A facilitator who leaves is "a former member", with no badge.

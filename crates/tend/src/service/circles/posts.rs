@@ -96,7 +96,7 @@ pub struct ThreadPage {
     pub access: Access,
     pub thread: ThreadView,
     /// Empty when the thread shows no words to this person.
-    pub replies: Vec<ReplyView>,
+    pub replies: crate::store::ReplyList,
     /// Whether there are newer replies than this page.
     pub more: bool,
 }
@@ -270,7 +270,7 @@ impl Circles<'_> {
             return Ok(ThreadPage {
                 access,
                 thread,
-                replies: Vec::new(),
+                replies: crate::store::ReplyList::default(),
                 more: false,
             });
         }

@@ -501,8 +501,8 @@ async fn get_thread(
     Ok(Json(ThreadPageOut {
         replies: page
             .replies
-            .into_iter()
-            .map(|r| reply_out(&a, &who, r))
+            .iter()
+            .map(|r| reply_out(&a, &who, r.to_view()))
             .collect(),
         thread: thread_out(&a, &who, page.thread),
         next_after,

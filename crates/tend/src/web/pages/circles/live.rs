@@ -61,7 +61,7 @@ pub async fn events(
             "id": r.id,
             "author": author(r.author_name.as_deref()),
             "facilitator": is_facilitator(r.author_role.as_deref()),
-            "when": when(r.created_at, &tz),
+            "when": when(r.created_at, &tz).to_string(),
             "body": r.body,
             "mine": r.author_account.as_deref() == Some(me.as_str()),
         })

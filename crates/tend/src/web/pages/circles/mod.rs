@@ -136,15 +136,30 @@ pub(crate) fn identifiers_note(found: &[Identifier]) -> Markup {
     }
 }
 
-/// Date and time for a person, in their zone.
-pub(crate) fn when(ts: i64, tz: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_second(ts)
-        .map(|t| {
-            t.to_zoned(tz.clone())
+/// Date and time for a person, in their zone: "4 Mar 2026, 21:05". Nothing
+/// for a time outside what a timestamp can hold.
+pub(crate) fn when(ts: i64, tz: &jiff::tz::TimeZone) -> When<'_> {
+    When { ts, tz }
+}
+
+/// [`when`], formatted where it is written: into the page being built when
+/// spliced into `html!`, without a string of its own (a thread page shows a
+/// hundred of them).
+pub(crate) struct When<'a> {
+    ts: i64,
+    tz: &'a jiff::tz::TimeZone,
+}
+
+impl std::fmt::Display for When<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match jiff::Timestamp::from_second(self.ts) {
+            Ok(t) => t
+                .to_zoned(self.tz.clone())
                 .strftime("%-d %b %Y, %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+                .fmt(f),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
 pub(crate) async fn viewer_tz(
@@ -474,4 +489,31 @@ async fn leave(
 ) -> Result<Response, PageError> {
     state.services.circles().leave(&who, &id, now()).await?;
     Ok(Redirect::to("/circles").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+
+    #[test]
+    fn when_is_the_time_in_the_viewers_zone() {
+        let london = jiff::tz::TimeZone::get("Europe/London").expect("bundled zone");
+        // 2026-07-04 20:05 UTC is 21:05 in London's summer time.
+        let ts = 1_783_195_500;
+        assert_eq!(when(ts, &london).to_string(), "4 Jul 2026, 21:05");
+        assert_eq!(
+            when(ts, &jiff::tz::TimeZone::UTC).to_string(),
+            "4 Jul 2026, 20:05"
+        );
+        // Spliced into a page it is the same words, with nothing to escape.
+        assert_eq!(
+            maud::html! { (when(ts, &london)) }.into_string(),
+            "4 Jul 2026, 21:05"
+        );
+    }
+
+    #[test]
+    fn when_says_nothing_for_a_time_no_calendar_holds() {
+        assert_eq!(when(i64::MAX, &jiff::tz::TimeZone::UTC).to_string(), "");
+    }
 }
