@@ -95,8 +95,9 @@ ISSO_SETTINGS="$WORK/isso.cfg" "$CACHE/isso-venv/bin/gunicorn" -w 2 -b "127.0.0.
 ISSO_PID=$!
 PIDS+=("$ISSO_PID")
 # Each Isso worker first tries to reach the site it serves (itself) and waits
-# for a time-out when it cannot; on a loaded machine that takes well over 20 s.
-wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone" 600
+# for a time-out when it cannot; on a loaded machine that takes well over 20 s,
+# and a first run on a new machine (2026-12-05) once took over two minutes.
+wait_up "http://127.0.0.1:$ISSO_PORT/?uri=%2Fnone" 1500
 isso_post() { # uri text [title]
   local extra=""
   [ -n "${3:-}" ] && extra=",\"title\":\"$3\""
