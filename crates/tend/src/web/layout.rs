@@ -247,9 +247,9 @@ pub fn paragraphs(text: &str) -> Paragraphs<'_> {
     Paragraphs(text)
 }
 
-/// [`paragraphs`], written straight into the page being built. A thread page
-/// holds a hundred of these, and a string each (what `html!` makes) was a
-/// measurable share of its allocations (docs/benchmarks.md, issue 11).
+/// [`paragraphs`], written straight into the page being built rather than
+/// into a string of its own (what `html!` makes); a thread page holds a
+/// hundred of these.
 pub struct Paragraphs<'a>(&'a str);
 
 impl Render for Paragraphs<'_> {

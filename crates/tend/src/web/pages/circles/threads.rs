@@ -231,9 +231,9 @@ async fn render(
                 ol id="replies" class="replies"
                     data-events=[(!more).then(|| format!("/circles/{cid}/threads/{}/events?after={last_seq}", t.id))]
                     data-circle=(cid) {
-                    // Each reply is written straight into the page: a function
-                    // returning `html!` would build a string per reply, a
-                    // measurable share of this page's allocation (issue 11).
+                    // Each reply is written straight into the page, not into a
+                    // string of its own (a function returning `html!`); on its
+                    // own this measured level (docs/benchmarks.md, issue 11).
                     @for r in replies.iter().filter(|r| Status::parse(r.status) != Status::Deleted) {
                         @let status = Status::parse(r.status);
                         @let mine = a.is_author(r.author_id);
