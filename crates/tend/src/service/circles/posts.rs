@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id};
+use super::{
+    Access, Action, Circles, LiveFeed, ReplyList, STREAMS_PER_ACCOUNT, Subscription, new_id,
+};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::domain::notifications::NoticeKind;
@@ -96,7 +98,7 @@ pub struct ThreadPage {
     pub access: Access,
     pub thread: ThreadView,
     /// Empty when the thread shows no words to this person.
-    pub replies: crate::store::ReplyList,
+    pub replies: ReplyList,
     /// Whether there are newer replies than this page.
     pub more: bool,
 }
@@ -270,7 +272,7 @@ impl Circles<'_> {
             return Ok(ThreadPage {
                 access,
                 thread,
-                replies: crate::store::ReplyList::default(),
+                replies: ReplyList::default(),
                 more: false,
             });
         }
