@@ -73,9 +73,6 @@ impl<'a> From<&'a ReplyView> for ReplyRef<'a> {
 /// The text fields of a reply, in the order they are stored.
 const TEXT_FIELDS: usize = 9;
 
-/// A guess at one reply's text, to size the block once for a page.
-const TEXT_PER_REPLY: usize = 320;
-
 /// Replies in order, their text in one string. Cheap to fill, to page
 /// through and to cut short; see the module's comment for why it exists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,9 +87,8 @@ struct Packed {
     seq: i64,
     urgent: i64,
     created_at: i64,
-    /// Where the reply's text starts; each field then ends at its entry of
-    /// `ends`, and the next starts there.
-    start: usize,
+    /// Where each text field ends; a field starts where the one before it
+    /// ends (the first where the reply before ends, or at 0).
     ends: [usize; TEXT_FIELDS],
     /// Whether the pseudonym, the account and the role are there at all
     /// (an author who left the circle has none; "" is a value).
@@ -100,17 +96,17 @@ struct Packed {
 }
 
 impl ReplyList {
-    /// An empty list with room for about `replies` replies.
+    /// An empty list with room for `replies` replies (their text grows as
+    /// it comes).
     pub fn with_capacity(replies: usize) -> Self {
         ReplyList {
-            text: String::with_capacity(replies.saturating_mul(TEXT_PER_REPLY)),
+            text: String::new(),
             rows: Vec::with_capacity(replies),
         }
     }
 
     /// Adds a reply at the end, copying its text.
     pub fn push(&mut self, r: ReplyRef<'_>) {
-        let start = self.text.len();
         let fields = [
             r.id,
             r.thread_id,
@@ -122,7 +118,7 @@ impl ReplyList {
             r.author_account.unwrap_or_default(),
             r.author_role.unwrap_or_default(),
         ];
-        let mut ends = [start; TEXT_FIELDS];
+        let mut ends = [0; TEXT_FIELDS];
         for (end, field) in ends.iter_mut().zip(fields) {
             self.text.push_str(field);
             *end = self.text.len();
@@ -131,7 +127,6 @@ impl ReplyList {
             seq: r.seq,
             urgent: r.urgent,
             created_at: r.created_at,
-            start,
             ends,
             present: [
                 r.author_name.is_some(),
@@ -151,30 +146,37 @@ impl ReplyList {
 
     /// The reply at `index`, if there is one.
     pub fn get(&self, index: usize) -> Option<ReplyRef<'_>> {
-        self.rows.get(index).map(|p| self.unpack(p))
-    }
-
-    pub fn first(&self) -> Option<ReplyRef<'_>> {
-        self.rows.first().map(|p| self.unpack(p))
+        let p = self.rows.get(index)?;
+        Some(self.unpack(self.start_of(index), p))
     }
 
     pub fn last(&self) -> Option<ReplyRef<'_>> {
-        self.rows.last().map(|p| self.unpack(p))
+        self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// The replies in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = ReplyRef<'_>> + ExactSizeIterator {
-        self.rows.iter().map(|p| self.unpack(p))
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.unpack(self.start_of(i), p))
     }
 
     /// Keeps the first `len` replies, and only their text.
     pub fn truncate(&mut self, len: usize) {
-        if len >= self.rows.len() {
-            return;
+        if len < self.rows.len() {
+            self.text.truncate(self.start_of(len));
+            self.rows.truncate(len);
         }
-        self.rows.truncate(len);
-        let end = self.rows.last().map_or(0, |p| p.ends[TEXT_FIELDS - 1]);
-        self.text.truncate(end);
+    }
+
+    /// Where the text of the reply at `index` starts: where the one before
+    /// it ends.
+    fn start_of(&self, index: usize) -> usize {
+        index
+            .checked_sub(1)
+            .and_then(|before| self.rows.get(before))
+            .map_or(0, |b| b.ends[TEXT_FIELDS - 1])
     }
 
     /// The replies with fields of their own.
@@ -182,45 +184,28 @@ impl ReplyList {
         self.iter().map(|r| r.to_view()).collect()
     }
 
-    fn unpack(&self, p: &Packed) -> ReplyRef<'_> {
-        let mut from = p.start;
-        let mut next = p.ends.iter().map(|&end| {
-            // Always a char boundary: every end is where a whole `&str` was
+    fn unpack(&self, start: usize, p: &Packed) -> ReplyRef<'_> {
+        let field = |k: usize| {
+            let from = if k == 0 { start } else { p.ends[k - 1] };
+            // Always char boundaries: every end is where a whole `&str` was
             // pushed; `get` keeps that a promise rather than a panic.
-            let field = self.text.get(from..end).unwrap_or_default();
-            from = end;
-            field
-        });
-        let mut take = || next.next().unwrap_or_default();
-        let (id, thread_id, circle_id, author_id, body, status) =
-            (take(), take(), take(), take(), take(), take());
-        let (name, account, role) = (take(), take(), take());
+            self.text.get(from..p.ends[k]).unwrap_or_default()
+        };
         let [has_name, has_account, has_role] = p.present;
         ReplyRef {
             seq: p.seq,
-            id,
-            thread_id,
-            circle_id,
-            author_id,
-            body,
-            status,
+            id: field(0),
+            thread_id: field(1),
+            circle_id: field(2),
+            author_id: field(3),
+            body: field(4),
+            status: field(5),
             urgent: p.urgent,
             created_at: p.created_at,
-            author_name: has_name.then_some(name),
-            author_account: has_account.then_some(account),
-            author_role: has_role.then_some(role),
+            author_name: has_name.then(|| field(6)),
+            author_account: has_account.then(|| field(7)),
+            author_role: has_role.then(|| field(8)),
         }
-    }
-}
-
-impl FromIterator<ReplyView> for ReplyList {
-    fn from_iter<I: IntoIterator<Item = ReplyView>>(iter: I) -> Self {
-        let iter = iter.into_iter();
-        let mut list = ReplyList::with_capacity(iter.size_hint().0);
-        for r in iter {
-            list.push(ReplyRef::from(&r));
-        }
-        list
     }
 }
 
@@ -245,6 +230,14 @@ mod tests {
         }
     }
 
+    fn list(views: &[ReplyView]) -> ReplyList {
+        let mut list = ReplyList::default();
+        for v in views {
+            list.push(v.into());
+        }
+        list
+    }
+
     fn sample() -> Vec<ReplyView> {
         vec![
             view(0, Some("Quiet Heron 1")),
@@ -258,12 +251,12 @@ mod tests {
     #[test]
     fn gives_back_every_field_as_it_was_given() {
         let views = sample();
-        let list: ReplyList = views.iter().cloned().collect();
+        let list = list(&views);
         assert_eq!(list.len(), 4);
         assert_eq!(list.to_views(), views);
         assert_eq!(list.get(1).map(|r| r.author_name), Some(None));
         assert_eq!(list.get(2).map(|r| r.author_name), Some(Some("")));
-        assert_eq!(list.first().map(|r| r.seq), Some(0));
+        assert_eq!(list.get(0).map(|r| r.seq), Some(0));
         assert_eq!(list.last().map(|r| r.id), Some("r3"));
         assert_eq!(list.get(4), None);
         let backwards: Vec<_> = list.iter().rev().map(|r| r.seq).collect();
@@ -273,7 +266,7 @@ mod tests {
     #[test]
     fn truncating_keeps_the_first_replies_and_frees_the_rest_of_the_text() {
         let views = sample();
-        let mut list: ReplyList = views.iter().cloned().collect();
+        let mut list = list(&views);
         list.truncate(9);
         assert_eq!(list.len(), 4, "a longer length changes nothing");
         list.truncate(2);

@@ -442,6 +442,22 @@ impl Columns {
     fn get<T: rusqlite::types::FromSql>(&self, row: &Row<'_>, name: &str) -> rusqlite::Result<T> {
         row.get(self.index(name)?)
     }
+    /// A text column, borrowed from the row rather than copied.
+    fn text<'r>(&self, row: &'r Row<'_>, name: &str) -> rusqlite::Result<&'r str> {
+        let i = self.index(name)?;
+        let value = row.get_ref(i)?;
+        value.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e))
+        })
+    }
+    /// A text column that may be NULL, borrowed from the row.
+    fn text_or_null<'r>(&self, row: &'r Row<'_>, name: &str) -> rusqlite::Result<Option<&'r str>> {
+        let i = self.index(name)?;
+        let value = row.get_ref(i)?;
+        value.as_str_or_null().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e))
+        })
+    }
     /// The last column called `name` (as sqlx's rows answer, so a join's
     /// `AS` name wins over a same-named column of `r.*`).
     fn index(&self, name: &str) -> rusqlite::Result<usize> {
@@ -497,77 +513,30 @@ fn read_row(c: &Columns, r: &Row<'_>) -> rusqlite::Result<ReadRow> {
 
 /// The replies of `REPLIES_SQL`, read straight into a [`ReplyList`]: each
 /// text field is borrowed from the row while SQLite holds it and copied once
-/// into the list (no string per field), and each column is found by name
-/// once per statement rather than once per row.
-fn reply_list(c: &Connection, args: &[&dyn ToSql], limit: usize) -> rusqlite::Result<ReplyList> {
+/// into the list, with no string of its own.
+fn reply_list(c: &Connection, args: &[&dyn ToSql]) -> rusqlite::Result<ReplyList> {
     let mut stmt = c.prepare_cached(REPLIES_SQL)?;
     bind(&mut stmt, args)?;
     let cols = Columns::of(&stmt);
-    let at = ReplyColumns {
-        seq: cols.index("seq")?,
-        id: cols.index("id")?,
-        thread_id: cols.index("thread_id")?,
-        circle_id: cols.index("circle_id")?,
-        author_id: cols.index("author_id")?,
-        body: cols.index("body")?,
-        status: cols.index("status")?,
-        urgent: cols.index("urgent")?,
-        created_at: cols.index("created_at")?,
-        author_name: cols.index("author_name")?,
-        author_account: cols.index("author_account")?,
-        author_role: cols.index("author_role")?,
-    };
     let mut rows = stmt.raw_query();
-    let mut list = ReplyList::with_capacity(limit);
+    let mut list = ReplyList::default();
     while let Some(r) = rows.next()? {
         list.push(ReplyRef {
-            seq: r.get(at.seq)?,
-            id: text(r, at.id)?,
-            thread_id: text(r, at.thread_id)?,
-            circle_id: text(r, at.circle_id)?,
-            author_id: text(r, at.author_id)?,
-            body: text(r, at.body)?,
-            status: text(r, at.status)?,
-            urgent: r.get(at.urgent)?,
-            created_at: r.get(at.created_at)?,
-            author_name: text_or_null(r, at.author_name)?,
-            author_account: text_or_null(r, at.author_account)?,
-            author_role: text_or_null(r, at.author_role)?,
+            seq: cols.get(r, "seq")?,
+            id: cols.text(r, "id")?,
+            thread_id: cols.text(r, "thread_id")?,
+            circle_id: cols.text(r, "circle_id")?,
+            author_id: cols.text(r, "author_id")?,
+            body: cols.text(r, "body")?,
+            status: cols.text(r, "status")?,
+            urgent: cols.get(r, "urgent")?,
+            created_at: cols.get(r, "created_at")?,
+            author_name: cols.text_or_null(r, "author_name")?,
+            author_account: cols.text_or_null(r, "author_account")?,
+            author_role: cols.text_or_null(r, "author_role")?,
         });
     }
     Ok(list)
-}
-
-/// Positions of `REPLIES_SQL`'s columns.
-struct ReplyColumns {
-    seq: usize,
-    id: usize,
-    thread_id: usize,
-    circle_id: usize,
-    author_id: usize,
-    body: usize,
-    status: usize,
-    urgent: usize,
-    created_at: usize,
-    author_name: usize,
-    author_account: usize,
-    author_role: usize,
-}
-
-/// A text column, borrowed from the row.
-fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    let value = r.get_ref(i)?;
-    value
-        .as_str()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
-}
-
-/// A text column that may be NULL, borrowed from the row.
-fn text_or_null<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    let value = r.get_ref(i)?;
-    value
-        .as_str_or_null()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
 }
 
 fn access_flat(c: &Columns, r: &Row<'_>) -> rusqlite::Result<AccessFlat> {
@@ -1021,11 +990,7 @@ impl SqliteStore {
                 };
                 let (access, thread) = flat.split(&account_id);
                 let replies = if thread.is_some() && limit > 0 {
-                    reply_list(
-                        c,
-                        &[&thread_id, &after, &limit],
-                        usize::try_from(limit).unwrap_or(0),
-                    )?
+                    reply_list(c, &[&thread_id, &after, &limit])?
                 } else {
                     ReplyList::default()
                 };
