@@ -36,7 +36,7 @@ use crate::domain::notifications::NoticeKind;
 use crate::service::notifications::Event;
 pub use crate::store::{
     CircleRow, FeedMeetingRow, InviteRow, JoinOutcome, MeetingRow, MembershipRow, ModLogRow,
-    MyCircleRow, ReplyList, ReplyRef, ReplyView, ReportRow, ThreadView,
+    MyCircleRow, ReplyView, ReportRow, ThreadView,
 };
 use crate::store::{Store, StoreError};
 

@@ -9,9 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    Access, Action, Circles, LiveFeed, ReplyList, STREAMS_PER_ACCOUNT, Subscription, new_id,
-};
+use super::{Access, Action, Circles, LiveFeed, STREAMS_PER_ACCOUNT, Subscription, new_id};
 use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::domain::notifications::NoticeKind;
@@ -98,7 +96,7 @@ pub struct ThreadPage {
     pub access: Access,
     pub thread: ThreadView,
     /// Empty when the thread shows no words to this person.
-    pub replies: ReplyList,
+    pub replies: crate::store::ReplyList,
     /// Whether there are newer replies than this page.
     pub more: bool,
 }
@@ -272,7 +270,7 @@ impl Circles<'_> {
             return Ok(ThreadPage {
                 access,
                 thread,
-                replies: ReplyList::default(),
+                replies: crate::store::ReplyList::default(),
                 more: false,
             });
         }

@@ -5,7 +5,7 @@ use crate::web::extract::NoFields;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 use serde::Deserialize;
 
 use super::{circle_nav, identifiers_note, slow_down, viewer_tz, when};
@@ -13,7 +13,7 @@ use crate::domain::Invalid;
 use crate::domain::circles::{self, Status, ThreadInput};
 use crate::service::Unlocked;
 use crate::service::circles::{
-    Access, Action, Identifier, Posted, ReplyOutcome, ReplyRef, ThreadPage, ThreadView,
+    Access, Action, Identifier, Posted, ReplyOutcome, ThreadPage, ThreadView,
 };
 use crate::web::error::PageError;
 use crate::web::extract::{Person, SignedForm};
@@ -88,42 +88,28 @@ pub(super) fn is_facilitator(role: Option<&str>) -> bool {
 /// An author's pseudonym, with a "facilitator" badge when they facilitate
 /// this circle. The badge is a word, not only a colour, and a screen reader
 /// hears "Quiet Heron 42, facilitator". Nothing else about the person shows.
-pub(super) fn byline(name: Option<&str>, role: Option<&str>) -> Markup {
-    html! {
-        strong { (author(name)) }
-        @if is_facilitator(role) {
-            " " span class="role-badge" { span class="visually-hidden" { ", " } "facilitator" }
-        }
+pub(super) fn byline<'a>(name: Option<&'a str>, role: Option<&str>) -> Byline<'a> {
+    Byline {
+        name: author(name),
+        facilitator: is_facilitator(role),
     }
 }
 
-fn reply_item(who: &Unlocked, a: &Access, r: ReplyRef<'_>, tz: &jiff::tz::TimeZone) -> Markup {
-    let status = Status::parse(r.status);
-    let mine = a.is_author(r.author_id);
-    let show_body = a.shows_body(status, r.author_id);
-    let cid = &a.circle.id;
-    html! {
-        li id={ "r-" (r.id) } class="reply" {
-            p class="meta" {
-                (byline(r.author_name, r.author_role)) " · " (when(r.created_at, tz))
-                @match status {
-                    Status::Held => { " · " span class="tag" { @if mine { "only you can see this for now" } @else { "waiting for a moderator" } @if r.urgent == 1 && a.moderates() { " · urgent" } } }
-                    Status::Hidden => { " · " span class="tag" { "hidden by a moderator" } }
-                    Status::Removed => { " · " span class="tag" { "removed by a moderator" } }
-                    _ => {}
-                }
-            }
-            @if show_body { div class="post-body" { (layout::paragraphs(r.body)) } }
-            @else if status == Status::Removed { p class="muted" { "This reply was removed by a moderator." } }
-            @if status == Status::Visible && !mine && a.may(Action::Report) {
-                p class="post-actions" { a href={ "/circles/" (cid) "/report?kind=reply&id=" (r.id) } { "Report" span class="visually-hidden" { " this reply" } } }
-            }
-            @if mine && status != Status::Removed {
-                form method="post" action={ "/circles/" (cid) "/replies/" (r.id) "/delete" } class="post-actions" {
-                    (csrf(who))
-                    button type="submit" class="link" { "Delete my reply" }
-                }
-            }
+/// [`byline`], written straight into the page (one per reply).
+pub(super) struct Byline<'a> {
+    name: &'a str,
+    facilitator: bool,
+}
+
+impl Render for Byline<'_> {
+    fn render_to(&self, out: &mut String) {
+        out.push_str("<strong>");
+        layout::escape_into(self.name, out);
+        out.push_str("</strong>");
+        if self.facilitator {
+            out.push_str(
+                r#" <span class="role-badge"><span class="visually-hidden">, </span>facilitator</span>"#,
+            );
         }
     }
 }
@@ -203,6 +189,10 @@ async fn render(
         &t.title,
         Some(who),
         html! {
+            // Room for the replies up front, so a long thread is not copied as
+            // its buffer doubles: a reply's markup is its words and about 300
+            // bytes around them.
+            (layout::Reserve(4096 + replies.iter().map(|r| r.body.len() + 384).sum::<usize>()))
             @if held { (held_with_help(state, who, "the circle")) }
             p { a href={ "/circles/" (cid) } { "← " (a.circle.name) } }
             (circle_nav(a))
@@ -241,7 +231,36 @@ async fn render(
                 ol id="replies" class="replies"
                     data-events=[(!more).then(|| format!("/circles/{cid}/threads/{}/events?after={last_seq}", t.id))]
                     data-circle=(cid) {
-                    @for r in replies.iter().filter(|r| Status::parse(r.status) != Status::Deleted) { (reply_item(who, a, r, &tz)) }
+                    // Each reply is written straight into the page, not into a
+                    // string of its own (a function returning `html!`); on its
+                    // own this measured level (docs/benchmarks.md, issue 11).
+                    @for r in replies.iter().filter(|r| Status::parse(r.status) != Status::Deleted) {
+                        @let status = Status::parse(r.status);
+                        @let mine = a.is_author(r.author_id);
+                        @let show_body = a.shows_body(status, r.author_id);
+                        li id={ "r-" (r.id) } class="reply" {
+                            p class="meta" {
+                                (byline(r.author_name, r.author_role)) " · " (when(r.created_at, &tz))
+                                @match status {
+                                    Status::Held => { " · " span class="tag" { @if mine { "only you can see this for now" } @else { "waiting for a moderator" } @if r.urgent == 1 && a.moderates() { " · urgent" } } }
+                                    Status::Hidden => { " · " span class="tag" { "hidden by a moderator" } }
+                                    Status::Removed => { " · " span class="tag" { "removed by a moderator" } }
+                                    _ => {}
+                                }
+                            }
+                            @if show_body { div class="post-body" { (layout::paragraphs(r.body)) } }
+                            @else if status == Status::Removed { p class="muted" { "This reply was removed by a moderator." } }
+                            @if status == Status::Visible && !mine && a.may(Action::Report) {
+                                p class="post-actions" { a href={ "/circles/" (cid) "/report?kind=reply&id=" (r.id) } { "Report" span class="visually-hidden" { " this reply" } } }
+                            }
+                            @if mine && status != Status::Removed {
+                                form method="post" action={ "/circles/" (cid) "/replies/" (r.id) "/delete" } class="post-actions" {
+                                    (csrf(who))
+                                    button type="submit" class="link" { "Delete my reply" }
+                                }
+                            }
+                        }
+                    }
                 }
                 p id="live" class="visually-hidden" aria-live="polite" {}
                 @if more {
