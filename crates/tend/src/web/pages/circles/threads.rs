@@ -232,8 +232,9 @@ async fn render(
                     data-events=[(!more).then(|| format!("/circles/{cid}/threads/{}/events?after={last_seq}", t.id))]
                     data-circle=(cid) {
                     // Each reply is written straight into the page, not into a
-                    // string of its own (a function returning `html!`); on its
-                    // own this measured level (docs/benchmarks.md, issue 11).
+                    // string of its own (a function returning `html!`): with the
+                    // replies' rows in one block of text, this and the rest of
+                    // the page's direct writing measured 1.28x (docs/benchmarks.md).
                     @for r in replies.iter().filter(|r| Status::parse(r.status) != Status::Deleted) {
                         @let status = Status::parse(r.status);
                         @let mine = a.is_author(r.author_id);
