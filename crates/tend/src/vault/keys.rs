@@ -4,8 +4,6 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use rand::RngCore;
 use rand::rngs::OsRng;
@@ -14,8 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::VaultError;
 
-const NONCE_LEN: usize = 24;
-const KEY_LEN: usize = 32;
+use super::aead::{self, KEY_LEN};
 /// Bumped if the sealing format ever changes; part of every record's associated data.
 const RECORD_FORMAT: &[u8] = b"tend-record-v1";
 
@@ -114,52 +111,18 @@ impl DataKey {
         OsRng.fill_bytes(&mut k);
         Self(k)
     }
-
-    fn cipher(&self) -> XChaCha20Poly1305 {
-        XChaCha20Poly1305::new((&self.0).into())
-    }
 }
 
-/// A data key sealed under some other key: `nonce || ciphertext`.
+/// A data key sealed under some other key: `nonce || ciphertext || tag`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrappedKey(pub Vec<u8>);
-
-fn seal(key: &[u8; KEY_LEN], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, VaultError> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let mut nonce = [0u8; NONCE_LEN];
-    OsRng.fill_bytes(&mut nonce);
-    let ct = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: plaintext,
-                aad,
-            },
-        )
-        .map_err(|_| VaultError::Malformed)?;
-    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ct);
-    Ok(out)
-}
-
-fn open(key: &[u8; KEY_LEN], sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, VaultError> {
-    if sealed.len() < NONCE_LEN + 16 {
-        return Err(VaultError::Malformed);
-    }
-    let (nonce, ct) = sealed.split_at(NONCE_LEN);
-    let cipher = XChaCha20Poly1305::new(key.into());
-    cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad })
-        .map_err(|_| VaultError::WrongKey)
-}
 
 pub(super) fn wrap_key(
     kek: &[u8; KEY_LEN],
     key: &DataKey,
     aad: &[u8],
 ) -> Result<WrappedKey, VaultError> {
-    seal(kek, &key.0, aad).map(WrappedKey)
+    aead::seal(kek, &key.0, aad).map(WrappedKey)
 }
 
 pub(super) fn unwrap_key(
@@ -167,7 +130,7 @@ pub(super) fn unwrap_key(
     wrapped: &WrappedKey,
     aad: &[u8],
 ) -> Result<DataKey, VaultError> {
-    let mut bytes = open(kek, &wrapped.0, aad)?;
+    let mut bytes = aead::open(kek, &wrapped.0, aad)?;
     let result = <[u8; KEY_LEN]>::try_from(bytes.as_slice())
         .map(DataKey)
         .map_err(|_| VaultError::Malformed);
@@ -387,23 +350,7 @@ pub fn seal_record(
     kind: &str,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, VaultError> {
-    let cipher = key.cipher();
-    let mut nonce = [0u8; NONCE_LEN];
-    OsRng.fill_bytes(&mut nonce);
-    let aad = record_aad(account_id, record_id, kind);
-    let ct = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: plaintext,
-                aad: &aad,
-            },
-        )
-        .map_err(|_| VaultError::Malformed)?;
-    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ct);
-    Ok(out)
+    aead::seal(&key.0, plaintext, &record_aad(account_id, record_id, kind))
 }
 
 /// A tag naming one submission of a form or API call (exactly-once creation,
@@ -430,14 +377,7 @@ pub fn open_record(
     kind: &str,
     sealed: &[u8],
 ) -> Result<Vec<u8>, VaultError> {
-    if sealed.len() < NONCE_LEN + 16 {
-        return Err(VaultError::Malformed);
-    }
-    let (nonce, ct) = sealed.split_at(NONCE_LEN);
-    let aad = record_aad(account_id, record_id, kind);
-    key.cipher()
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-        .map_err(|_| VaultError::WrongKey)
+    aead::open(&key.0, sealed, &record_aad(account_id, record_id, kind))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //!   the person's cookie. The database holds only a hash of the session id, so a
 //!   copy of the database is not enough to unwrap any of them.
 
+mod aead;
 mod keys;
 mod recovery;
 
