@@ -162,13 +162,20 @@ pub struct TitleRow {
     pub sealed: Option<Vec<u8>>,
 }
 
-/// The SQL of [`Store::active_session`].
-pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, a.handle, s.wrapped_key, s.expires_at, \
+/// The SQL of [`Store::active_session`]: on SQLite three searches (issue 11),
+/// checked by `tests/it/query_plans.rs`. The session's own key finds it with
+/// its handle (migration 0019). The profile is found by the records table's
+/// key, `(account_id, kind, …)`, where a person has one profile row: the slot
+/// is compared through `COALESCE` so that SQLite does not pick the
+/// `records_one_per_slot` index instead, which would be a second search (the
+/// index, then the table) for the same row. Unread notifications are counted
+/// from their covering index.
+pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, s.handle, s.wrapped_key, s.expires_at, \
      p.id AS profile_id, p.sealed AS profile_sealed, \
      (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \
      FROM sessions s \
-     JOIN accounts a ON a.id = s.account_id \
-     LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' AND p.slot = 'profile' \
+     LEFT JOIN records p ON p.account_id = s.account_id AND p.kind = 'profile' \
+     AND COALESCE(p.slot, '') = 'profile' \
      WHERE s.id_hash = $1 AND s.expires_at > $2";
 
 /// What [`Store::insert_record_once`] / [`Store::upsert_record_once`] did.

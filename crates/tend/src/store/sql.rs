@@ -106,8 +106,8 @@ macro_rules! impl_store {
 
             async fn create_session(&self, s: &$crate::store::SessionRow) -> $crate::store::StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO sessions (id_hash, account_id, handle, wrapped_key, created_at, expires_at) \
+                     VALUES ($1, $2, (SELECT handle FROM accounts WHERE id = $2), $3, $4, $5)",
                 )
                 .bind(&s.id_hash)
                 .bind(&s.account_id)

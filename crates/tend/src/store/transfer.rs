@@ -126,8 +126,8 @@ macro_rules! impl_transfer {
 
                 async fn create_api_token(&self, s: &SessionRow, label: &[u8]) -> StoreResult<()> {
                     sqlx::query(
-                        "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at, label) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO sessions (id_hash, account_id, handle, wrapped_key, created_at, expires_at, label) \
+                         VALUES ($1, $2, (SELECT handle FROM accounts WHERE id = $2), $3, $4, $5, $6)",
                     )
                     .bind(&s.id_hash)
                     .bind(&s.account_id)

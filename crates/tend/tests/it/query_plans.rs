@@ -245,3 +245,53 @@ async fn postgres_reads_in_one_statement_search_an_index_in_every_arm() {
         "the ranges should be index conditions, got:\n{plan}"
     );
 }
+
+/// Every signed-in page starts with [`tend::store::ACTIVE_SESSION_SQL`]. On
+/// SQLite it is three searches, each on a key: the session by its hash (with
+/// the handle, so `accounts` is not read; migration 0019), the profile by the
+/// records table's own key rather than through the slot index and back, and
+/// the unread count from its covering index.
+#[tokio::test]
+async fn sqlite_session_lookup_is_three_searches() {
+    let (db, pool) = sqlite_with_history().await;
+    db.store
+        .create_session(&tend::store::SessionRow {
+            id_hash: vec![7; 32],
+            account_id: "a1".into(),
+            wrapped_key: vec![1; 72],
+            created_at: 0,
+            expires_at: i64::MAX,
+        })
+        .await
+        .unwrap();
+    let sql = format!("EXPLAIN QUERY PLAN {}", tend::store::ACTIVE_SESSION_SQL);
+    let rows = sqlx::query(&sql)
+        .bind(vec![7u8; 32])
+        .bind(0i64)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows.iter().map(|r| r.get::<String, _>("detail")).collect();
+    let plan = plan.join("\n");
+    for searched in [
+        "SEARCH s USING PRIMARY KEY (id_hash=?)",
+        "SEARCH p USING PRIMARY KEY (account_id=? AND kind=?)",
+        "SEARCH n USING COVERING INDEX notifications_by_account (account_id=? AND read_at=?)",
+    ] {
+        assert!(plan.contains(searched), "expected {searched}, got:\n{plan}");
+    }
+    assert_eq!(plan.matches("SEARCH").count(), 3, "{plan}");
+    assert!(
+        !plan.contains("accounts") && !plan.contains("SCAN"),
+        "{plan}"
+    );
+    // And it finds the session, with the handle its account was made with.
+    let row = sqlx::query(tend::store::ACTIVE_SESSION_SQL)
+        .bind(vec![7u8; 32])
+        .bind(0i64)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let handle: String = row.get("handle");
+    assert_eq!(handle, "h-a1");
+}

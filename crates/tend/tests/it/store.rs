@@ -804,32 +804,66 @@ async fn sqlite_runs_in_wal_mode_and_migrations_are_idempotent() {
     assert_eq!(mode, "wal");
 }
 
+/// A SQLite database with every migration before `number` applied, and a
+/// pool on it; `apply` then runs that one migration.
+struct OldDatabase {
+    _dir: tempfile::TempDir,
+    pool: sqlx::SqlitePool,
+    number: &'static str,
+}
+
+impl OldDatabase {
+    async fn before(number: &'static str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        for file in Self::migrations()
+            .iter()
+            .filter(|(n, _)| n.as_str() < number)
+        {
+            sqlx::raw_sql(&file.1).execute(&pool).await.unwrap();
+        }
+        Self {
+            _dir: dir,
+            pool,
+            number,
+        }
+    }
+
+    /// `(file name, SQL)` of every SQLite migration, in order.
+    fn migrations() -> Vec<(String, String)> {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    async fn apply(&self) {
+        let (_, sql) = Self::migrations()
+            .into_iter()
+            .find(|(n, _)| n.starts_with(self.number))
+            .unwrap();
+        sqlx::raw_sql(&sql).execute(&self.pool).await.unwrap();
+    }
+}
+
 /// Migration 0018 rebuilds SQLite's `records` as a table clustered by
 /// person, kind and day. A database written before it must come through with
 /// every record whole: day-less ones as `''`, titles kept, and the slot and
 /// id rules still enforced afterwards.
 #[tokio::test]
 async fn sqlite_records_migration_keeps_every_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let (before, after): (Vec<_>, Vec<_>) = files
-        .into_iter()
-        .partition(|p| p.file_name().unwrap().to_string_lossy().as_ref() < "0018");
-    for file in &before {
-        sqlx::raw_sql(&std::fs::read_to_string(file).unwrap())
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
+    let old = OldDatabase::before("0018").await;
+    let pool = &old.pool;
     sqlx::query("INSERT INTO accounts VALUES ('a1', 'sam', 'h', x'01', x'02', x'03', x'04', 0)")
-        .execute(&pool)
+        .execute(pool)
         .await
         .unwrap();
     sqlx::query(
@@ -837,17 +871,10 @@ async fn sqlite_records_migration_keeps_every_record() {
          ('p', 'a1', 'profile', NULL, 'profile', 1, 2, 3, x'aa', NULL), \
          ('j', 'a1', 'journal', '2026-03-01', NULL, 4, 5, 1, x'bb', x'cc')",
     )
-    .execute(&pool)
+    .execute(pool)
     .await
     .unwrap();
-    let migration = after
-        .iter()
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("0018"))
-        .unwrap();
-    sqlx::raw_sql(&std::fs::read_to_string(migration).unwrap())
-        .execute(&pool)
-        .await
-        .unwrap();
+    old.apply().await;
 
     type Row = (
         String,
@@ -863,7 +890,7 @@ async fn sqlite_records_migration_keeps_every_record() {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, kind, day, slot, created_at, updated_at, version, sealed, title FROM records ORDER BY id",
     )
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert_eq!(
@@ -900,17 +927,109 @@ async fn sqlite_records_migration_keeps_every_record() {
         "INSERT INTO records (id, account_id, kind, day, created_at, updated_at, version, sealed) \
          VALUES ('j', 'a1', 'note', '2026-03-02', 9, 9, 1, x'00')",
     ] {
-        assert!(sqlx::query(clash).execute(&pool).await.is_err(), "{clash}");
+        assert!(sqlx::query(clash).execute(pool).await.is_err(), "{clash}");
     }
     // The account's records still go with it (sqlx turns foreign keys on for
     // every connection it opens, as tend's own pool does).
     sqlx::query("DELETE FROM accounts")
-        .execute(&pool)
+        .execute(pool)
         .await
         .unwrap();
     let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM records")
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+/// Migration 0019 rebuilds SQLite's `sessions` clustered on the hash, with
+/// the account's handle copied in. Sessions and API tokens made before it
+/// must still sign in as the same person, and still go with their account.
+#[tokio::test]
+async fn sqlite_sessions_migration_keeps_every_session() {
+    let old = OldDatabase::before("0019").await;
+    let pool = &old.pool;
+    for sql in [
+        "INSERT INTO accounts VALUES ('a1', 'sam', 'h', x'01', x'02', x'03', x'04', 0)",
+        "INSERT INTO accounts VALUES ('a2', 'kit', 'h', x'01', x'02', x'03', x'04', 0)",
+        "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at) \
+         VALUES (x'01', 'a1', x'aa', 1, 100), (x'02', 'a2', x'bb', 2, 200)",
+        "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at, label, last_used_at) \
+         VALUES (x'03', 'a1', x'cc', 3, 300, x'dd', 4)",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    old.apply().await;
+
+    type Row = (
+        Vec<u8>,
+        String,
+        String,
+        Vec<u8>,
+        i64,
+        i64,
+        Option<Vec<u8>>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id_hash, account_id, handle, wrapped_key, created_at, expires_at, label, last_used_at \
+         FROM sessions ORDER BY id_hash",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                vec![1],
+                "a1".into(),
+                "sam".into(),
+                vec![0xaa],
+                1,
+                100,
+                None,
+                None
+            ),
+            (
+                vec![2],
+                "a2".into(),
+                "kit".into(),
+                vec![0xbb],
+                2,
+                200,
+                None,
+                None
+            ),
+            (
+                vec![3],
+                "a1".into(),
+                "sam".into(),
+                vec![0xcc],
+                3,
+                300,
+                Some(vec![0xdd]),
+                Some(4)
+            ),
+        ]
+    );
+    // The hash is still the key, and an account's sessions still go with it.
+    assert!(
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, handle, wrapped_key, created_at, expires_at) \
+             VALUES (x'01', 'a2', 'kit', x'00', 5, 500)"
+        )
+        .execute(pool)
+        .await
+        .is_err()
+    );
+    sqlx::query("DELETE FROM accounts WHERE id = 'a1'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let (left,): (Vec<u8>,) = sqlx::query_as("SELECT id_hash FROM sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![2]);
 }
