@@ -8,13 +8,16 @@
 -- Now `sessions` is clustered on the hash (WITHOUT ROWID): one search finds
 -- the row. It carries the account's handle, copied when the session is made
 -- (a handle never changes: nothing updates `accounts.handle`), so the lookup
--- no longer reads `accounts` at all. A session still goes with its account
--- (ON DELETE CASCADE). Nothing refers to `sessions`, so dropping the old
--- table takes nothing with it.
+-- no longer reads `accounts`. The column may be NULL: a tend process still
+-- running the previous version beside one that ran this migration makes
+-- sessions without it, and the lookup then reads the handle from `accounts`
+-- (`ACTIVE_SESSION_SQL`), so nobody's sign-in fails during an upgrade. A
+-- session still goes with its account (ON DELETE CASCADE). Nothing refers to
+-- `sessions`, so dropping the old table takes nothing with it.
 CREATE TABLE sessions_by_hash (
     id_hash BLOB PRIMARY KEY NOT NULL,
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-    handle TEXT NOT NULL,
+    handle TEXT,
     wrapped_key BLOB NOT NULL,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,

@@ -164,13 +164,18 @@ pub struct TitleRow {
 
 /// The SQL of [`Store::active_session`]: on SQLite three searches (issue 11),
 /// checked by `tests/it/query_plans.rs`. The session's own key finds it with
-/// its handle (migration 0019). The profile is found by the records table's
+/// its handle (migration 0019); only a session made by an older tend process,
+/// without a handle, has it read from `accounts` (`COALESCE` evaluates its
+/// second argument only when the first is NULL, on both databases). A handle
+/// never changes, so the copy cannot go stale. The profile is found by the records table's
 /// key, `(account_id, kind, …)`, where a person has one profile row: the slot
 /// is compared through `COALESCE` so that SQLite does not pick the
 /// `records_one_per_slot` index instead, which would be a second search (the
 /// index, then the table) for the same row. Unread notifications are counted
 /// from their covering index.
-pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, s.handle, s.wrapped_key, s.expires_at, \
+pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, \
+     COALESCE(s.handle, (SELECT a.handle FROM accounts a WHERE a.id = s.account_id)) AS handle, \
+     s.wrapped_key, s.expires_at, \
      p.id AS profile_id, p.sealed AS profile_sealed, \
      (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \
      FROM sessions s \

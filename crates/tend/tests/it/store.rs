@@ -1013,6 +1013,36 @@ async fn sqlite_sessions_migration_keeps_every_session() {
             ),
         ]
     );
+    // Clustered on the hash, with both indexes back.
+    let (table,): (String,) =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sessions'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(table.contains("WITHOUT ROWID"), "{table}");
+    let indexes: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            ("sessions_by_account".into(),),
+            ("sessions_by_expiry".into(),)
+        ]
+    );
+    // The session lookup finds them as the people they were.
+    for (hash, handle) in [(1u8, "sam"), (2, "kit"), (3, "sam")] {
+        let row = sqlx::query(tend::store::ACTIVE_SESSION_SQL)
+            .bind(vec![hash])
+            .bind(0i64)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(sqlx::Row::get::<String, _>(&row, "handle"), handle);
+    }
     // The hash is still the key, and an account's sessions still go with it.
     assert!(
         sqlx::query(
