@@ -20,7 +20,7 @@
 //! belongs to, and the data key it was derived from is in memory at the same
 //! time anyway; `DataKey` itself is still wiped on drop.
 
-use chacha20::cipher::consts::U10;
+use chacha20::cipher::consts::{U10, U32};
 use chacha20::cipher::generic_array::GenericArray;
 use rand::RngCore;
 use rand::rngs::OsRng;
@@ -34,7 +34,7 @@ pub const NONCE_LEN: usize = 24;
 pub const TAG_LEN: usize = 16;
 
 /// HChaCha20 (the draft's section 2.2): 20 rounds, that is 10 double rounds.
-fn hchacha20(key: &[u8; KEY_LEN], input: &[u8]) -> GenericArray<u8, chacha20::cipher::consts::U32> {
+fn hchacha20(key: &[u8; KEY_LEN], input: &[u8]) -> GenericArray<u8, U32> {
     chacha20::hchacha::<U10>(
         GenericArray::from_slice(key),
         GenericArray::from_slice(input),

@@ -246,6 +246,20 @@ async fn postgres_reads_in_one_statement_search_an_index_in_every_arm() {
     );
 }
 
+/// A session of `a1` (made through the store, so with its handle copied),
+/// found by the hash `[7; 32]`.
+async fn session_of_a1(s: &dyn Store) {
+    s.create_session(&tend::store::SessionRow {
+        id_hash: vec![7; 32],
+        account_id: "a1".into(),
+        wrapped_key: vec![1; 72],
+        created_at: 0,
+        expires_at: i64::MAX,
+    })
+    .await
+    .unwrap();
+}
+
 /// Every signed-in page starts with [`tend::store::ACTIVE_SESSION_SQL`]. On
 /// SQLite it is three searches, each on a key: the session by its hash (with
 /// the handle, so `accounts` is not read; migration 0019), the profile by the
@@ -255,16 +269,7 @@ async fn postgres_reads_in_one_statement_search_an_index_in_every_arm() {
 #[tokio::test]
 async fn sqlite_session_lookup_is_three_searches() {
     let (db, pool) = sqlite_with_history().await;
-    db.store
-        .create_session(&tend::store::SessionRow {
-            id_hash: vec![7; 32],
-            account_id: "a1".into(),
-            wrapped_key: vec![1; 72],
-            created_at: 0,
-            expires_at: i64::MAX,
-        })
-        .await
-        .unwrap();
+    session_of_a1(db.store.as_ref()).await;
     let sql = format!("EXPLAIN QUERY PLAN {}", tend::store::ACTIVE_SESSION_SQL);
     let rows = sqlx::query(&sql)
         .bind(vec![7u8; 32])
@@ -310,15 +315,7 @@ async fn sqlite_session_lookup_is_three_searches() {
 async fn sessions_sign_in_with_their_copied_handle_or_the_accounts() {
     async fn check(db: &TestDb, raw: impl AsyncFn(&str)) {
         let s = db.store.as_ref();
-        s.create_session(&tend::store::SessionRow {
-            id_hash: vec![7; 32],
-            account_id: "a1".into(),
-            wrapped_key: vec![1; 72],
-            created_at: 0,
-            expires_at: i64::MAX,
-        })
-        .await
-        .unwrap();
+        session_of_a1(s).await;
         raw(
             "INSERT INTO sessions (id_hash, account_id, wrapped_key, created_at, expires_at) \
              VALUES ($1, 'a2', $1, 0, 9223372036854775807)",
@@ -338,27 +335,24 @@ async fn sessions_sign_in_with_their_copied_handle_or_the_accounts() {
         raw("UPDATE accounts SET handle = 'elsewhere' WHERE id = 'a1'").await;
         assert_eq!(handle(7).await, "h-a1");
     }
-    let (db, pool) = sqlite_with_history().await;
-    check(&db, async |sql: &str| {
-        let q = sqlx::query(sql);
-        let q = if sql.contains('$') {
-            q.bind(vec![8u8; 32])
-        } else {
-            q
+    // The same statements run on either pool: the insert binds its hash, the
+    // update binds nothing.
+    macro_rules! raw_on {
+        ($pool:expr) => {
+            async |sql: &str| {
+                let q = sqlx::query(sql);
+                let q = if sql.contains('$') {
+                    q.bind(vec![8u8; 32])
+                } else {
+                    q
+                };
+                q.execute($pool).await.unwrap();
+            }
         };
-        q.execute(&pool).await.unwrap();
-    })
-    .await;
+    }
+    let (db, pool) = sqlite_with_history().await;
+    check(&db, raw_on!(&pool)).await;
     if let Some((db, pool)) = postgres_with_history().await {
-        check(&db, async |sql: &str| {
-            let q = sqlx::query(sql);
-            let q = if sql.contains('$') {
-                q.bind(vec![8u8; 32])
-            } else {
-                q
-            };
-            q.execute(&pool).await.unwrap();
-        })
-        .await;
+        check(&db, raw_on!(&pool)).await;
     }
 }
