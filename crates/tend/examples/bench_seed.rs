@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         session_ttl: 30 * 24 * 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     });
     let today = jiff::Zoned::now().date();
     let now = jiff::Timestamp::now().as_second();

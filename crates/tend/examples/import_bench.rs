@@ -398,6 +398,7 @@ async fn make_export(scratch: &Path, years: i64) -> anyhow::Result<(Value, usize
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     };
     let now = jiff::Timestamp::now().as_second();
     let created = services

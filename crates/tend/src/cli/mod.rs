@@ -493,6 +493,7 @@ async fn programme_admin(action: ProgrammeAction) -> anyhow::Result<()> {
         session_ttl: 0,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     };
     let programmes = services.programmes();
     match action {

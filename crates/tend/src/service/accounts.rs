@@ -22,6 +22,9 @@ pub struct Unlocked {
     pub(super) profile: tokio::sync::OnceCell<Profile>,
     /// Unread notifications when the request began, for the navigation.
     pub unread: i64,
+    /// The account's records count when the request began (migration
+    /// 0020), for `read_cache`; `None` where it was not read.
+    pub records_gen: Option<i64>,
 }
 
 impl Unlocked {
@@ -170,6 +173,7 @@ impl Accounts<'_> {
             csrf: token.csrf_token(),
             profile: tokio::sync::OnceCell::new(),
             unread: 0,
+            records_gen: None,
         };
         self.0
             .records(&who)
@@ -278,6 +282,7 @@ impl Accounts<'_> {
             csrf: token.csrf_token(),
             profile,
             unread: session.unread,
+            records_gen: Some(session.records_gen),
         }))
     }
 

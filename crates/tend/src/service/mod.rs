@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod programmes;
 pub mod push;
 pub mod questionnaires;
+pub mod read_cache;
 mod records;
 pub mod summaries;
 pub mod tokens;
@@ -76,6 +77,9 @@ pub struct Services {
     pub mailer: Option<Arc<mail::Mailer>>,
     /// Web Push; `None` when turned off (`--no-web-push`) or in tools.
     pub push: Option<Arc<push::Pusher>>,
+    /// Today's sealed rows between requests (`read_cache`); this process's
+    /// own, and safe to lose.
+    pub read_cache: Arc<read_cache::ReadCache>,
 }
 
 impl Services {
@@ -106,6 +110,7 @@ impl Services {
             session_ttl: config.session_ttl_seconds,
             mailer,
             push,
+            read_cache: Arc::default(),
         }
     }
 

@@ -144,6 +144,22 @@ impl<'a> Records<'a> {
         }
     }
 
+    /// [`Self::read`], answered from `read_cache` when the person's records
+    /// have not changed since this process last read the same sets. Only for
+    /// a request that has not written records itself (see `read_cache`).
+    pub(super) async fn read_kept(&self, reads: &[RecordRead]) -> ServiceResult<Vec<RecordSet>> {
+        let Some(records_gen) = self.who.records_gen else {
+            return self.read(reads).await;
+        };
+        let cache = &self.services.read_cache;
+        if let Some(sets) = cache.get(&self.who.account_id, records_gen, reads) {
+            return Ok(sets);
+        }
+        let sets = self.read(reads).await?;
+        cache.put(&self.who.account_id, records_gen, reads, &sets);
+        Ok(sets)
+    }
+
     /// Several reads in one store call (one blocking call on SQLite), in order.
     pub(super) async fn read(&self, reads: &[RecordRead]) -> ServiceResult<Vec<RecordSet>> {
         Ok(self

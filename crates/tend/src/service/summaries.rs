@@ -116,7 +116,9 @@ impl<'a> Summaries<'a> {
             history,
             list_of::<Debrief>(&range(today.yesterday().unwrap_or(today), today, 1)),
         ];
-        let mut sets = records.read(&reads).await?.into_iter();
+        // Kept between requests while the records are unchanged: Today
+        // only reads (`read_cache`).
+        let mut sets = records.read_kept(&reads).await?.into_iter();
         let week = records.open_set::<Checkin>(sets.next())?;
         let titles = records.open_titles::<JournalEntry>(sets.next()).await?;
         let practice_month = records.open_set::<PracticeLog>(sets.next())?;

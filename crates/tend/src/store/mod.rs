@@ -90,6 +90,9 @@ pub struct ActiveSession {
     pub profile_sealed: Option<Vec<u8>>,
     /// Unread notifications, for the count in the navigation.
     pub unread: i64,
+    /// How many times the account's records have changed (migration 0020):
+    /// a page's rows read at one count are still its rows at that count.
+    pub records_gen: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -108,7 +111,7 @@ pub struct RecordRow {
 }
 
 /// Which records of one kind to list, newest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordFilter {
     /// Inclusive bounds on `day`.
     pub day_from: Option<String>,
@@ -117,7 +120,7 @@ pub struct RecordFilter {
 }
 
 /// One read of [`Store::read_records`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordRead {
     /// Like [`Store::records`].
     List { kind: String, filter: RecordFilter },
@@ -162,7 +165,7 @@ pub struct TitleRow {
     pub sealed: Option<Vec<u8>>,
 }
 
-/// The SQL of [`Store::active_session`]: on SQLite three searches (issue 11),
+/// The SQL of [`Store::active_session`]: on SQLite four searches (issue 11),
 /// checked by `tests/it/query_plans.rs`. The session's own key finds it with
 /// its handle (migration 0019); only a session made by an older tend process,
 /// without a handle, has it read from `accounts` (`COALESCE` evaluates its
@@ -172,9 +175,11 @@ pub struct TitleRow {
 /// is compared through `COALESCE` so that SQLite does not pick the
 /// `records_one_per_slot` index instead, which would be a second search (the
 /// index, then the table) for the same row. Unread notifications are counted
-/// from their covering index.
+/// from their covering index. The account's records count (migration 0020)
+/// is one more search of `accounts`, a small table whose pages stay cached.
 pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, \
      COALESCE(s.handle, (SELECT a.handle FROM accounts a WHERE a.id = s.account_id)) AS handle, \
+     (SELECT g.records_gen FROM accounts g WHERE g.id = s.account_id) AS records_gen, \
      s.wrapped_key, s.expires_at, \
      p.id AS profile_id, p.sealed AS profile_sealed, \
      (SELECT COUNT(*) FROM notifications n WHERE n.account_id = s.account_id AND n.read_at IS NULL) AS unread \

@@ -966,6 +966,7 @@ impl SqliteStore {
                     profile_id: c.get(r, "profile_id")?,
                     profile_sealed: c.get(r, "profile_sealed")?,
                     unread: c.get(r, "unread")?,
+                    records_gen: c.get(r, "records_gen")?,
                 })
             })?;
             Ok(rows.into_iter().next())

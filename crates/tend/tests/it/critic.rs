@@ -648,6 +648,7 @@ async fn pages_answer_with_a_year_of_critic_data() {
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     };
     let now = jiff::Timestamp::now().as_second();
     let who = services

@@ -49,6 +49,7 @@ fn services(app: &TestApp) -> Services {
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     }
 }
 

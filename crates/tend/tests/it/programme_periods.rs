@@ -46,6 +46,7 @@ async fn with_lead(backend: Backend) -> Option<WithLead> {
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     };
     let p = s
         .programmes()

@@ -25,6 +25,7 @@ fn services(app: &TestApp) -> Services {
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     }
 }
 
@@ -593,6 +594,7 @@ async fn the_command_line_creates_programmes_and_appoints_leads() {
         session_ttl: 3600,
         mailer: None,
         push: None,
+        read_cache: Default::default(),
     };
     let (lead, _) = person(&s, "dean").await;
     let run = |args: &[&str]| {

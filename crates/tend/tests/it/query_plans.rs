@@ -261,11 +261,13 @@ async fn session_of_a1(s: &dyn Store) {
 }
 
 /// Every signed-in page starts with [`tend::store::ACTIVE_SESSION_SQL`]. On
-/// SQLite it is three searches, each on a key: the session by its hash (with
-/// the handle, so `accounts` is not read; migration 0019), the profile by the
-/// records table's own key rather than through the slot index and back, and
-/// the unread count from its covering index. `accounts` appears in the plan
-/// only as the fallback for a session made without a handle.
+/// SQLite it is three searches of the big tables, each on a key: the session
+/// by its hash (with the handle; migration 0019), the profile by the records
+/// table's own key rather than through the slot index and back, and the
+/// unread count from its covering index. `accounts`, a small table, is
+/// searched by its key for the records count (migration 0020), and for the
+/// handle only as the fallback for a session made without one: each in its
+/// own scalar subquery, never a join.
 #[tokio::test]
 async fn sqlite_session_lookup_is_three_searches() {
     let (db, pool) = sqlite_with_history().await;
@@ -289,22 +291,92 @@ async fn sqlite_session_lookup_is_three_searches() {
             "expected {searched}, got:\n{joined}"
         );
     }
-    // Nothing scans, and the only other search is the fallback's, inside its
-    // own scalar subquery, never a join.
+    // Nothing scans, and the only other searches are of `accounts` by its
+    // key, each inside its own scalar subquery.
     assert!(!joined.contains("SCAN"), "{joined}");
-    let others: Vec<_> = plan
-        .iter()
-        .filter(|l| {
+    let others: Vec<usize> = (0..plan.len())
+        .filter(|&i| {
+            let l = &plan[i];
             l.starts_with("SEARCH")
                 && !l.starts_with("SEARCH s ")
                 && !l.starts_with("SEARCH p ")
                 && !l.starts_with("SEARCH n ")
         })
         .collect();
-    assert_eq!(others.len(), 1, "{joined}");
-    assert!(others[0].starts_with("SEARCH a "), "{joined}");
-    let fallback = plan.iter().position(|l| l == others[0]).unwrap();
-    assert!(plan[fallback - 1].contains("SCALAR SUBQUERY"), "{joined}");
+    assert_eq!(others.len(), 2, "{joined}");
+    for i in others {
+        assert!(
+            plan[i].starts_with("SEARCH a ") || plan[i].starts_with("SEARCH g "),
+            "{joined}"
+        );
+        assert!(plan[i].contains("(id=?)"), "{joined}");
+        assert!(plan[i - 1].contains("SCALAR SUBQUERY"), "{joined}");
+    }
+}
+
+/// The records count the session lookup reads (migration 0020) moves with
+/// every insert, update and delete of the account's records, whichever code
+/// writes them, and not with another account's: Today's kept rows
+/// (`service::read_cache`) are only as right as this. On both databases.
+#[tokio::test]
+async fn the_records_count_moves_with_every_change_to_the_accounts_records() {
+    async fn check(db: &TestDb) {
+        let s = db.store.as_ref();
+        session_of_a1(s).await;
+        let count = async || {
+            s.active_session(&[7; 32], 1)
+                .await
+                .unwrap()
+                .unwrap()
+                .records_gen
+        };
+        let start = count().await;
+        let row = RecordRow {
+            id: "a1-gen-1".into(),
+            account_id: "a1".into(),
+            kind: "gratitude".into(),
+            day: Some("2026-01-01".into()),
+            slot: None,
+            created_at: 1,
+            updated_at: 1,
+            version: 1,
+            sealed: vec![5; 40],
+        };
+        s.insert_record(&row).await.unwrap();
+        let inserted = count().await;
+        assert!(inserted > start, "insert: {start} -> {inserted}");
+        let changed = RecordRow {
+            sealed: vec![6; 40],
+            version: 2,
+            ..row.clone()
+        };
+        assert!(s.update_record(&changed, 1).await.unwrap());
+        let updated = count().await;
+        assert!(updated > inserted, "update: {inserted} -> {updated}");
+        // Another person's records leave a1's count alone.
+        s.insert_record(&RecordRow {
+            id: "a2-gen-1".into(),
+            account_id: "a2".into(),
+            ..row.clone()
+        })
+        .await
+        .unwrap();
+        assert_eq!(count().await, updated);
+        assert!(
+            s.delete_record("a1", "gratitude", "a1-gen-1")
+                .await
+                .unwrap()
+        );
+        let deleted = count().await;
+        assert!(deleted > updated, "delete: {updated} -> {deleted}");
+        // Reading moves nothing.
+        s.record("a1", "gratitude", "a1-gen-1").await.unwrap();
+        assert_eq!(count().await, deleted);
+    }
+    check(&sqlite_with_history().await.0).await;
+    if let Some((db, _pool)) = postgres_with_history().await {
+        check(&db).await;
+    }
 }
 
 /// The handle comes from the session's own copy (so the lookup need not read

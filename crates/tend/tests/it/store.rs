@@ -845,12 +845,17 @@ impl OldDatabase {
         files
     }
 
+    /// Applies migration `number` and every later one, as an upgrade does
+    /// (the store's statements of today expect the whole schema).
     async fn apply(&self) {
-        let (_, sql) = Self::migrations()
+        let later: Vec<_> = Self::migrations()
             .into_iter()
-            .find(|(n, _)| n.starts_with(self.number))
-            .unwrap();
-        sqlx::raw_sql(&sql).execute(&self.pool).await.unwrap();
+            .filter(|(n, _)| n.as_str() >= self.number)
+            .collect();
+        assert!(later[0].0.starts_with(self.number), "{}", later[0].0);
+        for (_, sql) in later {
+            sqlx::raw_sql(&sql).execute(&self.pool).await.unwrap();
+        }
     }
 }
 

@@ -32,13 +32,105 @@ fn offered_practice(page: &str) -> &str {
 /// Posts a form with the session's anti-forgery token (from Today); where
 /// the answer sends the browser.
 async fn post(b: &reqwest::Client, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
-    let (_, page) = get(b, app.url("/today")).await;
+    post_at(b, &app.base, path, fields).await
+}
+
+/// [`post`] to the server at `base`.
+async fn post_at(b: &reqwest::Client, base: &str, path: &str, fields: &[(&str, &str)]) -> String {
+    let (_, page) = get(b, format!("{base}/today")).await;
     let csrf = csrf_of(&page);
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
-    let res = b.post(app.url(path)).form(&form).send().await.unwrap();
+    let res = b
+        .post(format!("{base}{path}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A second tend server on `app`'s database with a store and services of its
+/// own (so rows it keeps are its own), as a second process would be: its
+/// base URL, and its task, to abort at the end.
+async fn second_server(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
+    let store: std::sync::Arc<dyn tend::store::Store> = match app.db.pg_schema() {
+        Some((url, schema)) => std::sync::Arc::new(
+            tend::store::PostgresStore::connect(url, Some(schema))
+                .await
+                .unwrap(),
+        ),
+        None => std::sync::Arc::new(
+            tend::store::SqliteStore::connect(&format!(
+                "sqlite://{}",
+                app.db.sqlite_file().display()
+            ))
+            .await
+            .unwrap(),
+        ),
+    };
+    let mut config = tend::config::Config::for_data_dir(app.db.dir.path().to_path_buf()).unwrap();
+    config.kdf = crate::helpers::FAST_KDF;
+    config.auth_attempts_per_minute = 1000;
+    let services = tend::service::Services::new(store, &config);
+    let server = tend::web::Server::bind(config, services).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let run = tokio::spawn(async move {
+        let _ = server.run(std::future::pending()).await;
+    });
+    (base, run)
+}
+
+/// Today keeps a person's sealed rows between requests while their records
+/// are unchanged (`service::read_cache`). Behind a load balancer the change
+/// may come through another process: a check-in saved, changed the same day,
+/// and a journal entry written through one server all show at once on
+/// Today from the other, which had kept the rows from before.
+async fn today_shows_what_another_process_wrote(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (other, other_run) = second_server(&app).await;
+    let b = app.browser();
+    sign_up_in_browser(&app, &b, "today_two", PASS).await;
+    // The first server reads, and keeps, the empty week twice over.
+    for _ in 0..2 {
+        let (_, page) = get(&b, app.url("/today")).await;
+        assert!(page.contains("Your week will take shape here"));
+        assert!(page.contains("Nothing written yet."));
+    }
+    let checkin = |joy: &'static str| {
+        [
+            ("mood", "4"),
+            ("energy", "3"),
+            ("sleep_hours", "7"),
+            ("meals", "eaten"),
+            ("joy", joy),
+        ]
+    };
+    post_at(&b, &other, "/today", &checkin("JOYMARK-FIRST")).await;
+    let (_, page) = get(&b, app.url("/today")).await;
+    assert!(page.contains("Joyful thing: JOYMARK-FIRST"), "{page}");
+    // The same day's check-in again: the record is changed, not added.
+    post_at(&b, &other, "/today", &checkin("JOYMARK-SECOND")).await;
+    let (_, page) = get(&b, app.url("/today")).await;
+    assert!(page.contains("Joyful thing: JOYMARK-SECOND"), "{page}");
+    assert!(!page.contains("JOYMARK-FIRST"), "{page}");
+    post_at(
+        &b,
+        &other,
+        "/journal/new",
+        &[
+            ("title", "TITLEMARK-ELSEWHERE"),
+            ("body", "Written on the other one."),
+        ],
+    )
+    .await;
+    let (_, page) = get(&b, app.url("/today")).await;
+    assert!(page.contains("TITLEMARK-ELSEWHERE"), "{page}");
+    assert!(!page.contains("Nothing written yet."));
+    other_run.abort();
 }
 
 /// Every part of Today, built from what each kind of record says, as it
@@ -336,6 +428,7 @@ async fn a_deleted_accounts_session_reads_no_today(backend: Backend) {
 
 on_both_backends!(
     today_shows_each_part_from_the_persons_records,
+    today_shows_what_another_process_wrote,
     today_without_a_valid_session_sends_people_to_sign_in,
     an_expired_session_reads_no_today,
     a_deleted_accounts_session_reads_no_today,
