@@ -110,3 +110,29 @@ mod tests {
         assert!(count >= 15, "found only {count} kinds in {}", dir.display());
     }
 }
+
+/// Bytes as lowercase hexadecimal, two digits each (ids and names derived
+/// from digests). Written into one string: a `format!` per byte was a
+/// visible part of Today's profile, where a slot's id is derived on every
+/// request.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod hex_tests {
+    #[test]
+    fn hex_is_two_lowercase_digits_per_byte() {
+        assert_eq!(super::hex(&[]), "");
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff, 0x12]), "000fa0ff12");
+        let all: Vec<u8> = (0..=255).collect();
+        let expected: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&all), expected);
+    }
+}

@@ -73,11 +73,7 @@ pub fn endpoint_host(endpoint: &str) -> &str {
 /// capability) never goes into the page.
 pub fn endpoint_tag(endpoint: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(endpoint.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(&Sha256::digest(endpoint.as_bytes())[..8])
 }
 
 /// Decodes base64url with or without padding.

@@ -186,7 +186,8 @@ impl<'a> Questionnaires<'a> {
     /// read in one store call).
     pub async fn due(&self, today: Date) -> ServiceResult<Due> {
         let records = self.services.records(self.who);
-        let mut sets = records.read(&self.due_reads(today)).await?.into_iter();
+        let sets = records.read(&self.due_reads(today)).await?;
+        let mut sets = sets.iter();
         let prefs = records.open_set::<Preferences>(sets.next())?;
         let history = records.open_set::<Response>(sets.next())?;
         self.due_of(prefs.into_iter().next().map(|s| s.value), history, today)

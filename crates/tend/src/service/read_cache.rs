@@ -60,17 +60,10 @@ impl ReadCache {
         account_id: &str,
         records_gen: i64,
         reads: &[RecordRead],
-    ) -> Option<Vec<RecordSet>> {
-        let sets = {
-            let kept = self.kept.lock().ok()?;
-            let e = kept.by_account.get(account_id)?;
-            if e.records_gen != records_gen || e.reads != reads {
-                return None;
-            }
-            e.sets.clone()
-        };
-        // Copied outside the lock: the caller consumes what it gets.
-        Some(sets.as_ref().clone())
+    ) -> Option<Arc<Vec<RecordSet>>> {
+        let kept = self.kept.lock().ok()?;
+        let e = kept.by_account.get(account_id)?;
+        (e.records_gen == records_gen && e.reads == reads).then(|| e.sets.clone())
     }
 
     /// Keeps `sets`, read for `reads` after the account's count was seen at
@@ -80,9 +73,9 @@ impl ReadCache {
         account_id: &str,
         records_gen: i64,
         reads: &[RecordRead],
-        sets: &[RecordSet],
+        sets: Arc<Vec<RecordSet>>,
     ) {
-        let bytes = size_of_sets(sets) + account_id.len();
+        let bytes = size_of_sets(&sets) + account_id.len();
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
@@ -108,7 +101,7 @@ impl ReadCache {
             Entry {
                 records_gen,
                 reads: reads.to_vec(),
-                sets: Arc::new(sets.to_vec()),
+                sets,
                 bytes,
             },
         );
@@ -164,8 +157,8 @@ mod tests {
         }]
     }
 
-    fn sets(sealed_len: usize) -> Vec<RecordSet> {
-        vec![RecordSet::Rows(vec![RecordRow {
+    fn sets(sealed_len: usize) -> Arc<Vec<RecordSet>> {
+        Arc::new(vec![RecordSet::Rows(vec![RecordRow {
             id: "r1".into(),
             account_id: "a1".into(),
             kind: "checkin".into(),
@@ -175,13 +168,13 @@ mod tests {
             updated_at: 1,
             version: 1,
             sealed: vec![9; sealed_len],
-        }])]
+        }])])
     }
 
     #[test]
     fn a_kept_read_answers_only_the_same_reads_at_the_same_count() {
         let cache = ReadCache::default();
-        cache.put("a1", 4, &reads(7), &sets(100));
+        cache.put("a1", 4, &reads(7), sets(100));
         assert_eq!(cache.get("a1", 4, &reads(7)), Some(sets(100)));
         // Records changed since: the count moved on.
         assert_eq!(cache.get("a1", 5, &reads(7)), None);
@@ -194,9 +187,9 @@ mod tests {
     #[test]
     fn each_person_keeps_one_read_and_the_newest_replaces_it() {
         let cache = ReadCache::default();
-        cache.put("a1", 4, &reads(7), &sets(100));
+        cache.put("a1", 4, &reads(7), sets(100));
         let one = cache.bytes();
-        cache.put("a1", 5, &reads(7), &sets(100));
+        cache.put("a1", 5, &reads(7), sets(100));
         assert_eq!(cache.bytes(), one);
         assert_eq!(cache.get("a1", 4, &reads(7)), None);
         assert_eq!(cache.get("a1", 5, &reads(7)), Some(sets(100)));
@@ -207,15 +200,15 @@ mod tests {
         let cache = ReadCache::default();
         // A read too big to keep is not kept, and leaves nothing of the
         // person's older one behind.
-        cache.put("a1", 1, &reads(7), &sets(100));
-        cache.put("a1", 2, &reads(7), &sets(MAX_ENTRY_BYTES));
+        cache.put("a1", 1, &reads(7), sets(100));
+        cache.put("a1", 2, &reads(7), sets(MAX_ENTRY_BYTES));
         assert_eq!(cache.get("a1", 2, &reads(7)), None);
         assert_eq!(cache.get("a1", 1, &reads(7)), None);
         assert_eq!(cache.bytes(), 0);
         // Many people: older entries make room, the total never passes the bound.
         let each = 16 * 1024;
         for n in 0..(2 * MAX_BYTES / each) {
-            cache.put(&format!("p{n}"), 1, &reads(7), &sets(each));
+            cache.put(&format!("p{n}"), 1, &reads(7), sets(each));
             assert!(cache.bytes() <= MAX_BYTES, "{}", cache.bytes());
         }
         let newest = format!("p{}", 2 * MAX_BYTES / each - 1);

@@ -122,7 +122,7 @@ impl<'a> Records<'a> {
     /// so "save again" replaces the same row and its ciphertext stays bound to it.
     pub(super) fn slot_id(&self, kind: &str, slot: &str) -> String {
         let digest = Sha256::digest(format!("{}\0{kind}\0{slot}", self.who.account_id));
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        crate::domain::hex(&digest[..16])
     }
 
     fn seal<T: Kind>(&self, id: &str, value: &T) -> ServiceResult<Vec<u8>> {
@@ -147,16 +147,20 @@ impl<'a> Records<'a> {
     /// [`Self::read`], answered from `read_cache` when the person's records
     /// have not changed since this process last read the same sets. Only for
     /// a request that has not written records itself (see `read_cache`).
-    pub(super) async fn read_kept(&self, reads: &[RecordRead]) -> ServiceResult<Vec<RecordSet>> {
+    /// Shared with the cache, not copied: open the rows from the borrow.
+    pub(super) async fn read_kept(
+        &self,
+        reads: &[RecordRead],
+    ) -> ServiceResult<std::sync::Arc<Vec<RecordSet>>> {
         let Some(records_gen) = self.who.records_gen else {
-            return self.read(reads).await;
+            return Ok(std::sync::Arc::new(self.read(reads).await?));
         };
         let cache = &self.services.read_cache;
         if let Some(sets) = cache.get(&self.who.account_id, records_gen, reads) {
             return Ok(sets);
         }
-        let sets = self.read(reads).await?;
-        cache.put(&self.who.account_id, records_gen, reads, &sets);
+        let sets = std::sync::Arc::new(self.read(reads).await?);
+        cache.put(&self.who.account_id, records_gen, reads, sets.clone());
         Ok(sets)
     }
 
@@ -169,14 +173,14 @@ impl<'a> Records<'a> {
             .await?)
     }
 
-    /// Opens the rows of one read.
+    /// Opens the rows of one read (borrowed: they may be kept rows, see
+    /// [`Self::read_kept`]).
     pub(super) fn open_set<T: Kind>(
         &self,
-        set: Option<RecordSet>,
+        set: Option<&RecordSet>,
     ) -> ServiceResult<Vec<Stored<T>>> {
-        set.map(RecordSet::rows)
-            .unwrap_or_default()
-            .into_iter()
+        set.map_or(&[][..], RecordSet::row_slice)
+            .iter()
             .map(|r| self.open(r))
             .collect()
     }
@@ -298,7 +302,7 @@ impl<'a> Records<'a> {
         self.open_titles::<T>(set).await
     }
 
-    fn open<T: Kind>(&self, row: RecordRow) -> ServiceResult<Stored<T>> {
+    fn open<T: Kind>(&self, row: &RecordRow) -> ServiceResult<Stored<T>> {
         let json = vault::open_record(
             &self.who.key,
             &self.who.account_id,
@@ -309,7 +313,7 @@ impl<'a> Records<'a> {
         let value = serde_json::from_slice(&json)?;
         Ok(Stored {
             day: row.day.as_deref().and_then(|d| d.parse().ok()),
-            id: row.id,
+            id: row.id.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
@@ -487,7 +491,7 @@ impl<'a> Records<'a> {
             .record(&self.who.account_id, T::KIND, id)
             .await?
         {
-            Some(row) => Ok(Some(self.open(row)?)),
+            Some(row) => Ok(Some(self.open(&row)?)),
             None => Ok(None),
         }
     }
@@ -498,7 +502,7 @@ impl<'a> Records<'a> {
             .store
             .records(&self.who.account_id, T::KIND, &filter.to_store())
             .await?;
-        rows.into_iter().map(|r| self.open(r)).collect()
+        rows.iter().map(|r| self.open(r)).collect()
     }
 
     /// Replaces a record if nobody changed it since `expected_version` was read.
@@ -608,10 +612,10 @@ impl<'a> Records<'a> {
     /// What the Today page and `GET /api/v1/today` show: today's check-in, the
     /// seven-day summary, and the newest journal entries.
     pub async fn overview(&self, today: Date, recent: i64) -> ServiceResult<Overview> {
-        let mut sets = self
+        let sets = self
             .read(&[Self::week_read(today), Self::recent_read(recent)])
-            .await?
-            .into_iter();
+            .await?;
+        let mut sets = sets.iter();
         let week = self.open_set::<Checkin>(sets.next())?;
         let recent_entries = self.open_set::<JournalEntry>(sets.next())?;
         Ok(Self::overview_of(today, week, recent_entries))

@@ -118,9 +118,14 @@ impl<'a> Summaries<'a> {
         ];
         // Kept between requests while the records are unchanged: Today
         // only reads (`read_cache`).
-        let mut sets = records.read_kept(&reads).await?.into_iter();
+        let sets = records.read_kept(&reads).await?;
+        let mut sets = sets.iter();
         let week = records.open_set::<Checkin>(sets.next())?;
-        let titles = records.open_titles::<JournalEntry>(sets.next()).await?;
+        // A few titles, opened from a copy: the backfill of missing ones
+        // takes its rows.
+        let titles = records
+            .open_titles::<JournalEntry>(sets.next().cloned())
+            .await?;
         let practice_month = records.open_set::<PracticeLog>(sets.next())?;
         let prefs = records.open_set::<Preferences>(sets.next())?;
         let history = records.open_set::<Response>(sets.next())?;

@@ -8,7 +8,7 @@
 //! passphrase change or recovery, and deleting the account. Its name is
 //! sealed under the data key, like every record.
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, hex};
 use crate::store::SessionRow;
 use crate::vault::{self, SessionToken};
 
@@ -46,10 +46,6 @@ pub struct NewToken {
 pub struct Tokens<'a> {
     services: &'a Services,
     who: &'a Unlocked,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -68,7 +68,7 @@ impl<'a> Transfer<'a> {
     /// An id for a record whose own id is taken on this server by someone else.
     fn derived_id(&self, id: &str) -> String {
         let digest = Sha256::digest(format!("{}\0import\0{id}", self.who.account_id));
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        crate::domain::hex(&digest[..16])
     }
 
     /// Imports an export file into this account. The file is checked whole

@@ -138,6 +138,13 @@ pub enum RecordSet {
 }
 
 impl RecordSet {
+    /// The rows of a `Rows` set, borrowed; none for a `Titles` set.
+    pub fn row_slice(&self) -> &[RecordRow] {
+        match self {
+            Self::Rows(r) => r,
+            Self::Titles(_) => &[],
+        }
+    }
     pub fn rows(self) -> Vec<RecordRow> {
         match self {
             Self::Rows(r) => r,

@@ -78,7 +78,7 @@ static HASHED: LazyLock<Vec<String>> = LazyLock::new(|| FILES.iter().map(hashed_
 
 fn hashed_name(asset: &Asset) -> String {
     let digest = Sha256::digest(asset.body);
-    let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::domain::hex(&digest[..5]);
     match asset.name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
         None => format!("{}.{hash}", asset.name),

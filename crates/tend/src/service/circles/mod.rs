@@ -175,10 +175,7 @@ fn random_pseudonym() -> String {
 
 /// The calendar link's secret is never stored, only this fingerprint.
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Drew five pseudonyms and every one was taken: not the person's fault.

@@ -118,10 +118,7 @@ fn worker_source(state: &AppState) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let version: String = h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let version = crate::domain::hex(&h.finalize()[..8]);
     SW_TEMPLATE
         .replace("'__VERSION__'", &format!("'{version}'"))
         .replace("__PRECACHE__", &json)
