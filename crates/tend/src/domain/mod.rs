@@ -77,6 +77,20 @@ pub fn bounded_text(
     Ok(text.to_owned())
 }
 
+/// Bytes as lowercase hexadecimal, two digits each (ids and names derived
+/// from digests). Written into one string: a `format!` per byte was a
+/// visible part of Today's profile, where a slot's id is derived on every
+/// request.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -109,24 +123,7 @@ mod tests {
         // The trait's own declaration has no value; fifteen kinds exist today.
         assert!(count >= 15, "found only {count} kinds in {}", dir.display());
     }
-}
 
-/// Bytes as lowercase hexadecimal, two digits each (ids and names derived
-/// from digests). Written into one string: a `format!` per byte was a
-/// visible part of Today's profile, where a slot's id is derived on every
-/// request.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
-#[cfg(test)]
-mod hex_tests {
     #[test]
     fn hex_is_two_lowercase_digits_per_byte() {
         assert_eq!(super::hex(&[]), "");

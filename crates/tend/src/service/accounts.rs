@@ -464,6 +464,7 @@ impl Accounts<'_> {
         // Programme insight: take this person's contributions out of the totals.
         self.0.programmes().withdraw_for_deletion(who).await?;
         self.0.store.delete_account(&who.account_id).await?;
+        self.0.read_cache.forget(&who.account_id);
         Ok(())
     }
 }

@@ -19,7 +19,9 @@
 //!
 //! The one rule for callers: a request must not read through the cache after
 //! it has itself written records, since its count was read before the write.
-//! Only Today's read uses it, and Today only reads.
+//! Only Today's read uses it, and Today writes nothing before it (the
+//! backfill of missing journal titles writes after, which only moves the
+//! count on).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,10 @@ const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// A read larger than this is not kept (a month of many practice logs, a
 /// year of questionnaires): it would crowd out many ordinary ones.
 const MAX_ENTRY_BYTES: usize = 64 * 1024;
+/// What an entry costs besides its rows: the map's slot and key, the kept
+/// copy of the reads, the set vectors. Counted so that many people with
+/// empty pages cannot outgrow [`MAX_BYTES`] either.
+const ENTRY_BYTES: usize = 1024;
 
 struct Entry {
     records_gen: i64,
@@ -75,10 +81,19 @@ impl ReadCache {
         reads: &[RecordRead],
         sets: Arc<Vec<RecordSet>>,
     ) {
-        let bytes = size_of_sets(&sets) + account_id.len();
+        let bytes = ENTRY_BYTES + size_of_reads(reads) + size_of_sets(&sets) + 2 * account_id.len();
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
+        // Two requests of one person may finish out of order: the entry of
+        // the newer count stays.
+        if kept
+            .by_account
+            .get(account_id)
+            .is_some_and(|e| e.records_gen > records_gen)
+        {
+            return;
+        }
         if let Some(old) = kept.by_account.remove(account_id) {
             kept.bytes -= old.bytes;
         }
@@ -107,10 +122,37 @@ impl ReadCache {
         );
     }
 
-    /// Bytes kept now (for tests and the memory notes).
-    pub fn bytes(&self) -> usize {
+    /// Drops what is kept of an account (deleted: nothing of it should stay,
+    /// sealed or not).
+    pub fn forget(&self, account_id: &str) {
+        if let Ok(mut kept) = self.kept.lock()
+            && let Some(old) = kept.by_account.remove(account_id)
+        {
+            kept.bytes -= old.bytes;
+        }
+    }
+
+    /// Bytes counted now.
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.kept.lock().map(|k| k.bytes).unwrap_or(0)
     }
+}
+
+/// The text the kept copy of `reads` holds.
+fn size_of_reads(reads: &[RecordRead]) -> usize {
+    let filter = |f: &crate::store::RecordFilter| {
+        f.day_from.as_ref().map_or(0, String::len) + f.day_to.as_ref().map_or(0, String::len)
+    };
+    reads
+        .iter()
+        .map(|r| match r {
+            RecordRead::One { kind, id } => kind.len() + id.len(),
+            RecordRead::List { kind, filter: f } | RecordRead::Titles { kind, filter: f } => {
+                kind.len() + filter(f)
+            }
+        })
+        .sum()
 }
 
 /// About what the kept copy of `sets` holds in memory: its bytes, and for
@@ -193,6 +235,31 @@ mod tests {
         assert_eq!(cache.bytes(), one);
         assert_eq!(cache.get("a1", 4, &reads(7)), None);
         assert_eq!(cache.get("a1", 5, &reads(7)), Some(sets(100)));
+    }
+
+    #[test]
+    fn an_older_count_never_replaces_a_newer_one_and_a_deleted_account_is_forgotten() {
+        let cache = ReadCache::default();
+        cache.put("a1", 6, &reads(7), sets(100));
+        // A slower request that read the count before the last write.
+        cache.put("a1", 5, &reads(7), sets(50));
+        assert_eq!(cache.get("a1", 6, &reads(7)), Some(sets(100)));
+        assert_eq!(cache.get("a1", 5, &reads(7)), None);
+        cache.forget("a1");
+        assert_eq!(cache.get("a1", 6, &reads(7)), None);
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn many_empty_pages_count_too() {
+        let cache = ReadCache::default();
+        let empty = Arc::new(vec![RecordSet::Rows(Vec::new())]);
+        for n in 0..(MAX_BYTES / ENTRY_BYTES * 2) {
+            cache.put(&format!("p{n}"), 1, &reads(7), empty.clone());
+        }
+        assert!(cache.bytes() <= MAX_BYTES);
+        let kept = cache.kept.lock().unwrap().by_account.len();
+        assert!(kept <= MAX_BYTES / ENTRY_BYTES, "{kept} entries");
     }
 
     #[test]

@@ -116,8 +116,8 @@ impl<'a> Summaries<'a> {
             history,
             list_of::<Debrief>(&range(today.yesterday().unwrap_or(today), today, 1)),
         ];
-        // Kept between requests while the records are unchanged: Today
-        // only reads (`read_cache`).
+        // Kept between requests while the records are unchanged: nothing
+        // is written before this read (`read_cache`).
         let sets = records.read_kept(&reads).await?;
         let mut sets = sets.iter();
         let week = records.open_set::<Checkin>(sets.next())?;

@@ -195,6 +195,15 @@ pub const ACTIVE_SESSION_SQL: &str = "SELECT s.account_id, \
      AND COALESCE(p.slot, '') = 'profile' \
      WHERE s.id_hash = $1 AND s.expires_at > $2";
 
+/// PostgreSQL only: takes the account row first in a transaction that writes
+/// many of its records or deletes it. Each record write moves the account's
+/// records count (migration 0020), locking the account row after the
+/// record's; a transaction that held the account row while a one-record
+/// writer held a record it needed next would otherwise deadlock. Taken
+/// first, it makes concurrent writers of that person wait at their foreign
+/// key check instead, before they lock anything. (SQLite has one writer.)
+pub const LOCK_ACCOUNT_SQL: &str = "SELECT id FROM accounts WHERE id = $1 FOR UPDATE";
+
 /// What [`Store::insert_record_once`] / [`Store::upsert_record_once`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Once {

@@ -274,7 +274,11 @@ impl PostgresStore {
         kind: &str,
         titles: &[(String, i64, Vec<u8>)],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        // One statement per title, no transaction around them: each locks
+        // one record and then its account (migration 0020's count), so none
+        // holds the account while waiting for another record. A title is
+        // best effort (a list fills in what is missing), so a part written
+        // is as good as all.
         for (id, version, title) in titles {
             sqlx::query(super::SET_TITLE_SQL)
                 .bind(id)
@@ -282,10 +286,9 @@ impl PostgresStore {
                 .bind(kind)
                 .bind(title)
                 .bind(version)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 

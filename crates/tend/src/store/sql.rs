@@ -77,6 +77,9 @@ macro_rules! impl_store {
                 // Explicit deletes rather than trusting ON DELETE CASCADE alone:
                 // "delete means delete" must not depend on a connection pragma.
                 let mut tx = self.pool.begin().await?;
+                if $backend == "postgres" {
+                    sqlx::query($crate::store::LOCK_ACCOUNT_SQL).bind(id).execute(&mut *tx).await?;
+                }
                 sqlx::query("DELETE FROM records WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM submissions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;

@@ -85,6 +85,12 @@ macro_rules! impl_transfer {
                     rows: &[RecordRow],
                 ) -> StoreResult<Vec<bool>> {
                     let mut tx = self.pool.begin().await?;
+                    if $crate::store::Store::backend(self) == "postgres" {
+                        sqlx::query($crate::store::LOCK_ACCOUNT_SQL)
+                            .bind(account_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     let mut inserted = Vec::with_capacity(rows.len());
                     for r in rows {
                         if r.account_id != account_id {

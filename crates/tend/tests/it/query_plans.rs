@@ -269,7 +269,7 @@ async fn session_of_a1(s: &dyn Store) {
 /// handle only as the fallback for a session made without one: each in its
 /// own scalar subquery, never a join.
 #[tokio::test]
-async fn sqlite_session_lookup_is_three_searches() {
+async fn sqlite_session_lookup_searches_only_by_keys() {
     let (db, pool) = sqlite_with_history().await;
     session_of_a1(db.store.as_ref()).await;
     let sql = format!("EXPLAIN QUERY PLAN {}", tend::store::ACTIVE_SESSION_SQL);
