@@ -157,6 +157,32 @@ impl TestApp {
         Some(Self { base, db, server })
     }
 
+    /// A second server with its own store, services and connections to this
+    /// one's database, as a second process behind a load balancer would
+    /// have: its base URL, and its task (abort it at the end).
+    pub async fn second_server(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let store: Arc<dyn Store> = match self.db.postgres_schema() {
+            Some((url, schema)) => {
+                Arc::new(PostgresStore::connect(url, Some(schema)).await.unwrap())
+            }
+            None => Arc::new(
+                SqliteStore::connect(&format!("sqlite://{}", self.db.sqlite_file().display()))
+                    .await
+                    .unwrap(),
+            ),
+        };
+        let mut config = Config::for_data_dir(self.db.dir.path().to_path_buf()).unwrap();
+        config.kdf = FAST_KDF;
+        config.auth_attempts_per_minute = 1000;
+        let services = tend::service::Services::new(store, &config);
+        let server = Server::bind(config, services).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let task = tokio::spawn(async move {
+            let _ = server.run(std::future::pending()).await;
+        });
+        (base, task)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -5,11 +5,9 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tend::config::Config;
-use tend::store::{PostgresStore, SqliteStore, Store};
-use tend::web::Server;
+use tend::store::Store;
 
-use crate::helpers::{Backend, FAST_KDF, TestApp, TestDb};
+use crate::helpers::{Backend, TestApp, TestDb};
 
 async fn counts_and_jobs(s: &dyn Store) {
     let key = [7u8; 32];
@@ -67,36 +65,13 @@ async fn postgres_counts_and_jobs() {
     concurrent_claims_elect_one(db.store.clone()).await;
 }
 
-/// A second server with its own connections to the first one's database, as
-/// a second process behind a load balancer would have.
-async fn second_server(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
-    let store: Arc<dyn Store> = match app.db.postgres_schema() {
-        Some((url, schema)) => Arc::new(PostgresStore::connect(url, Some(schema)).await.unwrap()),
-        None => Arc::new(
-            SqliteStore::connect(&format!("sqlite://{}", app.db.sqlite_file().display()))
-                .await
-                .unwrap(),
-        ),
-    };
-    let mut config = Config::for_data_dir(app.db.dir.path().to_path_buf()).unwrap();
-    config.kdf = FAST_KDF;
-    config.auth_attempts_per_minute = 1000;
-    let services = tend::service::Services::new(store, &config);
-    let server = Server::bind(config, services).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
-    let task = tokio::spawn(async move {
-        let _ = server.run(std::future::pending()).await;
-    });
-    (base, task)
-}
-
 async fn wrong_passphrases_are_counted_per_account_across_servers(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     app.api_account("sam_field", "correct horse staple").await;
     app.api_account("kim_field", "another good phrase").await;
-    let (other, task) = second_server(&app).await;
+    let (other, task) = app.second_server().await;
     let c = app.api();
     let sign_in = |base: String, handle: &'static str, pass: &'static str| {
         let c = c.clone();

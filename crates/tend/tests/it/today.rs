@@ -51,37 +51,6 @@ async fn post_at(b: &reqwest::Client, base: &str, path: &str, fields: &[(&str, &
     res.headers()["location"].to_str().unwrap().to_owned()
 }
 
-/// A second tend server on `app`'s database with a store and services of its
-/// own (so rows it keeps are its own), as a second process would be: its
-/// base URL, and its task, to abort at the end.
-async fn second_server(app: &TestApp) -> (String, tokio::task::JoinHandle<()>) {
-    let store: std::sync::Arc<dyn tend::store::Store> = match app.db.pg_schema() {
-        Some((url, schema)) => std::sync::Arc::new(
-            tend::store::PostgresStore::connect(url, Some(schema))
-                .await
-                .unwrap(),
-        ),
-        None => std::sync::Arc::new(
-            tend::store::SqliteStore::connect(&format!(
-                "sqlite://{}",
-                app.db.sqlite_file().display()
-            ))
-            .await
-            .unwrap(),
-        ),
-    };
-    let mut config = tend::config::Config::for_data_dir(app.db.dir.path().to_path_buf()).unwrap();
-    config.kdf = crate::helpers::FAST_KDF;
-    config.auth_attempts_per_minute = 1000;
-    let services = tend::service::Services::new(store, &config);
-    let server = tend::web::Server::bind(config, services).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
-    let run = tokio::spawn(async move {
-        let _ = server.run(std::future::pending()).await;
-    });
-    (base, run)
-}
-
 /// Today keeps a person's sealed rows between requests while their records
 /// are unchanged (`service::read_cache`). Behind a load balancer the change
 /// may come through another process: a check-in saved, changed the same day,
@@ -91,7 +60,7 @@ async fn today_shows_what_another_process_wrote(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let (other, other_run) = second_server(&app).await;
+    let (other, other_run) = app.second_server().await;
     let b = app.browser();
     sign_up_in_browser(&app, &b, "today_two", PASS).await;
     // The first server reads, and keeps, the empty week twice over.
